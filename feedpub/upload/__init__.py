@@ -1,0 +1,245 @@
+"""Publish the built feeds to a web host: only what changed, atomically, then tell WebSub hubs.
+
+This module decides *what* to send and in which order; a target module (chosen by the
+URL scheme and imported only when used, so the cron path does not pay for requests or
+paramiko) only knows how to put one file atomically. Feeds go last so that anything a
+feed links to is already online when a reader sees the new feed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from feedpub.errors import UploadError
+from feedpub.upload.base import PermanentError, Target, TransientError
+from feedpub.upload.manifest import Manifest, manifest_path, sha256_hex
+from feedpub.upload.retry import with_retries
+from feedpub.upload.settings import UploadSettings, parse_settings
+
+__all__ = [
+    "CONTENT_TYPES",
+    "FEED_ORDER",
+    "UploadReport",
+    "UploadSettings",
+    "parse_settings",
+    "publish_outputs",
+]
+
+FEED_ORDER = ("rss.xml", "atom.xml", "feed.json")
+CONTENT_TYPES = {
+    "rss.xml": "application/rss+xml; charset=utf-8",
+    "atom.xml": "application/atom+xml; charset=utf-8",
+    "feed.json": "application/feed+json; charset=utf-8",
+}
+OTHER_TYPES = {
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".xsl": "application/xslt+xml; charset=utf-8",
+}
+# One line per scheme: a new kind of target (an S3-compatible bucket, say) is a new module
+# with an `open_target(settings)` factory and one entry here; no other target changes.
+TARGET_MODULES = {
+    "file": "feedpub.upload.file",
+    "sftp": "feedpub.upload.sftp",
+    "webdav": "feedpub.upload.webdav",
+    "webdavs": "feedpub.upload.webdav",
+    "http": "feedpub.upload.webdav",
+    "https": "feedpub.upload.webdav",
+}
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """What one run did, for the CLI to print."""
+
+    sent: tuple[str, ...]  # file names sent, in order
+    pinged: tuple[str, ...]  # topic URLs pinged
+    warnings: tuple[str, ...]  # e.g. hub failures, one line each
+
+
+def publish_outputs(
+    upload_table: Mapping[str, Any],
+    *,
+    config_path: str,
+    output_dir: Path,
+    state_dir: Path,
+    public_urls: Mapping[str, str],
+    hubs: Sequence[str],
+    closed: bool,
+    dry_run: bool = False,
+    force: bool = False,
+    log: Callable[[str], None] = lambda s: None,
+) -> UploadReport:
+    """Send every changed file of `output_dir` to the `[upload]` target, then ping the hubs.
+
+    Raises ConfigError for a bad `[upload]` table and UploadError (one line: file and cause)
+    when a file cannot be sent; files confirmed before the failure stay recorded, so the
+    next run sends only the rest. `closed` changes nothing on the wire (no protocol here can
+    set Cache-Control on a stored file); it is reported so the log says which policy the
+    web server should apply (see docs/upload.md).
+    """
+    settings = parse_settings(upload_table, config_path)
+    files = ordered_files(output_dir)
+    manifest = Manifest.load(
+        manifest_path(state_dir, settings.display_target), settings.display_target
+    )
+    todo = [(p, data) for p, data in _read_all(files) if force or _changed(manifest, p, data)]
+    if dry_run:
+        return _dry_run(settings, todo, manifest, public_urls, log)
+    sent = _send_all(settings, todo, manifest, public_urls, closed, log)
+    pinged, warnings = _ping_pending(settings, manifest, hubs, log)
+    return UploadReport(sent=tuple(sent), pinged=tuple(pinged), warnings=tuple(warnings))
+
+
+def ordered_files(output_dir: Path) -> list[Path]:
+    """Regular files of the folder, others first (by name), then rss.xml, atom.xml, feed.json."""
+    try:
+        entries = [p for p in output_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
+    except OSError as exc:
+        raise UploadError(f"{output_dir}: cannot read the output folder: {exc.strerror}") from None
+    feeds = {p.name: p for p in entries if p.name in FEED_ORDER}
+    others = sorted((p for p in entries if p.name not in FEED_ORDER), key=lambda p: p.name)
+    return others + [feeds[n] for n in FEED_ORDER if n in feeds]
+
+
+def content_type(name: str) -> str:
+    """The Content-Type sent with a file (where the protocol carries one)."""
+    if name in CONTENT_TYPES:
+        return CONTENT_TYPES[name]
+    return OTHER_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+def open_target(settings: UploadSettings) -> Target:
+    """Import only the module of the configured scheme and let it build the target."""
+    module = importlib.import_module(TARGET_MODULES[settings.scheme])
+    return module.open_target(settings)
+
+
+def _read_all(files: list[Path]) -> list[tuple[Path, bytes]]:
+    """Read every file once, so what is hashed is exactly what is sent."""
+    out = []
+    for path in files:
+        try:
+            out.append((path, path.read_bytes()))
+        except OSError as exc:
+            raise UploadError(f"{path}: cannot read: {exc.strerror}") from None
+    return out
+
+
+def _changed(manifest: Manifest, path: Path, data: bytes) -> bool:
+    return manifest.changed(path.name, sha256_hex(data))
+
+
+def _dry_run(
+    settings: UploadSettings,
+    todo: list[tuple[Path, bytes]],
+    manifest: Manifest,
+    public_urls: Mapping[str, str],
+    log: Callable[[str], None],
+) -> UploadReport:
+    """List what would be sent and pinged; touch neither the target, the hubs nor the manifest."""
+    for path, data in todo:
+        log(f"would send {path.name} ({len(data)} bytes) to {settings.display_target}")
+    if not todo:
+        log(f"nothing to send to {settings.display_target}")
+    topics = list(manifest.pending_pings)
+    for path, _ in todo:
+        topic = public_urls.get(path.name)
+        if path.name in FEED_ORDER and topic and topic not in topics:
+            topics.append(topic)
+    for topic in topics:
+        log(f"would ping hubs for {topic}")
+    return UploadReport(sent=tuple(p.name for p, _ in todo), pinged=(), warnings=())
+
+
+def _send_all(
+    settings: UploadSettings,
+    todo: list[tuple[Path, bytes]],
+    manifest: Manifest,
+    public_urls: Mapping[str, str],
+    closed: bool,
+    log: Callable[[str], None],
+) -> list[str]:
+    """Send each file with retries, recording it in the manifest as soon as it is confirmed."""
+    if not todo:
+        log(f"nothing changed for {settings.display_target}")
+        return []
+    log(
+        f"uploading {len(todo)} file(s) to {settings.display_target}"
+        f" (blog {'closed' if closed else 'live'})"
+    )
+    sent: list[str] = []
+    target = open_target(settings)
+    try:
+        for path, data in todo:
+            _send_one(target, settings, path.name, data, log)
+            topic = public_urls.get(path.name) if path.name in FEED_ORDER else None
+            manifest.confirm(path.name, sha256_hex(data), topic)
+            sent.append(path.name)
+            log(f"sent {path.name} ({len(data)} bytes)")
+    finally:
+        target.close()
+    return sent
+
+
+def _send_one(
+    target: Target,
+    settings: UploadSettings,
+    name: str,
+    data: bytes,
+    log: Callable[[str], None],
+) -> None:
+    """put_atomic with bounded retries; any final failure becomes a one-line UploadError."""
+
+    def retrying(attempt: int, exc: Exception) -> None:
+        log(f"{name}: {exc}; retry {attempt} of {settings.retries}")
+
+    try:
+        with_retries(
+            lambda: target.put_atomic(name, data, content_type(name)),
+            retries=settings.retries,
+            backoff=settings.backoff,
+            on_retry=retrying,
+        )
+    except PermanentError as exc:
+        raise UploadError(f"{name}: {settings.display_target}: {exc}") from None
+    except TransientError as exc:
+        raise UploadError(
+            f"{name}: {settings.display_target}: {exc} (gave up after "
+            f"{settings.retries + 1} attempts)"
+        ) from None
+
+
+def _ping_pending(
+    settings: UploadSettings,
+    manifest: Manifest,
+    hubs: Sequence[str],
+    log: Callable[[str], None],
+) -> tuple[list[str], list[str]]:
+    """Ping hubs for every feed uploaded but not yet announced, then forget those topics."""
+    topics = list(manifest.pending_pings)
+    if not topics:
+        return [], []
+    if not hubs:
+        manifest.pings_done()
+        return [], []
+    from feedpub import websub  # lazy: only runs that changed a feed need requests for this
+
+    warnings = websub.ping(
+        hubs,
+        topics,
+        timeout=min(settings.timeout, 30.0),
+        retries=settings.retries,
+        backoff=settings.backoff,
+    )
+    for warning in warnings:
+        log(f"warning: {warning}")
+    manifest.pings_done()
+    return topics, warnings

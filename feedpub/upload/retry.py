@@ -1,0 +1,47 @@
+"""Bounded retries with exponential backoff, for transient failures only.
+
+A 4xx or a wrong host key will not get better by asking again, so PermanentError
+goes straight through; timeouts, resets and 5xx often do, so they are retried a
+fixed number of times with growing pauses, and the last cause is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from feedpub.upload.base import PermanentError, TransientError
+
+T = TypeVar("T")
+
+
+def backoff_delays(retries: int, backoff: float, cap: float = 30.0) -> list[float]:
+    """The pauses between attempts: backoff, 2×backoff, 4×backoff… capped so a run stays bounded."""
+    return [min(cap, backoff * (2**i)) for i in range(retries)]
+
+
+def with_retries(
+    action: Callable[[], T],
+    *,
+    retries: int,
+    backoff: float,
+    on_retry: Callable[[int, Exception], None] = lambda attempt, exc: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `action`; on TransientError wait and try again, at most `retries` more times.
+
+    Raises the last TransientError when attempts run out, and any PermanentError at once.
+    """
+    delays = backoff_delays(retries, backoff)
+    for attempt in range(retries + 1):
+        try:
+            return action()
+        except PermanentError:
+            raise
+        except TransientError as exc:
+            if attempt >= retries:
+                raise
+            on_retry(attempt + 1, exc)
+            sleep(delays[attempt])
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

@@ -1,0 +1,155 @@
+"""WebDAV target (webdav://, webdavs://, and https:// with method = "PUT"), via requests.
+
+A plain PUT onto the live name would let a reader fetch a half-written feed while
+the body streams in (wsgidav and Apache write in place), so the bytes go to a
+temporary sibling first and a MOVE with `Overwrite: T` swaps them in. Missing
+folders are created with MKCOL on the first 404/409. Credentials come from the
+environment (names set in [upload]) or, when those are unset, ~/.netrc, which
+requests reads itself; they are passed as auth, never put into a URL, so no
+message can show them.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+
+from feedpub.upload.base import PermanentError, TransientError, temp_name
+from feedpub.upload.settings import UploadSettings
+
+SCHEME_MAP = {"webdav": "http", "webdavs": "https", "http": "http", "https": "https"}
+REASONS = {
+    401: "authentication failed (401): check the user name and password in the environment "
+    "or ~/.netrc",
+    403: "forbidden (403): the account may not write to this folder",
+    404: "not found (404)",
+    405: "method not allowed (405): is this a WebDAV folder?",
+    409: "conflict (409): a parent folder is missing",
+    507: "insufficient storage (507)",
+}
+
+
+class WebDavTarget:
+    """PUT to a temp name, MOVE over the live name; one requests.Session for keep-alive."""
+
+    def __init__(self, settings: UploadSettings):
+        parts = urlsplit(settings.target)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        path = parts.path if parts.path.endswith("/") else parts.path + "/"
+        self.base = urlunsplit((SCHEME_MAP[settings.scheme], netloc, path, "", ""))
+        self.display = settings.display_target
+        self.timeout = settings.timeout
+        self.session = requests.Session()
+        self.session.auth = _auth(settings, parts.username)
+        if settings.ca_bundle:
+            self.session.verify = str(settings.ca_bundle)
+        self._folders_ready = False
+
+    def url(self, name: str) -> str:
+        """The absolute URL of a file in the target folder."""
+        return self.base + quote(name)
+
+    def put_atomic(self, name: str, data: bytes, content_type: str) -> None:
+        """PUT the bytes to a temporary name, then MOVE it over `name` in one server-side step."""
+        tmp_url = self.url(temp_name(name))
+        response = self._request("PUT", tmp_url, data=data, headers={"Content-Type": content_type})
+        if response.status_code in (404, 409) and not self._folders_ready:
+            self._make_folders()
+            response = self._request(
+                "PUT", tmp_url, data=data, headers={"Content-Type": content_type}
+            )
+        self._check(response, "PUT")
+        self._folders_ready = True
+        moved = self._request(
+            "MOVE", tmp_url, headers={"Destination": self.url(name), "Overwrite": "T"}
+        )
+        self._check(moved, "MOVE")
+
+    def _make_folders(self) -> None:
+        """MKCOL each folder of the target path from the top; 405 means it already exists."""
+        parts = urlsplit(self.base)
+        segments = [s for s in parts.path.split("/") if s]
+        path = "/"
+        for segment in segments:
+            path += segment + "/"
+            response = self._request("MKCOL", urlunsplit(parts._replace(path=path)))
+            if response.status_code in (200, 201, 301, 405):
+                continue
+            if response.status_code in (401, 403):
+                self._check(response, "MKCOL")
+        self._folders_ready = True
+
+    def _request(self, method: str, url: str, **kwargs: object) -> requests.Response:
+        """One HTTP request; network trouble becomes a TransientError worth retrying."""
+        try:
+            response = self.session.request(
+                method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+            )
+        except requests.Timeout:
+            raise TransientError(f"{method} timed out after {self.timeout:g} s") from None
+        except requests.exceptions.SSLError as exc:
+            raise PermanentError(f"TLS error: {_first_line(exc)}") from None
+        except requests.ConnectionError as exc:
+            raise TransientError(f"{method} failed: {_connection_cause(exc)}") from None
+        except requests.RequestException as exc:
+            raise TransientError(f"{method} failed: {_first_line(exc)}") from None
+        response.close()
+        return response
+
+    @staticmethod
+    def _check(response: requests.Response, method: str) -> None:
+        """2xx passes; 5xx is transient; anything else is an error retrying cannot fix."""
+        code = response.status_code
+        if 200 <= code < 300:
+            return
+        reason = REASONS.get(code, f"HTTP {code} {response.reason or ''}".strip())
+        if code >= 500 and code != 507:
+            raise TransientError(f"{method} got HTTP {code} {response.reason or ''}".strip())
+        raise PermanentError(f"{method} {reason}")
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+
+def _auth(settings: UploadSettings, url_user: str | None) -> tuple[str, str] | None:
+    """User and password from the environment; None lets requests fall back to ~/.netrc."""
+    user = os.environ.get(settings.username_env) or url_user
+    password = os.environ.get(settings.password_env)
+    if user and password is not None:
+        return (user, password)
+    return None
+
+
+def _connection_cause(exc: requests.ConnectionError) -> str:
+    """A short cause for a connection failure (refused, reset, name unknown)."""
+    text = str(exc)
+    for needle, cause in (
+        ("Connection refused", "connection refused"),
+        ("Connection reset", "connection reset"),
+        ("RemoteDisconnected", "connection closed by the server"),
+        ("BrokenPipe", "connection closed by the server"),
+        ("Broken pipe", "connection closed by the server"),
+        ("Name or service not known", "host name not found"),
+        ("nodename nor servname", "host name not found"),
+        ("timed out", "timed out"),
+    ):
+        if needle in text:
+            return cause
+    return _first_line(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    """Keep messages to one line, whatever the library put in them."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def open_target(settings: UploadSettings) -> WebDavTarget:
+    """Factory used by the registry in feedpub.upload."""
+    return WebDavTarget(settings)
