@@ -1,0 +1,96 @@
+"""``close`` and ``reopen``: the end of a live blog, recorded in feedpub.toml.
+
+The closing is declarative: a ``[closed]`` table in the blog's own config, reviewable
+in version control and kept by every rebuild. ``close`` appends the table and builds;
+``reopen`` removes exactly that table and builds, so the feeds come back byte for byte.
+If the build after either fails, the config is put back as it was: a failed command
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+from feedpub.config import SiteConfig, is_http_url, load_config
+from feedpub.dates import parse_time
+from feedpub.errors import UsageError
+from feedpub.output import write_atomic
+
+_CLOSED_TABLE = re.compile(r"(?ms)\n*^\[closed\][ \t]*\r?\n.*?(?=^\s*\[|\Z)")
+
+
+def close_blog(config_path: Path, *, continued_at: str, title: str | None, message: str | None,
+               at: str | None, now: datetime) -> None:
+    config = load_config(config_path)
+    if config.closed is not None:
+        raise UsageError(f"{config_path}: closed: the blog is already closed (continued at "
+                         f"{config.closed.continued_at}); run 'publish.py reopen' first")
+    if not is_http_url(continued_at):
+        raise UsageError(f'--continued-at: "{continued_at}" is not an absolute http(s) URL; '
+                         "use e.g. https://example.org/live/next")
+    closed_at = _closing_time(at, config, now)
+    _check_after_newest(config, closed_at, now)
+    table = _closed_table(continued_at, closed_at, title, message)
+    original = config_path.read_bytes()
+    text = original.decode("utf-8")
+    updated = text + ("" if text.endswith("\n") else "\n") + "\n" + table
+    _rewrite_and_build(config_path, original, updated.encode("utf-8"), now)
+
+
+def reopen_blog(config_path: Path, *, now: datetime) -> None:
+    config = load_config(config_path)
+    if config.closed is None:
+        raise UsageError(f"{config_path}: closed: the blog is not closed; nothing to reopen")
+    original = config_path.read_bytes()
+    text = original.decode("utf-8")
+    updated = _CLOSED_TABLE.sub("\n", text, count=1).rstrip("\n") + "\n"
+    _rewrite_and_build(config_path, original, updated.encode("utf-8"), now)
+
+
+def _closing_time(at: str | None, config: SiteConfig, now: datetime) -> datetime:
+    if at is None:
+        return now
+    parsed = parse_time(at, config.timezone)
+    if parsed is None:
+        raise UsageError(f'--at: "{at}" is not a date; use e.g. 2024-12-07T23:00:00+00:00')
+    if parsed > now:
+        raise UsageError(f'--at: "{at}" is in the future; a blog closes when the command runs')
+    return parsed
+
+
+def _check_after_newest(config: SiteConfig, closed_at: datetime, now: datetime) -> None:
+    from feedpub.pipeline import load_entries_cached
+    from feedpub.state import StateFolder, scan_entries
+
+    state = StateFolder(config.state_dir)
+    entries, _ = load_entries_cached(config, state, scan_entries(config.entries_dir), now=now,
+                                     dry_run=True)
+    newest = max((e.published for e in entries), default=None)
+    if newest is not None and closed_at < newest:
+        raise UsageError(f"--at: {closed_at.isoformat()} is before the newest entry "
+                         f"({newest.isoformat()}); a blog closes after its last update")
+
+
+def _closed_table(continued_at: str, at: datetime, title: str | None,
+                  message: str | None) -> str:
+    lines = ["[closed]", f"continued_at = {json.dumps(continued_at)}",
+             f"at = {at.isoformat()}"]
+    if title:
+        lines.append(f"title = {json.dumps(title, ensure_ascii=False)}")
+    if message:
+        lines.append(f"message = {json.dumps(message, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+def _rewrite_and_build(config_path: Path, original: bytes, updated: bytes, now: datetime) -> None:
+    from feedpub.pipeline import build
+
+    write_atomic(config_path, updated)
+    try:
+        build(config_path, now=now)
+    except BaseException:
+        write_atomic(config_path, original)
+        raise

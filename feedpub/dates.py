@@ -1,0 +1,51 @@
+"""Reading times from people and writing them for machines.
+
+Entry times are parsed with python-dateutil (ISO 8601 / RFC 3339; a time without an
+offset is read in the blog's zone). Formatting is hand-written and locale-free, so
+RSS dates always use English day and month names whatever the machine's locale.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, tzinfo
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_time(value: object, zone: tzinfo) -> datetime | None:
+    """An aware datetime from a string (or a YAML date), or None when it is not a time."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str):
+        from dateutil.parser import isoparse
+
+        try:
+            parsed = isoparse(value.strip())
+        except (ValueError, OverflowError):
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
+
+
+def to_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def rfc3339(moment: datetime) -> str:
+    """2024-12-07T21:40:00Z: UTC, seconds precision, the form every reader accepts."""
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rfc822(moment: datetime) -> str:
+    """Sat, 07 Dec 2024 21:40:00 +0000, independent of the locale."""
+    utc = to_utc(moment)
+    return (
+        f"{_DAYS[utc.weekday()]}, {utc.day:02d} {_MONTHS[utc.month - 1]} {utc.year:04d} "
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d} +0000"
+    )

@@ -1,0 +1,305 @@
+"""Entry files → Entry objects: front matter, CommonMark → sanitized HTML, clear errors.
+
+``parse_entry`` is pure (bytes in, Entry or problems out) so every bad input can be
+tested without a folder; ``load_entries`` reads a folder and reports every problem of
+the run at once, because an editor fixing a live blog wants the whole list, not one
+error per build.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import cmarkgfm
+import nh3
+import yaml
+
+from feedpub.dates import parse_time
+from feedpub.errors import EntryError, EntryProblem
+from feedpub.model import Author, Entry
+
+ENTRY_SUFFIXES = (".md", ".markdown")
+KNOWN_FIELDS = (
+    "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
+    "language", "draft",
+)
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of editors' laptops drift; more is a typo
+DATE_EXAMPLE = "2024-12-07T14:05:00+00:00"
+
+# XML 1.0 allows TAB, LF, CR and everything from U+0020 except U+FFFE/U+FFFF and surrogates.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_URL_ATTRIBUTE = re.compile(r'\b(href|src|cite)="([^"]*)"')
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+_ALLOWED_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+}
+
+
+class _FrontMatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml's safe loader that keeps dates as text.
+
+    PyYAML would turn ``2024-12-07 14:05`` into a naive datetime and silently drop an
+    offset it cannot read; we want the text, to parse it in the blog's zone and to
+    quote it back in error messages.
+    """
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntryContext:
+    """What parsing an entry needs to know about the blog, and the clock."""
+
+    id_base: str
+    home_page_url: str
+    zone: tzinfo
+    now: datetime
+
+
+def render_markdown(body: str, base_url: str) -> str:
+    """CommonMark → HTML with no script, style, handler or unsafe URL; links absolute.
+
+    Raw HTML is let through cmark on purpose so that nh3, not cmark's blunt
+    "raw HTML omitted", decides what survives.
+    """
+    html = cmarkgfm.markdown_to_html(body, options=cmarkgfm.Options.CMARK_OPT_UNSAFE)
+    clean = nh3.clean(
+        html, attributes=_ALLOWED_ATTRIBUTES, url_schemes=set(_ALLOWED_SCHEMES), link_rel=None
+    )
+    return _URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(base_url, m[2])}"', clean).strip()
+
+
+def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Entry | list[EntryProblem] | None:
+    """An Entry, None for a draft, or the list of everything wrong with the file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [EntryProblem(path, None, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                             "save the file as UTF-8", line)]
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        return [EntryProblem(path, None, f"contains the control character U+{ord(bad[0]):04X}, "
+                             "which XML 1.0 forbids; delete it", line)]
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return [EntryProblem(path, None, "has no front matter; start it with a line '---', "
+                             "then title: and published:, then a line '---'", 1)]
+    fields = _load_front_matter(match[1], path)
+    if isinstance(fields, list):
+        return fields
+    return _FieldReader(path, match[1], fields, ctx).entry(text[match.end():])
+
+
+def _load_front_matter(source: str, path: str) -> dict[str, Any] | list[EntryProblem]:
+    try:
+        fields = yaml.load(source, Loader=_FrontMatterLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        reason = getattr(exc, "problem", None) or "cannot be read"
+        return [EntryProblem(path, None, f"front matter is not valid YAML ({reason}); "
+                             "check quotes and colons", line)]
+    if fields is None:
+        fields = {}
+    if not isinstance(fields, dict):
+        return [EntryProblem(path, None, "front matter must be 'field: value' lines", 2)]
+    return fields
+
+
+class _FieldReader:
+    """Checks one entry's fields, collecting every problem instead of stopping."""
+
+    def __init__(self, path: str, source: str, fields: dict[str, Any], ctx: EntryContext):
+        self.path, self.source, self.fields, self.ctx = path, source, fields, ctx
+        self.problems: list[EntryProblem] = []
+
+    def line_of(self, field: str) -> int | None:
+        found = re.search(rf"^{re.escape(field)}\s*:", self.source, re.M)
+        return self.source.count("\n", 0, found.start()) + 2 if found else None
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(EntryProblem(self.path, field, message, self.line_of(field)))
+
+    def entry(self, body: str) -> Entry | list[EntryProblem] | None:
+        self.check_unknown()
+        if self.fields.get("draft") is True:
+            return None
+        if "draft" in self.fields and not isinstance(self.fields["draft"], bool):
+            self.problem("draft", "must be true or false")
+        stem = Path(self.path).stem
+        link = self.url("link") or f"{self.ctx.home_page_url}#{stem}"
+        title = self.text("title", required=True)
+        published = self.time("published", required=True)
+        updated = self.time("updated") or published
+        if published and updated and updated < published:
+            self.problem("updated", f'"{self.fields["updated"]}" is before published; '
+                         "an update cannot come before the entry")
+        entry_id = self.identifier(stem)
+        fields = dict(
+            summary=self.text("summary"), authors=self.authors(), tags=self.tags(),
+            image=self.url("image", base=link), language=self.language(),
+        )
+        if self.problems:
+            return self.problems
+        assert title and published and updated
+        return Entry(id=entry_id, title=title, link=link, published=published, updated=updated,
+                     content_html=render_markdown(body, link), source=self.path, **fields)
+
+    def check_unknown(self) -> None:
+        for key in self.fields:
+            if key not in KNOWN_FIELDS:
+                close = difflib.get_close_matches(str(key), KNOWN_FIELDS, n=1)
+                hint = f"did you mean {close[0]}?" if close else \
+                    f"known fields: {', '.join(KNOWN_FIELDS)}"
+                self.problem(str(key), f"unknown field; {hint}")
+
+    def text(self, field: str, required: bool = False) -> str | None:
+        value = self.fields.get(field)
+        if value is None:
+            if required:
+                self.problem(field, "is required; add it to the front matter")
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.problem(field, "must be text")
+            return None
+        value = " ".join(value.split())
+        if not value:
+            self.problem(field, "is empty; write some text or remove the field")
+            return None
+        return value
+
+    def time(self, field: str, required: bool = False) -> datetime | None:
+        value = self.fields.get(field)
+        if value is None:
+            if required:
+                self.problem(field, f"is required; add e.g. {field}: {DATE_EXAMPLE}")
+            return None
+        parsed = parse_time(value, self.ctx.zone)
+        if parsed is None:
+            self.problem(field, f'"{value}" is not a date; use {DATE_EXAMPLE}')
+            return None
+        if parsed > self.ctx.now + FUTURE_TOLERANCE:
+            self.problem(field, f'"{value}" is in the future; use the time the update went out')
+            return None
+        return parsed
+
+    def url(self, field: str, base: str | None = None) -> str | None:
+        value = self.fields.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value.strip()):
+            self.problem(field, "must be a URL without spaces")
+            return None
+        absolute = urljoin(base or self.ctx.home_page_url, value.strip())
+        if not absolute.startswith(("http://", "https://")):
+            self.problem(field, f'"{value}" is not an http(s) URL')
+            return None
+        return absolute
+
+    def identifier(self, stem: str) -> str:
+        value = self.fields.get("id")
+        if value is None:
+            return f"{self.ctx.id_base}{stem}"
+        if not isinstance(value, str) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
+            self.problem("id", f'"{value}" is not a URI; remove it to use the default tag: id')
+            return ""
+        return value
+
+    def authors(self) -> tuple[Author, ...]:
+        value = self.fields.get("authors")
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        authors = []
+        for item in items:
+            if isinstance(item, str) and item.strip():
+                authors.append(Author(item.strip()))
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
+                authors.append(Author(item["name"], item.get("email"), item.get("url")))
+            else:
+                self.problem("authors", "must be a list of names, e.g. [Jane Doe]")
+                return ()
+        return tuple(authors)
+
+    def tags(self) -> tuple[str, ...]:
+        value = self.fields.get("tags")
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(t, str | int) and str(t).strip() for t in items):
+            self.problem("tags", "must be a list of words, e.g. [Homs, HTS]")
+            return ()
+        return tuple(str(t).strip() for t in items)
+
+    def language(self) -> str | None:
+        value = self.fields.get("language")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _LANGUAGE.match(value):
+            self.problem("language", f'"{value}" is not a language tag; use e.g. en or en-GB')
+            return None
+        return value
+
+
+def entry_files(folder: Path) -> list[Path]:
+    """The entry files of a folder in name order; hidden and editor backup files are ignored."""
+    return sorted(
+        p for p in folder.iterdir()
+        if p.suffix in ENTRY_SUFFIXES and not p.name.startswith((".", "#")) and p.is_file()
+    )
+
+
+def load_entries(folder: Path, ctx: EntryContext, display_root: Path | None = None) -> list[Entry]:
+    """Every published entry of a folder; raises EntryError listing every problem found."""
+    entries: list[Entry] = []
+    problems: list[EntryProblem] = []
+    for path in entry_files(folder):
+        shown = _display(path, display_root)
+        result = parse_entry(path.read_bytes(), shown, ctx)
+        if isinstance(result, list):
+            problems.extend(result)
+        elif result is not None:
+            entries.append(result)
+    problems.extend(duplicate_id_problems(entries))
+    if problems:
+        raise EntryError(problems)
+    return entries
+
+
+def duplicate_id_problems(entries: list[Entry]) -> list[EntryProblem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for entry in entries:
+        if entry.id in seen:
+            problems.append(EntryProblem(entry.source, "id", f'"{entry.id}" is already the id of '
+                                         f"{seen[entry.id]}; ids must be unique"))
+        else:
+            seen[entry.id] = entry.source
+    return problems
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is None:
+        return str(path)
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

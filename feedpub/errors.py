@@ -1,0 +1,89 @@
+"""One exception hierarchy for everything a user can cause.
+
+Each class knows its exit code, so the CLI never has to guess, and each message is
+one line that names the file, the line where known, the field and what to do.
+Exit codes are documented in the README; tests pin them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ExitCode:
+    """Process exit codes, one per kind of outcome (see README, "Exit codes")."""
+
+    OK = 0
+    INVALID_FEED = 1  # `validate`: at least one error finding
+    USAGE = 2  # bad arguments; `validate`: a source cannot be read
+    CONFIG = 3  # feedpub.toml missing or wrong
+    BAD_ENTRY = 4  # one or more entry files are wrong
+    FEED_CHECK = 5  # a rendered feed failed its check; nothing was replaced
+    UPLOAD = 6  # the upload failed; remote files are old or new, never partial
+    LOCKED = 7  # another run holds the blog's lock
+    INTERRUPTED = 130
+
+
+class FeedpubError(Exception):
+    """Root of every error feedpub reports to a user instead of a traceback."""
+
+    exit_code: int = ExitCode.USAGE
+
+
+class UsageError(FeedpubError):
+    """The command line asks for something impossible (bad option, closing twice)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(FeedpubError):
+    """feedpub.toml is missing, unreadable, or has a wrong key or value."""
+
+    exit_code = ExitCode.CONFIG
+
+    def __init__(self, path: str, key: str | None, message: str, line: int | None = None):
+        self.path, self.key, self.message, self.line = path, key, message, line
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryProblem:
+    """One thing wrong with one entry file, worded for the person who edits it."""
+
+    path: str
+    field: str | None
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class EntryError(FeedpubError):
+    """One or more entry files are wrong; carries every problem of the run, not just the first."""
+
+    exit_code = ExitCode.BAD_ENTRY
+
+    def __init__(self, problems: list[EntryProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class FeedCheckError(FeedpubError):
+    """A rendered feed has an error finding, so it did not replace the published one."""
+
+    exit_code = ExitCode.FEED_CHECK
+
+
+class UploadError(FeedpubError):
+    """An upload failed; the message names the file and the cause, never a credential."""
+
+    exit_code = ExitCode.UPLOAD
+
+
+class LockedError(FeedpubError):
+    """Another feedpub run holds this blog's lock."""
+
+    exit_code = ExitCode.LOCKED

@@ -1,0 +1,117 @@
+"""Feed → Atom 1.0 (RFC 4287) bytes, through feedgen, with its 1.0.0 bugs worked around.
+
+Workarounds (each covered by tests/test_formats.py):
+- entry links lose ``rel``/``type``/``title``, so entry links are written by us;
+- ``updated`` defaults to now, so it is always the newest entry time;
+- ``content(type='CDATA')`` writes an invalid type, so content is always ``type="html"``;
+- entries are prepended by default, so they are appended explicitly;
+- RFC 5005 ``fh:complete`` and ``xml:lang`` on entries are not written by feedgen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from feedpub.dates import to_utc
+from feedpub.formats._feedgen import (
+    HISTORY_NS,
+    entry_patch,
+    feed_patch,
+    new_generator,
+)
+from feedpub.model import Author, Closing, Entry, Feed
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+
+
+def render(feed: Feed) -> bytes:
+    generator = new_generator()
+    _feed(generator, feed)
+    if feed.closing:
+        _closing_entry(generator, feed.closing)
+    for entry in feed.entries:
+        _entry(generator, entry)
+    return generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+
+
+def _feed(generator: Any, feed: Feed) -> None:
+    generator.id(feed.id)
+    generator.title(feed.title)
+    generator.subtitle(feed.description)
+    generator.updated(to_utc(feed.updated))
+    generator.language(feed.language)
+    generator.link(href=feed.self_urls["atom"], rel="self", type="application/atom+xml")
+    generator.link(href=feed.home_page_url, rel="alternate", type="text/html")
+    for hub in feed.hubs:
+        generator.link(href=hub, rel="hub")
+    for author in feed.authors or (Author(feed.title),):
+        generator.author(_person(author))
+    if feed.icon:
+        generator.icon(feed.icon)
+    if feed.logo:
+        generator.logo(feed.logo)
+    patch = feed_patch(generator)
+    if feed.complete:
+        patch.namespaces["fh"] = HISTORY_NS
+        patch.atom_patch = lambda root: etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
+    if any(entry.image for entry in feed.entries):
+        patch.namespaces["media"] = MEDIA_NS
+
+
+def _closing_entry(generator: Any, closing: Closing) -> None:
+    entry = generator.add_entry(order="append")
+    entry.id(closing.id)
+    entry.title(closing.title)
+    entry.updated(to_utc(closing.at))
+    entry.published(to_utc(closing.at))
+    entry.content(closing.content_html, type="html")
+    links = [("alternate", closing.continued_at, "text/html"),
+             ("related", closing.continued_at, "text/html")]
+    entry_patch(entry).atom_patch = lambda element: _links(element, links)
+
+
+def _entry(generator: Any, source: Entry) -> None:
+    entry = generator.add_entry(order="append")
+    entry.id(source.id)
+    entry.title(source.title)
+    entry.updated(to_utc(source.updated))
+    entry.published(to_utc(source.published))
+    for author in source.authors:
+        entry.author(_person(author))
+    if source.summary:
+        entry.summary(source.summary)
+    entry.content(source.content_html, type="html")
+    for tag in source.tags:
+        entry.category(term=tag)
+    links = [("alternate", source.link, "text/html")]
+    entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links)
+
+
+def _entry_extras(element: Any, source: Entry, links: list[tuple[str, str, str]]) -> None:
+    _links(element, links)
+    if source.language:
+        element.set(XML_LANG, source.language)
+    if source.image:
+        etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=source.image, medium="image")
+
+
+def _links(element: Any, links: list[tuple[str, str, str]]) -> None:
+    """Write entry links ourselves: feedgen's lose their rel, type and title.
+
+    feedgen builds Atom elements in no namespace and declares the Atom namespace as
+    the root's default, so our elements must be un-namespaced too.
+    """
+    for rel, href, media_type in links:
+        etree.SubElement(element, "link", rel=rel, href=href, type=media_type)
+
+
+def _person(author: Author) -> dict[str, str]:
+    person = {"name": author.name}
+    if author.email:
+        person["email"] = author.email
+    if author.url:
+        person["uri"] = author.url
+    return person

@@ -1,0 +1,70 @@
+"""Feed → JSON Feed 1.1 bytes, from the same model as RSS and Atom, with the json module.
+
+Keys are written in a fixed order and without floats or the clock, so output is
+byte-stable. A closed blog is ``"expired": true`` (JSON Feed 1.1's finished signal).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from feedpub.dates import rfc3339
+from feedpub.model import Author, Closing, Entry, Feed
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def render(feed: Feed) -> bytes:
+    document: dict[str, Any] = {
+        "version": VERSION,
+        "title": feed.title,
+        "home_page_url": feed.home_page_url,
+        "feed_url": feed.self_urls["json"],
+        "description": feed.description,
+        "language": feed.language,
+        "icon": feed.icon,
+        "authors": [_author(a) for a in feed.authors] or None,
+        "hubs": [{"type": "WebSub", "url": hub} for hub in feed.hubs] or None,
+        "expired": True if feed.complete else None,
+        "items": ([_closing(feed.closing)] if feed.closing else [])
+        + [_item(entry) for entry in feed.entries],
+    }
+    text = json.dumps(_drop_empty(document), ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
+
+
+def _closing(closing: Closing) -> dict[str, Any]:
+    return {
+        "id": closing.id,
+        "url": closing.continued_at,
+        "external_url": closing.continued_at,
+        "title": closing.title,
+        "content_html": closing.content_html,
+        "date_published": rfc3339(closing.at),
+        "date_modified": rfc3339(closing.at),
+    }
+
+
+def _item(entry: Entry) -> dict[str, Any]:
+    return _drop_empty({
+        "id": entry.id,
+        "url": entry.link,
+        "title": entry.title,
+        "content_html": entry.content_html,
+        "summary": entry.summary,
+        "image": entry.image,
+        "date_published": rfc3339(entry.published),
+        "date_modified": rfc3339(entry.updated),
+        "authors": [_author(a) for a in entry.authors] or None,
+        "tags": list(entry.tags) or None,
+        "language": entry.language,
+    })
+
+
+def _author(author: Author) -> dict[str, Any]:
+    return _drop_empty({"name": author.name, "url": author.url})
+
+
+def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
+    return {key: item for key, item in value.items() if item is not None}

@@ -1,0 +1,118 @@
+"""Feed → RSS 2.0 bytes, through feedgen, with its 1.0.0 bugs worked around.
+
+Workarounds (each covered by tests/test_formats.py):
+- the channel ``<link>`` becomes the href of the *last* link added, whatever its rel,
+  so feedgen is given only the alternate link and every ``atom:link`` is written by us;
+- ``lastBuildDate`` defaults to now, so it is always set to the newest entry time;
+- entries are prepended by default, so they are appended explicitly;
+- ``atom:link rel="hub"`` and RFC 5005 ``fh:complete`` are not written by feedgen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from feedpub.dates import to_utc
+from feedpub.formats._feedgen import (
+    ATOM_NS,
+    HISTORY_NS,
+    ITUNES_NS,
+    entry_patch,
+    feed_patch,
+    new_generator,
+)
+from feedpub.model import Author, Closing, Entry, Feed
+
+DC_NS = "http://purl.org/dc/elements/1.1/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+RSS_SPEC = "https://www.rssboard.org/rss-specification"
+
+
+def render(feed: Feed) -> bytes:
+    generator = new_generator()
+    generator.load_extension("dc", atom=False, rss=True)
+    _channel(generator, feed)
+    if feed.closing:
+        _closing_item(generator, feed.closing)
+    for entry in feed.entries:
+        _item(generator, entry, feed)
+    return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+
+
+def _channel(generator: Any, feed: Feed) -> None:
+    generator.title(feed.title)
+    generator.link(href=feed.home_page_url, rel="alternate")
+    generator.description(feed.description)
+    generator.language(feed.language)
+    generator.lastBuildDate(to_utc(feed.updated))
+    generator.ttl(feed.ttl_minutes)
+    generator.docs(RSS_SPEC)
+    if feed.logo:
+        generator.image(url=feed.logo, title=feed.title, link=feed.home_page_url)
+    managing = [a for a in feed.authors if a.email]
+    if managing:
+        generator.managingEditor(_rss_person(managing[0]))
+    names = [a.name for a in feed.authors if not a.email]
+    if names:
+        generator.dc.dc_creator(names)
+    patch = feed_patch(generator)
+    patch.namespaces = {"atom": ATOM_NS}
+    if feed.complete:
+        patch.namespaces["fh"] = HISTORY_NS
+    if feed.itunes_complete:
+        patch.namespaces["itunes"] = ITUNES_NS
+    if any(entry.image for entry in feed.entries):
+        patch.namespaces["media"] = MEDIA_NS
+    patch.rss_patch = lambda root: _channel_links(root[0], feed)
+
+
+def _channel_links(channel: Any, feed: Feed) -> None:
+    """atom:link self and hub, and the finished signals, after the core channel elements."""
+    etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=feed.self_urls["rss"], rel="self",
+                     type="application/rss+xml")
+    for hub in feed.hubs:
+        etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+    if feed.complete:
+        etree.SubElement(channel, f"{{{HISTORY_NS}}}complete")
+    if feed.itunes_complete:
+        etree.SubElement(channel, f"{{{ITUNES_NS}}}complete").text = "Yes"
+
+
+def _closing_item(generator: Any, closing: Closing) -> None:
+    item = generator.add_entry(order="append")
+    item.title(closing.title)
+    item.link(href=closing.continued_at)
+    item.guid(closing.id, permalink=False)
+    item.description(closing.content_html)
+    item.content(closing.content_html, type="html")
+    item.pubDate(to_utc(closing.at))
+
+
+def _item(generator: Any, entry: Entry, feed: Feed) -> None:
+    item = generator.add_entry(order="append")
+    item.title(entry.title)
+    item.link(href=entry.link)
+    item.guid(entry.id, permalink=False)
+    item.description(entry.summary or entry.content_html)
+    item.content(entry.content_html, type="html")
+    item.pubDate(to_utc(entry.published))
+    for tag in entry.tags:
+        item.category(term=tag)
+    with_email = [a for a in entry.authors if a.email]
+    if with_email:
+        item.author(email=with_email[0].email, name=with_email[0].name)
+    names = [a.name for a in entry.authors if not a.email]
+    if names:
+        item.dc.dc_creator(names)
+    if entry.image:
+        entry_patch(item).rss_patch = lambda element: _media_image(element, entry.image)
+
+
+def _media_image(element: Any, url: str | None) -> None:
+    etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
+
+
+def _rss_person(author: Author) -> str:
+    return f"{author.email} ({author.name})"

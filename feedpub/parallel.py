@@ -1,0 +1,50 @@
+"""Parsing many entries on every core: a cold build of a long blog uses both CPUs.
+
+Only used above a threshold (see pipeline.PARALLEL_THRESHOLD): for a handful of
+changed entries, starting worker processes costs more than parsing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Any
+
+from feedpub.config import SiteConfig
+from feedpub.entries import EntryContext, parse_entry
+from feedpub.state import FileStamp
+
+_JOB: dict[str, Any] = {}
+
+
+def _parse_chunk(chunk: list[tuple[FileStamp, bytes]]) -> list[tuple[FileStamp, str, Any]]:
+    entries_dir, root, ctx = _JOB["entries_dir"], _JOB["root"], _JOB["ctx"]
+    out = []
+    for item, data in chunk:
+        shown = _relative(entries_dir / item.name, root)
+        out.append((item, hashlib.sha256(data).hexdigest(), parse_entry(data, shown, ctx)))
+    return out
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def parse_in_parallel(todo: list[tuple[FileStamp, bytes]], config: SiteConfig,
+                      ctx: EntryContext, root: Path) -> list[tuple[FileStamp, str, Any]]:
+    """Parse ``todo`` in forked workers (which inherit the imported parsers for free)."""
+    workers = max(1, min(len(os.sched_getaffinity(0)), 4))
+    if workers == 1:
+        _JOB.update(entries_dir=config.entries_dir, root=root, ctx=ctx)
+        return _parse_chunk(todo)
+    size = -(-len(todo) // (workers * 4))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    _JOB.update(entries_dir=config.entries_dir, root=root, ctx=ctx)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        results = pool.map(_parse_chunk, chunks)
+    return [row for chunk in results for row in chunk]
