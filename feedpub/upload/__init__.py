@@ -87,9 +87,7 @@ def publish_outputs(
     """
     settings = parse_settings(upload_table, config_path)
     files = ordered_files(output_dir)
-    manifest = Manifest.load(
-        manifest_path(state_dir, settings.display_target), settings.display_target
-    )
+    manifest = Manifest.load(manifest_path(state_dir, settings.display_target), settings.display_target)
     todo = [(p, data) for p, data in _read_all(files) if force or _changed(manifest, p, data)]
     if dry_run:
         return _dry_run(settings, todo, manifest, public_urls, log)
@@ -171,10 +169,7 @@ def _send_all(
     if not todo:
         log(f"nothing changed for {settings.display_target}")
         return []
-    log(
-        f"uploading {len(todo)} file(s) to {settings.display_target}"
-        f" (blog {'closed' if closed else 'live'})"
-    )
+    log(f"uploading {len(todo)} file(s) to {settings.display_target} (blog {'closed' if closed else 'live'})")
     sent: list[str] = []
     target = open_target(settings)
     try:
@@ -212,8 +207,7 @@ def _send_one(
         raise UploadError(f"{name}: {settings.display_target}: {exc}") from None
     except TransientError as exc:
         raise UploadError(
-            f"{name}: {settings.display_target}: {exc} (gave up after "
-            f"{settings.retries + 1} attempts)"
+            f"{name}: {settings.display_target}: {exc} (gave up after {settings.retries + 1} attempts)"
         ) from None
 
 

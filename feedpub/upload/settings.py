@@ -154,8 +154,7 @@ def _env_name(table: Mapping[str, Any], key: str, default: str, fail: Any) -> st
     if not value.replace("_", "").isalnum() or value[0].isdigit():
         raise fail(
             key,
-            "must be the NAME of an environment variable (letters, digits, _), "
-            "not the credential itself",
+            "must be the NAME of an environment variable (letters, digits, _), not the credential itself",
         )
     return value
 

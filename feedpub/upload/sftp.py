@@ -25,6 +25,17 @@ from feedpub.upload.settings import UploadSettings
 PERMISSION_CODES = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
+class _DeadTransport:
+    """Stands in for a transport that is already gone."""
+
+    @staticmethod
+    def is_active() -> bool:
+        return False
+
+
+_DEAD = _DeadTransport()
+
+
 class SftpTarget:
     """One SSH connection, opened lazily and dropped after any transient failure."""
 
@@ -50,9 +61,7 @@ class SftpTarget:
             sftp.chmod(tmp, 0o644)
             sftp.posix_rename(tmp, self._path(name))
         except PermissionError as exc:
-            raise PermanentError(
-                f"permission denied on the server ({exc.filename or tmp})"
-            ) from None
+            raise PermanentError(f"permission denied on the server ({exc.filename or tmp})") from None
         except OSError as exc:
             raise self._classify(exc, tmp) from None
         except (paramiko.SSHException, EOFError) as exc:
@@ -65,7 +74,8 @@ class SftpTarget:
             return PermanentError(f"permission denied on the server ({path})")
         if isinstance(exc, FileNotFoundError):
             return PermanentError(f"no such file or folder on the server ({path})")
-        if isinstance(exc, (TimeoutError, ConnectionError)) or exc.errno is not None:
+        alive = self._client is not None and (self._client.get_transport() or _DEAD).is_active()
+        if not alive or isinstance(exc, (TimeoutError, ConnectionError)) or exc.errno is not None:
             self._drop()
             return TransientError(f"connection lost: {_one_line(exc)}")
         return PermanentError(f"server refused ({path}): {_one_line(exc)}")
@@ -119,15 +129,11 @@ class SftpTarget:
             raise TransientError(f"SSH failed: {_one_line(exc)}") from None
         except (OSError, EOFError) as exc:
             client.close()
-            if isinstance(
-                exc, (ConnectionRefusedError, paramiko.ssh_exception.NoValidConnectionsError)
-            ):
+            if isinstance(exc, (ConnectionRefusedError, paramiko.ssh_exception.NoValidConnectionsError)):
                 raise TransientError(f"connection refused by {self._host_label()}") from None
             if isinstance(exc, socket.gaierror):
                 raise PermanentError(f"host name not found: {self.host}") from None
-            raise TransientError(
-                f"cannot connect to {self._host_label()}: {_one_line(exc)}"
-            ) from None
+            raise TransientError(f"cannot connect to {self._host_label()}: {_one_line(exc)}") from None
         self._client = client
         return self._sftp
 

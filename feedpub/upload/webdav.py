@@ -21,8 +21,7 @@ from feedpub.upload.settings import UploadSettings
 
 SCHEME_MAP = {"webdav": "http", "webdavs": "https", "http": "http", "https": "https"}
 REASONS = {
-    401: "authentication failed (401): check the user name and password in the environment "
-    "or ~/.netrc",
+    401: "authentication failed (401): check the user name and password in the environment or ~/.netrc",
     403: "forbidden (403): the account may not write to this folder",
     404: "not found (404)",
     405: "method not allowed (405): is this a WebDAV folder?",
@@ -60,14 +59,10 @@ class WebDavTarget:
         response = self._request("PUT", tmp_url, data=data, headers={"Content-Type": content_type})
         if response.status_code in (404, 409) and not self._folders_ready:
             self._make_folders()
-            response = self._request(
-                "PUT", tmp_url, data=data, headers={"Content-Type": content_type}
-            )
+            response = self._request("PUT", tmp_url, data=data, headers={"Content-Type": content_type})
         self._check(response, "PUT")
         self._folders_ready = True
-        moved = self._request(
-            "MOVE", tmp_url, headers={"Destination": self.url(name), "Overwrite": "T"}
-        )
+        moved = self._request("MOVE", tmp_url, headers={"Destination": self.url(name), "Overwrite": "T"})
         self._check(moved, "MOVE")
 
     def _make_folders(self) -> None:

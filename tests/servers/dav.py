@@ -22,7 +22,7 @@ from wsgidav.fs_dav_provider import FileResource, FilesystemProvider, FolderReso
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 USER = "alice"
-PASSWORD = "correct horse battery"
+PASSWORD = "correct-horse-battery"
 
 
 class AtomicMoveFile(FileResource):
@@ -50,15 +50,16 @@ class AtomicMoveProvider(FilesystemProvider):
 
 @dataclass
 class Recorder:
-    """Requests seen, and a queue of forced failures: (method, status) pairs."""
+    """Requests seen, and a queue of forced failures: (method, status, path part)."""
 
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
-    failures: list[tuple[str, int]] = field(default_factory=list)
+    failures: list[tuple[str, int, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail_next(self, method: str, status: int, times: int) -> None:
+    def fail_next(self, method: str, status: int, times: int, path_contains: str = "") -> None:
+        """Answer the next `times` matching requests with `status` instead of serving them."""
         with self.lock:
-            self.failures.extend([(method, status)] * times)
+            self.failures.extend([(method, status, path_contains)] * times)
 
     def reset(self) -> None:
         with self.lock:
@@ -70,7 +71,8 @@ class Recorder:
             method = environ["REQUEST_METHOD"]
             with self.lock:
                 self.requests.append((method, environ["PATH_INFO"], environ.get("CONTENT_TYPE")))
-                fail = next((f for f in self.failures if f[0] == method), None)
+                path = environ["PATH_INFO"]
+                fail = next((f for f in self.failures if f[0] == method and f[2] in path), None)
                 if fail:
                     self.failures.remove(fail)
             if fail:
@@ -108,6 +110,7 @@ class DavServer:
         }
         app = self.recorder.middleware(WsgiDAVApp(config))
         self.server = wsgi.Server(("127.0.0.1", 0), app, numthreads=8)
+        self.server.shutdown_timeout = 0.5
         self.server.prepare()
         self.port = self.server.bind_addr[1]
         self._thread = threading.Thread(target=self.server.serve, daemon=True)

@@ -1,0 +1,208 @@
+"""Upload to a real wsgidav server (Basic auth on): bytes, metadata, pings, faults, errors."""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from servers.dav import PASSWORD, USER
+from servers.outputs import FEEDS, public_urls, publish, write_outputs
+from servers.proxy import DropProxy
+from servers.sshd import free_port
+from servers.watch import VersionWatcher, folder_reader
+
+from feedpub.errors import UploadError
+
+ALL = ("style.xsl", *FEEDS)
+
+
+@pytest.fixture
+def hub(httpserver: HTTPServer) -> HTTPServer:
+    httpserver.expect_request("/hub", method="POST").respond_with_data("", status=204)
+    return httpserver
+
+
+def hub_topics(server: HTTPServer) -> list[str]:
+    return [
+        urllib.parse.parse_qs(req.get_data(as_text=True))["hub.topic"][0] for req, _ in server.log
+    ]
+
+
+def test_upload_matches_local_bytes_content_types_and_pings(dav, tmp_path: Path, hub) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    local = write_outputs(out, 1)
+    report, _ = publish({"target": dav.url}, out, state, hubs=(hub.url_for("/hub"),))
+    assert report.sent == ALL and report.warnings == ()
+    for name, data in local.items():
+        assert (dav.remote / name).read_bytes() == data
+    assert sorted(p.name for p in dav.remote.iterdir()) == sorted(ALL)
+    puts = {
+        Path(path).name: ctype for method, path, ctype in dav.recorder.requests if method == "PUT"
+    }
+    assert puts[".rss.xml.feedpub-tmp"] == "application/rss+xml; charset=utf-8"
+    assert puts[".atom.xml.feedpub-tmp"] == "application/atom+xml; charset=utf-8"
+    assert puts[".feed.json.feedpub-tmp"] == "application/feed+json; charset=utf-8"
+    assert all(m != "PUT" or Path(p).name.startswith(".") for m, p, _ in dav.recorder.requests)
+    urls = public_urls()
+    assert report.pinged == tuple(urls[n] for n in FEEDS)
+    assert hub_topics(hub) == [urls[n] for n in FEEDS]
+    request = hub.log[0][0]
+    assert request.content_type == "application/x-www-form-urlencoded"
+    assert request.form["hub.mode"] == "publish" and request.form["hub.url"] == urls["rss.xml"]
+
+
+def test_second_run_sends_nothing_then_one_change_is_sent_and_pinged(dav, tmp_path, hub) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    hubs = (hub.url_for("/hub"),)
+    publish({"target": dav.url}, out, state, hubs=hubs)
+    hub.clear_log()
+    dav.recorder.reset()
+    report, _ = publish({"target": dav.url}, out, state, hubs=hubs)
+    assert report.sent == () and report.pinged == ()
+    assert dav.recorder.requests == [] and len(hub.log) == 0
+    (out / "feed.json").write_bytes(b'{"version": "https://jsonfeed.org/version/1.1"}')
+    report, _ = publish({"target": dav.url}, out, state, hubs=hubs)
+    assert report.sent == ("feed.json",)
+    assert hub_topics(hub) == [public_urls()["feed.json"]]
+    assert (dav.remote / "feed.json").read_bytes() == (out / "feed.json").read_bytes()
+
+
+def test_503_twice_then_success(dav, tmp_path: Path) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    local = write_outputs(out, 1)
+    dav.recorder.fail_next("PUT", 503, 2)
+    report, lines = publish({"target": dav.url, "retries": 3}, out, state)
+    assert report.sent == ALL
+    assert sum("HTTP 503" in line and "retry" in line for line in lines) == 2
+    assert all((dav.remote / n).read_bytes() == d for n, d in local.items())
+
+
+def test_503_beyond_retries_is_a_one_line_error_and_next_run_finishes(dav, tmp_path) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    publish({"target": dav.url}, out, state)
+    local = write_outputs(out, 2)
+    dav.recorder.fail_next("MOVE", 503, 2)
+    with pytest.raises(UploadError) as err:
+        publish({"target": dav.url, "retries": 1}, out, state)
+    assert str(err.value).startswith("style.xsl: webdav://127.0.0.1:")
+    assert "HTTP 503" in str(err.value) and "gave up after 2 attempts" in str(err.value)
+    assert (dav.remote / "rss.xml").read_bytes() != local["rss.xml"]  # old, untouched
+    report, _ = publish({"target": dav.url}, out, state)
+    assert report.sent == ALL
+    assert all((dav.remote / n).read_bytes() == d for n, d in local.items())
+
+
+def test_connection_dropped_mid_file_keeps_old_or_new(dav, tmp_path, drop_proxy) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    old = write_outputs(out, 1, size=300_000)
+    publish({"target": dav.url}, out, state)
+    new = write_outputs(out, 2, size=300_000)
+    proxy = DropProxy(dav.server.port, drop_after=150_000, drops=2)
+    drop_proxy.append(proxy)
+    target = dav.server.url(dav.url.split("/dav/", 1)[1], port=proxy.port)
+    allowed = {n: (old[n], new[n]) for n in ALL}
+    with VersionWatcher(folder_reader(dav.remote), allowed) as watcher:
+        report, lines = publish({"target": target, "retries": 3}, out, state)
+    assert proxy.dropped == 2 and report.sent == ALL
+    assert sum("retry" in line for line in lines) == 2
+    assert watcher.violations == [] and watcher.polls > 0
+    assert all((dav.remote / n).read_bytes() == d for n, d in new.items())
+
+
+def test_wrong_password_is_one_line_without_the_password(dav, tmp_path, monkeypatch) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    monkeypatch.setenv("FEEDPUB_UPLOAD_PASSWORD", "hunter2-wrong")
+    dav.recorder.reset()
+    with pytest.raises(UploadError) as err:
+        publish({"target": dav.url}, out, state)
+    message = str(err.value)
+    assert "\n" not in message and "401" in message and message.startswith("style.xsl: ")
+    assert "hunter2" not in message and USER not in message
+    assert sum(m == "PUT" for m, _, _ in dav.recorder.requests) == 1  # a 4xx is not retried
+
+
+def test_credentials_from_netrc(dav, tmp_path: Path, monkeypatch) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine 127.0.0.1 login {USER} password {PASSWORD}\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.delenv("FEEDPUB_UPLOAD_USER")
+    monkeypatch.delenv("FEEDPUB_UPLOAD_PASSWORD")
+    report, _ = publish({"target": dav.url}, out, state)
+    assert report.sent == ALL
+
+
+def test_custom_env_names_and_https_put_style_url(dav, tmp_path, monkeypatch) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    monkeypatch.setenv("MY_DAV_USER", USER)
+    monkeypatch.setenv("MY_DAV_PASS", PASSWORD)
+    monkeypatch.delenv("FEEDPUB_UPLOAD_PASSWORD")
+    table = {
+        "target": dav.url.replace("webdav://", "http://"),
+        "method": "PUT",
+        "username_env": "MY_DAV_USER",
+        "password_env": "MY_DAV_PASS",
+    }
+    report, _ = publish(table, out, state)
+    assert report.sent == ALL
+
+
+def test_read_only_folder_is_a_one_line_forbidden_error(dav_server, dav, tmp_path) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    target = f"webdav://127.0.0.1:{dav_server.port}/ro/"
+    with pytest.raises(UploadError) as err:
+        publish({"target": target}, out, state)
+    message = str(err.value)
+    assert "\n" not in message and "403" in message and message.startswith("style.xsl: ")
+    assert (
+        not list(state.glob("upload/*.json"))
+        or 'files": {}' in next(state.glob("upload/*.json")).read_text()
+    )
+
+
+def test_connection_refused_after_retries(tmp_path: Path, monkeypatch) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    monkeypatch.setenv("FEEDPUB_UPLOAD_PASSWORD", "s3cret-value")
+    target = f"webdavs://127.0.0.1:{free_port()}/feeds/"
+    with pytest.raises(UploadError) as err:
+        publish({"target": target, "retries": 2}, out, state)
+    message = str(err.value)
+    assert "connection refused" in message and "gave up after 3 attempts" in message
+    assert "\n" not in message and "s3cret" not in message
+
+
+def test_hub_failure_is_a_warning_not_a_failed_publish(dav, tmp_path, httpserver) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    httpserver.expect_request("/hub").respond_with_data("down", status=500)
+    report, _ = publish(
+        {"target": dav.url, "retries": 1}, out, state, hubs=(httpserver.url_for("/hub"),)
+    )
+    assert report.sent == ALL and len(report.warnings) == 3
+    assert all("HTTP 500" in w and "\n" not in w for w in report.warnings)
+    assert len(httpserver.log) == 6  # 3 feeds × (1 try + 1 retry)
+    report, _ = publish({"target": dav.url}, out, state, hubs=(httpserver.url_for("/hub"),))
+    assert report.sent == () and report.pinged == ()
+
+
+def test_failed_run_still_pings_feeds_it_sent_once_a_later_run_succeeds(dav, tmp_path, hub):
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    hubs = (hub.url_for("/hub"),)
+    dav.recorder.fail_next("PUT", 403, 1, path_contains="atom.xml")
+    with pytest.raises(UploadError, match=r"^atom\.xml: .*403"):
+        publish({"target": dav.url}, out, state, hubs=hubs)
+    assert len(hub.log) == 0  # no ping after a failed upload
+    report, _ = publish({"target": dav.url}, out, state, hubs=hubs)
+    assert report.sent == ("atom.xml", "feed.json")
+    assert hub_topics(hub) == [public_urls()[n] for n in FEEDS]  # rss.xml too, owed from before
