@@ -1,0 +1,149 @@
+"""A fast, local, safe validator for RSS 2.0, Atom 1.0 and JSON Feed 1.1.
+
+Usage::
+
+    from feedpub.validate import validate_bytes, has_errors
+    findings = validate_bytes(data)
+    if has_errors(findings):
+        ...
+
+The format is detected from the content, never from a file name. ``validate_bytes``
+never raises: every problem, including hostile or non-feed input, is a
+:class:`Finding`. Rule ids are documented in ``docs/validate.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from feedpub.validate.findings import ERROR, WARNING, Finding, Report
+
+__all__ = ["ERROR", "WARNING", "Finding", "detect_format", "has_errors", "validate_bytes"]
+
+DEFAULT_MAX_BYTES = 50 * 2**20
+_ATOM_NS = "http://www.w3.org/2005/Atom"
+_ROOT = re.compile(
+    r"\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>\s*)*<([A-Za-z_][\w.:-]*)([^>]*)>",
+    re.DOTALL,
+)
+_XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
+
+
+def _head_text(data: bytes) -> str:
+    """The first few KiB as text, honouring a UTF-16/32 byte-order mark."""
+    head = data[:8192]
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if head.startswith(bom):
+            return head.decode(codec, "replace")
+    if head[:2] in (b"<\x00", b"\x00<"):
+        return head.decode("utf-16-le" if head[:1] == b"<" else "utf-16-be", "replace")
+    return head.decode("utf-8", "replace").lstrip("\ufeff")
+
+
+def root_element(data: bytes) -> tuple[str, str] | None:
+    """(local name, namespace URI) of the root element, from the raw text, or None."""
+    match = _ROOT.match(_head_text(data))
+    if match is None:
+        return None
+    qname, attributes = match.groups()
+    prefix, _, local = qname.rpartition(":")
+    namespaces = {p or "": uri for p, uri in _XMLNS.findall(attributes)}
+    return local, namespaces.get(prefix, "")
+
+
+def detect_format(data: bytes) -> str | None:
+    """"rss", "atom" or "json" from the content alone; None when it is none of those."""
+    text = _head_text(data).lstrip()
+    if text.startswith("{"):
+        return "json" if "jsonfeed.org/version" in text or '"items"' in text else None
+    root = root_element(data)
+    if root is None:
+        return None
+    local, namespace = root
+    if local == "rss" and not namespace:
+        return "rss"
+    if local in ("feed", "entry") and namespace == _ATOM_NS:
+        return "atom"
+    return None
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """True when any finding is an error (warnings never fail a feed)."""
+    return any(f.severity == ERROR for f in findings)
+
+
+def validate_bytes(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Finding]:
+    """Validate one feed document; return its findings, sorted by position. Never raises."""
+    report = Report(data)
+    try:
+        _validate(data, max_bytes, report)
+    except Exception as exc:  # the contract: a finding, never a traceback
+        report.error("validator-internal-error",
+                     f"the validator failed on this input: {type(exc).__name__}: {exc}", 0)
+    return sorted(report.findings, key=lambda f: (f.line, f.column))
+
+
+def _validate(data: bytes, max_bytes: int, report: Report) -> None:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        report.error("feed-unreadable", "the input is not bytes", 0)
+        return
+    data = bytes(data)
+    if len(data) > max_bytes:
+        report.error("feed-too-large",
+                     f"the document is {len(data)} bytes, over the {max_bytes}-byte limit", 0)
+        return
+    stripped = data.lstrip(b" \t\r\n\xef\xbb\xbf")
+    if not stripped:
+        report.error("feed-empty", "the document is empty", 0)
+        return
+    if stripped[:1] in (b"{", b"["):
+        from feedpub.validate import jsonfeed
+
+        jsonfeed.check(data, report)
+        return
+    if b"\x00" in data[:4096] and _head_text(data)[:1] not in ("<", "\ufeff"):
+        report.error("feed-not-a-feed", "the document is binary, not a feed", 0)
+        return
+    _validate_xml(data, report)
+
+
+def _validate_xml(data: bytes, report: Report) -> None:
+    from feedpub.validate import xmlsafe
+
+    head = _head_text(data).lstrip("\ufeff \t\r\n")
+    if not head.startswith("<"):
+        report.error("feed-not-a-feed", "the document is neither XML nor JSON", 1)
+        return
+    root = xmlsafe.parse(data, report)
+    if root is None:
+        return
+    tag = root.tag
+    if tag == "rss":
+        from feedpub.validate import rss
+
+        rss.check(root, report)
+    elif tag in (f"{{{_ATOM_NS}}}feed", f"{{{_ATOM_NS}}}entry"):
+        from feedpub.validate import atom
+
+        atom.check(root, report)
+    else:
+        _unknown_root(root, report)
+
+
+def _unknown_root(root: object, report: Report) -> None:
+    tag = getattr(root, "tag", "")
+    namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    if local.lower() == "html":
+        report.error("feed-not-a-feed", "this is an HTML page, not a feed", root)
+    elif local == "feed":
+        report.error("atom-namespace-invalid",
+                     f'<feed> is in namespace "{namespace}", not the Atom 1.0 namespace '
+                     f'"{_ATOM_NS}"', root)
+    elif local == "RDF":
+        report.error("feed-format-unsupported",
+                     "RSS 1.0 (RDF) is not supported; use RSS 2.0, Atom 1.0 or JSON Feed 1.1", root)
+    else:
+        report.error("feed-root-unknown",
+                     f"<{local}> is not the root of an RSS 2.0 or Atom 1.0 document", root)

@@ -1,0 +1,474 @@
+"""Atom 1.0 rules (RFC 4287), with RFC 5005 feed history and RFC 6721 tombstones.
+
+Like the RSS checker, each element's children are walked exactly once with
+dictionary dispatch; per-entry state (which children were seen) lives in a small
+set so the required/duplicate rules cost nothing extra.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from feedpub.validate import ext
+from feedpub.validate.common import AT, ATOM, FH, XHTML, XML_BASE, XML_LANG, short
+from feedpub.validate.dates import rfc3339
+from feedpub.validate.findings import Report
+from feedpub.validate.html import unsafe_html
+from feedpub.validate.urls import has_scheme, is_addr_spec, is_language, is_mime_type, uri_problem
+
+A = f"{{{ATOM}}}"
+_ENTRY = A + "entry"
+_XHTML_DIV = f"{{{XHTML}}}div"
+_INT = re.compile(r"\d+")
+_REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_SPACE = re.compile(r"\s+")
+_FEED_ONCE = frozenset(A + n for n in ("id", "title", "subtitle", "updated", "icon", "logo",
+                                        "rights", "generator"))
+_FEED_MANY = frozenset(A + n for n in ("author", "category", "contributor", "link"))
+_ENTRY_ONCE = frozenset(A + n for n in ("id", "title", "updated", "published", "content",
+                                         "summary", "rights", "source"))
+_PERSON = frozenset(A + n for n in ("name", "uri", "email"))
+_HISTORY_RELS = frozenset({"first", "last", "previous", "prev", "next", "prev-archive",
+                           "next-archive"})
+_TEXT_TYPES = ("text", "html", "xhtml")
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+class AtomChecker:
+    """Validates one Atom feed or entry document into a :class:`Report`."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.entry_ids: dict[str, str] = {}
+        self._checks: dict[str, Callable[[Any, str], None]] = {
+            A + "id": self._check_id,
+            A + "updated": self._check_date,
+            A + "published": self._check_date,
+            A + "title": self._check_text,
+            A + "subtitle": self._check_text,
+            A + "rights": self._check_text,
+            A + "summary": self._check_text,
+            A + "content": self._check_content,
+            A + "icon": self._check_iri_text,
+            A + "logo": self._check_iri_text,
+            A + "generator": self._check_generator,
+            A + "link": self._check_link,
+            A + "category": self._check_category,
+            A + "author": self._check_person,
+            A + "contributor": self._check_person,
+            A + "source": self._check_source,
+        }
+
+    # --- documents -------------------------------------------------------------------
+
+    def check_feed(self, feed: Any) -> None:
+        """Check an ``atom:feed`` root element."""
+        self._check_common_attributes(feed)
+        seen, links, entries = self._walk(feed, "feed", _FEED_ONCE, _FEED_MANY)
+        self._require(feed, "feed", seen, ("id", "title", "updated"))
+        has_author = A + "author" in seen
+        for entry, entry_seen in entries:
+            if not has_author and A + "author" not in entry_seen:
+                self.report.error(
+                    "atom-author-missing",
+                    "<entry> has no <author>, and neither has the <feed> (RFC 4287 4.1.1)", entry)
+        if not any(rel == "self" for rel, _ in links):
+            self.report.warning(
+                "atom-self-link-missing", '<feed> has no <link rel="self"> giving its own URL',
+                feed)
+        self._check_history(feed, links)
+
+    def check_entry_document(self, entry: Any) -> None:
+        """Check an Atom Entry Document (root ``atom:entry``)."""
+        seen = self._check_entry(entry)
+        if A + "author" not in seen:
+            self.report.error("atom-author-missing", "<entry> has no <author>", entry)
+
+    # --- structure -------------------------------------------------------------------
+
+    def _walk(
+        self, parent: Any, where: str, once: frozenset[str], many: frozenset[str]
+    ) -> tuple[set[str], list[tuple[str, str]], list[tuple[Any, set[str]]]]:
+        seen: set[str] = set()
+        links: list[tuple[str, str]] = []
+        entries: list[tuple[Any, set[str]]] = []
+        report = self.report
+        checks = self._checks
+        for child in parent:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            if tag == _ENTRY and where == "feed":
+                entries.append((child, self._check_entry(child)))
+                continue
+            if tag[:1] != "{" or not tag.startswith(A):
+                self._check_foreign(child, tag, where, seen)
+                continue
+            if entries and where == "feed":
+                report.error(
+                    "atom-metadata-after-entry",
+                    f"<{_local(tag)}> comes after an <entry>; feed metadata must come first", child)
+            if tag in once:
+                if tag in seen:
+                    report.error(
+                        "atom-element-duplicate", f"<{where}> has more than one <{_local(tag)}>",
+                        child)
+                seen.add(tag)
+            elif tag in many:
+                seen.add(tag)
+            else:
+                report.error(
+                    "atom-element-unknown", f"<{_local(tag)}> is not an Atom element of <{where}>",
+                    child)
+                continue
+            if tag == A + "link":
+                links.append(self._link_key(child))
+            checks[tag](child, where)
+        self._check_duplicate_links(parent, where, links)
+        return seen, links, entries
+
+    def _check_entry(self, entry: Any) -> set[str]:
+        self._check_common_attributes(entry)
+        seen, links, _ = self._walk(entry, "entry", _ENTRY_ONCE, _FEED_MANY)
+        self._require(entry, "entry", seen, ("id", "title", "updated"))
+        if A + "content" not in seen and not any(rel == "alternate" for rel, _ in links):
+            self.report.error(
+                "atom-content-or-alternate-missing",
+                '<entry> has neither <content> nor <link rel="alternate">', entry)
+        content = entry.find(A + "content") if A + "content" in seen else None
+        if content is not None and A + "summary" not in seen and self._needs_summary(content):
+            self.report.error(
+                "atom-summary-missing",
+                "<entry> must have a <summary> when its <content> has src or is not text",
+                entry)
+        if A + "source" in seen:
+            source = entry.find(A + "source")
+            if source is not None and source.find(A + "author") is not None:
+                seen.add(A + "author")
+        self._check_entry_id(entry)
+        return seen
+
+    def _check_entry_id(self, entry: Any) -> None:
+        id_el = entry.find(A + "id")
+        if id_el is None or not id_el.text:
+            return
+        updated_el = entry.find(A + "updated")
+        updated = updated_el.text if updated_el is not None else ""
+        previous = self.entry_ids.get(id_el.text)
+        if previous is not None:
+            detail = " and the same <updated>" if previous == updated else ""
+            self.report.warning(
+                "atom-entry-id-duplicate",
+                f'entry id "{short(id_el.text)}" appears more than once{detail}', id_el)
+        self.entry_ids[id_el.text] = updated or ""
+
+    def _require(self, el: Any, where: str, seen: set[str], names: tuple[str, ...]) -> None:
+        for name in names:
+            if A + name not in seen:
+                self.report.error("atom-element-missing", f"<{where}> has no <{name}>", el)
+
+    def _check_foreign(self, child: Any, tag: str, where: str, seen: set[str] | None = None) -> None:
+        if tag[:1] != "{":
+            self.report.warning(
+                "atom-element-not-namespaced",
+                f"<{tag}> in <{where}> is in no namespace; extensions need one", child)
+            return
+        ext.check_element(child, tag, where, self.report, rss=False, seen=seen)
+
+    def _check_common_attributes(self, el: Any) -> None:
+        base = el.get(XML_BASE)
+        if base is not None:
+            problem = uri_problem(base)
+            if problem:
+                self.report.error("atom-uri-invalid", f'xml:base "{short(base)}" {problem}', el)
+        lang = el.get(XML_LANG)
+        if lang and not is_language(lang):
+            self.report.error(
+                "atom-language-invalid", f'xml:lang "{short(lang)}" is not a language tag', el)
+
+    # --- values ----------------------------------------------------------------------
+
+    def _check_id(self, el: Any, where: str) -> None:
+        value = el.text or ""
+        if len(el):
+            self.report.error("atom-id-invalid", "<id> must not contain elements", el)
+        problem = uri_problem(value, absolute=True) if value else "is empty"
+        if problem:
+            self.report.error("atom-id-invalid", f'<id> "{short(value)}" {problem}', el)
+
+    def _check_date(self, el: Any, where: str) -> None:
+        value = el.text or ""
+        problem = rfc3339(value)
+        if problem:
+            self.report.error(
+                "atom-date-invalid", f'<{_local(el.tag)}> "{short(value)}" {problem}', el)
+
+    def _check_iri_text(self, el: Any, where: str) -> None:
+        value = el.text or ""
+        problem = uri_problem(value)
+        if problem:
+            self.report.error(
+                "atom-uri-invalid", f'<{_local(el.tag)}> "{short(value)}" {problem}', el)
+
+    def _check_text(self, el: Any, where: str) -> None:
+        """Text constructs (RFC 4287 3.1): type, escaping, the xhtml div."""
+        kind = el.get("type", "text")
+        name = _local(el.tag)
+        if kind not in _TEXT_TYPES:
+            self.report.error(
+                "atom-text-type-invalid",
+                f'<{name}> type "{short(kind)}" is not text, html or xhtml', el)
+            return
+        self._check_text_body(el, name, kind)
+
+    def _check_text_body(self, el: Any, name: str, kind: str) -> None:
+        if kind == "xhtml":
+            self._check_xhtml(el, name)
+            return
+        if len(el):
+            self.report.error(
+                "atom-text-markup-unescaped",
+                f'<{name}> of type "{kind}" contains child elements; markup must be escaped', el)
+        elif kind == "html":
+            problem = unsafe_html(el.text or "")
+            if problem:
+                self.report.warning("html-unsafe", f"<{name}> {problem}", el)
+
+    def _check_xhtml(self, el: Any, name: str) -> None:
+        children = [c for c in el if isinstance(c.tag, str)]
+        stray_text = (el.text or "").strip() or any((c.tail or "").strip() for c in children)
+        if len(children) != 1 or children[0].tag != _XHTML_DIV or stray_text:
+            self.report.error(
+                "atom-xhtml-div-missing",
+                f'<{name}> of type "xhtml" must contain exactly one xhtml:div element', el)
+            return
+        for node in children[0].iter():
+            tag = node.tag
+            if not isinstance(tag, str):
+                continue
+            local = _local(tag).lower()
+            if local in ("script", "iframe", "object", "embed", "applet"):
+                self.report.warning("html-unsafe", f"<{name}> contains a <{local}> element", node)
+            for attr, value in node.items():
+                if attr.lower().startswith("on"):
+                    self.report.warning(
+                        "html-unsafe", f"<{name}> contains an event-handler attribute ({attr})",
+                        node)
+                elif value.strip().lower().startswith("javascript:"):
+                    self.report.warning("html-unsafe", f"<{name}> contains a javascript: URL", node)
+
+    def _check_content(self, el: Any, where: str) -> None:
+        """atom:content (RFC 4287 4.1.3): type, src, and the body each type implies."""
+        kind = el.get("type", "text")
+        src = el.get("src")
+        if kind not in _TEXT_TYPES and (not is_mime_type(kind) or kind.startswith("multipart/")):
+            self.report.error(
+                "atom-content-type-invalid",
+                f'<content> type "{short(kind)}" is not text, html, xhtml or a MIME type', el)
+            return
+        if src is not None:
+            self._check_content_src(el, kind, src)
+            return
+        if kind in _TEXT_TYPES:
+            self._check_text_body(el, "content", kind)
+        else:
+            binary = not _is_xml_type(kind) and not kind.lower().startswith("text/")
+            if binary and (len(el) or not _is_base64(el.text or "")):
+                self.report.error(
+                    "atom-content-not-base64",
+                    f'<content> of type "{short(kind)}" must be Base64-encoded', el)
+
+    def _check_content_src(self, el: Any, kind: str, src: str) -> None:
+        problem = uri_problem(src)
+        if problem:
+            self.report.error("atom-uri-invalid", f'<content> src "{short(src)}" {problem}', el)
+        if kind in _TEXT_TYPES and el.get("type") is not None:
+            self.report.error(
+                "atom-content-type-invalid",
+                f'<content> with src must have a MIME media type, not "{kind}"', el)
+        if len(el) or (el.text or "").strip():
+            self.report.error("atom-content-src-not-empty", "<content> with src must be empty", el)
+
+    @staticmethod
+    def _needs_summary(content: Any) -> bool:
+        kind = content.get("type", "text")
+        if content.get("src") is not None:
+            return True
+        return kind not in _TEXT_TYPES and not _is_xml_type(kind) and not kind.startswith("text/")
+
+    def _check_generator(self, el: Any, where: str) -> None:
+        uri = el.get("uri")
+        if uri is not None:
+            problem = uri_problem(uri)
+            if problem:
+                self.report.error("atom-uri-invalid", f'<generator> uri "{short(uri)}" {problem}', el)
+
+    def _check_link(self, el: Any, where: str) -> None:
+        href = el.get("href")
+        if href is None:
+            self.report.error("atom-link-href-missing", "<link> has no href attribute", el)
+        else:
+            problem = uri_problem(href)
+            if problem:
+                self.report.error("atom-uri-invalid", f'<link> href "{short(href)}" {problem}', el)
+        rel = el.get("rel")
+        if rel is not None and _REL_NAME.fullmatch(rel) is None and (
+            not has_scheme(rel) or uri_problem(rel)
+        ):
+            self.report.error("atom-link-rel-invalid", f'<link> rel "{short(rel)}" is not valid', el)
+        kind = el.get("type")
+        if kind is not None and not is_mime_type(kind):
+            self.report.error(
+                "atom-link-type-invalid", f'<link> type "{short(kind)}" is not a MIME type', el)
+        hreflang = el.get("hreflang")
+        if hreflang is not None and not is_language(hreflang):
+            self.report.error(
+                "atom-language-invalid", f'<link> hreflang "{short(hreflang)}" is not a language tag',
+                el)
+        length = el.get("length")
+        if length is not None and _INT.fullmatch(length) is None:
+            self.report.error(
+                "atom-link-length-invalid",
+                f'<link> length "{short(length)}" is not a non-negative integer', el)
+
+    @staticmethod
+    def _link_key(el: Any) -> tuple[str, str]:
+        rel = el.get("rel", "alternate")
+        if rel.startswith("http://www.iana.org/assignments/relation/"):
+            rel = rel.rpartition("/")[2]
+        return rel, el.get("href", "")
+
+    def _check_duplicate_links(self, parent: Any, where: str, links: list[tuple[str, str]]) -> None:
+        """Alternate links must differ in type or hreflang (RFC 4287 4.1.1, 4.1.2)."""
+        if sum(1 for rel, _ in links if rel == "alternate") < 2:
+            return
+        keys: set[tuple[str, str]] = set()
+        for link in parent.iterchildren(A + "link"):
+            if self._link_key(link)[0] != "alternate":
+                continue
+            key = (link.get("type", ""), link.get("hreflang", ""))
+            if key in keys:
+                self.report.error(
+                    "atom-link-duplicate",
+                    f'<{where}> has two alternate links with type "{key[0]}" and hreflang '
+                    f'"{key[1]}"', link)
+            keys.add(key)
+
+    def _check_category(self, el: Any, where: str) -> None:
+        if el.get("term") is None:
+            self.report.error("atom-category-term-missing", "<category> has no term attribute", el)
+        scheme = el.get("scheme")
+        if scheme is not None:
+            problem = uri_problem(scheme)
+            if problem:
+                self.report.error(
+                    "atom-uri-invalid", f'<category> scheme "{short(scheme)}" {problem}', el)
+
+    def _check_person(self, el: Any, where: str) -> None:
+        """Person constructs (RFC 4287 3.2): one name, at most one uri and email."""
+        name = _local(el.tag)
+        seen: set[str] = set()
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            if not tag.startswith(A):
+                self._check_foreign(child, tag, name)
+                continue
+            if tag not in _PERSON:
+                self.report.error(
+                    "atom-element-unknown", f"<{_local(tag)}> is not an Atom element of <{name}>",
+                    child)
+                continue
+            if tag in seen:
+                self.report.error(
+                    "atom-element-duplicate", f"<{name}> has more than one <{_local(tag)}>", child)
+            seen.add(tag)
+            self._check_person_child(child, tag)
+        if A + "name" not in seen:
+            self.report.error("atom-element-missing", f"<{name}> has no <name>", el)
+
+    def _check_person_child(self, child: Any, tag: str) -> None:
+        value = child.text or ""
+        if tag == A + "email" and not is_addr_spec(value):
+            self.report.error(
+                "atom-email-invalid", f'<email> "{short(value)}" is not an e-mail address', child)
+        elif tag == A + "uri":
+            problem = uri_problem(value)
+            if problem:
+                self.report.error("atom-uri-invalid", f'<uri> "{short(value)}" {problem}', child)
+
+    def _check_source(self, el: Any, where: str) -> None:
+        self._walk(el, "source", _FEED_ONCE, _FEED_MANY)
+
+    # --- RFC 5005 and RFC 6721 -------------------------------------------------------
+
+    def _check_history(self, feed: Any, links: list[tuple[str, str]]) -> None:
+        check_history(feed, links, self.report)
+        for tomb in feed.iterchildren(f"{{{AT}}}deleted-entry"):
+            check_tombstone(tomb, self.report)
+
+
+def _is_base64(text: str) -> bool:
+    """Base64 (RFC 4648) with white space allowed between characters."""
+    return _BASE64.fullmatch(_SPACE.sub("", text)) is not None
+
+
+def _is_xml_type(kind: str) -> bool:
+    kind = kind.lower().split(";")[0].strip()
+    return kind.endswith("+xml") or kind.endswith("/xml")
+
+
+def check_history(feed: Any, links: list[tuple[str, str]], report: Report) -> None:
+    """RFC 5005: a complete feed has no paging links; an archive says where it belongs."""
+    complete = feed.find(f"{{{FH}}}complete")
+    archive = feed.find(f"{{{FH}}}archive")
+    if complete is not None:
+        for rel, _href in links:
+            if rel in _HISTORY_RELS:
+                report.error(
+                    "fh-complete-with-paging",
+                    f'a complete feed (fh:complete) must not have a "{rel}" link (RFC 5005 2)',
+                    complete)
+        selfs = {href for rel, href in links if rel == "self"}
+        for rel, href in links:
+            if rel == "current" and href not in selfs:
+                report.error(
+                    "fh-complete-current-not-self",
+                    'in a complete feed the "current" link must be the feed itself (RFC 5005 2)',
+                    complete)
+    if archive is not None and not any(rel == "current" for rel, _ in links):
+        report.warning(
+            "fh-archive-without-current",
+            'an archive document (fh:archive) should link to its feed with rel="current" '
+            "(RFC 5005 4.1)", archive)
+
+
+def check_tombstone(tomb: Any, report: Report) -> None:
+    """RFC 6721: at:deleted-entry needs a ref IRI and a when date-time."""
+    ref = tomb.get("ref")
+    if ref is None:
+        report.error("at-ref-missing", "<at:deleted-entry> has no ref attribute", tomb)
+    elif uri_problem(ref, absolute=True):
+        report.error("at-ref-invalid", f'<at:deleted-entry> ref "{short(ref)}" is not an IRI', tomb)
+    when = tomb.get("when")
+    if when is None:
+        report.error("at-when-missing", "<at:deleted-entry> has no when attribute", tomb)
+    elif rfc3339(when):
+        report.error(
+            "at-when-invalid", f'<at:deleted-entry> when "{short(when)}" is not RFC 3339', tomb)
+
+
+def check(root: Any, report: Report) -> None:
+    """Validate an Atom document (feed or entry)."""
+    checker = AtomChecker(report)
+    if root.tag == _ENTRY:
+        checker.check_entry_document(root)
+    else:
+        checker.check_feed(root)

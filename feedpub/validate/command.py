@@ -1,0 +1,112 @@
+"""``publish.py validate PATH|URL|- ...``: the command-line face of the validator.
+
+Kept import-light on purpose: on the file path it needs only the validator itself
+(lxml, re); requests is imported only for URLs and json only for ``--format json``,
+so validating a file stays a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from feedpub.validate import DEFAULT_MAX_BYTES, Finding, detect_format, has_errors, validate_bytes
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_UNREADABLE = 2
+
+
+class SourceError(Exception):
+    """A source could not be read (missing file, network failure, too large)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the validate options to ``parser`` (the ``validate`` subcommand's parser)."""
+    parser.add_argument("sources", nargs="+", metavar="PATH|URL|-",
+                        help="feed files, http(s) URLs, or - for standard input")
+    parser.add_argument("--format", choices=("text", "json"), default="text", dest="output",
+                        help="text: one line per finding (default); json: the same as JSON")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true",
+                       help="also say which sources are clean and what format they are")
+    noise.add_argument("-q", "--quiet", action="store_true",
+                       help="print errors only, not warnings")
+    parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                        help=argparse.SUPPRESS)
+
+
+def read_source(source: str, max_bytes: int) -> bytes:
+    """The bytes of a path, URL or ``-`` (stdin), at most ``max_bytes`` (plus one)."""
+    if source == "-":
+        return sys.stdin.buffer.read(max_bytes + 1)
+    from feedpub.validate.fetch import is_url
+
+    if is_url(source):
+        from feedpub.validate.fetch import FetchError, fetch
+
+        try:
+            return fetch(source, max_bytes=max_bytes)
+        except FetchError as exc:
+            raise SourceError(str(exc)) from exc
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise SourceError(f"{source}: cannot read: {exc.strerror or exc}") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate every source; 0 no error, 1 an error, 2 a source could not be read."""
+    output = getattr(args, "output", "text")
+    verbose = bool(getattr(args, "verbose", False))
+    quiet = bool(getattr(args, "quiet", False))
+    max_bytes = int(getattr(args, "max_bytes", DEFAULT_MAX_BYTES))
+    status = EXIT_OK
+    results: list[dict[str, object]] = []
+    for source in args.sources:
+        name = "<stdin>" if source == "-" else source
+        try:
+            data = read_source(source, max_bytes)
+        except SourceError as exc:
+            print(f"{name}: {exc}" if not str(exc).startswith(name) else str(exc),
+                  file=sys.stderr)
+            results.append({"source": name, "readable": False, "error": str(exc)})
+            status = EXIT_UNREADABLE
+            continue
+        findings = validate_bytes(data, max_bytes=max_bytes)
+        if quiet:
+            findings = [f for f in findings if f.severity == "error"]
+        if has_errors(findings) and status == EXIT_OK:
+            status = EXIT_INVALID
+        kind = detect_format(data)
+        if output == "json":
+            results.append({"source": name, "readable": True, "format": kind,
+                            "findings": [f.as_dict() for f in findings]})
+        else:
+            _print_text(name, kind, findings, verbose, sys.stdout)
+    if output == "json":
+        import json
+
+        json.dump({"sources": results}, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return status
+
+
+def format_finding(name: str, finding: Finding) -> str:
+    """One linter-style line: ``path:line:column: severity rule: message``."""
+    return (f"{name}:{finding.line}:{finding.column}: {finding.severity} {finding.rule}: "
+            f"{finding.message}")
+
+
+def _print_text(name: str, kind: str | None, findings: list[Finding], verbose: bool,
+                out: TextIO) -> None:
+    for finding in findings:
+        print(format_finding(name, finding), file=out)
+    if verbose:
+        errors = sum(1 for f in findings if f.severity == "error")
+        warnings = len(findings) - errors
+        label = {"rss": "RSS 2.0", "atom": "Atom 1.0", "json": "JSON Feed"}.get(kind or "", "?")
+        verdict = "valid" if not errors else "invalid"
+        print(f"{name}: {verdict} {label} ({errors} errors, {warnings} warnings)", file=out)

@@ -1,0 +1,53 @@
+"""Helpers shared by the XML format checkers: namespaces, element text and names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ATOM = "http://www.w3.org/2005/Atom"
+XHTML = "http://www.w3.org/1999/xhtml"
+XML = "http://www.w3.org/XML/1998/namespace"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+DC = "http://purl.org/dc/elements/1.1/"
+DCTERMS = "http://purl.org/dc/terms/"
+FH = "http://purl.org/syndication/history/1.0"
+THR = "http://purl.org/syndication/thread/1.0"
+AT = "http://purl.org/atompub/tombstones/1.0"
+SY = "http://purl.org/rss/1.0/modules/syndication/"
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+MEDIA = "http://search.yahoo.com/mrss/"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+GEOURL = "http://geourl.org/rss/module/"
+TRACKBACK = "http://madskills.com/public/xml/rss/module/trackback/"
+BLOGCHANNEL = "http://backend.userland.com/blogChannelModule"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+XML_BASE = f"{{{XML}}}base"
+XML_LANG = f"{{{XML}}}lang"
+
+PREFIXES = {
+    ATOM: "atom", CONTENT: "content", DC: "dc", DCTERMS: "dcterms", FH: "fh", THR: "thr",
+    AT: "at", SY: "sy", ITUNES: "itunes", MEDIA: "media", GEO: "geo", XHTML: "xhtml",
+}
+
+
+def text_of(element: Any) -> str:
+    """All character data of an element (children included, for mixed content)."""
+    if len(element):
+        return "".join(element.itertext())
+    return element.text or ""
+
+
+def name_of(tag: str) -> str:
+    """A readable name for a Clark-notation tag: ``{ns}local`` becomes ``prefix:local``."""
+    if tag[:1] != "{":
+        return tag
+    namespace, _, local = tag[1:].partition("}")
+    prefix = PREFIXES.get(namespace)
+    return f"{prefix}:{local}" if prefix else f"{{{namespace}}}{local}"
+
+
+def short(value: str, limit: int = 60) -> str:
+    """A value cut to fit in a one-line message."""
+    value = " ".join(value.split()) if len(value) < 1000 else value[:1000]
+    return value if len(value) <= limit else value[: limit - 1] + "…"

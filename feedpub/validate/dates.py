@@ -1,0 +1,109 @@
+"""Date checks: RFC 822 (RSS), RFC 3339 (Atom, JSON Feed) and W3CDTF (Dublin Core).
+
+Hand-written regular expressions rather than a date library: they are exact about
+what each specification allows, and an order of magnitude faster than a general
+parser on a 10,000-item feed.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from datetime import date
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+# RFC 822 section 5 with RFC 1123's four-digit years; whitespace after the comma is
+# optional in the grammar (linear white space is allowed, not required).
+_RFC822 = re.compile(
+    r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s*,\s*)?"
+    r"(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{4}|\d{2})\s+"
+    r"(\d{2}):(\d{2})(?::(\d{2}))?\s*"
+    r"(UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|Z|[A-IK-Y]|[+-]\d{4})"
+)
+_COMMENT = re.compile(r"\([^()]*\)")
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))"
+)
+_RFC3339_ANYCASE = re.compile(_RFC3339.pattern, re.IGNORECASE)
+
+_W3CDTF = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2})))?)?)?"
+)
+
+
+def _valid_ymd(year: int, month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= monthrange(year or 2000, month)[1]
+
+
+def _valid_hms(hour: int, minute: int, second: int) -> bool:
+    return hour <= 23 and minute <= 59 and second <= 60  # 60: leap second
+
+
+def rfc822(value: str) -> str | None:
+    """Check an RFC 822 date-time; return a problem description or None when valid.
+
+    ``"weekday"`` is returned (exactly) when the date is valid but names the wrong
+    day of the week, so callers can report that under its own rule.
+    """
+    text = value.strip()
+    if "(" in text:  # RFC 822 comments are legal anywhere between tokens
+        for _ in range(3):
+            text = _COMMENT.sub(" ", text)
+        text = re.sub(r"\s+", " ", text).strip()
+        text = re.sub(r"\s+,", ",", text)
+        text = re.sub(r"(\d)\s+:", r"\1:", text)
+    match = _RFC822.fullmatch(text)
+    if match is None:
+        return "is not an RFC 822 date"
+    dow, day_s, mon_s, year_s, hh, mm, ss, _zone = match.groups()
+    year = int(year_s)
+    if len(year_s) == 2:
+        year += 1900 if year >= 50 else 2000
+    day, month = int(day_s), _MONTHS[mon_s]
+    if not _valid_ymd(year, month, day) or not _valid_hms(int(hh), int(mm), int(ss or 0)):
+        return "is not an RFC 822 date (a field is out of range)"
+    if dow is not None and _DAYS[date(year, month, day).weekday()] != dow:
+        return "weekday"
+    return None
+
+
+def rfc3339(value: str, *, strict_case: bool = True) -> str | None:
+    """Check an RFC 3339 date-time; return a problem description or None when valid.
+
+    Atom (RFC 4287 section 3.3) requires upper-case "T" and "Z"; JSON Feed follows
+    plain RFC 3339, which allows lower case, hence ``strict_case``.
+    """
+    pattern = _RFC3339 if strict_case else _RFC3339_ANYCASE
+    match = pattern.fullmatch(value)
+    if match is None:
+        return "is not an RFC 3339 date-time"
+    year, month, day, hour, minute, second, _sign, oh, om = match.groups()
+    if not _valid_ymd(int(year), int(month), int(day)) or not _valid_hms(
+        int(hour), int(minute), int(second)
+    ):
+        return "is not an RFC 3339 date-time (a field is out of range)"
+    if oh is not None and (int(oh) > 23 or int(om) > 59):
+        return "is not an RFC 3339 date-time (bad time-zone offset)"
+    return None
+
+
+def w3cdtf(value: str) -> str | None:
+    """Check a W3C date-time profile of ISO 8601 value; problem description or None."""
+    match = _W3CDTF.fullmatch(value.strip())
+    if match is None:
+        return "is not a W3CDTF date"
+    year, month, day, hour, minute, second, oh, om = match.groups()
+    if month is not None and not 1 <= int(month) <= 12:
+        return "is not a W3CDTF date (month out of range)"
+    if day is not None and not _valid_ymd(int(year), int(month), int(day)):
+        return "is not a W3CDTF date (day out of range)"
+    if hour is not None and not _valid_hms(int(hour), int(minute), int(second or 0)):
+        return "is not a W3CDTF date (time out of range)"
+    if oh is not None and (int(oh) > 23 or int(om) > 59):
+        return "is not a W3CDTF date (bad time-zone offset)"
+    return None

@@ -1,0 +1,429 @@
+"""Extension namespaces used in both RSS and Atom: content, Dublin Core, syndication,
+threading (RFC 4685), iTunes basics, Media RSS basics, geo, trackback and blogChannel.
+
+Each check is keyed by the Clark-notation tag, so dispatch is one dictionary lookup;
+unknown extension elements are allowed (they are how feeds are extended), except in
+namespaces whose vocabulary is closed (threading).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from feedpub.validate.common import (
+    ATOM,
+    BLOGCHANNEL,
+    CONTENT,
+    DC,
+    DCTERMS,
+    GEO,
+    GEOURL,
+    ITUNES,
+    MEDIA,
+    RDF,
+    SY,
+    THR,
+    TRACKBACK,
+    name_of,
+    short,
+    text_of,
+)
+from feedpub.validate.dates import w3cdtf
+from feedpub.validate.findings import Report
+from feedpub.validate.html import unsafe_html
+from feedpub.validate.urls import is_addr_spec, is_language, is_mime_type, uri_problem
+
+Check = Callable[[Any, str, str, Report, bool], None]
+
+_INT = re.compile(r"\d+")
+_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+_NPT = re.compile(r"(?:\d+(?:\.\d*)?|(?:\d+:)?[0-5]?\d:[0-5]?\d(?:\.\d*)?)")
+_DURATION = re.compile(r"\d+(?::[0-5]?\d){0,2}(?:\.\d+)?")
+_ICRA = re.compile(r"r \((?:\s*[clnosv][a-z] [01])*\s*\)")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_USER_ASSIGNED = re.compile(r"AA|Q[M-Z]|X[A-Z]|ZZ")
+_RATINGS = {
+    "urn:simple": {"adult", "nonadult"},
+    "urn:mpaa": {"g", "pg", "pg-13", "r", "nc-17", "x"},
+    "urn:v-chip": {"tv-y", "tv-y7", "tv-y7-fv", "tv-g", "tv-pg", "tv-14", "tv-ma"},
+}
+_HASH_LENGTHS = {"md5": 32, "sha-1": 40}
+MEDIA_WRONG_NS = "http://search.yahoo.com/mrss"
+
+
+def _error(report: Report, rule: str, el: Any, message: str) -> None:
+    report.error(rule, f"<{name_of(el.tag)}> {message}", el)
+
+
+def _value(el: Any) -> str:
+    return (el.text or "").strip()
+
+
+# --- value helpers -----------------------------------------------------------------
+
+
+def _url_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    value = _value(el)
+    problem = uri_problem(value, iri=not rss, absolute=True) if value else "is empty"
+    if problem:
+        _error(report, "ext-url-invalid", el, f'"{short(value)}" {problem}')
+
+
+def _url_attr(el: Any, name: str, report: Report, *, required: bool = False,
+              absolute: bool = True) -> None:
+    value = el.get(name)
+    if value is None:
+        if required:
+            _error(report, "ext-attribute-missing", el, f"has no {name} attribute")
+        return
+    problem = uri_problem(value, absolute=absolute)
+    if problem:
+        _error(report, "ext-url-invalid", el, f'{name} "{short(value)}" {problem}')
+
+
+def _pattern_attr(el: Any, name: str, pattern: re.Pattern[str], what: str, report: Report,
+                  rule: str = "ext-attribute-invalid") -> None:
+    value = el.get(name)
+    if value is not None and pattern.fullmatch(value) is None:
+        _error(report, rule, el, f'{name} "{short(value)}" is not {what}')
+
+
+def _enum_attr(el: Any, name: str, allowed: set[str], report: Report) -> None:
+    value = el.get(name)
+    if value is not None and value not in allowed:
+        _error(report, "ext-attribute-invalid", el,
+               f'{name} "{short(value)}" is not one of {", ".join(sorted(allowed))}')
+
+
+def _positive_attr(el: Any, name: str, report: Report) -> None:
+    value = el.get(name)
+    if value is not None and (_INT.fullmatch(value) is None or int(value) == 0):
+        _error(report, "ext-attribute-invalid", el, f'{name} "{short(value)}" is not a positive integer')
+
+
+def _w3cdtf_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    problem = w3cdtf(el.text or "")
+    if problem:
+        _error(report, "ext-date-invalid", el, f'"{short(el.text or "")}" {problem}')
+
+
+def _language_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    if not is_language(_value(el)):
+        _error(report, "ext-language-invalid", el, f'"{short(_value(el))}" is not a language tag')
+
+
+def _html_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    problem = unsafe_html(text_of(el))
+    if problem:
+        report.warning("html-unsafe", f"<{name_of(tag)}> {problem}", el)
+
+
+def _text_pattern(pattern: re.Pattern[str], what: str, rule: str = "ext-value-invalid") -> Check:
+    def check(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+        value = el.text or ""
+        if pattern.fullmatch(value) is None:
+            _error(report, rule, el, f'"{short(value)}" is not {what}')
+    return check
+
+
+def _text_range(low: float, high: float, what: str) -> Check:
+    def check(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+        value = _value(el)
+        if _FLOAT.fullmatch(value) is None or not low <= float(value) <= high:
+            _error(report, "ext-value-invalid", el, f'"{short(value)}" is not {what}')
+    return check
+
+
+def _text_max(limit: int) -> Check:
+    def check(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+        if len(text_of(el)) > limit:
+            _error(report, "ext-value-too-long", el, f"is longer than {limit} characters")
+    return check
+
+
+# --- threading (RFC 4685) and Atom-in-RSS -------------------------------------------
+
+
+def _thr_in_reply_to(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    ref = el.get("ref")
+    if ref is None:
+        _error(report, "ext-attribute-missing", el, "has no ref attribute (RFC 4685)")
+    else:
+        problem = uri_problem(ref, absolute=True)
+        if problem:
+            _error(report, "ext-url-invalid", el, f'ref "{short(ref)}" {problem}')
+    _url_attr(el, "href", report, absolute=False)
+    _url_attr(el, "source", report, absolute=False)
+    kind = el.get("type")
+    if kind is not None and not is_mime_type(kind):
+        _error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
+
+
+def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    href = el.get("href")
+    if href is None:
+        _error(report, "ext-attribute-missing", el, "has no href attribute")
+    else:
+        problem = uri_problem(href, absolute=True)
+        if problem:
+            _error(report, "ext-url-invalid", el, f'href "{short(href)}" {problem}')
+    kind = el.get("type")
+    if kind is not None and not is_mime_type(kind):
+        _error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
+
+
+# --- iTunes ------------------------------------------------------------------------
+
+
+def _itunes_enum(allowed: set[str]) -> Check:
+    def check(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+        value = el.text or ""
+        if value not in allowed:
+            _error(report, "itunes-value-invalid", el,
+                   f'"{short(value)}" is not one of {", ".join(sorted(allowed))}')
+    return check
+
+
+def _itunes_image(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _url_attr(el, "href", report, required=True)
+
+
+def _itunes_category(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    if not el.get("text"):
+        _error(report, "ext-attribute-missing", el, "has no text attribute")
+    for child in el:
+        if child.tag == tag:
+            _itunes_category(child, tag, where, report, rss)
+
+
+def _itunes_owner(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    for child in el:
+        if child.tag == f"{{{ITUNES}}}email" and not is_addr_spec(_value(child)):
+            _error(report, "ext-email-invalid", child,
+                   f'"{short(_value(child))}" is not an e-mail address')
+
+
+# --- Media RSS ---------------------------------------------------------------------
+
+
+def _media_content(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _url_attr(el, "url", report)
+    for name in ("fileSize", "channels"):
+        _pattern_attr(el, name, _INT, "a non-negative integer", report)
+    for name in ("bitrate", "framerate", "samplingrate", "duration"):
+        _pattern_attr(el, name, _FLOAT, "a number", report)
+    for name in ("height", "width"):
+        _positive_attr(el, name, report)
+    kind = el.get("type")
+    if kind is not None and not is_mime_type(kind):
+        _error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
+    _enum_attr(el, "isDefault", {"true", "false"}, report)
+    _enum_attr(el, "expression", {"sample", "full", "nonstop"}, report)
+    _enum_attr(el, "medium", {"image", "audio", "video", "document", "executable"}, report)
+    _media_children(el, report, rss)
+
+
+def _media_children(el: Any, report: Report, rss: bool) -> None:
+    seen: set[str] = set()
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in _MEDIA_ONCE:
+            if tag in seen:
+                _error(report, "ext-element-duplicate", child, "appears more than once here")
+            seen.add(tag)
+        check = CHECKS.get(tag)
+        if check is not None:
+            check(child, tag, "media", report, rss)
+
+
+def _media_group(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    contents = sum(1 for child in el if child.tag == f"{{{MEDIA}}}content")
+    if contents < 2:
+        _error(report, "media-group-too-small", el,
+               "must hold at least two <media:content> alternatives")
+    _media_children(el, report, rss)
+
+
+def _media_thumbnail(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _url_attr(el, "url", report, required=True)
+    for name in ("height", "width"):
+        _positive_attr(el, name, report)
+    _pattern_attr(el, "time", _NPT, "a normal-play-time", report)
+
+
+def _media_player(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _url_attr(el, "url", report, required=True)
+    for name in ("height", "width"):
+        _positive_attr(el, name, report)
+
+
+def _media_text_type(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _enum_attr(el, "type", {"plain", "html"}, report)
+
+
+def _media_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _enum_attr(el, "type", {"plain", "html"}, report)
+    for name in ("start", "end"):
+        _pattern_attr(el, name, _NPT, "a normal-play-time (seconds or h:mm:ss)", report)
+
+
+def _media_hash(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    algo = el.get("algo", "md5")
+    length = _HASH_LENGTHS.get(algo)
+    if length is None:
+        _error(report, "ext-attribute-invalid", el, f'algo "{short(algo)}" is not md5 or sha-1')
+        return
+    value = _value(el)
+    if len(value) != length or any(c not in "0123456789abcdefABCDEF" for c in value):
+        _error(report, "ext-value-invalid", el,
+               f'"{short(value)}" is not a {algo} hash ({length} hexadecimal digits)')
+
+
+def _media_rating(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    scheme = el.get("scheme", "urn:simple")
+    value = _value(el)
+    allowed = _RATINGS.get(scheme)
+    if (allowed is not None and value.lower() not in allowed) or (
+        scheme == "urn:icra" and _ICRA.fullmatch(value) is None
+    ):
+        _error(report, "ext-value-invalid", el, f'"{short(value)}" is not a {scheme} rating')
+
+
+def _media_restriction(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    relationship = el.get("relationship")
+    if relationship is None:
+        _error(report, "ext-attribute-missing", el, "has no relationship attribute")
+    _enum_attr(el, "relationship", {"allow", "deny"}, report)
+    _enum_attr(el, "type", {"country", "uri", "sharing"}, report)
+    value = _value(el)
+    if value in ("all", "none", ""):
+        return
+    kind = el.get("type")
+    if kind is None:
+        _error(report, "ext-value-invalid", el,
+               f'"{short(value)}" must be "all" or "none" when there is no type attribute')
+    for token in value.split():
+        if kind == "country" and (
+            _COUNTRY.fullmatch(token.upper()) is None or _USER_ASSIGNED.fullmatch(token.upper())
+        ):
+            _error(report, "ext-value-invalid", el,
+                   f'"{short(token)}" is not an ISO 3166 country code')
+        elif kind == "uri" and uri_problem(token, absolute=True):
+            _error(report, "ext-url-invalid", el, f'"{short(token)}" is not an absolute URI')
+
+
+def _media_copyright(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _url_attr(el, "url", report, absolute=False)
+
+
+def _media_category(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    _url_attr(el, "scheme", report)
+
+
+# --- trackback ---------------------------------------------------------------------
+
+
+def _trackback(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    if el.get(f"{{{RDF}}}resource") is not None:
+        _error(report, "ext-attribute-invalid", el,
+               "uses the RSS 1.0 rdf:resource form; in RSS 2.0 and Atom the URL is the content")
+    if where not in ("item", "entry"):
+        report.error("ext-element-misplaced",
+                     f"<{name_of(tag)}> belongs in an item or entry, not <{where}>", el)
+    _url_text(el, tag, where, report, rss)
+
+
+_MEDIA_ONCE = frozenset(f"{{{MEDIA}}}{n}" for n in ("copyright", "description", "title",
+                                                    "keywords", "rating", "hash"))
+_MEDIA_TEXT_TYPED = ("title", "description")
+# Extension elements that may appear at most once per parent.
+ONCE = _MEDIA_ONCE | frozenset(
+    f"{{{ITUNES}}}{n}" for n in ("explicit", "block", "complete", "type", "episodeType",
+                                 "episode", "season", "duration", "image", "owner",
+                                 "new-feed-url", "subtitle", "summary", "keywords"))
+_DC_DATES = ("date",)
+# dcterms:available and dcterms:valid may hold periods (DCMI Period), not just dates.
+_DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrighted",
+                  "dateSubmitted")
+
+CHECKS: dict[str, Check] = {
+    f"{{{CONTENT}}}encoded": _html_text,
+    f"{{{DC}}}date": _w3cdtf_text,
+    f"{{{DC}}}language": _language_text,
+    **{f"{{{DCTERMS}}}{n}": _w3cdtf_text for n in _DCTERMS_DATES},
+    f"{{{SY}}}updatePeriod": _text_pattern(
+        re.compile(r"\s*(?:hourly|daily|weekly|monthly|yearly)\s*"),
+        "hourly, daily, weekly, monthly or yearly"),
+    f"{{{SY}}}updateFrequency": _text_pattern(re.compile(r"\s*0*[1-9]\d*\s*"), "a positive integer"),
+    f"{{{SY}}}updateBase": _w3cdtf_text,
+    f"{{{THR}}}in-reply-to": _thr_in_reply_to,
+    f"{{{THR}}}total": _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer"),
+    f"{{{ATOM}}}link": _atom_link_in_rss,
+    f"{{{ITUNES}}}explicit": _itunes_enum({"yes", "no", "clean", "true", "false"}),
+    f"{{{ITUNES}}}block": _itunes_enum({"yes", "Yes", "no", "No"}),
+    f"{{{ITUNES}}}complete": _itunes_enum({"yes", "Yes", "no", "No"}),
+    f"{{{ITUNES}}}type": _itunes_enum({"episodic", "serial"}),
+    f"{{{ITUNES}}}episodeType": _itunes_enum({"full", "trailer", "bonus"}),
+    f"{{{ITUNES}}}episode": _text_pattern(re.compile(r"\s*0*[1-9]\d*\s*"), "a positive integer"),
+    f"{{{ITUNES}}}season": _text_pattern(re.compile(r"\s*0*[1-9]\d*\s*"), "a positive integer"),
+    f"{{{ITUNES}}}duration": _text_pattern(re.compile(r"\s*" + _DURATION.pattern + r"\s*"),
+                                           "a duration (seconds, mm:ss or hh:mm:ss)"),
+    f"{{{ITUNES}}}image": _itunes_image,
+    f"{{{ITUNES}}}category": _itunes_category,
+    f"{{{ITUNES}}}owner": _itunes_owner,
+    f"{{{ITUNES}}}new-feed-url": _url_text,
+    f"{{{ITUNES}}}keywords": _text_max(255),
+    f"{{{ITUNES}}}subtitle": _text_max(255),
+    f"{{{ITUNES}}}summary": _text_max(4000),
+    f"{{{MEDIA}}}content": _media_content,
+    f"{{{MEDIA}}}group": _media_group,
+    f"{{{MEDIA}}}thumbnail": _media_thumbnail,
+    f"{{{MEDIA}}}player": _media_player,
+    f"{{{MEDIA}}}text": _media_text,
+    f"{{{MEDIA}}}hash": _media_hash,
+    f"{{{MEDIA}}}rating": _media_rating,
+    f"{{{MEDIA}}}restriction": _media_restriction,
+    f"{{{MEDIA}}}copyright": _media_copyright,
+    f"{{{MEDIA}}}category": _media_category,
+    **{f"{{{MEDIA}}}{n}": _media_text_type for n in _MEDIA_TEXT_TYPED},
+    f"{{{GEO}}}lat": _text_range(-90, 90, "a latitude from -90 to 90"),
+    f"{{{GEO}}}long": _text_range(-180, 180, "a longitude from -180 to 180"),
+    f"{{{GEOURL}}}latitude": _text_range(-90, 90, "a latitude from -90 to 90"),
+    f"{{{GEOURL}}}longitude": _text_range(-180, 180, "a longitude from -180 to 180"),
+    f"{{{TRACKBACK}}}ping": _trackback,
+    f"{{{TRACKBACK}}}about": _trackback,
+    **{f"{{{BLOGCHANNEL}}}{n}": _url_text for n in ("blogRoll", "mySubscriptions", "blink",
+                                                    "changes")},
+    "{http://backend.userland.com/creativeCommonsRssModule}license": _url_text,
+}
+
+# Namespaces whose vocabulary is closed: any other element in them is an error.
+CLOSED = {THR: frozenset({"in-reply-to", "total"})}
+
+
+def check_element(el: Any, tag: str, where: str, report: Report, *, rss: bool,
+                  seen: set[str] | None = None) -> None:
+    """Check one extension element found under ``where`` (channel, item, feed, entry...).
+
+    ``seen`` is the caller's set of extension tags already met under the same parent,
+    for the elements that may appear only once there.
+    """
+    if seen is not None and tag in ONCE:
+        if tag in seen:
+            _error(report, "ext-element-duplicate", el, f"appears more than once in <{where}>")
+        seen.add(tag)
+    check = CHECKS.get(tag)
+    if check is not None:
+        check(el, tag, where, report, rss)
+        return
+    namespace, _, local = tag[1:].partition("}")
+    known = CLOSED.get(namespace)
+    if known is not None and local not in known:
+        report.error("ext-element-unknown", f"<{name_of(tag)}> is not defined by its namespace", el)
+    elif namespace == MEDIA_WRONG_NS:
+        report.error("media-namespace-invalid",
+                     f'Media RSS namespace must be "{MEDIA}" (with the final slash)', el)

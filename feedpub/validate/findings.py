@@ -1,0 +1,92 @@
+"""Findings: what the validator reports, and the collector the format checkers fill.
+
+A finding is data, not an exception: the validator collects every problem in a
+document rather than stopping at the first, so editors and CI see them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a feed: a stable rule id, a severity and a 1-based position (0 = unknown)."""
+
+    severity: str
+    rule: str
+    message: str
+    line: int
+    column: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return {
+            "severity": self.severity,
+            "rule": self.rule,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+        }
+
+
+class Report:
+    """Collects findings for one document.
+
+    Format checkers call :meth:`error` / :meth:`warning` with an lxml element (or an
+    explicit position); the column of an element is found lazily in the raw text,
+    because lxml only records the line and we want to pay for columns only when a
+    finding is actually made.
+    """
+
+    __slots__ = ("_lines", "data", "findings")
+
+    def __init__(self, data: bytes | str = b"") -> None:
+        self.findings: list[Finding] = []
+        self.data = data
+        self._lines: list[str] | None = None
+
+    def error(self, rule: str, message: str, where: Any = None, column: int = 0) -> None:
+        """Record an error at an element (``where``) or an explicit line number."""
+        self._add(ERROR, rule, message, where, column)
+
+    def warning(self, rule: str, message: str, where: Any = None, column: int = 0) -> None:
+        """Record a warning at an element (``where``) or an explicit line number."""
+        self._add(WARNING, rule, message, where, column)
+
+    def _add(self, severity: str, rule: str, message: str, where: Any, column: int) -> None:
+        if where is None:
+            line = 0
+        elif isinstance(where, int):
+            line = where
+        else:
+            line = where.sourceline or 0
+            if line and not column:
+                column = self._element_column(line, where)
+        self.findings.append(Finding(severity, rule, message, line, column))
+
+    def _element_column(self, line: int, element: Any) -> int:
+        """Column of ``<qname`` on the element's start line (1-based), 0 if not found."""
+        text = self._line(line)
+        tag = element.tag
+        if not isinstance(tag, str):
+            return 0
+        local = tag.rpartition("}")[2]
+        prefix = element.prefix
+        qname = f"{prefix}:{local}" if prefix else local
+        pos = text.find("<" + qname)
+        return pos + 1 if pos >= 0 else 0
+
+    def _line(self, line: int) -> str:
+        if self._lines is None:
+            data = self.data
+            if isinstance(data, bytes):
+                data = data.decode("utf-8", "replace")
+            self._lines = data.split("\n")
+        if 0 < line <= len(self._lines):
+            return self._lines[line - 1]
+        return ""

@@ -1,0 +1,330 @@
+"""JSON Feed 1.1 rules (https://www.jsonfeed.org/version/1.1/).
+
+``json`` gives no positions, so findings are located by a second, cheap scan of the
+raw text: every string followed by ``:`` is a key, and keys appear in the text in
+the same order as a depth-first walk of the parsed objects visits them. The walk
+below consumes those offsets in that order, so each key knows its line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from typing import Any
+
+from feedpub.validate.dates import rfc3339
+from feedpub.validate.findings import Report
+from feedpub.validate.html import unsafe_html
+from feedpub.validate.urls import is_language, uri_problem
+
+VERSION = "https://jsonfeed.org/version/1.1"
+OLD_VERSION = "https://jsonfeed.org/version/1"
+
+_STRING_OR_KEY = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
+
+# Types each known member must have: str, bool, list, dict, number.
+_FEED_TYPES: dict[str, type | tuple[type, ...]] = {
+    "version": str, "title": str, "home_page_url": str, "feed_url": str, "description": str,
+    "user_comment": str, "next_url": str, "icon": str, "favicon": str, "author": dict,
+    "authors": list, "language": str, "expired": bool, "hubs": list, "items": list,
+}
+_ITEM_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "url": str, "external_url": str, "title": str, "content_html": str,
+    "content_text": str, "summary": str, "image": str, "banner_image": str,
+    "date_published": str, "date_modified": str, "author": dict, "authors": list,
+    "tags": list, "language": str, "attachments": list,
+}
+_ATTACHMENT_TYPES: dict[str, type | tuple[type, ...]] = {
+    "url": str, "mime_type": str, "title": str, "size_in_bytes": (int, float),
+    "duration_in_seconds": (int, float),
+}
+_AUTHOR_TYPES: dict[str, type | tuple[type, ...]] = {"name": str, "url": str, "avatar": str}
+_HUB_TYPES: dict[str, type | tuple[type, ...]] = {"type": str, "url": str}
+_FEED_URLS = ("home_page_url", "feed_url", "next_url", "icon", "favicon")
+_ITEM_URLS = ("url", "external_url", "image", "banner_image")
+
+
+class JObject(dict[str, Any]):
+    """A JSON object that also keeps its members in order, duplicates included."""
+
+    __slots__ = ("offsets", "pairs")
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+        self.offsets: list[int] = []
+
+
+class Locator:
+    """Turns character offsets into 1-based (line, column)."""
+
+    def __init__(self, text: str) -> None:
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if offset < 0:
+            return 0, 0
+        line = bisect_right(self.newlines, offset)
+        start = self.newlines[line - 1] + 1 if line else 0
+        return line + 1, offset - start + 1
+
+
+def _key_offsets(text: str) -> Iterator[int]:
+    for match in _STRING_OR_KEY.finditer(text):
+        if match.group(1) is not None:
+            yield match.start()
+
+
+def _attach_offsets(value: Any, offsets: Iterator[int]) -> None:
+    """Depth-first, in document order: give every member of every object its offset."""
+    if isinstance(value, JObject):
+        for _key, member in value.pairs:
+            value.offsets.append(next(offsets, -1))
+            _attach_offsets(member, offsets)
+    elif isinstance(value, list):
+        for member in value:
+            _attach_offsets(member, offsets)
+
+
+class JsonFeedChecker:
+    """Validates one parsed JSON Feed document."""
+
+    def __init__(self, report: Report, locator: Locator) -> None:
+        self.report = report
+        self.locator = locator
+        self.ids: set[str] = set()
+
+    def _at(self, obj: JObject, key: str | None) -> tuple[int, int]:
+        index = 0
+        if key is not None:
+            for i, (name, _) in enumerate(obj.pairs):
+                if name == key:
+                    index = i
+        if index < len(obj.offsets):
+            return self.locator.position(obj.offsets[index])
+        return 0, 0
+
+    def error(self, rule: str, message: str, obj: JObject, key: str | None = None) -> None:
+        line, column = self._at(obj, key)
+        self.report.error(rule, message, line, column)
+
+    def warning(self, rule: str, message: str, obj: JObject, key: str | None = None) -> None:
+        line, column = self._at(obj, key)
+        self.report.warning(rule, message, line, column)
+
+    # --- objects -----------------------------------------------------------------------
+
+    def check(self, feed: Any) -> None:
+        if not isinstance(feed, JObject):
+            self.report.error("json-not-object", "a JSON Feed must be a JSON object", 1, 1)
+            return
+        self._duplicates(feed, "feed")
+        self._types(feed, _FEED_TYPES, "feed")
+        self._check_version(feed)
+        if not isinstance(feed.get("title"), str):
+            self.error("json-title-missing", 'the feed has no "title" string', feed)
+        for key in ("home_page_url", "feed_url"):
+            if key not in feed:
+                self.warning(
+                    "json-recommended-missing",
+                    f'the feed should have "{key}" (strongly recommended)', feed)
+        self._urls(feed, _FEED_URLS, "feed")
+        if "feed_url" in feed and feed.get("next_url") == feed.get("feed_url"):
+            self.error("json-next-url-invalid", '"next_url" must not be the same as "feed_url"',
+                       feed, "next_url")
+        self._check_authors(feed)
+        self._check_language(feed)
+        self._check_hubs(feed)
+        self._unknown(feed, _FEED_TYPES, "feed")
+        items = feed.get("items")
+        if "items" not in feed:
+            self.error("json-items-missing", 'the feed has no "items" array', feed)
+        elif isinstance(items, list):
+            for item in items:
+                self._check_item(item, feed)
+
+    def _check_version(self, feed: JObject) -> None:
+        version = feed.get("version")
+        if "version" not in feed:
+            self.error("json-version-missing", 'the feed has no "version"', feed)
+        elif version == OLD_VERSION:
+            self.warning(
+                "json-version-old", f'version "{OLD_VERSION}" is JSON Feed 1.0; 1.1 is current',
+                feed, "version")
+        elif version != VERSION:
+            self.error(
+                "json-version-invalid", f'version "{version}" is not "{VERSION}"', feed, "version")
+
+    def _check_item(self, item: Any, feed: JObject) -> None:
+        if not isinstance(item, JObject):
+            self.error("json-type-invalid", '"items" must hold objects', feed, "items")
+            return
+        self._duplicates(item, "item")
+        self._types(item, _ITEM_TYPES, "item")
+        item_id = item.get("id")
+        if "id" not in item:
+            self.error("json-id-missing", 'an item has no "id"', item)
+        elif isinstance(item_id, str):
+            if item_id in self.ids:
+                self.error("json-id-duplicate", f'item id "{item_id[:60]}" is not unique', item, "id")
+            self.ids.add(item_id)
+        if not isinstance(item.get("content_html"), str) and not isinstance(
+            item.get("content_text"), str
+        ):
+            self.error("json-content-missing",
+                       'an item must have "content_html" or "content_text"', item)
+        html = item.get("content_html")
+        if isinstance(html, str):
+            problem = unsafe_html(html)
+            if problem:
+                self.warning("html-unsafe", f"content_html {problem}", item, "content_html")
+        for key in ("date_published", "date_modified"):
+            value = item.get(key)
+            if isinstance(value, str) and rfc3339(value, strict_case=False):
+                self.error("json-date-invalid", f'{key} "{value[:60]}" is not an RFC 3339 date',
+                           item, key)
+        self._urls(item, _ITEM_URLS, "item")
+        self._check_authors(item)
+        self._check_language(item)
+        self._check_tags(item)
+        self._check_attachments(item)
+        self._unknown(item, _ITEM_TYPES, "item")
+
+    def _check_authors(self, obj: JObject) -> None:
+        if "author" in obj:
+            self.warning("json-author-deprecated",
+                         '"author" is deprecated in JSON Feed 1.1; use "authors"', obj, "author")
+        authors = obj.get("authors")
+        if not isinstance(authors, list):
+            return
+        for author in authors:
+            if not isinstance(author, JObject):
+                self.error("json-type-invalid", '"authors" must hold objects', obj, "authors")
+                continue
+            self._types(author, _AUTHOR_TYPES, "author")
+            if not any(k in author for k in _AUTHOR_TYPES):
+                self.error("json-author-empty",
+                           'an author must have at least one of "name", "url", "avatar"',
+                           obj, "authors")
+            self._urls(author, ("url", "avatar"), "author")
+
+    def _check_hubs(self, feed: JObject) -> None:
+        hubs = feed.get("hubs")
+        if not isinstance(hubs, list):
+            return
+        for hub in hubs:
+            if not isinstance(hub, JObject):
+                self.error("json-type-invalid", '"hubs" must hold objects', feed, "hubs")
+                continue
+            self._types(hub, _HUB_TYPES, "hub")
+            for key in ("type", "url"):
+                if key not in hub:
+                    self.error("json-hub-invalid", f'a hub has no "{key}"', hub)
+            self._urls(hub, ("url",), "hub")
+
+    def _check_attachments(self, item: JObject) -> None:
+        attachments = item.get("attachments")
+        if not isinstance(attachments, list):
+            return
+        for attachment in attachments:
+            if not isinstance(attachment, JObject):
+                self.error("json-type-invalid", '"attachments" must hold objects', item,
+                           "attachments")
+                continue
+            self._types(attachment, _ATTACHMENT_TYPES, "attachment")
+            for key in ("url", "mime_type"):
+                if key not in attachment:
+                    self.error("json-attachment-invalid", f'an attachment has no "{key}"',
+                               attachment)
+            self._urls(attachment, ("url",), "attachment")
+
+    def _check_tags(self, item: JObject) -> None:
+        tags = item.get("tags")
+        if isinstance(tags, list) and not all(isinstance(t, str) for t in tags):
+            self.error("json-type-invalid", '"tags" must be an array of strings', item, "tags")
+
+    def _check_language(self, obj: JObject) -> None:
+        language = obj.get("language")
+        if isinstance(language, str) and not is_language(language):
+            self.error("json-language-invalid", f'language "{language[:40]}" is not a language tag',
+                       obj, "language")
+
+    # --- members -----------------------------------------------------------------------
+
+    def _types(self, obj: JObject, types: dict[str, type | tuple[type, ...]], where: str) -> None:
+        for key, expected in types.items():
+            if key not in obj:
+                continue
+            value = obj[key]
+            wrong = not isinstance(value, expected) or (
+                expected is not bool and isinstance(value, bool)
+            )
+            if wrong:
+                self.error("json-type-invalid",
+                           f'{where} "{key}" must be {_type_name(expected)}', obj, key)
+
+    def _urls(self, obj: JObject, keys: tuple[str, ...], where: str) -> None:
+        for key in keys:
+            value = obj.get(key)
+            if isinstance(value, str):
+                problem = uri_problem(value, absolute=True)
+                if problem:
+                    self.error("json-url-invalid", f'{where} "{key}" "{value[:60]}" {problem}',
+                               obj, key)
+
+    def _unknown(self, obj: JObject, types: dict[str, Any], where: str) -> None:
+        for key in obj:
+            if key not in types and not key.startswith("_"):
+                self.warning("json-key-unknown",
+                             f'"{key[:40]}" is not a JSON Feed {where} member '
+                             '(extensions start with "_")', obj, key)
+
+    def _duplicates(self, obj: JObject, where: str) -> None:
+        if len(obj.pairs) == len(obj):
+            return
+        seen: set[str] = set()
+        for index, (key, _) in enumerate(obj.pairs):
+            if key in seen:
+                line, column = (self.locator.position(obj.offsets[index])
+                                if index < len(obj.offsets) else (0, 0))
+                self.report.error("json-key-duplicate", f'{where} has "{key[:40]}" twice',
+                                  line, column)
+            seen.add(key)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", bool: "a boolean (true or false)", list: "an array",
+             dict: "an object", int: "a number", float: "a number"}
+    if isinstance(expected, tuple):
+        return names[expected[0]]
+    return names[expected]
+
+
+def check(data: bytes, report: Report) -> None:
+    """Validate a JSON Feed document given as bytes."""
+    raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        report.error("json-encoding-invalid", "JSON Feed must be UTF-8; this is not valid UTF-8",
+                     line)
+        return
+    try:
+        feed = json.loads(text, object_pairs_hook=JObject)
+    except json.JSONDecodeError as exc:
+        report.error("json-not-well-formed", f"the document is not valid JSON: {exc.msg}",
+                     exc.lineno, exc.colno)
+        return
+    except RecursionError:
+        report.error("json-too-deep", "the JSON document is nested too deeply", 0)
+        return
+    locator = Locator(text)
+    try:
+        _attach_offsets(feed, _key_offsets(text))
+    except RecursionError:
+        report.error("json-too-deep", "the JSON document is nested too deeply", 0)
+        return
+    JsonFeedChecker(report, locator).check(feed)

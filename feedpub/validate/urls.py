@@ -1,0 +1,107 @@
+"""Syntax checks for URIs and IRIs (RFC 3986/3987), tag: (RFC 4151) and urn: (RFC 8141)
+identifiers, e-mail addresses, MIME media types and language tags.
+
+Each check returns a short problem description, or None when the value is fine, so
+the format modules decide the rule id and the severity.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Characters RFC 3986 allows in a URI reference (percent signs are checked separately).
+_URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_IRI_BAD = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f-\x9f]")
+_TAG = re.compile(
+    r"tag:(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?),"
+    r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
+    r":[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*"
+)
+_URN = re.compile(r"urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:\S+", re.IGNORECASE)
+_UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                   re.IGNORECASE)
+_ADDR_SPEC = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+_RSS_CONTACT = re.compile(rf"(?:{_ADDR_SPEC.pattern})(?:\s*\([^()]*\))?")
+_TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
+_MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"]*\"))*")
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def has_scheme(value: str) -> bool:
+    """True when the reference starts with a syntactically valid scheme (is absolute)."""
+    return _SCHEME.match(value) is not None
+
+
+def uri_problem(value: str, *, iri: bool = True, absolute: bool = False) -> str | None:
+    """Describe what is wrong with a URI/IRI reference, or return None.
+
+    RSS 2.0 asks for URLs, so it calls this with ``iri=False``: non-ASCII characters
+    must then be percent-encoded. Atom and JSON Feed accept IRIs.
+    """
+    if value != value.strip():
+        return "has leading or trailing white space"
+    if not value.isascii():
+        if not iri:
+            return "contains characters that must be percent-encoded (an IRI, not a URI)"
+        if _IRI_BAD.search(value):
+            return "contains a character not allowed in an IRI"
+    elif _URI_CHARS.fullmatch(value) is None:
+        return "contains a character not allowed in a URI"
+    if _BAD_PERCENT.search(value):
+        return "has a % not followed by two hexadecimal digits"
+    if absolute:
+        if not has_scheme(value):
+            return "is not an absolute URI (it has no scheme)"
+        return _scheme_problem(value)
+    return None
+
+
+def _scheme_problem(value: str) -> str | None:
+    scheme = value[: value.index(":")].lower()
+    if scheme in ("http", "https"):
+        rest = value[len(scheme) + 1 :]
+        if not rest.startswith("//") or len(rest) < 3 or rest[2] in "/?#":
+            return f"is not a valid {scheme} URL (no host)"
+    elif scheme == "tag":
+        if _TAG.fullmatch(value) is None:
+            return "is not a valid tag: URI (RFC 4151: tag:authority,YYYY[-MM[-DD]]:specific)"
+    elif scheme == "urn":
+        if _URN.fullmatch(value) is None:
+            return "is not a valid URN (RFC 8141: urn:NID:NSS)"
+        if value[:9].lower() == "urn:uuid:" and _UUID.fullmatch(value) is None:
+            return "is not a valid urn:uuid: (RFC 4122)"
+    return None
+
+
+def is_addr_spec(value: str) -> bool:
+    """A bare e-mail address (RFC 2822 addr-spec), as Atom's email element requires."""
+    return _ADDR_SPEC.fullmatch(value) is not None
+
+
+def rss_contact_problem(value: str) -> str | None:
+    """RSS managingEditor/webMaster/author: an e-mail address, optionally "(Name)".
+
+    A mailto: URI is also accepted, as the RSS Best Practices Profile notes it is common.
+    """
+    text = value.strip()
+    if text.lower().startswith("mailto:"):
+        return uri_problem(text)
+    if _RSS_CONTACT.fullmatch(text) is None:
+        return "is not an e-mail address, optionally followed by a name in parentheses"
+    return None
+
+
+def is_mime_type(value: str) -> bool:
+    """A MIME media type, type/subtype with optional parameters (RFC 2045)."""
+    return _MIME.fullmatch(value.strip()) is not None
+
+
+def is_language(value: str) -> bool:
+    """A language tag in the shape of RFC 5646 (subtags of 1 to 8 letters/digits)."""
+    return _LANGUAGE.fullmatch(value) is not None
