@@ -80,7 +80,15 @@ def render_markdown(body: str, base_url: str) -> str:
     clean = nh3.clean(
         html, attributes=_ALLOWED_ATTRIBUTES, url_schemes=set(_ALLOWED_SCHEMES), link_rel=None
     )
-    return _URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(base_url, m[2])}"', clean).strip()
+    return _URL_ATTRIBUTE.sub(lambda m: _absolute(m, base_url), clean).strip()
+
+
+def _absolute(match: re.Match[str], base_url: str) -> str:
+    """Resolve a relative reference; absolute ones (most of them) skip the costly urljoin."""
+    url = match[2]
+    if not url.startswith(("https://", "http://", "mailto:")):
+        url = urljoin(base_url, url)
+    return f'{match[1]}="{url}"'
 
 
 def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Entry | list[EntryProblem] | None:

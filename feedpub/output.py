@@ -31,13 +31,39 @@ def write_atomic(path: Path, data: bytes) -> None:
     fsync_folder(path.parent)
 
 
+def stage(path: Path, data: bytes, tag: str) -> Path | None:
+    """Write ``data`` beside ``path`` under a temporary name, fsynced; None if unchanged.
+
+    Staging every feed before replacing any lets a build check all of them and then
+    publish them together, and keeps only one rendered document in memory at a time.
+    """
+    if _same_bytes(path, data):
+        return None
+    temp = path.with_name(f".{path.name}{TEMP_MARK}{tag}")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temp
+
+
+def commit(staged: Path, path: Path) -> None:
+    """Atomically put a staged file in place (the rename is the only visible step)."""
+    os.replace(staged, path)
+    fsync_folder(path.parent)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write only when the bytes differ; True when the file was (re)written."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+    if _same_bytes(path, data):
+        return False
     write_atomic(path, data)
     return True
 

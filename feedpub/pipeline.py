@@ -114,44 +114,37 @@ def _up_to_date(last: dict[str, Any] | None, digest: str, config: SiteConfig,
 def _build_and_write(config: SiteConfig, state: StateFolder, stamps: list[FileStamp], *,
                      now: datetime, dry_run: bool, log: Log, progress: bool,
                      result: BuildResult) -> None:
+    import os
+
     from feedpub.build import build_feed
     from feedpub.formats import FORMATS
-    from feedpub.output import remove_stale_temps, write_if_changed
+    from feedpub.output import commit, remove_stale_temps
+    from feedpub.render_jobs import render_all
 
     entries, parsed = load_entries_cached(config, state, stamps, now=now, dry_run=dry_run,
                                           progress=progress)
     result.parsed, result.entries = parsed, len(entries)
     feed = build_feed(config, entries)
-    documents = render_and_check(feed, result.warnings)
-    if dry_run:
-        return
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(config.output_dir)
-    for name, data in documents.items():
-        target = config.output_dir / FORMATS[name].filename
-        if write_if_changed(target, data):
-            result.written.append(_shown(config, target))
-            log(f"wrote {_shown(config, target)}")
-
-
-def render_and_check(feed: Any, warnings: list[str]) -> dict[str, bytes]:
-    """Render every format and check each document; any error keeps every old file."""
-    from feedpub.formats import FORMATS, render
-    from feedpub.validate import validate_bytes
-
-    documents: dict[str, bytes] = {}
-    errors: list[str] = []
-    for name, fmt in FORMATS.items():
-        data = render(name, feed)
-        for finding in validate_bytes(data):
-            line = (f"{fmt.filename}:{finding.line}:{finding.column}: {finding.severity} "
-                    f"{finding.rule}: {finding.message}")
-            (errors if finding.severity == "error" else warnings).append(line)
-        documents[name] = data
+    del entries
+    output_dir = None if dry_run else config.output_dir
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(output_dir)
+    rendered = render_all(feed, output_dir, tag=str(os.getpid()))
+    errors = [line for r in rendered for line in r.errors]
+    result.warnings.extend(line for r in rendered for line in r.warnings)
     if errors:
+        for r in rendered:
+            if r.staged is not None:
+                r.staged.unlink(missing_ok=True)
         raise FeedCheckError("\n".join(
             [*errors, "the rendered feeds failed their check; the published feeds were kept"]))
-    return documents
+    for r in rendered:
+        if r.staged is not None and output_dir is not None:
+            target = output_dir / FORMATS[r.name].filename
+            commit(r.staged, target)
+            result.written.append(_shown(config, target))
+            log(f"wrote {_shown(config, target)}")
 
 
 def entry_context_digest(config: SiteConfig) -> str:
