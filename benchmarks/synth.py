@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = ("rebels city forces government capital statement talks border troops province "
-         "monitor officials reported withdrawal convoy highway residents aid agency").split()
+WORDS = (
+    "rebels city forces government capital statement talks border troops province "
+    "monitor officials reported withdrawal convoy highway residents aid agency"
+).split()
 
 CONFIG = """title = "Synthetic live blog"
 description = "A generated blog for benchmarks."

@@ -1,8 +1,9 @@
-"""Feed → JSON Feed 1.1 bytes, from the same model as RSS and Atom, with the json module.
+"""Feed → JSON Feed 1.1 bytes, from the same model as RSS and Atom.
 
 Keys are written in a fixed order and without floats or the clock, so output is
-byte-stable. orjson, because the standard library's encoder falls back to pure
-Python when indenting (0.45 s instead of 0.05 s for 10 000 items). A closed blog is ``"expired": true`` (JSON Feed 1.1's finished signal).
+byte-stable. A closed blog is ``"expired": true`` (JSON Feed 1.1's finished signal).
+orjson, because the standard library's encoder falls back to pure Python when
+indenting (0.45 s instead of 0.05 s for 10 000 items).
 """
 
 from __future__ import annotations
