@@ -52,10 +52,7 @@ def test_connection_dropped_mid_file_keeps_old_or_new(sshd_server, tmp_path, dro
     target = table(sshd_server, remote, retries=3)
     target["target"] = sshd_server.url(remote, port=proxy.port)
     # the proxy's port needs its own known_hosts line: same key, other [host]:port
-    known = tmp_path / "known_hosts"
-    line = sshd_server.known_hosts.read_text().splitlines()[0]
-    known.write_text(line.replace(f"]:{sshd_server.port} ", f"]:{proxy.port} ") + "\n")
-    target["known_hosts"] = str(known)
+    target["known_hosts"] = str(sshd_server.known_hosts_for(proxy.port, tmp_path / "kh"))
     allowed = {n: (old[n], new[n]) for n in ALL}
     with VersionWatcher(folder_reader(remote), allowed) as watcher:
         report, lines = publish(target, out, state)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 from servers.dav import PASSWORD, USER
-from servers.outputs import FEEDS, public_urls, publish, write_outputs
+from servers.outputs import FEEDS, public_urls, publish, version, write_outputs
 from servers.proxy import DropProxy
 from servers.sshd import free_port
 from servers.watch import VersionWatcher, folder_reader
@@ -25,9 +25,7 @@ def hub(httpserver: HTTPServer) -> HTTPServer:
 
 
 def hub_topics(server: HTTPServer) -> list[str]:
-    return [
-        urllib.parse.parse_qs(req.get_data(as_text=True))["hub.topic"][0] for req, _ in server.log
-    ]
+    return [urllib.parse.parse_qs(req.get_data(as_text=True))["hub.topic"][0] for req, _ in server.log]
 
 
 def test_upload_matches_local_bytes_content_types_and_pings(dav, tmp_path: Path, hub) -> None:
@@ -38,9 +36,7 @@ def test_upload_matches_local_bytes_content_types_and_pings(dav, tmp_path: Path,
     for name, data in local.items():
         assert (dav.remote / name).read_bytes() == data
     assert sorted(p.name for p in dav.remote.iterdir()) == sorted(ALL)
-    puts = {
-        Path(path).name: ctype for method, path, ctype in dav.recorder.requests if method == "PUT"
-    }
+    puts = {Path(path).name: ctype for method, path, ctype in dav.recorder.requests if method == "PUT"}
     assert puts[".rss.xml.feedpub-tmp"] == "application/rss+xml; charset=utf-8"
     assert puts[".atom.xml.feedpub-tmp"] == "application/atom+xml; charset=utf-8"
     assert puts[".feed.json.feedpub-tmp"] == "application/feed+json; charset=utf-8"
@@ -164,8 +160,7 @@ def test_read_only_folder_is_a_one_line_forbidden_error(dav_server, dav, tmp_pat
     message = str(err.value)
     assert "\n" not in message and "403" in message and message.startswith("style.xsl: ")
     assert (
-        not list(state.glob("upload/*.json"))
-        or 'files": {}' in next(state.glob("upload/*.json")).read_text()
+        not list(state.glob("upload/*.json")) or 'files": {}' in next(state.glob("upload/*.json")).read_text()
     )
 
 
@@ -185,9 +180,7 @@ def test_hub_failure_is_a_warning_not_a_failed_publish(dav, tmp_path, httpserver
     out, state = tmp_path / "feeds", tmp_path / "state"
     write_outputs(out, 1)
     httpserver.expect_request("/hub").respond_with_data("down", status=500)
-    report, _ = publish(
-        {"target": dav.url, "retries": 1}, out, state, hubs=(httpserver.url_for("/hub"),)
-    )
+    report, _ = publish({"target": dav.url, "retries": 1}, out, state, hubs=(httpserver.url_for("/hub"),))
     assert report.sent == ALL and len(report.warnings) == 3
     assert all("HTTP 500" in w and "\n" not in w for w in report.warnings)
     assert len(httpserver.log) == 6  # 3 feeds × (1 try + 1 retry)
@@ -206,3 +199,20 @@ def test_failed_run_still_pings_feeds_it_sent_once_a_later_run_succeeds(dav, tmp
     report, _ = publish({"target": dav.url}, out, state, hubs=hubs)
     assert report.sent == ("atom.xml", "feed.json")
     assert hub_topics(hub) == [public_urls()[n] for n in FEEDS]  # rss.xml too, owed from before
+
+
+def test_watcher_catches_a_plain_put_onto_the_live_name(dav, drop_proxy) -> None:
+    """Negative control: without temp + MOVE a reader does see partial bytes."""
+    import requests
+
+    proxy = DropProxy(dav.server.port, drops=0, delay=0.002)
+    drop_proxy.append(proxy)
+    old, new = version("rss.xml", 1, 2_000_000), version("rss.xml", 2, 2_000_000)
+    url = f"http://127.0.0.1:{proxy.port}/dav/{dav.folder.split('/')[0]}/rss.xml"
+    auth = (USER, PASSWORD)
+    dav.remote.parent.mkdir(parents=True, exist_ok=True)
+    requests.put(url, data=old, auth=auth, timeout=10).raise_for_status()
+    remote = dav.remote.parent
+    with VersionWatcher(folder_reader(remote), {"rss.xml": (old, new)}) as watcher:
+        requests.put(url, data=new, auth=auth, timeout=10).raise_for_status()
+    assert watcher.violations

@@ -94,8 +94,8 @@ class DavServer:
         self.recorder = Recorder()
         config = {
             "provider_mapping": {
-                "/dav": AtomicMoveProvider(str(root / "rw")),
-                "/ro": FilesystemProvider(str(root / "ro"), readonly=True),
+                "/dav": AtomicMoveProvider(str(root / "rw"), fs_opts={}),
+                "/ro": FilesystemProvider(str(root / "ro"), readonly=True, fs_opts={}),
             },
             "simple_dc": {"user_mapping": {"*": {USER: {"password": PASSWORD}}}},
             "http_authenticator": {

@@ -11,16 +11,19 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 
 
 class DropProxy:
     """Forward 127.0.0.1:<port> to an upstream port; cut the first `drops` connections.
 
-    A connection is cut (with a TCP RST) once `drop_after` bytes went from client to server.
+    A connection is cut (with a TCP RST) once `drop_after` bytes went from client to server;
+    `drops=0` only forwards (optionally slowed down by `delay`).
     """
 
-    def __init__(self, upstream_port: int, *, drop_after: int, drops: int = 1):
+    def __init__(self, upstream_port: int, *, drop_after: int = 0, drops: int = 1, delay: float = 0.0):
         self.upstream_port = upstream_port
+        self.delay = delay  # seconds slept per chunk sent upstream, to slow an upload down
         self.drop_after = drop_after
         self.drops_left = drops
         self.dropped = 0
@@ -49,13 +52,16 @@ class DropProxy:
             client.close()
             return
         done = threading.Event()
-        threading.Thread(
-            target=self._pump, args=(upstream, client, None, done), daemon=True
-        ).start()
-        self._pump(client, upstream, self.drop_after if cut else None, done)
+        threading.Thread(target=self._pump, args=(upstream, client, None, done), daemon=True).start()
+        self._pump(client, upstream, self.drop_after if cut else None, done, self.delay)
 
     def _pump(
-        self, src: socket.socket, dst: socket.socket, limit: int | None, done: threading.Event
+        self,
+        src: socket.socket,
+        dst: socket.socket,
+        limit: int | None,
+        done: threading.Event,
+        delay: float = 0.0,
     ) -> None:
         sent = 0
         try:
@@ -63,6 +69,8 @@ class DropProxy:
                 chunk = src.recv(65536)
                 if not chunk:
                     break
+                if delay:
+                    time.sleep(delay)
                 if limit is not None and sent + len(chunk) >= limit:
                     dst.sendall(chunk[: max(0, limit - sent)])
                     with self._lock:

@@ -49,6 +49,12 @@ class Sshd:
     def url(self, folder: Path, *, port: int | None = None) -> str:
         return f"sftp://{self.user}@127.0.0.1:{port or self.port}{folder}"
 
+    def known_hosts_for(self, port: int, path: Path) -> Path:
+        """A known_hosts file listing this server's key under another port (e.g. a proxy's)."""
+        key = self.known_hosts.read_text().splitlines()[0].split(" ", 1)[1]
+        path.write_text(f"[127.0.0.1]:{port} {key}\n")
+        return path
+
     def stop(self) -> None:
         self.process.terminate()
         try:

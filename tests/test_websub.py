@@ -1,0 +1,52 @@
+"""WebSub publish pings against a real HTTP server that records what it receives."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_httpserver import HTTPServer
+from servers.sshd import free_port
+from werkzeug import Response
+
+from feedpub.websub import ping
+
+TOPICS = ["https://blog.example.org/feeds/rss.xml", "https://blog.example.org/feeds/atom.xml"]
+
+
+def test_posts_form_encoded_publish_for_each_hub_and_topic(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a", method="POST").respond_with_data("", status=204)
+    httpserver.expect_request("/b", method="POST").respond_with_data("", status=202)
+    hubs = [httpserver.url_for("/a"), httpserver.url_for("/b")]
+    assert ping(hubs, TOPICS, timeout=5, retries=2) == []
+    seen = [(req.path, req.form["hub.url"]) for req, _ in httpserver.log]
+    assert seen == [("/a", TOPICS[0]), ("/a", TOPICS[1]), ("/b", TOPICS[0]), ("/b", TOPICS[1])]
+    for req, _ in httpserver.log:
+        assert req.content_type == "application/x-www-form-urlencoded"
+        assert req.form["hub.mode"] == "publish"
+        assert req.form["hub.topic"] == req.form["hub.url"]
+
+
+def test_5xx_is_retried_then_succeeds(httpserver: HTTPServer) -> None:
+    answers = iter([503, 502, 204])
+    httpserver.expect_request("/hub").respond_with_handler(lambda request: Response("", status=next(answers)))
+    assert ping([httpserver.url_for("/hub")], TOPICS[:1], timeout=5, retries=2, backoff=0) == []
+    assert len(httpserver.log) == 3
+
+
+def test_4xx_is_a_warning_without_retry(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/hub").respond_with_data("no such topic", status=400)
+    warnings = ping([httpserver.url_for("/hub")], TOPICS[:1], timeout=5, retries=3, backoff=0)
+    assert warnings == [f"WebSub hub {httpserver.url_for('/hub')}: {TOPICS[0]}: HTTP 400 BAD REQUEST"]
+    assert len(httpserver.log) == 1
+
+
+def test_unreachable_hub_is_a_warning_after_bounded_retries() -> None:
+    hub = f"http://user:pa55word@127.0.0.1:{free_port()}/hub"
+    warnings = ping([hub], TOPICS, timeout=1, retries=1, backoff=0)
+    assert len(warnings) == 2
+    assert all("cannot connect" in w and "gave up after 2 attempts" in w for w in warnings)
+    assert not any("pa55word" in w for w in warnings)
+
+
+@pytest.mark.parametrize(("hubs", "topics"), [([], TOPICS), (["http://127.0.0.1:9/"], [])])
+def test_nothing_to_do_sends_nothing(hubs: list[str], topics: list[str]) -> None:
+    assert ping(hubs, topics, timeout=1, retries=0) == []
