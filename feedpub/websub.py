@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 
 from feedpub.upload.settings import redact_url
 
+UNREACHABLE = ("timed out", "cannot connect")
+
 
 def ping(
     hubs: Sequence[str],
@@ -38,8 +40,14 @@ def ping(
     with requests.Session() as session:
         session.headers["User-Agent"] = "feedpub (WebSub publisher)"
         for hub in hubs:
+            unreachable = None
             for topic in topics:
-                problem = _ping_one(session, hub, topic, timeout, retries, backoff, sleep)
+                if unreachable:  # do not spend the whole backoff again on a hub that is down
+                    problem = f"not tried, hub unreachable ({unreachable})"
+                else:
+                    problem = _ping_one(session, hub, topic, timeout, retries, backoff, sleep)
+                    if problem and problem.startswith(UNREACHABLE):
+                        unreachable = problem.split(" (gave up")[0]
                 if problem:
                     warnings.append(f"WebSub hub {redact_url(hub)}: {topic}: {problem}")
     return warnings
@@ -66,10 +74,10 @@ def _ping_one(
         try:
             response = session.post(hub, data=form, timeout=timeout, allow_redirects=True)
         except requests.Timeout:
-            problem = f"timed out after {timeout:g} s"
+            problem = f"{UNREACHABLE[0]} after {timeout:g} s"
             continue
         except requests.RequestException as exc:
-            problem = f"cannot connect ({type(exc).__name__})"
+            problem = f"{UNREACHABLE[1]} ({type(exc).__name__})"
             continue
         if 200 <= response.status_code < 300:
             return None

@@ -19,7 +19,7 @@ def test_defaults() -> None:
     s = parse_settings({"target": "webdavs://dav.example.org/feeds/"}, "feedpub.toml")
     assert (s.scheme, s.retries, s.timeout, s.backoff) == ("webdavs", 3, 30.0, 1.0)
     assert (s.username_env, s.password_env) == ("FEEDPUB_UPLOAD_USER", "FEEDPUB_UPLOAD_PASSWORD")
-    assert s.on_build is False and s.identity_file is None
+    assert s.after_build is False and s.identity_file is None
 
 
 def test_all_keys() -> None:
@@ -32,12 +32,14 @@ def test_all_keys() -> None:
             "timeout": 10,
             "retries": 5,
             "backoff": 0.5,
-            "on_build": True,
+            "after_build": True,
         },
         "feedpub.toml",
     )
     assert s.identity_file == Path("~/.ssh/id_feeds").expanduser()
-    assert s.retries == 5 and s.on_build and s.display_target == "sftp://web.example.org:2222/srv/www/feeds"
+    assert (
+        s.retries == 5 and s.after_build and s.display_target == "sftp://web.example.org:2222/srv/www/feeds"
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,7 +59,7 @@ def test_all_keys() -> None:
         ({"target": "file:///x", "retries": 2.5}, "upload.retries", "whole number"),
         ({"target": "file:///x", "retries": 50}, "upload.retries", "at most 10"),
         ({"target": "file:///x", "timeout": 0}, "upload.timeout", "at least"),
-        ({"target": "file:///x", "on_build": "yes"}, "upload.on_build", "true or false"),
+        ({"target": "file:///x", "after_build": "yes"}, "upload.after_build", "true or false"),
     ],
 )
 def test_bad_tables(table: dict, key: str, fragment: str) -> None:

@@ -233,7 +233,5 @@ def _ping_pending(
         retries=settings.retries,
         backoff=settings.backoff,
     )
-    for warning in warnings:
-        log(f"warning: {warning}")
     manifest.pings_done()
     return topics, warnings

@@ -33,7 +33,7 @@ KNOWN_KEYS = (
     "timeout",
     "retries",
     "backoff",
-    "on_build",
+    "after_build",
 )
 
 
@@ -53,7 +53,7 @@ class UploadSettings:
     timeout: float = 30.0
     retries: int = 3
     backoff: float = 1.0
-    on_build: bool = False
+    after_build: bool = False
 
     @property
     def display_target(self) -> str:
@@ -104,7 +104,7 @@ def parse_settings(table: Mapping[str, Any], config_path: str) -> UploadSettings
         timeout=_number(table, "timeout", 30.0, fail, minimum=0.1),
         retries=int(_number(table, "retries", 3, fail, minimum=0, integer=True)),
         backoff=_number(table, "backoff", 1.0, fail, minimum=0.0),
-        on_build=_bool(table, "on_build", False, fail),
+        after_build=_bool(table, "after_build", False, fail),
     )
 
 
