@@ -17,6 +17,7 @@ from pathlib import Path
 from feedpub.errors import ExitCode, FeedpubError, UsageError
 
 COMMANDS = ("build", "close", "reopen", "validate", "upload")
+_VALUE_OPTIONS = ("--config", "--wait")  # options allowed before the command that take a value
 EPILOG = """Examples:
   publish.py                      build feeds/ from entries/ (same as 'publish.py build')
   publish.py -v build             ... and say which files changed
@@ -181,9 +182,12 @@ def _with_command(arguments: list[str]) -> list[str]:
     """Put the command first; with none, the command is ``build`` (cron's ``publish.py``)."""
     if arguments[:1] in (["-h"], ["--help"]):
         return arguments
-    for index, argument in enumerate(arguments):
+    index = 0
+    while index < len(arguments):
+        argument = arguments[index]
         if argument in COMMANDS:
             return [argument, *arguments[:index], *arguments[index + 1:]]
         if not argument.startswith("-"):
             break
+        index += 2 if argument in _VALUE_OPTIONS else 1
     return ["build", *arguments]

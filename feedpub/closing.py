@@ -69,8 +69,8 @@ def _check_after_newest(config: SiteConfig, closed_at: datetime, now: datetime) 
     entries, _ = load_entries_cached(config, state, scan_entries(config.entries_dir), now=now,
                                      dry_run=True)
     newest = max((e.published for e in entries), default=None)
-    if newest is not None and closed_at < newest:
-        raise UsageError(f"--at: {closed_at.isoformat()} is before the newest entry "
+    if newest is not None and closed_at <= newest:
+        raise UsageError(f"--at: {closed_at.isoformat()} is not after the newest entry "
                          f"({newest.isoformat()}); a blog closes after its last update")
 
 

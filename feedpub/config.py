@@ -7,6 +7,7 @@ without files; ``load_config`` is the thin I/O wrapper.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -92,8 +93,9 @@ def parse_config(text: str, path: Path) -> SiteConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = str(exc).split(" (at line")[0]
+        found = re.search(r" \(at line (\d+), column \d+\)", str(exc))
+        message = str(exc)[: found.start()] if found else str(exc)
+        line = int(found[1]) if found else None
         raise ConfigError(str(path), None, f"is not valid TOML: {message}", line) from None
     return _Reader(raw, path).site()
 

@@ -100,14 +100,22 @@ def _item(generator: Any, entry: Entry, feed: Feed) -> None:
     item.pubDate(to_utc(entry.published))
     for tag in entry.tags:
         item.category(term=tag)
-    with_email = [a for a in entry.authors if a.email]
-    if with_email:
-        item.author(email=with_email[0].email, name=with_email[0].name)
-    names = [a.name for a in entry.authors if not a.email]
-    if names:
-        item.dc.dc_creator(names)
+    _item_authors(item, entry.authors)
     if entry.image:
         entry_patch(item).rss_patch = lambda element: _media_image(element, entry.image)
+
+
+def _item_authors(item: Any, authors: tuple[Author, ...]) -> None:
+    """RSS ``author`` needs an email; anyone without one is a ``dc:creator``.
+
+    Mixing both in one item is "duplicate semantics" to validators, so as soon as one
+    author has no email, every author is written as ``dc:creator``.
+    """
+    if authors and all(a.email for a in authors):
+        for author in authors:
+            item.author(email=author.email, name=author.name)
+    elif authors:
+        item.dc.dc_creator([a.name for a in authors])
 
 
 def _media_image(element: Any, url: str | None) -> None:

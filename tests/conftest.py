@@ -1,0 +1,78 @@
+"""Shared fixtures: a copy of the sample blog, and the command run in-process.
+
+Tests drive feedpub through its public command (``feedpub.cli.main``, the same code
+``publish.py`` runs) and its public API, never through private helpers.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from feedpub.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytest_plugins = ["servers.plugin"]  # real WebDAV, SSH and hub servers on 127.0.0.1
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite tests/golden/ from the current output instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Outcome]
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Path:
+    """A private copy of the shipped sample blog (config and entries, no state, no feeds)."""
+    site = tmp_path / "blog"
+    site.mkdir()
+    shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
+    shutil.copytree(ROOT / "entries", site / "entries")
+    return site
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Run]:
+    """Run the command in a folder: ``run(site, "build", "-v")`` → exit code and output."""
+
+    def invoke(where: Path, *args: str) -> Outcome:
+        monkeypatch.chdir(where)
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    yield invoke
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and mtime, to prove that a run changed nothing."""
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
