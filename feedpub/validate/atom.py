@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from feedpub.validate import ext
 from feedpub.validate.common import AT, ATOM, FH, XHTML, XML_BASE, XML_LANG, short
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
@@ -20,6 +19,13 @@ from feedpub.validate.urls import has_scheme, is_addr_spec, is_language, is_mime
 
 A = f"{{{ATOM}}}"
 _ENTRY = A + "entry"
+_AUTHOR = A + "author"
+_CONTENT = A + "content"
+_SUMMARY = A + "summary"
+_SOURCE = A + "source"
+_LINK = A + "link"
+_ID = A + "id"
+_UPDATED = A + "updated"
 _XHTML_DIV = f"{{{XHTML}}}div"
 _INT = re.compile(r"\d+")
 _REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
@@ -70,14 +76,14 @@ class AtomChecker:
     def check_feed(self, feed: Any) -> None:
         """Check an ``atom:feed`` root element."""
         self._check_common_attributes(feed)
-        seen, links, entries = self._walk(feed, "feed", _FEED_ONCE, _FEED_MANY)
-        self._require(feed, "feed", seen, ("id", "title", "updated"))
-        has_author = A + "author" in seen
-        for entry, entry_seen in entries:
-            if not has_author and A + "author" not in entry_seen:
+        found, links, authorless = self._walk(feed, "feed", _FEED_ONCE, _FEED_MANY)
+        self._require(feed, "feed", found, ("id", "title", "updated"))
+        if _AUTHOR not in found:
+            for entry in authorless:
                 self.report.error(
                     "atom-author-missing",
-                    "<entry> has no <author>, and neither has the <feed> (RFC 4287 4.1.1)", entry)
+                    "<entry> has no <author>, and neither has the <feed> (RFC 4287 4.1.1)",
+                    entry)
         if not any(rel == "self" for rel, _ in links):
             self.report.warning(
                 "atom-self-link-missing", '<feed> has no <link rel="self"> giving its own URL',
@@ -86,91 +92,108 @@ class AtomChecker:
 
     def check_entry_document(self, entry: Any) -> None:
         """Check an Atom Entry Document (root ``atom:entry``)."""
-        seen = self._check_entry(entry)
-        if A + "author" not in seen:
+        found = self._check_entry(entry)
+        if _AUTHOR not in found:
             self.report.error("atom-author-missing", "<entry> has no <author>", entry)
 
     # --- structure -------------------------------------------------------------------
 
     def _walk(
         self, parent: Any, where: str, once: frozenset[str], many: frozenset[str]
-    ) -> tuple[set[str], list[tuple[str, str]], list[tuple[Any, set[str]]]]:
-        seen: set[str] = set()
+    ) -> tuple[dict[str, Any], list[tuple[str, str]], list[Any]]:
+        """Walk the children once: dispatch, duplicates, unknowns, order of entries.
+
+        Returns the first child met for each Atom tag, the (rel, href) of each link
+        and, for a feed, the entries that have no author of their own. Nothing else
+        about an entry is kept once it is checked, so memory stays flat.
+        """
+        found: dict[str, Any] = {}
         links: list[tuple[str, str]] = []
-        entries: list[tuple[Any, set[str]]] = []
+        authorless: list[Any] = []
+        in_entries = False
+        extensions: set[str] = set()
         report = self.report
         checks = self._checks
         for child in parent:
             tag = child.tag
-            if not isinstance(tag, str):
+            if tag.__class__ is not str:
                 continue
-            if tag == _ENTRY and where == "feed":
-                entries.append((child, self._check_entry(child)))
+            check = checks.get(tag)
+            if check is None:
+                if tag == _ENTRY and where == "feed":
+                    in_entries = True
+                    if _AUTHOR not in self._check_entry(child):
+                        authorless.append(child)
+                elif tag.startswith(A):
+                    report.error(
+                        "atom-element-unknown",
+                        f"<{_local(tag)}> is not an Atom element of <{where}>", child)
+                else:
+                    self._check_foreign(child, tag, where, extensions)
                 continue
-            if tag[:1] != "{" or not tag.startswith(A):
-                self._check_foreign(child, tag, where, seen)
-                continue
-            if entries and where == "feed":
+            if in_entries:
                 report.error(
                     "atom-metadata-after-entry",
                     f"<{_local(tag)}> comes after an <entry>; feed metadata must come first", child)
             if tag in once:
-                if tag in seen:
+                if tag in found:
                     report.error(
                         "atom-element-duplicate", f"<{where}> has more than one <{_local(tag)}>",
                         child)
-                seen.add(tag)
+                    continue
+                found[tag] = child
             elif tag in many:
-                seen.add(tag)
+                if tag == _LINK:
+                    links.append(self._link_key(child))
+                found.setdefault(tag, child)
             else:
                 report.error(
                     "atom-element-unknown", f"<{_local(tag)}> is not an Atom element of <{where}>",
                     child)
                 continue
-            if tag == A + "link":
-                links.append(self._link_key(child))
-            checks[tag](child, where)
-        self._check_duplicate_links(parent, where, links)
-        return seen, links, entries
+            check(child, where)
+        if len(links) > 1:
+            self._check_duplicate_links(parent, where, links)
+        return found, links, authorless
 
-    def _check_entry(self, entry: Any) -> set[str]:
+    def _check_entry(self, entry: Any) -> dict[str, Any]:
         self._check_common_attributes(entry)
-        seen, links, _ = self._walk(entry, "entry", _ENTRY_ONCE, _FEED_MANY)
-        self._require(entry, "entry", seen, ("id", "title", "updated"))
-        if A + "content" not in seen and not any(rel == "alternate" for rel, _ in links):
+        found, links, _ = self._walk(entry, "entry", _ENTRY_ONCE, _FEED_MANY)
+        self._require(entry, "entry", found, ("id", "title", "updated"))
+        content = found.get(_CONTENT)
+        if content is None and not any(rel == "alternate" for rel, _ in links):
             self.report.error(
                 "atom-content-or-alternate-missing",
                 '<entry> has neither <content> nor <link rel="alternate">', entry)
-        content = entry.find(A + "content") if A + "content" in seen else None
-        if content is not None and A + "summary" not in seen and self._needs_summary(content):
+        if content is not None and _SUMMARY not in found and self._needs_summary(content):
             self.report.error(
                 "atom-summary-missing",
                 "<entry> must have a <summary> when its <content> has src or is not text",
                 entry)
-        if A + "source" in seen:
-            source = entry.find(A + "source")
-            if source is not None and source.find(A + "author") is not None:
-                seen.add(A + "author")
-        self._check_entry_id(entry)
-        return seen
+        source = found.get(_SOURCE)
+        if source is not None and source.find(_AUTHOR) is not None:
+            found[_AUTHOR] = source
+        self._check_entry_id(found)
+        return found
 
-    def _check_entry_id(self, entry: Any) -> None:
-        id_el = entry.find(A + "id")
+    def _check_entry_id(self, found: dict[str, Any]) -> None:
+        """Entries sharing an id are the same entry (RFC 4287 4.1.1): worth a warning."""
+        id_el = found.get(_ID)
         if id_el is None or not id_el.text:
             return
-        updated_el = entry.find(A + "updated")
-        updated = updated_el.text if updated_el is not None else ""
+        updated_el = found.get(_UPDATED)
+        updated = (updated_el.text or "") if updated_el is not None else ""
         previous = self.entry_ids.get(id_el.text)
         if previous is not None:
             detail = " and the same <updated>" if previous == updated else ""
             self.report.warning(
                 "atom-entry-id-duplicate",
                 f'entry id "{short(id_el.text)}" appears more than once{detail}', id_el)
-        self.entry_ids[id_el.text] = updated or ""
+        self.entry_ids[id_el.text] = updated
 
-    def _require(self, el: Any, where: str, seen: set[str], names: tuple[str, ...]) -> None:
+    def _require(self, el: Any, where: str, found: dict[str, Any], names: tuple[str, ...]) -> None:
         for name in names:
-            if A + name not in seen:
+            if A + name not in found:
                 self.report.error("atom-element-missing", f"<{where}> has no <{name}>", el)
 
     def _check_foreign(self, child: Any, tag: str, where: str, seen: set[str] | None = None) -> None:
@@ -179,6 +202,8 @@ class AtomChecker:
                 "atom-element-not-namespaced",
                 f"<{tag}> in <{where}> is in no namespace; extensions need one", child)
             return
+        from feedpub.validate import ext  # only feeds with extensions pay for its regexes
+
         ext.check_element(child, tag, where, self.report, rss=False, seen=seen)
 
     def _check_common_attributes(self, el: Any) -> None:

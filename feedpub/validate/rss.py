@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from feedpub.validate import ext
 from feedpub.validate.atom import check_history
 from feedpub.validate.common import ATOM, FH, short, text_of
 from feedpub.validate.dates import rfc822
@@ -156,6 +155,8 @@ class RssChecker:
             rel = child.get("rel", "alternate")
             self.atom_links.append((rel, child.get("href", "")))
             self.has_self_link = self.has_self_link or rel == "self"
+        from feedpub.validate import ext  # only feeds with extensions pay for its regexes
+
         ext.check_element(child, tag, where, self.report, rss=True, seen=seen)
 
     # --- values --------------------------------------------------------------------

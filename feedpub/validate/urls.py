@@ -10,6 +10,11 @@ from __future__ import annotations
 import re
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# The common case, an ordinary http(s) URL, is settled by this one match.
+_PLAIN_HTTP = re.compile(
+    r"https?://[A-Za-z0-9\-._~!$&'()*+,;=:@\[\]]+"
+    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?"
+)
 # Characters RFC 3986 allows in a URI reference (percent signs are checked separately).
 _URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
