@@ -10,7 +10,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -185,12 +185,9 @@ class _Reader:
         return value
 
     def zone(self, name: str) -> tzinfo:
-        from dateutil import tz
-
-        zone = tz.gettz(name)
-        if zone is None:
+        if not _known_zone(name):
             raise self.fail("timezone", f'"{name}" is not a known time zone; use e.g. "UTC"')
-        return zone
+        return LazyZone(name)
 
     def authors(self) -> tuple[Author, ...]:
         value = self.raw.get("authors", [])
@@ -252,6 +249,62 @@ class _Reader:
         extra = {k: self.string(k, table=table, prefix="closed.") for k in ("title", "message")
                  if k in table}
         return ClosedConfig(continued_at=continued_at, at=at, **extra)
+
+
+def _known_zone(name: str) -> bool:
+    """Whether dateutil knows ``name``, asking the stdlib's zoneinfo first (3 ms, not 6+)."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+        return True
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        from dateutil import tz
+
+        return tz.gettz(name) is not None
+
+
+class LazyZone(tzinfo):
+    """The blog's zone, resolved with dateutil only when a time is actually read in it.
+
+    Every cron run loads the config, but only a run that parses an entry needs the
+    zone: deferring dateutil keeps it off the no-op path. Behaviour is dateutil's.
+    """
+
+    __slots__ = ("_zone", "name")
+
+    def __init__(self, name: str):
+        self.name = name
+        self._zone: tzinfo | None = None
+
+    def resolve(self) -> tzinfo:
+        if self._zone is None:
+            from dateutil import tz
+
+            zone = tz.gettz(self.name)
+            if zone is None:
+                raise ValueError(f"unknown time zone {self.name!r}")
+            self._zone = zone
+        return self._zone
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return self.resolve().utcoffset(dt)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return self.resolve().dst(dt)
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self.resolve().tzname(dt)
+
+    def fromutc(self, dt: datetime) -> datetime:
+        zone = self.resolve()
+        return zone.fromutc(dt.replace(tzinfo=zone)).replace(tzinfo=self)
+
+    def __reduce__(self) -> tuple[type[LazyZone], tuple[str]]:
+        return (LazyZone, (self.name,))  # by name: worker processes resolve it themselves
+
+    def __repr__(self) -> str:
+        return f"LazyZone({self.name!r})"
 
 
 def state_dir_of(path: Path) -> Path:

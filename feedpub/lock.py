@@ -2,13 +2,27 @@
 
 ``fcntl.flock`` is released by the kernel when the holder dies, however it dies, so a
 lock left by a killed run never blocks the next one: there is no stale-lock cleanup
-to get wrong. The file holds the holder's pid only to make the error message useful.
+to get wrong. Three details keep that promise and the "a no-op run writes nothing"
+promise:
+
+- The lock file is never written. Writing the holder's pid into it would change the
+  state folder's bytes and mtimes on every minute's run; the holder is found in
+  ``/proc/locks`` instead, only when a second run needs it for its message.
+- A forked child (render workers, the parse pool) shares the parent's open file
+  description and so would keep the lock alive after the parent is SIGKILLed. Each
+  child closes its inherited copy at once (closing one reference does not release
+  the parent's lock) and, on Linux, asks the kernel to kill it when the parent dies,
+  so no orphan keeps writing into ``feeds/`` after the run that started it is gone.
+- ``create=False`` (``--dry-run``) never creates the state folder: a dry run of a
+  blog that has never been built must leave no trace.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import signal
 import time
 from pathlib import Path
 from types import TracebackType
@@ -16,17 +30,31 @@ from types import TracebackType
 from feedpub.errors import LockedError
 
 LOCK_NAME = "lock"
+POLL_SECONDS = 0.05
+PR_SET_PDEATHSIG = 1
+
+_held: set[int] = set()  # lock fds this process holds; children must not keep them
+_holder_pid = 0  # the process that took them, to tell a child whose parent already died
 
 
 class BlogLock:
-    def __init__(self, state_dir: Path, wait_seconds: float = 0.0):
+    """Exclusive lock on ``<state_dir>/lock``; raises LockedError (exit 7) when busy."""
+
+    def __init__(self, state_dir: Path, wait_seconds: float = 0.0, *, create: bool = True):
         self.path = state_dir / LOCK_NAME
         self.wait_seconds = wait_seconds
+        self.create = create
         self.fd: int | None = None
 
     def __enter__(self) -> BlogLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_RDWR | os.O_CREAT
+        elif not self.path.exists():
+            return self  # nothing was ever built here, so there is nothing to protect
+        else:
+            flags = os.O_RDONLY
+        fd = os.open(self.path, flags, 0o644)
         deadline = time.monotonic() + self.wait_seconds
         while True:
             try:
@@ -34,27 +62,64 @@ class BlogLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = _read_holder(fd)
+                    holder = _holder(fd)
                     os.close(fd)
                     raise LockedError(
                         f"{self.path}: another feedpub run{holder} is publishing this blog; "
                         "this run did nothing (use --wait SECONDS to wait for it)"
                     ) from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+                time.sleep(POLL_SECONDS)
+        global _holder_pid
         self.fd = fd
+        _held.add(fd)
+        _holder_pid = os.getpid()
         return self
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self.fd is not None:
+            _held.discard(self.fd)
             os.close(self.fd)  # closing releases the flock
             self.fd = None
 
 
-def _read_holder(fd: int) -> str:
+def _holder(fd: int) -> str:
+    """`` (pid N)`` for the process holding the flock on ``fd``'s file, from /proc/locks."""
     try:
-        text = os.pread(fd, 32, 0).decode().strip()
+        info = os.fstat(fd)
+        with open("/proc/locks", encoding="ascii") as table:
+            lines = table.read().splitlines()
     except (OSError, UnicodeDecodeError):
         return ""
-    return f" (pid {text})" if text.isdigit() else ""
+    for line in lines:
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 10512 fe:00:2154483 0 EOF" (blocked waiters start "->")
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].endswith(f":{info.st_ino}"):
+            return f" (pid {fields[4]})" if fields[4].isdigit() else ""
+    return ""
+
+
+def _after_fork_in_child() -> None:
+    """Drop inherited lock fds and die with the parent (see the module docstring)."""
+    if not _held:
+        return
+    for fd in list(_held):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # not Linux: children still finish and exit on their own
+    if os.getppid() != _holder_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
