@@ -13,6 +13,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import feedparser
 import pytest
@@ -202,7 +203,8 @@ def served(blog: Path, run: Run) -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {".xml": "application/xml", ".json": "application/feed+json"}
+    extensions_map: ClassVar[dict[str, str]] = {".xml": "application/xml",
+                                               ".json": "application/feed+json"}
 
     def log_message(self, format: str, *args: object) -> None:
         pass
