@@ -68,10 +68,14 @@ def test_second_run_sends_nothing_then_one_change_is_sent_and_pinged(dav, tmp_pa
 
 def test_503_twice_then_success(dav, tmp_path: Path) -> None:
     out, state = tmp_path / "feeds", tmp_path / "state"
-    local = write_outputs(out, 1)
+    old = write_outputs(out, 1)
+    publish({"target": dav.url}, out, state)
+    local = write_outputs(out, 2)
     dav.recorder.fail_next("PUT", 503, 2)
-    report, lines = publish({"target": dav.url, "retries": 3}, out, state)
-    assert report.sent == ALL
+    allowed = {n: (old[n], local[n]) for n in ALL}
+    with VersionWatcher(folder_reader(dav.remote), allowed) as watcher:
+        report, lines = publish({"target": dav.url, "retries": 3}, out, state)
+    assert report.sent == ALL and watcher.violations == []
     assert sum("HTTP 503" in line and "retry" in line for line in lines) == 2
     assert all((dav.remote / n).read_bytes() == d for n, d in local.items())
 
