@@ -88,7 +88,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     verbose, quiet = _say(args)
     log = print if verbose else (lambda _: None)
-    with BlogLock(_state_dir(args.config), args.wait):
+    with BlogLock(_state_dir(args.config), args.wait, create=not args.dry_run):
         result = build(args.config, now=_now(), dry_run=args.dry_run, upload=args.upload,
                        log=log, progress=sys.stderr.isatty() and not quiet)
     _warn(result.warnings, verbose, quiet)
