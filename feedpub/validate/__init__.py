@@ -116,6 +116,10 @@ def _validate_xml(data: bytes, report: Report) -> None:
     if not head.startswith("<"):
         report.error("feed-not-a-feed", "the document is neither XML nor JSON", 1)
         return
+    first = root_element(data)
+    if first is not None and first[0].lower() == "html":
+        report.error("feed-not-a-feed", "this is an HTML page, not a feed", 0)
+        return
     root = xmlsafe.parse(data, report)
     if root is None:
         return

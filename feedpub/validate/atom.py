@@ -325,7 +325,9 @@ class AtomChecker:
         kind = content.get("type", "text")
         if content.get("src") is not None:
             return True
-        return kind not in _TEXT_TYPES and not _is_xml_type(kind) and not kind.startswith("text/")
+        if kind in _TEXT_TYPES or not is_mime_type(kind):
+            return False  # an invalid type is reported once, as itself
+        return not _is_xml_type(kind) and not kind.startswith("text/")
 
     def _check_generator(self, el: Any, where: str) -> None:
         uri = el.get("uri")

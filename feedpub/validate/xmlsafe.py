@@ -105,11 +105,13 @@ def check_encoding(data: bytes, report: Report) -> bool:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - data.rfind(b"\n", 0, exc.start)
             report.error(
                 "xml-encoding-invalid",
                 "no encoding is declared, so the document must be UTF-8, "
                 f"but byte 0x{data[exc.start]:02x} is not valid UTF-8",
                 line,
+                column,
             )
             return False
     return True

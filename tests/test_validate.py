@@ -1,0 +1,195 @@
+"""The validator's public API on our own fixtures: one behaviour per file in
+tests/data/validate/, each with the exact findings (severity, rule, line) it must give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedpub.validate import Finding, detect_format, has_errors, validate_bytes
+
+DATA = Path(__file__).parent / "data" / "validate"
+
+E, W = "error", "warning"
+
+# file name -> the exact findings, as (severity, rule, line), in document order.
+EXPECTED: dict[str, list[tuple[str, str, int]]] = {
+    "rss_valid.xml": [],
+    "rss_pubdate_hour_out_of_range.xml": [(E, "rss-pubdate-invalid", 12)],
+    "rss_pubdate_not_rfc822.xml": [(E, "rss-pubdate-invalid", 12)],
+    "rss_pubdate_wrong_weekday.xml": [(E, "rss-date-weekday-mismatch", 12)],
+    "rss_pubdate_with_comment.xml": [],
+    "rss_channel_title_missing.xml": [(E, "rss-element-missing", 3)],
+    "rss_channel_missing.xml": [(E, "rss-element-missing", 2)],
+    "rss_item_title_duplicate.xml": [(E, "rss-element-duplicate", 10)],
+    "rss_item_without_title_or_description.xml": [
+        (E, "rss-item-title-or-description-missing", 8)],
+    "rss_unknown_core_element.xml": [(E, "rss-element-unknown", 10)],
+    "rss_guid_permalink_not_url.xml": [(E, "rss-guid-not-url", 11)],
+    "rss_guid_not_permalink.xml": [],
+    "rss_guid_ispermalink_invalid.xml": [(E, "rss-guid-ispermalink-invalid", 11)],
+    "rss_guid_duplicate.xml": [(W, "rss-guid-duplicate", 17)],
+    "rss_link_relative.xml": [(E, "rss-url-invalid", 10)],
+    "rss_link_not_ascii.xml": [(E, "rss-url-invalid", 10)],
+    "rss_version_missing.xml": [(E, "rss-version-missing", 2)],
+    "rss_version_wrong.xml": [(E, "rss-version-invalid", 2)],
+    "rss_enclosure_length_missing.xml": [(E, "rss-attribute-missing", 14)],
+    "rss_enclosure_length_negative.xml": [(E, "rss-enclosure-length-invalid", 14)],
+    "rss_managingeditor_without_email.xml": [(E, "rss-email-invalid", 7)],
+    "rss_managingeditor_email_and_name.xml": [],
+    "rss_ttl_not_integer.xml": [(E, "rss-ttl-invalid", 7)],
+    "rss_skiphours_hour_24.xml": [(E, "rss-skip-value-invalid", 7)],
+    "rss_image_width_too_large.xml": [(E, "rss-image-size-invalid", 7)],
+    "rss_description_script.xml": [(W, "html-unsafe", 13)],
+    "rss_description_event_handler.xml": [(W, "html-unsafe", 13)],
+    "rss_description_javascript_url.xml": [(W, "html-unsafe", 13)],
+    "rss_content_encoded_script.xml": [(W, "html-unsafe", 14)],
+    "rss_self_link_missing.xml": [(W, "rss-self-link-missing", 3)],
+    "rss_history_complete_with_next.xml": [(E, "fh-complete-with-paging", 8)],
+    "rss_history_archive_without_current.xml": [(W, "fh-archive-without-current", 8)],
+    "rss_dc_date_invalid.xml": [(E, "ext-date-invalid", 14)],
+    "rss_itunes_explicit_invalid.xml": [(E, "itunes-value-invalid", 8)],
+    "rss_media_content_width_invalid.xml": [(E, "ext-attribute-invalid", 14)],
+    "rss_control_character.xml": [(E, "xml-forbidden-char", 13)],
+    "rss_undeclared_prefix.xml": [(E, "xml-namespace-undeclared", 14)],
+    "rss_not_well_formed.xml": [(E, "xml-not-well-formed", 14)],
+    "rss_encoding_unknown.xml": [(E, "xml-encoding-unknown", 1)],
+    "rss_latin1_declared.xml": [],
+    "rss_latin1_undeclared.xml": [(E, "xml-encoding-invalid", 6)],
+    "rss_utf16_with_bom.xml": [],
+    "rss_utf8_bom_declares_latin1.xml": [(E, "xml-encoding-mismatch", 1)],
+    "atom_valid.xml": [],
+    "atom_feed_id_missing.xml": [(E, "atom-element-missing", 2)],
+    "atom_entry_title_duplicate.xml": [(E, "atom-element-duplicate", 11)],
+    "atom_updated_with_space.xml": [(E, "atom-date-invalid", 12)],
+    "atom_updated_lowercase_t.xml": [(E, "atom-date-invalid", 12)],
+    "atom_author_missing.xml": [(E, "atom-author-missing", 8)],
+    "atom_author_on_entry_only.xml": [],
+    "atom_author_email_with_name.xml": [(E, "atom-email-invalid", 8)],
+    "atom_entry_id_relative.xml": [(E, "atom-id-invalid", 11)],
+    "atom_entry_id_bad_tag_uri.xml": [(E, "atom-id-invalid", 11)],
+    "atom_entry_id_duplicate.xml": [(W, "atom-entry-id-duplicate", 18)],
+    "atom_alternate_link_duplicate.xml": [(E, "atom-link-duplicate", 14)],
+    "atom_link_href_missing.xml": [(E, "atom-link-href-missing", 7)],
+    "atom_content_or_alternate_missing.xml": [(E, "atom-content-or-alternate-missing", 9)],
+    "atom_content_xhtml_without_div.xml": [(E, "atom-xhtml-div-missing", 14)],
+    "atom_content_xhtml_onclick.xml": [(W, "html-unsafe", 14)],
+    "atom_content_html_unescaped.xml": [(E, "atom-text-markup-unescaped", 14)],
+    "atom_content_html_script.xml": [(W, "html-unsafe", 14)],
+    "atom_content_type_not_mime.xml": [(E, "atom-content-type-invalid", 14)],
+    "atom_content_src_not_empty.xml": [(E, "atom-content-src-not-empty", 15)],
+    "atom_content_base64_invalid.xml": [(E, "atom-content-not-base64", 15)],
+    "atom_title_type_invalid.xml": [(E, "atom-text-type-invalid", 10)],
+    "atom_metadata_after_entry.xml": [(E, "atom-metadata-after-entry", 16)],
+    "atom_unknown_core_element.xml": [(E, "atom-element-unknown", 11)],
+    "atom_self_link_missing.xml": [(W, "atom-self-link-missing", 2)],
+    "atom_history_complete_with_previous.xml": [(E, "fh-complete-with-paging", 8)],
+    "atom_tombstone_ref_missing.xml": [(E, "at-ref-missing", 16)],
+    "atom_obsolete_namespace.xml": [(E, "atom-namespace-invalid", 2)],
+    "json_valid.json": [],
+    "json_version_wrong.json": [(E, "json-version-invalid", 2)],
+    "json_title_missing.json": [(E, "json-title-missing", 2)],
+    "json_items_missing.json": [(E, "json-items-missing", 2)],
+    "json_id_duplicate.json": [(E, "json-id-duplicate", 15)],
+    "json_id_not_string.json": [(E, "json-type-invalid", 8)],
+    "json_content_missing.json": [(E, "json-content-missing", 8)],
+    "json_date_invalid.json": [(E, "json-date-invalid", 12)],
+    "json_url_relative.json": [(E, "json-url-invalid", 9)],
+    "json_expired_not_boolean.json": [(E, "json-type-invalid", 6)],
+    "json_hub_without_url.json": [(E, "json-hub-invalid", 6)],
+    "json_feed_url_missing.json": [(W, "json-recommended-missing", 2)],
+    "json_unknown_key.json": [(W, "json-key-unknown", 6)],
+    "json_content_html_script.json": [(W, "html-unsafe", 11)],
+    "json_not_well_formed.json": [(E, "json-not-well-formed", 5)],
+    "not_a_feed.html": [(E, "feed-not-a-feed", 0)],
+    "rss_1_0_rdf.xml": [(E, "feed-format-unsupported", 2)],
+    "unknown_root.xml": [(E, "feed-root-unknown", 2)],
+    "empty.xml": [(E, "feed-empty", 0)],
+    "binary.bin": [(E, "feed-not-a-feed", 0)],
+}
+
+
+def test_every_fixture_has_an_expectation() -> None:
+    assert sorted(p.name for p in DATA.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_findings(name: str) -> None:
+    findings = validate_bytes((DATA / name).read_bytes())
+    assert [(f.severity, f.rule, f.line) for f in findings] == EXPECTED[name]
+    assert has_errors(findings) == any(s == E for s, _, _ in EXPECTED[name])
+
+
+def test_finding_carries_message_line_and_column() -> None:
+    findings = validate_bytes((DATA / "rss_pubdate_hour_out_of_range.xml").read_bytes())
+    assert findings == [Finding(
+        "error", "rss-pubdate-invalid",
+        'pubDate "Sat, 7 Dec 2024 25:00 GMT" is not an RFC 822 date (a field is out of range)',
+        12, 1)]
+
+
+def test_column_points_at_the_element_on_its_line() -> None:
+    [finding] = validate_bytes((DATA / "rss_image_width_too_large.xml").read_bytes())
+    line = (DATA / "rss_image_width_too_large.xml").read_text().splitlines()[finding.line - 1]
+    assert line[finding.column - 1:].startswith("<width>")
+
+
+def test_json_findings_point_at_the_key() -> None:
+    [finding] = validate_bytes((DATA / "json_id_duplicate.json").read_bytes())
+    assert (finding.line, finding.column) == (15, 7)
+    line = (DATA / "json_id_duplicate.json").read_text().splitlines()[14]
+    assert line[finding.column - 1:].startswith('"id"')
+
+
+def test_finding_is_frozen() -> None:
+    finding = Finding("error", "x", "m", 1, 2)
+    with pytest.raises(AttributeError):
+        finding.rule = "y"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("rss_valid.xml", "rss"), ("atom_valid.xml", "atom"), ("json_valid.json", "json"),
+     ("rss_utf16_with_bom.xml", "rss"), ("not_a_feed.html", None), ("empty.xml", None),
+     ("binary.bin", None), ("rss_1_0_rdf.xml", None), ("atom_obsolete_namespace.xml", None)],
+)
+def test_detect_format_from_content(name: str, expected: str | None) -> None:
+    assert detect_format((DATA / name).read_bytes()) == expected
+
+
+def test_detect_format_ignores_prolog_comments_and_prefixes() -> None:
+    data = b'<?xml version="1.0"?>\n<!-- hi -->\n<a:feed xmlns:a="http://www.w3.org/2005/Atom"/>'
+    assert detect_format(data) == "atom"
+
+
+def test_has_errors_ignores_warnings() -> None:
+    assert not has_errors([Finding("warning", "w", "m", 0, 0)])
+    assert has_errors([Finding("warning", "w", "m", 0, 0), Finding("error", "e", "m", 0, 0)])
+    assert not has_errors([])
+
+
+def test_size_cap() -> None:
+    data = (DATA / "rss_valid.xml").read_bytes()
+    findings = validate_bytes(data, max_bytes=100)
+    assert [(f.rule, f.line) for f in findings] == [("feed-too-large", 0)]
+
+
+@pytest.mark.parametrize("data", [b"\x00", b"<", b"{", b"[1, 2]", b"\xff\xfe<\x00", b"<?xml",
+                                  b"<rss version='2.0'><channel/></rss>" * 2, b"\xef\xbb\xbf",
+                                  b'{"items": 5}', b"<feed xmlns='http://www.w3.org/2005/Atom'/>"])
+def test_never_raises_on_odd_input(data: bytes) -> None:
+    findings = validate_bytes(data)
+    assert all(isinstance(f, Finding) for f in findings)
+    assert has_errors(findings)
+    assert not any(f.rule == "validator-internal-error" for f in findings)
+
+
+def test_sample_feeds_are_clean() -> None:
+    """Our own published feeds (feeds/) give no error and no warning."""
+    feeds = Path(__file__).resolve().parents[1] / "feeds"
+    samples = sorted(feeds.glob("*")) if feeds.is_dir() else []
+    if not samples:
+        pytest.skip("no rendered sample feeds in feeds/")
+    for path in samples:
+        assert validate_bytes(path.read_bytes()) == [], path.name

@@ -1,0 +1,141 @@
+"""Hostile input: the validator must answer with findings, never hang, crash, read a
+local file or touch the network (issue 5, "Safe on hostile input")."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from feedpub.validate import has_errors, validate_bytes
+
+SECRET = "feedpub-secret-7f3a91c2"
+
+
+def _rules(findings: list) -> list[str]:
+    return [f.rule for f in findings]
+
+
+def _no_secret(findings: list) -> None:
+    assert all(SECRET not in f.message for f in findings)
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET)
+    return path
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        body = f'<!ENTITY leak "{SECRET}">'.encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def canary_server() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request it receives."""
+    handler = type("Handler", (_CountingHandler,), {"requests": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler.requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_billion_laughs_is_an_error_and_quick() -> None:
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    data = f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss>&lol9;</rss>'.encode()
+    start = time.perf_counter()
+    findings = validate_bytes(data)
+    assert time.perf_counter() - start < 2
+    assert _rules(findings) == ["xml-entity-expansion"]
+
+
+def test_quadratic_blowup_is_not_expanded() -> None:
+    big = "x" * 50_000
+    data = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "{big}">]>'
+            f'<rss version="2.0"><channel><title>{"&a;" * 20_000}</title></channel></rss>').encode()
+    start = time.perf_counter()
+    findings = validate_bytes(data)
+    assert time.perf_counter() - start < 5
+    assert has_errors(findings)
+    assert "xml-entity-declared" in _rules(findings) or "xml-entity-expansion" in _rules(findings)
+
+
+def test_xxe_file_entity_is_never_read(secret_file: Path) -> None:
+    data = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret_file.as_uri()}">]>'
+            '<rss version="2.0"><channel><title>&xxe;</title><link>https://example.org/</link>'
+            "<description>d</description></channel></rss>").encode()
+    findings = validate_bytes(data)
+    _no_secret(findings)
+    assert "xml-entity-declared" in _rules(findings)
+    assert has_errors(findings)
+
+
+def test_xxe_parameter_entity_and_external_dtd_make_no_request(
+    canary_server: tuple[str, list[str]], secret_file: Path
+) -> None:
+    base, requests = canary_server
+    documents = [
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "{base}/entity">]>'
+        '<rss version="2.0"><channel><title>&x;</title></channel></rss>',
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY % p SYSTEM "{base}/param"> %p;]>'
+        '<rss version="2.0"><channel><title>&leak;</title></channel></rss>',
+        f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{base}/dtd">'
+        '<rss version="2.0"><channel><title>&leak;</title></channel></rss>',
+        '<?xml version="1.0"?><rss version="2.0" xmlns:xi="http://www.w3.org/2001/XInclude">'
+        f'<channel><xi:include href="{base}/xinclude" parse="text"/>'
+        f'<xi:include href="{secret_file.as_uri()}" parse="text"/></channel></rss>',
+    ]
+    for document in documents:
+        findings = validate_bytes(document.encode())
+        assert has_errors(findings)
+        _no_secret(findings)
+    assert requests == []
+
+
+def test_very_deep_document_is_an_error() -> None:
+    data = b"<rss>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</rss>"
+    start = time.perf_counter()
+    findings = validate_bytes(data)
+    assert time.perf_counter() - start < 5
+    assert _rules(findings) == ["xml-too-deep"]
+
+
+def test_very_deep_json_is_an_error() -> None:
+    findings = validate_bytes(b'{"items": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+    assert has_errors(findings)
+    assert _rules(findings)[0] in ("json-too-deep", "json-not-well-formed")
+
+
+def test_oversized_input_is_refused_before_parsing() -> None:
+    data = b'<rss version="2.0">' + b" " * 2_000_000 + b"</rss>"
+    assert _rules(validate_bytes(data, max_bytes=1_000_000)) == ["feed-too-large"]
+
+
+def test_many_attributes_and_long_names_do_not_crash() -> None:
+    attributes = " ".join(f'a{i}="{i}"' for i in range(20_000))
+    data = f'<rss version="2.0" {attributes}><channel/></rss>'.encode()
+    findings = validate_bytes(data)
+    assert has_errors(findings)
+    assert "validator-internal-error" not in _rules(findings)
