@@ -13,8 +13,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import ROOT, Run, snapshot
 
+from conftest import ROOT, Run, snapshot
 from feedpub.validate import validate_bytes
 
 GOLDEN = ROOT / "tests" / "golden"

@@ -17,9 +17,9 @@ from typing import ClassVar
 
 import feedparser
 import pytest
-from conftest import Run, snapshot
 from lxml import etree
 
+from conftest import Run, snapshot
 from feedpub.errors import ExitCode
 
 CONTINUED = "https://news.example.org/live/2024/12/08/syria-continued"

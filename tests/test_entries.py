@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Run, snapshot
 
+from conftest import Run, snapshot
 from feedpub.errors import ExitCode
 
 GOOD = "---\ntitle: A fine update\npublished: 2024-12-07T20:05:00+00:00\n---\nBody text.\n"
