@@ -45,11 +45,11 @@ def test_unchanged_run_sends_nothing_and_one_change_sends_one(setup) -> None:
 def test_dry_run_lists_and_sends_nothing(setup) -> None:
     table, out, state, remote = setup
     write_outputs(out, 1)
-    report, lines = publish(table, out, state, dry_run=True)
+    report, lines = publish(table, out, state, dry_run=True, hubs=("http://127.0.0.1:9/",))
     assert report.sent == ("style.xsl", "rss.xml", "atom.xml", "feed.json")
     assert not remote.exists() and not (state / "upload").exists()
     assert [line.split()[2] for line in lines if line.startswith("would send")] == list(report.sent)
-    assert any(line.startswith("would ping hubs for https://") for line in lines)
+    assert sum(line.startswith("would ping hubs for https://") for line in lines) == 3
 
 
 def test_force_resends_everything(setup) -> None:

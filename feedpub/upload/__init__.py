@@ -90,7 +90,7 @@ def publish_outputs(
     manifest = Manifest.load(manifest_path(state_dir, settings.display_target), settings.display_target)
     todo = [(p, data) for p, data in _read_all(files) if force or _changed(manifest, p, data)]
     if dry_run:
-        return _dry_run(settings, todo, manifest, public_urls, log)
+        return _dry_run(settings, todo, manifest, public_urls, bool(hubs), log)
     sent = _send_all(settings, todo, manifest, public_urls, closed, log)
     pinged, warnings = _ping_pending(settings, manifest, hubs, log)
     return UploadReport(sent=tuple(sent), pinged=tuple(pinged), warnings=tuple(warnings))
@@ -140,6 +140,7 @@ def _dry_run(
     todo: list[tuple[Path, bytes]],
     manifest: Manifest,
     public_urls: Mapping[str, str],
+    any_hub: bool,
     log: Callable[[str], None],
 ) -> UploadReport:
     """List what would be sent and pinged; touch neither the target, the hubs nor the manifest."""
@@ -152,7 +153,7 @@ def _dry_run(
         topic = public_urls.get(path.name)
         if path.name in FEED_ORDER and topic and topic not in topics:
             topics.append(topic)
-    for topic in topics:
+    for topic in topics if any_hub else []:
         log(f"would ping hubs for {topic}")
     return UploadReport(sent=tuple(p.name for p, _ in todo), pinged=(), warnings=())
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from feedpub.upload.base import PermanentError, TransientError
+from feedpub.upload.base import TransientError
 
 T = TypeVar("T")
 
@@ -33,15 +33,10 @@ def with_retries(
 
     Raises the last TransientError when attempts run out, and any PermanentError at once.
     """
-    delays = backoff_delays(retries, backoff)
-    for attempt in range(retries + 1):
+    for attempt, delay in enumerate(backoff_delays(retries, backoff), start=1):
         try:
             return action()
-        except PermanentError:
-            raise
         except TransientError as exc:
-            if attempt >= retries:
-                raise
-            on_retry(attempt + 1, exc)
-            sleep(delays[attempt])
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+            on_retry(attempt, exc)
+            sleep(delay)
+    return action()
