@@ -176,6 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; published files are complete old or new versions", file=sys.stderr)
         return ExitCode.INTERRUPTED
+    except OSError as error:
+        where = error.filename or "feedpub"
+        print(f"{where}: {error.strerror or error}; check permissions and free space "
+              "(published files are complete old or new versions)", file=sys.stderr)
+        return ExitCode.IO
 
 
 def _with_command(arguments: list[str]) -> list[str]:

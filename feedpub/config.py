@@ -27,6 +27,7 @@ KNOWN_KEYS = frozenset(
         "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
     }
 )
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 CLOSED_KEYS = frozenset({"continued_at", "title", "message", "at"})
 
 
@@ -152,6 +153,10 @@ class _Reader:
             raise self.fail(prefix + key, "is required; add it to the config")
         if not isinstance(value, str) or not value.strip():
             raise self.fail(prefix + key, "must be a non-empty string")
+        bad = _XML_FORBIDDEN.search(value)
+        if bad:
+            raise self.fail(prefix + key, f"contains the control character U+{ord(bad[0]):04X}, "
+                            "which XML 1.0 forbids; delete it")
         return value.strip()
 
     def url(self, key: str, required: bool = True) -> str:

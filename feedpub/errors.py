@@ -21,6 +21,7 @@ class ExitCode:
     FEED_CHECK = 5  # a rendered feed failed its check; nothing was replaced
     UPLOAD = 6  # the upload failed; remote files are old or new, never partial
     LOCKED = 7  # another run holds the blog's lock
+    IO = 8  # a file could not be read or written (permissions, disk full)
     INTERRUPTED = 130
 
 

@@ -239,3 +239,18 @@ def test_missing_required_config_key(built: Path, run: Run) -> None:
     lines = [ln for ln in config.read_text().splitlines() if not ln.startswith("id_base")]
     config.write_text("\n".join(lines) + "\n")
     fails_with(run, built, "feedpub.toml: id_base: is required; add it to the config", ExitCode.CONFIG)
+
+
+def test_control_character_in_config(built: Path, run: Run) -> None:
+    config = built / "feedpub.toml"
+    config.write_text(config.read_text().replace('description = "Live', 'description = "\\u0007Live'))
+    fails_with(run, built, "feedpub.toml: description: contains the control character U+0007, "
+               "which XML 1.0 forbids; delete it", ExitCode.CONFIG)
+
+
+def test_unwritable_output_is_one_line_and_its_own_exit_code(blog: Path, run: Run) -> None:
+    (blog / "feeds").write_text("a file where the feeds folder should be")
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.IO
+    assert outcome.err.strip().endswith("/feeds: File exists; check permissions and free space "
+                                        "(published files are complete old or new versions)")
