@@ -40,6 +40,16 @@ _PERSON = frozenset(A + n for n in ("name", "uri", "email"))
 _HISTORY_RELS = frozenset({"first", "last", "previous", "prev", "next", "prev-archive",
                            "next-archive"})
 _TEXT_TYPES = ("text", "html", "xhtml")
+# RFC 4287 undefinedAttribute: only namespaced attributes may be added, so any other
+# unqualified attribute is an error.
+_ATTRIBUTES: dict[str, frozenset[str]] = {
+    A + "link": frozenset({"href", "rel", "type", "hreflang", "title", "length"}),
+    A + "category": frozenset({"term", "scheme", "label"}),
+    A + "content": frozenset({"type", "src"}),
+    A + "generator": frozenset({"uri", "version"}),
+    **{A + n: frozenset({"type"}) for n in ("title", "subtitle", "rights", "summary")},
+}
+_NO_ATTRIBUTES: frozenset[str] = frozenset()
 
 
 def _local(tag: str) -> str:
@@ -151,6 +161,9 @@ class AtomChecker:
                     "atom-element-unknown", f"<{_local(tag)}> is not an Atom element of <{where}>",
                     child)
                 continue
+            names = child.keys()
+            if names:
+                self._check_attributes(child, tag, names)
             check(child, where)
         if len(links) > 1:
             self._check_duplicate_links(parent, where, links)
@@ -206,7 +219,19 @@ class AtomChecker:
 
         ext.check_element(child, tag, where, self.report, rss=False, seen=seen)
 
+    def _check_attributes(self, el: Any, tag: str, names: list[str]) -> None:
+        allowed = _ATTRIBUTES.get(tag, _NO_ATTRIBUTES)
+        for name in names:
+            if name[:1] != "{" and name not in allowed:
+                self.report.error(
+                    "atom-attribute-unknown",
+                    f"<{_local(tag)}> has an attribute {name} that Atom does not define "
+                    "(extension attributes need a namespace)", el)
+
     def _check_common_attributes(self, el: Any) -> None:
+        names = el.keys()
+        if names:
+            self._check_attributes(el, el.tag, names)
         base = el.get(XML_BASE)
         if base is not None:
             problem = uri_problem(base)

@@ -33,6 +33,15 @@ CHANNEL_MANY = frozenset({"category", "item"})
 ITEM_ONCE = frozenset({"title", "link", "description", "author", "comments", "guid", "pubDate",
                        "source"})
 ITEM_MANY = frozenset({"category", "enclosure"})
+# RSS 2.0 "Extending RSS": attributes not described by the spec must be in a namespace.
+ATTRIBUTES: dict[str, frozenset[str]] = {
+    "guid": frozenset({"isPermaLink"}),
+    "enclosure": frozenset({"url", "length", "type"}),
+    "source": frozenset({"url"}),
+    "category": frozenset({"domain"}),
+    "cloud": frozenset({"domain", "port", "path", "registerProcedure", "protocol"}),
+}
+_NO_ATTRIBUTES: frozenset[str] = frozenset()
 IMAGE_CHILDREN = frozenset({"url", "title", "link", "width", "height", "description"})
 TEXTINPUT_CHILDREN = frozenset({"title", "description", "name", "link"})
 
@@ -89,6 +98,16 @@ class RssChecker:
         self._check_channel(channels[0])
 
     def _check_version(self, root: Any) -> None:
+        for name in root.attrib:
+            if name[:1] != "{" and name != "version":
+                self.report.error(
+                    "rss-attribute-unknown", f"<rss> has an attribute {name} that RSS 2.0 does "
+                    "not define", root)
+        doctype = root.getroottree().docinfo.doctype
+        if "rss-0.9" in doctype and root.get("version", "").strip() in ("2.0", "2.0.1"):
+            self.report.error(
+                "rss-doctype-conflict",
+                "the DOCTYPE is the RSS 0.91 DTD but the version is 2.0; remove the DOCTYPE", root)
         version = root.get("version")
         if version is None:
             self.report.error("rss-version-missing", '<rss> has no version attribute ("2.0")', root)
@@ -145,10 +164,32 @@ class RssChecker:
                 report.error(
                     "rss-element-unknown", f"<{tag}> is not an RSS 2.0 element of <{where}>", child)
                 continue
+            names = child.keys()
+            if names:
+                self._check_attributes(child, tag, names)
             check = checks.get(tag)
             if check is not None:
                 check(child, tag, where)
+        if where == "item" and "enclosure" in seen:
+            self._check_enclosure_count(parent)
         return seen
+
+    def _check_attributes(self, el: Any, tag: str, names: list[str]) -> None:
+        allowed = ATTRIBUTES.get(tag, _NO_ATTRIBUTES)
+        for name in names:
+            if name[:1] != "{" and name not in allowed:
+                self.report.error(
+                    "rss-attribute-unknown",
+                    f"<{tag}> has an attribute {name} that RSS 2.0 does not define "
+                    "(extension attributes need a namespace)", el)
+
+    def _check_enclosure_count(self, item: Any) -> None:
+        enclosures = [c for c in item.iterchildren("enclosure")]
+        if len(enclosures) > 1:
+            self.report.warning(
+                "rss-enclosure-multiple",
+                "<item> has more than one <enclosure>; many readers use only the first "
+                "(RSS Best Practices Profile)", enclosures[1])
 
     def _check_extension(self, child: Any, tag: str, where: str, seen: set[str]) -> None:
         if tag == _ATOM_LINK and where == "channel":

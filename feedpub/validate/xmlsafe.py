@@ -83,6 +83,17 @@ def _codec(name: str) -> str | None:
         return None
 
 
+_XML_VERSION = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml\s+version\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def check_xml_version(data: bytes, report: Report) -> None:
+    """Feeds are XML 1.0 documents; a declaration naming another version is an error."""
+    match = _XML_VERSION.match(data[:100])
+    if match is not None and match.group(1) != b"1.0":
+        version = match.group(1).decode("ascii", "replace")
+        report.error("xml-version-invalid", f'XML version "{version}" is not "1.0"', 1)
+
+
 def check_encoding(data: bytes, report: Report) -> bool:
     """Compare the BOM, the XML declaration and the bytes; False if parsing is pointless."""
     bom = bom_encoding(data)
@@ -128,6 +139,7 @@ def parse(data: bytes, report: Report) -> etree._Element | None:
     """Parse untrusted XML safely; on failure record one finding and return None."""
     if not check_encoding(data, report):
         return None
+    check_xml_version(data, report)
     try:
         root = etree.fromstring(data, _new_parser())
     except etree.XMLSyntaxError as exc:
