@@ -48,7 +48,8 @@ class BlogLock:
 
     def __enter__(self) -> BlogLock:
         if self.create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.is_dir():  # not mkdir(exist_ok): a no-op run attempts no write
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             flags = os.O_RDWR | os.O_CREAT
         elif not self.path.exists():
             return self  # nothing was ever built here, so there is nothing to protect

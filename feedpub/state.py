@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from feedpub.model import Author, Entry
-from feedpub.output import write_atomic
+from feedpub.output import TEMP_MARK, write_atomic
 
 STATE_NAME = "state.json"
 CACHE_NAME = "entries.json"
@@ -109,6 +109,8 @@ class StateFolder:
 
     def write_json(self, name: str, kind: str, body: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.glob(f".{name}{TEMP_MARK}*"):  # left by a run killed mid-write
+            stale.unlink(missing_ok=True)
         document = {"format": f"feedpub-{kind}", "version": FORMAT_VERSION, **body}
         write_atomic(self.folder / name, json.dumps(document, separators=(",", ":")).encode())
 
