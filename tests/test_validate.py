@@ -197,3 +197,26 @@ def test_sample_feeds_are_clean() -> None:
         pytest.skip("no rendered sample feeds in feeds/")
     for path in samples:
         assert validate_bytes(path.read_bytes()) == [], path.name
+
+
+def _rule_ids_in_code() -> set[str]:
+    import re
+
+    package = Path(__file__).resolve().parents[1] / "feedpub" / "validate"
+    pattern = re.compile(
+        r'"((?:xml|feed|rss|atom|json|ext|html|fh|at|itunes|media|validator)-[a-z0-9-]+)"')
+    found: set[str] = set()
+    for source in package.glob("*.py"):
+        found |= set(pattern.findall(source.read_text(encoding="utf-8")))
+    found.discard("xml-rpc")  # a cloud protocol value, not a rule
+    return found | {"rss-pubdate-invalid", "rss-lastbuilddate-invalid"}  # f"rss-{tag}-invalid"
+
+
+def test_every_rule_is_documented() -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "validate.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z][a-z0-9-]+)`", doc, re.MULTILINE))
+    documented |= set(re.findall(r"^\| `[a-z0-9-]+` / `([a-z0-9-]+)`", doc, re.MULTILINE))
+    assert _rule_ids_in_code() - documented == set()
+    assert documented - _rule_ids_in_code() == set()
