@@ -139,3 +139,15 @@ def test_many_attributes_and_long_names_do_not_crash() -> None:
     findings = validate_bytes(data)
     assert has_errors(findings)
     assert "validator-internal-error" not in _rules(findings)
+
+
+def test_public_doctype_is_neither_fetched_nor_an_error(
+    canary_server: tuple[str, list[str]]
+) -> None:
+    base, requests = canary_server
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    document = feed.replace(
+        "<rss ", f'<!DOCTYPE rss PUBLIC "-//Example//DTD RSS//EN" "{base}/rss.dtd">\n<rss ', 1)
+    findings = validate_bytes(document.encode())
+    assert [(f.severity, f.rule) for f in findings] == [("warning", "xml-doctype")]
+    assert requests == []

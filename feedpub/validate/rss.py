@@ -22,6 +22,8 @@ _INT = re.compile(r"\d+")
 _ATOM_LINK = f"{{{ATOM}}}link"
 _FH_COMPLETE = f"{{{FH}}}complete"
 _FH_ARCHIVE = f"{{{FH}}}archive"
+# RSS 2.0 is upward-compatible with these (RSS 2.0.1, introduction).
+_OLD_VERSIONS = frozenset({"0.91", "0.92", "0.93", "0.94"})
 _DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 CHANNEL_ONCE = frozenset({
@@ -111,6 +113,11 @@ class RssChecker:
         version = root.get("version")
         if version is None:
             self.report.error("rss-version-missing", '<rss> has no version attribute ("2.0")', root)
+        elif version.strip() in _OLD_VERSIONS:
+            self.report.warning(
+                "rss-version-old",
+                f'RSS version "{version.strip()}" is older than 2.0; it is checked as RSS 2.0, '
+                "which it is compatible with", root)
         elif version.strip() not in ("2.0", "2.0.1"):
             self.report.error(
                 "rss-version-invalid", f'RSS version "{short(version)}" is not 2.0', root)

@@ -21,7 +21,6 @@ _PARSER_OPTIONS = {
     "load_dtd": False,
     "dtd_validation": False,
     "huge_tree": False,
-    "collect_ids": False,
 }
 
 _XML_DECL = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]*)[\"']")
