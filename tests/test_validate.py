@@ -59,6 +59,7 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_latin1_undeclared.xml": [(E, "xml-encoding-invalid", 6)],
     "rss_utf16_with_bom.xml": [],
     "rss_utf8_bom_declares_latin1.xml": [(E, "xml-encoding-mismatch", 1)],
+    "rss_declares_utf16_but_is_single_byte.xml": [(E, "xml-encoding-mismatch", 1)],
     "rss_attribute_not_namespaced.xml": [(E, "rss-attribute-unknown", 11)],
     "rss_xml_version_1_1.xml": [(E, "xml-version-invalid", 1)],
     "rss_two_enclosures.xml": [(W, "rss-enclosure-multiple", 15)],

@@ -102,6 +102,13 @@ def check_encoding(data: bytes, report: Report) -> bool:
         if codec is None:
             report.error("xml-encoding-unknown", f'encoding "{declared}" is not a known encoding', 1)
             return False
+        wide = codec.startswith(("utf-16", "utf-32"))
+        if bom is None and wide == data.startswith(b"<?xml"):
+            report.error(
+                "xml-encoding-mismatch",
+                f'the XML declaration says "{declared}" but the bytes are '
+                f"{'a single-byte' if wide else 'a 16-bit'} encoding", 1)
+            return False
         if bom is not None and not _same_family(bom, codec):
             report.error(
                 "xml-encoding-mismatch",
