@@ -19,13 +19,17 @@ from feedpub.validate.common import (
     DC,
     DCTERMS,
     GEO,
+    GEORSS,
     GEOURL,
     ITUNES,
     MEDIA,
+    OPENSEARCH,
     RDF,
+    SLASH,
     SY,
     THR,
     TRACKBACK,
+    WFW,
     name_of,
     short,
     text_of,
@@ -161,12 +165,21 @@ def _thr_in_reply_to(el: Any, tag: str, where: str, report: Report, rss: bool) -
         _error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
 
 
+def _georss_point(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """GeoRSS Simple point: "latitude longitude" in decimal degrees."""
+    parts = _value(el).split()
+    valid = len(parts) == 2 and all(_FLOAT.fullmatch(p) for p in parts)
+    if not valid or not (-90 <= float(parts[0]) <= 90 and -180 <= float(parts[1]) <= 180):
+        _error(report, "ext-value-invalid", el,
+               f'"{short(_value(el))}" is not "latitude longitude" in decimal degrees')
+
+
 def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
     href = el.get("href")
     if href is None:
         _error(report, "ext-attribute-missing", el, "has no href attribute")
     else:
-        problem = uri_problem(href, absolute=True)
+        problem = uri_problem(href)
         if problem:
             _error(report, "ext-url-invalid", el, f'href "{short(href)}" {problem}')
     kind = el.get("type")
@@ -399,6 +412,12 @@ CHECKS: dict[str, Check] = {
     **{f"{{{BLOGCHANNEL}}}{n}": _url_text for n in ("blogRoll", "mySubscriptions", "blink",
                                                     "changes")},
     "{http://backend.userland.com/creativeCommonsRssModule}license": _url_text,
+    f"{{{SLASH}}}comments": _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer"),
+    f"{{{WFW}}}comment": _url_text,
+    f"{{{WFW}}}commentRss": _url_text,
+    f"{{{GEORSS}}}point": _georss_point,
+    **{f"{{{OPENSEARCH}}}{n}": _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer")
+       for n in ("totalResults", "startIndex", "itemsPerPage")},
 }
 
 # Namespaces whose vocabulary is closed: any other element in them is an error.

@@ -48,6 +48,13 @@ IMAGE_CHILDREN = frozenset({"url", "title", "link", "width", "height", "descript
 TEXTINPUT_CHILDREN = frozenset({"title", "description", "name", "link"})
 
 
+def _web_url_problem(value: str) -> str | None:
+    """RSS asks for http URLs for enclosures and for permalinks a browser can open."""
+    if value[:7].lower() == "http://" or value[:8].lower() == "https://":
+        return None
+    return "is not an http(s) URL"
+
+
 class RssChecker:
     """Validates one RSS document into a :class:`Report`."""
 
@@ -261,7 +268,7 @@ class RssChecker:
             self.report.warning("rss-guid-empty", "<guid> is empty", el)
             return
         if flag != "false":
-            problem = uri_problem(value, iri=False, absolute=True)
+            problem = uri_problem(value, iri=False, absolute=True) or _web_url_problem(value)
             if problem:
                 self.report.error(
                     "rss-guid-not-url",
@@ -289,6 +296,10 @@ class RssChecker:
     def _check_enclosure(self, el: Any, tag: str, where: str) -> None:
         self._require_attributes(el, tag, ("url", "length", "type"))
         self._check_url_attribute(el, tag, "url")
+        url = el.get("url")
+        if url and not uri_problem(url, iri=False, absolute=True) and _web_url_problem(url):
+            self.report.error(
+                "rss-url-invalid", f'<enclosure> url "{short(url)}" must be an http URL', el)
         length = el.get("length")
         if length is not None and _INT.fullmatch(length.strip()) is None:
             self.report.error(
