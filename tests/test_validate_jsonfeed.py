@@ -1,0 +1,118 @@
+"""JSON Feed 1.1 rules, and the key positions findings point at."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from feedpub.validate import validate_bytes
+
+BASE: dict[str, Any] = {
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "Live",
+    "home_page_url": "https://example.org/live",
+    "feed_url": "https://example.org/live/feed.json",
+    "items": [{"id": "1", "content_text": "Doors open", "url": "https://example.org/live/1"}],
+}
+
+
+def _findings(feed: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(f.severity, f.rule) for f in validate_bytes(json.dumps(feed, indent=2).encode())]
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    feed = json.loads(json.dumps(BASE))
+    feed.update(changes)
+    return feed
+
+
+def _item(**changes: Any) -> dict[str, Any]:
+    feed = json.loads(json.dumps(BASE))
+    feed["items"][0].update(changes)
+    return feed
+
+
+def test_base_is_clean() -> None:
+    assert _findings(BASE) == []
+
+
+@pytest.mark.parametrize(("feed", "expected"), [
+    (_with(version="https://jsonfeed.org/version/1"), [("warning", "json-version-old")]),
+    (_with(next_url="https://example.org/live/feed.json"), [("error", "json-next-url-invalid")]),
+    (_with(expired=1), [("error", "json-type-invalid")]),
+    (_with(expired=True), []),
+    (_with(hubs=[{"type": "WebSub", "url": "https://hub.example.org/"}]), []),
+    (_with(hubs=[{"url": "https://hub.example.org/"}]), [("error", "json-hub-invalid")]),
+    (_with(hubs={"type": "WebSub"}), [("error", "json-type-invalid")]),
+    (_with(items={}), [("error", "json-type-invalid")]),
+    (_with(authors=[{}]), [("error", "json-author-empty")]),
+    (_with(authors=[{"name": "Jane", "url": "/jane"}]), [("error", "json-url-invalid")]),
+    (_with(author={"name": "Jane"}), [("warning", "json-author-deprecated")]),
+    (_with(language="en-GB"), []),
+    (_with(language="English"), []),
+    (_with(language="en GB"), [("error", "json-language-invalid")]),
+    (_with(icon="icon.png"), [("error", "json-url-invalid")]),
+    (_with(_ext={"anything": 1}), []),
+    (_item(id=None), [("error", "json-type-invalid")]),
+    (_item(content_text=None, content_html="<p>x</p>"), [("error", "json-type-invalid")]),
+    (_item(date_modified="2024-12-07T09:00:00+01:00"), []),
+    (_item(date_modified="2024-12-07"), [("error", "json-date-invalid")]),
+    (_item(tags=["a", 1]), [("error", "json-type-invalid")]),
+    (_item(attachments=[{"url": "https://example.org/a.mp3", "mime_type": "audio/mpeg",
+                         "size_in_bytes": 10}]), []),
+    (_item(attachments=[{"url": "https://example.org/a.mp3"}]),
+     [("error", "json-attachment-invalid")]),
+    (_item(attachments=[{"url": "https://example.org/a.mp3", "mime_type": "audio/mpeg",
+                         "duration_in_seconds": "10"}]), [("error", "json-type-invalid")]),
+    (_item(colour="blue"), [("warning", "json-key-unknown")]),
+])
+def test_rules(feed: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    assert _findings(feed) == expected
+
+
+def test_items_missing_id() -> None:
+    feed = _with(items=[{"content_text": "x"}])
+    assert _findings(feed) == [("error", "json-id-missing")]
+
+
+def test_top_level_must_be_an_object() -> None:
+    assert [f.rule for f in validate_bytes(b"[1, 2]")] == ["json-not-object"]
+
+
+def test_duplicate_key_is_an_error_at_the_second_key() -> None:
+    data = b'{"version": "https://jsonfeed.org/version/1.1",\n "title": "a",\n "title": "b",\n' \
+           b' "home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json", "items": []}'
+    [finding] = validate_bytes(data)
+    assert (finding.rule, finding.line, finding.column) == ("json-key-duplicate", 3, 2)
+
+
+def test_positions_survive_tricky_strings() -> None:
+    """Strings that contain quotes, colons and braces must not shift the key positions."""
+    data = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "a \\"b\\": {c}",\n'
+            b'"home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json",\n'
+            b'"items": [{"id": "x\\": 1", "content_text": "\\"id\\": 2"},\n'
+            b'          {"id": "x\\": 1", "content_text": "y"}]}')
+    [finding] = validate_bytes(data)
+    assert (finding.rule, finding.line, finding.column) == ("json-id-duplicate", 4, 12)
+
+
+def test_non_ascii_columns_count_characters() -> None:
+    data = ('{"version": "https://jsonfeed.org/version/1.1", "title": "été",\n'
+            '"home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json",\n'
+            '"items": [{"titre": "ç", "id": "1", "content_text": "y"}]}').encode()
+    [finding] = validate_bytes(data)
+    assert (finding.rule, finding.line, finding.column) == ("json-key-unknown", 3, 12)
+
+
+def test_utf8_bom_is_accepted_and_other_encodings_are_not() -> None:
+    text = json.dumps(BASE)
+    assert validate_bytes(b"\xef\xbb\xbf" + text.encode()) == []
+    latin = text.replace("Live", "Café").encode("latin-1")
+    assert [f.rule for f in validate_bytes(latin)] == ["json-encoding-invalid"]
+
+
+def test_syntax_error_position() -> None:
+    [finding] = validate_bytes(b'{\n  "version": "x",\n  "title": \n}')
+    assert (finding.rule, finding.line, finding.column) == ("json-not-well-formed", 4, 1)

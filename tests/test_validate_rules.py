@@ -1,0 +1,142 @@
+"""Unit tests for the value checkers the rules are built on: dates, URIs, e-mail,
+MIME types, language tags and unsafe HTML."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedpub.validate.dates import rfc822, rfc3339, w3cdtf
+from feedpub.validate.html import unsafe_html
+from feedpub.validate.urls import (
+    is_addr_spec,
+    is_language,
+    is_mime_type,
+    rss_contact_problem,
+    uri_problem,
+)
+
+
+@pytest.mark.parametrize("value", [
+    "Sat, 07 Dec 2024 09:00:00 GMT", "Sat, 7 Dec 2024 09:00 GMT", "07 Dec 2024 09:00:00 +0100",
+    "Sat,07 Dec 2024 09:00:00 -0500", "Sat, 07 Dec 24 09:00:00 EST", "Sat, 07 Dec 2024 09:00:00 Z",
+    "Sat, 07 Dec 2024 09:00:00 UT", "Thu, 29 Feb 2024 23:59:60 PDT",
+    "Sat (day), 07 Dec(ember) 2024 09:00:00 GMT (comment)", " Sat, 07 Dec 2024 09:00:00 GMT ",
+])
+def test_rfc822_accepts(value: str) -> None:
+    assert rfc822(value) is None
+
+
+@pytest.mark.parametrize("value", [
+    "Sat, 7 Dec 2024 25:00 GMT", "Sat, 07 Dec 2024 09:60:00 GMT", "Fri, 30 Feb 2024 09:00:00 GMT",
+    "2024-12-07T09:00:00Z", "Sat, 07 December 2024 09:00:00 GMT", "Saturday, 07 Dec 2024 09:00 GMT",
+    "Sat, 07 Dec 2024 09:00:00", "Sat, 07 Dec 2024 09:00:00 +00:00", "Sat, 07 Dec 2024 9:00:00 GMT",
+    "", "Sat, 07 Dec 2024 09:00:00 UTC",
+])
+def test_rfc822_rejects(value: str) -> None:
+    problem = rfc822(value)
+    assert problem is not None and problem != "weekday"
+
+
+def test_rfc822_weekday_mismatch_is_its_own_verdict() -> None:
+    assert rfc822("Fri, 07 Dec 2024 09:00:00 GMT") == "weekday"
+
+
+@pytest.mark.parametrize("value", [
+    "2024-12-07T09:00:00Z", "2024-12-07T09:00:00.123+05:30", "2024-02-29T23:59:60-00:00",
+    "1900-01-01T00:00:00Z",
+])
+def test_rfc3339_accepts(value: str) -> None:
+    assert rfc3339(value) is None
+
+
+@pytest.mark.parametrize("value", [
+    "2024-12-07t09:00:00z", "2024-12-07 09:00:00Z", "2024-12-07T09:00Z", "2024-12-07",
+    "2024-13-07T09:00:00Z", "2023-02-29T09:00:00Z", "2024-12-07T24:00:00Z",
+    "2024-12-07T09:00:00+0100", " 2024-12-07T09:00:00Z", "2024-12-07T09:00:00",
+])
+def test_rfc3339_rejects(value: str) -> None:
+    assert rfc3339(value) is not None
+
+
+def test_rfc3339_lower_case_is_allowed_outside_atom() -> None:
+    assert rfc3339("2024-12-07t09:00:00z", strict_case=False) is None
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("2024", True), ("2024-12", True), ("2024-12-07", True), ("2024-12-07T09:00Z", True),
+    ("2024-12-07T09:00:00.5+01:00", True), ("2024-12-07T09:00", False), ("2024-13", False),
+    ("07/12/2024", False), ("", False),
+])
+def test_w3cdtf(value: str, valid: bool) -> None:
+    assert (w3cdtf(value) is None) == valid
+
+
+@pytest.mark.parametrize(("value", "iri", "absolute", "valid"), [
+    ("https://example.org/a?b=c#d", True, True, True),
+    ("http://[::1]:8080/x", True, True, True),
+    ("/relative/path", True, False, True),
+    ("/relative/path", True, True, False),
+    ("https://example.org/a b", True, False, False),
+    ("https://example.org/bücher", True, True, True),
+    ("https://example.org/bücher", False, True, False),
+    ("https://example.org/%zz", True, True, False),
+    ("http:/example.org", True, True, False),
+    (" https://example.org/", True, True, False),
+    ("tag:example.org,2024-12-07:live/1", True, True, True),
+    ("tag:example.org,2024-13:live/1", True, True, False),
+    ("tag:example.org:live/1", True, True, False),
+    ("urn:isbn:0451450523", True, True, True),
+    ("urn:a.b:c", True, True, False),
+    ("urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", True, True, True),
+    ("urn:uuid:1225c695-cfb8-4ebb-aaaa", True, True, False),
+    ("mailto:news@example.org", True, True, True),
+])
+def test_uri_problem(value: str, iri: bool, absolute: bool, valid: bool) -> None:
+    assert (uri_problem(value, iri=iri, absolute=absolute) is None) == valid
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("news@example.org", True), ("jane+live@example", True), ("Jane <jane@example.org>", False),
+    ("jane at example.org", False), ("jane@example.org (Jane)", False),
+])
+def test_addr_spec(value: str, valid: bool) -> None:
+    assert is_addr_spec(value) == valid
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("news@example.org", True), ("news@example.org (The Newsroom)", True),
+    ("mailto:news@example.org", True), ("The Newsroom", False),
+    ("The Newsroom (mailto:news@example.org)", False),
+])
+def test_rss_contact(value: str, valid: bool) -> None:
+    assert (rss_contact_problem(value) is None) == valid
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("text/html", True), ("application/atom+xml; charset=utf-8", True), ("audio/mpeg", True),
+    ("html", False), ("text/", False), ("", False),
+])
+def test_mime_type(value: str, valid: bool) -> None:
+    assert is_mime_type(value) == valid
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("en", True), ("en-GB", True), ("zh-Hant-TW", True), ("", False), ("english language", False),
+])
+def test_language(value: str, valid: bool) -> None:
+    assert is_language(value) == valid
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("<p>Plain, on the one hand.</p>", None),
+    ("no markup at all; javascript: is just a word here", None),
+    ("<p>one = two</p> onion=1", None),
+    ("<SCRIPT>alert(1)</SCRIPT>", "contains a <script> element"),
+    ("<iframe src='https://example.org'></iframe>", "contains a <iframe> element"),
+    ('<img src="a.png" onerror="x()">', "contains an event-handler attribute (onerror)"),
+    ("<body onload = 'x()'>", "contains an event-handler attribute (onload)"),
+    ('<a href="javascript:alert(1)">x</a>', "contains a javascript: URL"),
+    ('<a href="JavaScript :alert(1)">x</a>', "contains a javascript: URL"),
+])
+def test_unsafe_html(markup: str, expected: str | None) -> None:
+    assert unsafe_html(markup) == expected
