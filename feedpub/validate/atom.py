@@ -230,8 +230,9 @@ class AtomChecker:
 
     def _check_common_attributes(self, el: Any) -> None:
         names = el.keys()
-        if names:
-            self._check_attributes(el, el.tag, names)
+        if not names:
+            return
+        self._check_attributes(el, el.tag, names)
         base = el.get(XML_BASE)
         if base is not None:
             problem = uri_problem(base)
@@ -269,6 +270,8 @@ class AtomChecker:
     def _check_text(self, el: Any, where: str) -> None:
         """Text constructs (RFC 4287 3.1): type, escaping, the xhtml div."""
         kind = el.get("type", "text")
+        if kind == "text" and not len(el):
+            return  # the common case, settled without building the element's name
         name = _local(el.tag)
         if kind not in _TEXT_TYPES:
             self.report.error(

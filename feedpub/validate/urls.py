@@ -49,6 +49,8 @@ def uri_problem(value: str, *, iri: bool = True, absolute: bool = False) -> str 
     RSS 2.0 asks for URLs, so it calls this with ``iri=False``: non-ASCII characters
     must then be percent-encoded. Atom and JSON Feed accept IRIs.
     """
+    if _PLAIN_HTTP.fullmatch(value) is not None:
+        return None
     if value != value.strip():
         return "has leading or trailing white space"
     if not value.isascii():
