@@ -24,6 +24,10 @@ class SourceError(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the validate options to ``parser`` (the ``validate`` subcommand's parser)."""
+    parser.description = ("Check RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents (format found "
+                          "from the content). Exit 0: no error; 1: an error; 2: unreadable.")
+    parser.epilog = ("Example: publish.py validate feeds/rss.xml https://example.org/feed.json - "
+                     "(rule reference: docs/validate.md)")
     parser.add_argument("sources", nargs="+", metavar="PATH|URL|-",
                         help="feed files, http(s) URLs, or - for standard input")
     parser.add_argument("--format", choices=("text", "json"), default="text", dest="output",

@@ -1,9 +1,10 @@
 """JSON Feed 1.1 rules (https://www.jsonfeed.org/version/1.1/).
 
-``json`` gives no positions, so findings are located by a second, cheap scan of the
-raw text: every string followed by ``:`` is a key, and keys appear in the text in
-the same order as a depth-first walk of the parsed objects visits them. The walk
-below consumes those offsets in that order, so each key knows its line and column.
+``json`` gives no positions, so findings are located by a second scan of the raw
+text: every string followed by ``:`` is a key, and keys appear in the text in the
+same order as a depth-first walk of the parsed objects visits them. The walk
+consumes those offsets in that order, so each key knows its line and column. The
+scan runs only when the first finding needs a position: a clean feed never pays.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from feedpub.validate.urls import is_language, uri_problem
 VERSION = "https://jsonfeed.org/version/1.1"
 OLD_VERSION = "https://jsonfeed.org/version/1"
 
-_STRING_OR_KEY = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
+# Unrolled-loop string pattern: an order of magnitude faster than (?:[^"\\]|\\.)*.
+_STRING_OR_KEY = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
 
 # Types each known member must have: str, bool, list, dict, number.
 _FEED_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -58,16 +60,26 @@ class JObject(dict[str, Any]):
 
 
 class Locator:
-    """Turns character offsets into 1-based (line, column)."""
+    """Turns character offsets into 1-based (line, column), for the keys of ``root``."""
 
-    def __init__(self, text: str) -> None:
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+    def __init__(self, text: str, root: Any) -> None:
+        self.text = text
+        self.root = root
+        self._newlines: list[int] | None = None
+
+    def locate(self) -> None:
+        """Give every object its key offsets (once, on the first finding)."""
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+            _attach_offsets(self.root, _key_offsets(self.text))
 
     def position(self, offset: int) -> tuple[int, int]:
+        self.locate()
+        assert self._newlines is not None
         if offset < 0:
             return 0, 0
-        line = bisect_right(self.newlines, offset)
-        start = self.newlines[line - 1] + 1 if line else 0
+        line = bisect_right(self._newlines, offset)
+        start = self._newlines[line - 1] + 1 if line else 0
         return line + 1, offset - start + 1
 
 
@@ -97,6 +109,7 @@ class JsonFeedChecker:
         self.ids: set[str] = set()
 
     def _at(self, obj: JObject, key: str | None) -> tuple[int, int]:
+        self.locator.locate()
         index = 0
         if key is not None:
             for i, (name, _) in enumerate(obj.pairs):
@@ -287,6 +300,7 @@ class JsonFeedChecker:
         seen: set[str] = set()
         for index, (key, _) in enumerate(obj.pairs):
             if key in seen:
+                self.locator.locate()
                 line, column = (self.locator.position(obj.offsets[index])
                                 if index < len(obj.offsets) else (0, 0))
                 self.report.error("json-key-duplicate", f'{where} has "{key[:40]}" twice',
@@ -321,10 +335,7 @@ def check(data: bytes, report: Report) -> None:
     except RecursionError:
         report.error("json-too-deep", "the JSON document is nested too deeply", 0)
         return
-    locator = Locator(text)
     try:
-        _attach_offsets(feed, _key_offsets(text))
+        JsonFeedChecker(report, Locator(text, feed)).check(feed)
     except RecursionError:
         report.error("json-too-deep", "the JSON document is nested too deeply", 0)
-        return
-    JsonFeedChecker(report, locator).check(feed)
