@@ -151,3 +151,27 @@ def test_public_doctype_is_neither_fetched_nor_an_error(
     findings = validate_bytes(document.encode())
     assert [(f.severity, f.rule) for f in findings] == [("warning", "xml-doctype")]
     assert requests == []
+
+
+def test_mutated_fixtures_never_crash_the_validator() -> None:
+    """A small deterministic fuzz: cut, splice and flip bytes of our fixtures."""
+    import random
+
+    rng = random.Random(20241207)
+    samples = [p.read_bytes() for p in sorted((Path(__file__).parent / "data" / "validate")
+                                              .iterdir())]
+    tokens = [b"<", b">", b"&", b'"', b"\x00", b"\xff", b"<![CDATA[", b"]]>", b"</item>",
+              b"<entry>", b"{", b"}", b'"id":', b"&#0;", b"\xc3", b'xmlns:x="y"']
+    for _ in range(400):
+        data = bytearray(rng.choice(samples))
+        for _ in range(rng.randint(1, 4)):
+            pos = rng.randint(0, len(data))
+            roll = rng.random()
+            if roll < 0.4:
+                data[pos:pos] = rng.choice(tokens)
+            elif roll < 0.7:
+                del data[pos:pos + rng.randint(1, 20)]
+            else:
+                data[pos:pos + 1] = bytes([rng.randint(0, 255)])
+        findings = validate_bytes(bytes(data))
+        assert "validator-internal-error" not in _rules(findings)
