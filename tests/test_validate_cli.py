@@ -130,7 +130,8 @@ def test_url_http_error_exits_2(httpserver: HTTPServer, capsys: pytest.CaptureFi
     httpserver.expect_request("/gone").respond_with_data("no", status=404)
     status, _, err = _run([httpserver.url_for("/gone")], capsys)
     assert status == 2
-    assert "HTTP 404" in err
+    assert err == f"{httpserver.url_for('/gone')}: cannot fetch: HTTP 404 from " \
+        f"{httpserver.url_for('/gone')}\n"
 
 
 def test_url_over_the_size_cap_exits_2(httpserver: HTTPServer,
@@ -138,13 +139,14 @@ def test_url_over_the_size_cap_exits_2(httpserver: HTTPServer,
     httpserver.expect_request("/big").respond_with_data(b"<rss>" + b" " * 5000 + b"</rss>")
     status, _, err = _run(["--max-bytes", "1000", httpserver.url_for("/big")], capsys)
     assert status == 2
-    assert "over the 1000-byte limit" in err or "over 1000 bytes" in err
+    assert err.endswith(": cannot fetch: the response is over the 1000-byte limit\n") or \
+        err.endswith(" bytes is over the 1000-byte limit\n")
 
 
 def test_unreachable_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = _run(["http://127.0.0.1:9/feed.xml"], capsys)
     assert status == 2
-    assert "cannot fetch http://127.0.0.1:9/feed.xml" in err
+    assert err.startswith("http://127.0.0.1:9/feed.xml: cannot fetch: ConnectionError")
 
 
 # --- the whole command, as users run it ------------------------------------------------
@@ -163,6 +165,13 @@ def test_publish_validate_exit_codes() -> None:
     assert bad.returncode == 1
     assert bad.stdout.startswith(f"{BAD_DATE}:12:1: error rss-pubdate-invalid: ")
     assert _publish(str(DATA / "missing.xml")).returncode == 2
+
+
+def test_module_entry_point() -> None:
+    result = subprocess.run([sys.executable, "-m", "feedpub.validate", str(BAD_DATE)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{BAD_DATE}:12:1: error rss-pubdate-invalid: ")
 
 
 def test_publish_validate_bad_arguments_exit_2() -> None:

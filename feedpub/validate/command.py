@@ -19,7 +19,10 @@ EXIT_UNREADABLE = 2
 
 
 class SourceError(Exception):
-    """A source could not be read (missing file, network failure, too large)."""
+    """A source could not be read (missing file, network failure, too large).
+
+    The message does not repeat the source; ``run`` prefixes it, linter style.
+    """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +61,7 @@ def read_source(source: str, max_bytes: int) -> bytes:
         with open(source, "rb") as handle:
             return handle.read(max_bytes + 1)
     except OSError as exc:
-        raise SourceError(f"{source}: cannot read: {exc.strerror or exc}") from exc
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = read_source(source, max_bytes)
         except SourceError as exc:
-            print(f"{name}: {exc}" if not str(exc).startswith(name) else str(exc),
-                  file=sys.stderr)
+            print(f"{name}: {exc}", file=sys.stderr)
             results.append({"source": name, "readable": False, "error": str(exc)})
             status = EXIT_UNREADABLE
             continue

@@ -37,15 +37,15 @@ def fetch(url: str, *, max_bytes: int, timeout: float = 15.0) -> bytes:
                 response = session.get(url, headers=headers, timeout=timeout, stream=True,
                                        allow_redirects=False)
             except requests.RequestException as exc:
-                raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
+                raise FetchError(f"cannot fetch: {type(exc).__name__}: {exc}") from exc
             with response:
                 if response.is_redirect:
                     url = urljoin(url, response.headers.get("Location", ""))
                     continue
                 if response.status_code >= 400:
-                    raise FetchError(f"cannot fetch {url}: HTTP {response.status_code}")
-                return _read_capped(response, url, max_bytes)
-    raise FetchError(f"cannot fetch {url}: more than {MAX_REDIRECTS} redirects")
+                    raise FetchError(f"cannot fetch: HTTP {response.status_code} from {url}")
+                return _read_capped(response, max_bytes)
+    raise FetchError(f"cannot fetch: more than {MAX_REDIRECTS} redirects")
 
 
 def _check_scheme(url: str) -> None:
@@ -54,18 +54,18 @@ def _check_scheme(url: str) -> None:
         raise FetchError(f"refusing to follow a redirect to a {scheme or 'relative'}: URL ({url})")
 
 
-def _read_capped(response: object, url: str, max_bytes: int) -> bytes:
+def _read_capped(response: object, max_bytes: int) -> bytes:
     import requests
 
     declared = response.headers.get("Content-Length", "")  # type: ignore[attr-defined]
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(f"cannot fetch {url}: {declared} bytes is over the {max_bytes}-byte limit")
+        raise FetchError(f"cannot fetch: {declared} bytes is over the {max_bytes}-byte limit")
     body = bytearray()
     try:
         for chunk in response.iter_content(CHUNK):  # type: ignore[attr-defined]
             body += chunk
             if len(body) > max_bytes:
-                raise FetchError(f"cannot fetch {url}: the response is over {max_bytes} bytes")
+                raise FetchError(f"cannot fetch: the response is over the {max_bytes}-byte limit")
     except requests.RequestException as exc:
-        raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
+        raise FetchError(f"cannot fetch: {type(exc).__name__}: {exc}") from exc
     return bytes(body)
