@@ -36,15 +36,29 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def parse_in_parallel(todo: list[tuple[FileStamp, bytes]], config: SiteConfig,
-                      ctx: EntryContext, root: Path) -> list[tuple[FileStamp, str, Any]]:
+                      ctx: EntryContext, root: Path,
+                      progress: bool = False) -> list[tuple[FileStamp, str, Any]]:
     """Parse ``todo`` in forked workers (which inherit the imported parsers for free)."""
     workers = max(1, min(len(os.sched_getaffinity(0)), 4))
     if workers == 1:
         _JOB.update(entries_dir=config.entries_dir, root=root, ctx=ctx)
         return _parse_chunk(todo)
-    size = -(-len(todo) // (workers * 4))
+    size = -(-len(todo) // (workers * 16))
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     _JOB.update(entries_dir=config.entries_dir, root=root, ctx=ctx)
+    rows: list[tuple[FileStamp, str, Any]] = []
+    bar = _progress_bar(len(todo)) if progress else None
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        results = pool.map(_parse_chunk, chunks)
-    return [row for chunk in results for row in chunk]
+        for result in pool.imap(_parse_chunk, chunks):  # in order, so output is stable
+            rows.extend(result)
+            if bar is not None:
+                bar.update(len(result))
+    if bar is not None:
+        bar.close()
+    return rows
+
+
+def _progress_bar(total: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="parsing entries", unit="entry", leave=False)

@@ -220,11 +220,11 @@ def _parse_files(todo: list[tuple[FileStamp, bytes]], config: SiteConfig, ctx: A
     from feedpub.entries import parse_entry
 
     root = Path(config.path).parent.resolve()
-    items = _with_progress(todo, progress)
     if len(todo) >= PARALLEL_THRESHOLD:
         from feedpub.parallel import parse_in_parallel
 
-        return parse_in_parallel(todo, config, ctx, root)
+        return parse_in_parallel(todo, config, ctx, root, progress)
+    items = _with_progress(todo, progress)
     return [(item, hashlib.sha256(data).hexdigest(),
              parse_entry(data, _shown_entry(config, item.name, root), ctx))
             for item, data in items]

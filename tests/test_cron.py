@@ -529,9 +529,19 @@ def test_no_progress_bar_through_a_pipe(thousand: Path, tmp_path: Path) -> None:
     assert (done.code, done.out, done.err) == (0, "", "")
 
 
-def test_progress_bar_on_a_terminal(thousand: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def parallel_sized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from feedpub.pipeline import PARALLEL_THRESHOLD
+
+    return make_site(tmp_path_factory.mktemp("parallel") / "blog", PARALLEL_THRESHOLD + 100)
+
+
+@pytest.mark.parametrize("size", ["thousand", pytest.param("parallel_sized", marks=pytest.mark.slow)])
+def test_progress_bar_on_a_terminal(size: str, request: pytest.FixtureRequest,
+                                    tmp_path: Path) -> None:
+    """Both parse paths (in-process, and forked workers for long blogs) show the bar."""
     site = tmp_path / "blog"
-    shutil.copytree(thousand, site)
+    shutil.copytree(request.getfixturevalue(size), site)
     master, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 0x0 hides tqdm
     try:
