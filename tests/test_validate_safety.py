@@ -121,7 +121,7 @@ def test_internal_entities_are_a_warning_and_undefined_ones_an_error() -> None:
         ("warning", "xml-entity-declared")]
     undefined = document.replace("Minute by minute", "Minute by minute, &nbsp;")
     assert [(f.severity, f.rule, f.line) for f in validate_bytes(undefined.encode())] == [
-        ("error", "xml-not-well-formed", 7)]
+        ("error", "xml-entity-undefined", 7)]
     # With an external DTD (never loaded) libxml2 cannot know; we report the reference.
     external = feed.replace(
         "<rss ", '<!DOCTYPE rss SYSTEM "http://127.0.0.1:9/rss.dtd">\n<rss ', 1).replace(

@@ -45,6 +45,7 @@ _SYNTAX_RULES = (
     ("not proper UTF-8", "xml-encoding-invalid"),
     ("Document is empty", "feed-empty"),
     ("Namespace prefix", "xml-namespace-undeclared"),
+    ("' not defined", "xml-entity-undefined"),
 )
 
 
