@@ -26,6 +26,7 @@ _SOURCE = A + "source"
 _LINK = A + "link"
 _ID = A + "id"
 _UPDATED = A + "updated"
+_TITLE = A + "title"
 _XHTML_DIV = f"{{{XHTML}}}div"
 _INT = re.compile(r"\d+")
 _REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
@@ -87,7 +88,7 @@ class AtomChecker:
         """Check an ``atom:feed`` root element."""
         self._check_common_attributes(feed)
         found, links, authorless = self._walk(feed, "feed", _FEED_ONCE, _FEED_MANY)
-        self._require(feed, "feed", found, ("id", "title", "updated"))
+        self._require(feed, "feed", found)
         if _AUTHOR not in found:
             for entry in authorless:
                 self.report.error(
@@ -172,7 +173,7 @@ class AtomChecker:
     def _check_entry(self, entry: Any) -> dict[str, Any]:
         self._check_common_attributes(entry)
         found, links, _ = self._walk(entry, "entry", _ENTRY_ONCE, _FEED_MANY)
-        self._require(entry, "entry", found, ("id", "title", "updated"))
+        self._require(entry, "entry", found)
         content = found.get(_CONTENT)
         if content is None and not any(rel == "alternate" for rel, _ in links):
             self.report.error(
@@ -204,10 +205,13 @@ class AtomChecker:
                 f'entry id "{short(id_el.text)}" appears more than once{detail}', id_el)
         self.entry_ids[id_el.text] = updated
 
-    def _require(self, el: Any, where: str, found: dict[str, Any], names: tuple[str, ...]) -> None:
-        for name in names:
-            if A + name not in found:
-                self.report.error("atom-element-missing", f"<{where}> has no <{name}>", el)
+    def _require(self, el: Any, where: str, found: dict[str, Any]) -> None:
+        """Feeds, sources' parents and entries all need id, title and updated."""
+        if _ID in found and _TITLE in found and _UPDATED in found:
+            return
+        for tag in (_ID, _TITLE, _UPDATED):
+            if tag not in found:
+                self.report.error("atom-element-missing", f"<{where}> has no <{_local(tag)}>", el)
 
     def _check_foreign(self, child: Any, tag: str, where: str, seen: set[str] | None = None) -> None:
         if tag[:1] != "{":
