@@ -67,13 +67,26 @@ def test_base_is_clean() -> None:
     (_item(attachments=[{"url": "https://example.org/a.mp3", "mime_type": "audio/mpeg",
                          "duration_in_seconds": "10"}]), [("error", "json-type-invalid")]),
     (_item(colour="blue"), [("warning", "json-key-unknown")]),
+    (_item(url=None), [("error", "json-type-invalid")]),
+    (_with(author={"name": "Jane"}, authors=[{"name": "Jane"}]), []),
 ])
 def test_rules(feed: dict[str, Any], expected: list[tuple[str, str]]) -> None:
     assert _findings(feed) == expected
 
 
+def test_item_without_url_is_a_warning() -> None:
+    feed = json.loads(json.dumps(BASE))
+    del feed["items"][0]["url"]
+    assert _findings(feed) == [("warning", "json-item-url-missing")]
+
+
+def test_version_should_come_first() -> None:
+    feed = {"title": "Live", **json.loads(json.dumps(BASE))}
+    assert _findings(feed) == [("warning", "json-version-not-first")]
+
+
 def test_items_missing_id() -> None:
-    feed = _with(items=[{"content_text": "x"}])
+    feed = _with(items=[{"content_text": "x", "url": "https://example.org/x"}])
     assert _findings(feed) == [("error", "json-id-missing")]
 
 
@@ -92,8 +105,8 @@ def test_positions_survive_tricky_strings() -> None:
     """Strings that contain quotes, colons and braces must not shift the key positions."""
     data = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "a \\"b\\": {c}",\n'
             b'"home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json",\n'
-            b'"items": [{"id": "x\\": 1", "content_text": "\\"id\\": 2"},\n'
-            b'          {"id": "x\\": 1", "content_text": "y"}]}')
+            b'"items": [{"id": "x\\": 1", "content_text": "\\"id\\": 2", "url": "https://e.org/"},\n'
+            b'          {"id": "x\\": 1", "content_text": "y", "url": "https://e.org/"}]}')
     [finding] = validate_bytes(data)
     assert (finding.rule, finding.line, finding.column) == ("json-id-duplicate", 4, 12)
 
@@ -101,7 +114,8 @@ def test_positions_survive_tricky_strings() -> None:
 def test_non_ascii_columns_count_characters() -> None:
     data = ('{"version": "https://jsonfeed.org/version/1.1", "title": "été",\n'
             '"home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json",\n'
-            '"items": [{"titre": "ç", "id": "1", "content_text": "y"}]}').encode()
+            '"items": [{"titre": "ç", "id": "1", "content_text": "y", "url": "https://e.org/"}]}'
+            ).encode()
     [finding] = validate_bytes(data)
     assert (finding.rule, finding.line, finding.column) == ("json-key-unknown", 3, 12)
 

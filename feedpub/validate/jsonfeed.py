@@ -169,6 +169,9 @@ class JsonFeedChecker:
         elif version != VERSION:
             self.error(
                 "json-version-invalid", f'version "{version}" is not "{VERSION}"', feed, "version")
+        if "version" in feed and feed.pairs[0][0] != "version":
+            self.warning("json-version-not-first",
+                         '"version" should be the first member of the feed', feed, "version")
 
     def _check_item(self, item: Any, feed: JObject) -> None:
         if not isinstance(item, JObject):
@@ -198,6 +201,10 @@ class JsonFeedChecker:
             if isinstance(value, str) and rfc3339(value, strict_case=False):
                 self.error("json-date-invalid", f'{key} "{value[:60]}" is not an RFC 3339 date',
                            item, key)
+        if "url" not in item:
+            self.warning("json-item-url-missing",
+                         'an item should have a "url" (its permalink), even if it equals "id"',
+                         item)
         self._urls(item, _ITEM_URLS, "item")
         self._check_authors(item)
         self._check_language(item)
@@ -206,7 +213,7 @@ class JsonFeedChecker:
         self._unknown(item, _ITEM_TYPES, "item")
 
     def _check_authors(self, obj: JObject) -> None:
-        if "author" in obj:
+        if "author" in obj and "authors" not in obj:  # both together is the compatible form
             self.warning("json-author-deprecated",
                          '"author" is deprecated in JSON Feed 1.1; use "authors"', obj, "author")
         authors = obj.get("authors")
