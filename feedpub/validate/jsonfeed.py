@@ -74,6 +74,7 @@ class Locator:
             _attach_offsets(self.root, _key_offsets(self.text))
 
     def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset; (0, 0) when unknown."""
         self.locate()
         assert self._newlines is not None
         if offset < 0:
@@ -120,16 +121,19 @@ class JsonFeedChecker:
         return 0, 0
 
     def error(self, rule: str, message: str, obj: JObject, key: str | None = None) -> None:
+        """Report an error at ``key`` of ``obj`` (or at the object's first key)."""
         line, column = self._at(obj, key)
         self.report.error(rule, message, line, column)
 
     def warning(self, rule: str, message: str, obj: JObject, key: str | None = None) -> None:
+        """Report a warning at ``key`` of ``obj`` (or at the object's first key)."""
         line, column = self._at(obj, key)
         self.report.warning(rule, message, line, column)
 
     # --- objects -----------------------------------------------------------------------
 
     def check(self, feed: Any) -> None:
+        """Check the top-level object, then every item."""
         if not isinstance(feed, JObject):
             self.report.error("json-not-object", "a JSON Feed must be a JSON object", 1, 1)
             return
