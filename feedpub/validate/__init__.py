@@ -22,6 +22,7 @@ from feedpub.validate.findings import ERROR, WARNING, Finding, Report
 __all__ = ["ERROR", "WARNING", "Finding", "detect_format", "has_errors", "validate_bytes"]
 
 DEFAULT_MAX_BYTES = 50 * 2**20
+_BLANK = b" \t\r\n\xef\xbb\xbf"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
 _ROOT = re.compile(
     r"\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>\s*)*<([A-Za-z_][\w.:-]*)([^>]*)>",
@@ -94,7 +95,9 @@ def _validate(data: bytes, max_bytes: int, report: Report) -> None:
         report.error("feed-too-large",
                      f"the document is {len(data)} bytes, over the {max_bytes}-byte limit", 0)
         return
-    stripped = data.lstrip(b" \t\r\n\xef\xbb\xbf")
+    stripped = data[:4096].lstrip(_BLANK)  # a slice, so a big feed is not copied
+    if not stripped:
+        stripped = data.lstrip(_BLANK)[:4096]
     if not stripped:
         report.error("feed-empty", "the document is empty", 0)
         return
@@ -106,14 +109,14 @@ def _validate(data: bytes, max_bytes: int, report: Report) -> None:
     if b"\x00" in data[:4096] and _head_text(data)[:1] not in ("<", "\ufeff"):
         report.error("feed-not-a-feed", "the document is binary, not a feed", 0)
         return
-    _validate_xml(data, report)
+    _validate_xml(data, stripped, report)
 
 
-def _validate_xml(data: bytes, report: Report) -> None:
+def _validate_xml(data: bytes, stripped: bytes, report: Report) -> None:
     from feedpub.validate import xmlsafe
 
     head = _head_text(data).lstrip("\ufeff \t\r\n")
-    if not head.startswith("<"):
+    if not head.startswith("<") and not stripped.startswith(b"<"):
         report.error("feed-not-a-feed", "the document is neither XML nor JSON", 1)
         return
     first = root_element(data)
