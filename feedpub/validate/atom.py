@@ -41,6 +41,9 @@ _PERSON = frozenset(A + n for n in ("name", "uri", "email"))
 _HISTORY_RELS = frozenset({"first", "last", "previous", "prev", "next", "prev-archive",
                            "next-archive"})
 _TEXT_TYPES = ("text", "html", "xhtml")
+_COMMON_RELS = frozenset({"alternate", "self", "related", "enclosure", "via", "license",
+                          "replies", "edit", "hub", "first", "last", "next", "previous",
+                          "current", "prev-archive", "next-archive"})
 # RFC 4287 undefinedAttribute: only namespaced attributes may be added, so any other
 # unqualified attribute is an error.
 _ATTRIBUTES: dict[str, frozenset[str]] = {
@@ -377,7 +380,7 @@ class AtomChecker:
             if problem:
                 self.report.error("atom-uri-invalid", f'<link> href "{short(href)}" {problem}', el)
         rel = el.get("rel")
-        if rel is not None and _REL_NAME.fullmatch(rel) is None and (
+        if rel is not None and rel not in _COMMON_RELS and _REL_NAME.fullmatch(rel) is None and (
             not has_scheme(rel) or uri_problem(rel)
         ):
             self.report.error("atom-link-rel-invalid", f'<link> rel "{short(rel)}" is not valid', el)

@@ -104,9 +104,21 @@ def rss_contact_problem(value: str) -> str | None:
     return None
 
 
+_VALID_MIME: set[str] = set()
+
+
 def is_mime_type(value: str) -> bool:
-    """A MIME media type, type/subtype with optional parameters (RFC 2045)."""
-    return _MIME.fullmatch(value.strip()) is not None
+    """A MIME media type, type/subtype with optional parameters (RFC 2045).
+
+    Feeds repeat the same few types thousands of times, so valid ones are remembered.
+    """
+    if value in _VALID_MIME:
+        return True
+    if _MIME.fullmatch(value.strip()) is None:
+        return False
+    if len(_VALID_MIME) < 256:
+        _VALID_MIME.add(value)
+    return True
 
 
 def is_language(value: str) -> bool:
