@@ -68,6 +68,8 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_slash_comments_not_integer.xml": [(E, "ext-value-invalid", 14)],
     "atom_attribute_not_namespaced.xml": [(E, "atom-attribute-unknown", 13)],
     "atom_valid.xml": [],
+    "atom_extensions_valid.xml": [],
+    "rss_podcast_extensions_valid.xml": [],
     "atom_feed_id_missing.xml": [(E, "atom-element-missing", 2)],
     "atom_entry_title_duplicate.xml": [(E, "atom-element-duplicate", 11)],
     "atom_updated_with_space.xml": [(E, "atom-date-invalid", 12)],
