@@ -51,7 +51,7 @@ def test_base_is_clean() -> None:
     (_with(authors=[{"name": "Jane", "url": "/jane"}]), [("error", "json-url-invalid")]),
     (_with(author={"name": "Jane"}), [("warning", "json-author-deprecated")]),
     (_with(language="en-GB"), []),
-    (_with(language="English"), []),
+    (_with(language="English"), [("error", "json-language-invalid")]),
     (_with(language="en GB"), [("error", "json-language-invalid")]),
     (_with(icon="icon.png"), [("error", "json-url-invalid")]),
     (_with(_ext={"anything": 1}), []),

@@ -121,7 +121,8 @@ def test_mime_type(value: str, valid: bool) -> None:
 
 
 @pytest.mark.parametrize(("value", "valid"), [
-    ("en", True), ("en-GB", True), ("zh-Hant-TW", True), ("", False), ("english language", False),
+    ("en", True), ("en-GB", True), ("zh-Hant-TW", True), ("x-klingon", True), ("ast", True),
+    ("", False), ("english language", False), ("english", False), ("en_GB", False),
 ])
 def test_language(value: str, valid: bool) -> None:
     assert is_language(value) == valid

@@ -35,7 +35,8 @@ _ADDR_SPEC = re.compile(
 _RSS_CONTACT = re.compile(rf"(?:{_ADDR_SPEC.pattern})(?:\s*\([^()]*\))?")
 _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"]*\"))*")
-_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+# A 2- or 3-letter ISO 639 primary subtag (or RFC 1766's i-/x- prefixes), then subtags.
+_LANGUAGE = re.compile(r"(?:[A-Za-z]{2,3}|[iIxX])(?:-[A-Za-z0-9]{1,8})*")
 
 
 def has_scheme(value: str) -> bool:
@@ -122,5 +123,8 @@ def is_mime_type(value: str) -> bool:
 
 
 def is_language(value: str) -> bool:
-    """A language tag in the shape of RFC 5646 (subtags of 1 to 8 letters/digits)."""
+    """A language tag (RFC 5646 / RFC 1766 shape): "en", "en-GB", "zh-Hant-TW", "x-klingon".
+
+    The registry itself is not consulted; a whole word such as "english" is refused.
+    """
     return _LANGUAGE.fullmatch(value) is not None
