@@ -13,14 +13,17 @@ from collections.abc import Callable
 from typing import Any
 
 from feedpub.validate.common import (
+    ADMIN,
     ATOM,
     BLOGCHANNEL,
+    CC,
     CONTENT,
     DC,
     DCTERMS,
     GEO,
     GEORSS,
     GEOURL,
+    ICBM,
     ITUNES,
     MEDIA,
     OPENSEARCH,
@@ -172,6 +175,17 @@ def _georss_point(el: Any, tag: str, where: str, report: Report, rss: bool) -> N
     if not valid or not (-90 <= float(parts[0]) <= 90 and -180 <= float(parts[1]) <= 180):
         _error(report, "ext-value-invalid", el,
                f'"{short(_value(el))}" is not "latitude longitude" in decimal degrees')
+
+
+def _rdf_resource(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """admin:* and cc:license point at their target with rdf:resource, a full URI."""
+    value = el.get(f"{{{RDF}}}resource")
+    if value is None:
+        _error(report, "ext-attribute-missing", el, "has no rdf:resource attribute")
+        return
+    problem = uri_problem(value, absolute=True)
+    if problem:
+        _error(report, "ext-url-invalid", el, f'rdf:resource "{short(value)}" {problem}')
 
 
 def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
@@ -416,6 +430,11 @@ CHECKS: dict[str, Check] = {
     f"{{{WFW}}}comment": _url_text,
     f"{{{WFW}}}commentRss": _url_text,
     f"{{{GEORSS}}}point": _georss_point,
+    f"{{{ICBM}}}latitude": _text_range(-90, 90, "a latitude from -90 to 90"),
+    f"{{{ICBM}}}longitude": _text_range(-180, 180, "a longitude from -180 to 180"),
+    f"{{{ADMIN}}}generatorAgent": _rdf_resource,
+    f"{{{ADMIN}}}errorReportsTo": _rdf_resource,
+    f"{{{CC}}}license": _rdf_resource,
     **{f"{{{OPENSEARCH}}}{n}": _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer")
        for n in ("totalResults", "startIndex", "itemsPerPage")},
 }

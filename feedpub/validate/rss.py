@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from feedpub.validate.atom import check_history
-from feedpub.validate.common import ATOM, FH, short, text_of
+from feedpub.validate.common import ATOM, FH, XML_LANG, short, text_of
 from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
@@ -107,6 +107,7 @@ class RssChecker:
         self._check_channel(channels[0])
 
     def _check_version(self, root: Any) -> None:
+        self._check_language_attribute(root)
         for name in root.attrib:
             if name[:1] != "{" and name != "version":
                 self.report.error(
@@ -129,7 +130,14 @@ class RssChecker:
             self.report.error(
                 "rss-version-invalid", f'RSS version "{short(version)}" is not 2.0', root)
 
+    def _check_language_attribute(self, el: Any) -> None:
+        lang = el.get(XML_LANG)
+        if lang and not is_language(lang):
+            self.report.error(
+                "rss-language-invalid", f'xml:lang "{short(lang)}" is not a language tag', el)
+
     def _check_channel(self, channel: Any) -> None:
+        self._check_language_attribute(channel)
         seen = self._check_children(channel, "channel", CHANNEL_ONCE, CHANNEL_MANY, self._check_item)
         for required in ("title", "link", "description"):
             if required not in seen:
