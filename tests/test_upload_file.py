@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from servers.outputs import publish, write_outputs
 
 from feedpub.errors import ConfigError, UploadError
 from feedpub.upload import CONTENT_TYPES, ordered_files
+from servers.outputs import publish, write_outputs
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from servers.outputs import FEEDS, publish, write_outputs
 from servers.proxy import DropProxy
 from servers.watch import VersionWatcher, folder_reader, sha

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from feedpub.errors import UploadError
 from servers.outputs import FEEDS, publish, write_outputs
 from servers.proxy import DropProxy
 from servers.sshd import Sshd, free_port
 from servers.watch import VersionWatcher, folder_reader
-
-from feedpub.errors import UploadError
 
 pytestmark = pytest.mark.sshd
 ALL = ("style.xsl", *FEEDS)

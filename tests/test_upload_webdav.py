@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+
+from feedpub.errors import UploadError
 from servers.dav import PASSWORD, USER
 from servers.outputs import FEEDS, public_urls, publish, version, write_outputs
 from servers.proxy import DropProxy
 from servers.sshd import free_port
 from servers.watch import VersionWatcher, folder_reader
-
-from feedpub.errors import UploadError
 
 ALL = ("style.xsl", *FEEDS)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pytest_httpserver import HTTPServer
-from servers.sshd import free_port
 from werkzeug import Response
 
 from feedpub.websub import ping
+from servers.sshd import free_port
 
 TOPICS = ["https://blog.example.org/feeds/rss.xml", "https://blog.example.org/feeds/atom.xml"]
 
