@@ -15,15 +15,16 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def parse_time(value: object, zone: tzinfo) -> datetime | None:
     """An aware datetime from a string (or a YAML date), or None when it is not a time."""
+    parsed: datetime | None
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
         parsed = datetime.combine(value, time())
     elif isinstance(value, str):
         parsed = _parse_text(value.strip())
-        if parsed is None:
-            return None
     else:
+        return None
+    if parsed is None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)

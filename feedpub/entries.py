@@ -159,15 +159,13 @@ class _FieldReader:
             self.problem("updated", f'"{self.fields["updated"]}" is before published; '
                          "an update cannot come before the entry")
         entry_id = self.identifier(stem)
-        fields = dict(
-            summary=self.text("summary"), authors=self.authors(), tags=self.tags(),
-            image=self.url("image", base=link), language=self.language(),
-        )
-        if self.problems:
+        summary, authors, tags = self.text("summary"), self.authors(), self.tags()
+        image, language = self.url("image", base=link), self.language()
+        if self.problems or not (title and published and updated):
             return self.problems
-        assert title and published and updated
         return Entry(id=entry_id, title=title, link=link, published=published, updated=updated,
-                     content_html=render_markdown(body, link), source=self.path, **fields)
+                     content_html=render_markdown(body, link), summary=summary, authors=authors,
+                     tags=tags, image=image, language=language, source=self.path)
 
     def check_unknown(self) -> None:
         for key in self.fields:

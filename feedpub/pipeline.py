@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from feedpub import __version__
 from feedpub.config import SiteConfig, load_config
@@ -202,7 +202,7 @@ def _split_cached(cache: dict[str, list[Any]], stamps: list[FileStamp], config: 
     return reuse, todo
 
 
-def _valid_record(record: object) -> bool:
+def _valid_record(record: object) -> TypeGuard[list[Any]]:
     return isinstance(record, list) and len(record) == 4
 
 

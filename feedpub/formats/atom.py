@@ -56,9 +56,14 @@ def _feed(generator: Any, feed: Feed) -> None:
     patch = feed_patch(generator)
     if feed.complete:
         patch.namespaces["fh"] = HISTORY_NS
-        patch.atom_patch = lambda root: etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
+        patch.atom_patch = _mark_complete
     if any(entry.image for entry in feed.entries):
         patch.namespaces["media"] = MEDIA_NS
+
+
+def _mark_complete(root: Any) -> None:
+    """RFC 5005 section 2: this feed document holds every entry of the feed."""
+    etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
 
 
 def _closing_entry(generator: Any, closing: Closing) -> None:

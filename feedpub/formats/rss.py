@@ -101,8 +101,9 @@ def _item(generator: Any, entry: Entry, feed: Feed) -> None:
     for tag in entry.tags:
         item.category(term=tag)
     _item_authors(item, entry.authors)
-    if entry.image:
-        entry_patch(item).rss_patch = lambda element: _media_image(element, entry.image)
+    image = entry.image
+    if image:
+        entry_patch(item).rss_patch = lambda element: _media_image(element, image)
 
 
 def _item_authors(item: Any, authors: tuple[Author, ...]) -> None:
@@ -118,7 +119,7 @@ def _item_authors(item: Any, authors: tuple[Author, ...]) -> None:
         item.dc.dc_creator([a.name for a in authors])
 
 
-def _media_image(element: Any, url: str | None) -> None:
+def _media_image(element: Any, url: str) -> None:
     etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
 
 
