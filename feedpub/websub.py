@@ -42,6 +42,7 @@ def ping(
         for hub in hubs:
             unreachable = None
             for topic in topics:
+                problem: str | None
                 if unreachable:  # do not spend the whole backoff again on a hub that is down
                     problem = f"not tried, hub unreachable ({unreachable})"
                 else:

@@ -178,7 +178,7 @@ def _number(
     integer: bool = False,
 ) -> float:
     value = table.get(key, default)
-    kinds: tuple[type, ...] = (int,) if integer else (int, float)
+    kinds: tuple[type[int] | type[float], ...] = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds):
         raise fail(key, f"must be {'a whole number' if integer else 'a number'}")
     if value < minimum:

@@ -15,6 +15,7 @@ import os
 import socket
 import stat
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import unquote, urlsplit
 
 import paramiko
@@ -34,6 +35,21 @@ class _DeadTransport:
 
 
 _DEAD = _DeadTransport()
+
+
+class _ConnectArgs(TypedDict):
+    """The keyword arguments SftpTarget passes to paramiko.SSHClient.connect."""
+
+    hostname: str
+    port: int
+    username: str | None
+    key_filename: str | None
+    passphrase: str | None
+    allow_agent: bool
+    look_for_keys: bool
+    timeout: float
+    banner_timeout: float
+    auth_timeout: float
 
 
 class SftpTarget:
@@ -137,7 +153,7 @@ class SftpTarget:
         self._client = client
         return self._sftp
 
-    def _connect_args(self) -> dict[str, object]:
+    def _connect_args(self) -> _ConnectArgs:
         """Key file if configured, else the agent and the usual ~/.ssh keys."""
         identity = self.settings.identity_file
         return {

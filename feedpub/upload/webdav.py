@@ -12,6 +12,7 @@ message can show them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -79,11 +80,18 @@ class WebDavTarget:
                 self._check(response, "MKCOL")
         self._folders_ready = True
 
-    def _request(self, method: str, url: str, **kwargs: object) -> requests.Response:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         """One HTTP request; network trouble becomes a TransientError worth retrying."""
         try:
             response = self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+                method, url, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
             )
         except requests.Timeout:
             raise TransientError(f"{method} timed out after {self.timeout:g} s") from None

@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import TypedDict
 
 from lxml import etree
 
 from feedpub.validate.findings import Report
 
-_PARSER_OPTIONS = {
+
+class _ParserOptions(TypedDict):
+    """The etree.XMLParser keyword arguments that keep parsing offline and bounded."""
+
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    dtd_validation: bool
+    huge_tree: bool
+
+
+_PARSER_OPTIONS: _ParserOptions = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
@@ -164,10 +176,12 @@ def _check_doctype(root: etree._Element, report: Report) -> None:
     """Report what a DOCTYPE brings: external entities (XXE) are errors and are never
     loaded; internal entities are kept unexpanded (a warning); undefined ones are errors."""
     docinfo = root.getroottree().docinfo
-    if not docinfo.doctype:
+    doctype: str = docinfo.doctype  # type: ignore[attr-defined]  # not in lxml-stubs
+    if not doctype:
         return
-    dtd = docinfo.internalDTD
-    declared = {entity.name: entity for entity in dtd.iterentities()} if dtd is not None else {}
+    dtd: etree.DTD | None = docinfo.internalDTD  # None without an internal subset; stubs say DTD
+    entities = dtd.iterentities() if dtd is not None else ()  # type: ignore[attr-defined]  # lxml-stubs gap
+    declared = {entity.name: entity for entity in entities}
     external = sorted(name for name, entity in declared.items() if entity.system_url is not None)
     if external:
         report.error(
@@ -180,9 +194,9 @@ def _check_doctype(root: etree._Element, report: Report) -> None:
             "the document declares entities; they are not expanded here, and many readers "
             "will not expand them either", 1)
     else:
-        report.warning("xml-doctype", f"feeds should not have a DOCTYPE ({docinfo.doctype})", 1)
+        report.warning("xml-doctype", f"feeds should not have a DOCTYPE ({doctype})", 1)
     for entity in root.iter(etree.Entity):
-        if entity.name not in declared:
+        if entity.name not in declared:  # type: ignore[attr-defined]  # an _Entity; stubs: _Element
             report.error(
                 "xml-entity-undefined",
                 f"entity reference {entity.text} is not defined by XML and is not expanded",
