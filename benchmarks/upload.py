@@ -21,10 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from feedpub.upload import publish_outputs  # noqa: E402
 from servers.dav import PASSWORD, USER, DavServer  # noqa: E402
 from servers.outputs import public_urls, write_outputs  # noqa: E402
-
-from feedpub.upload import publish_outputs  # noqa: E402
 
 
 def run_once(table: dict, out: Path, state: Path) -> tuple[float, int]:
