@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from feedpub.errors import ConfigError
 from feedpub.model import Author
+from feedpub.text import forbidden_character
 
 CONFIG_NAME = "feedpub.toml"
 
@@ -27,7 +28,6 @@ KNOWN_KEYS = frozenset(
         "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
     }
 )
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 CLOSED_KEYS = frozenset({"continued_at", "title", "message", "at"})
 
 
@@ -153,10 +153,9 @@ class _Reader:
             raise self.fail(prefix + key, "is required; add it to the config")
         if not isinstance(value, str) or not value.strip():
             raise self.fail(prefix + key, "must be a non-empty string")
-        bad = _XML_FORBIDDEN.search(value)
+        bad = forbidden_character(value)
         if bad:
-            raise self.fail(prefix + key, f"contains the control character U+{ord(bad[0]):04X}, "
-                            "which XML 1.0 forbids; delete it")
+            raise self.fail(prefix + key, bad[1])
         return value.strip()
 
     def url(self, key: str, required: bool = True) -> str:

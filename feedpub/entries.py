@@ -1,9 +1,9 @@
 """Entry files → Entry objects: front matter, CommonMark → sanitized HTML, clear errors.
 
 ``parse_entry`` is pure (bytes in, Entry or problems out) so every bad input can be
-tested without a folder; ``load_entries`` reads a folder and reports every problem of
-the run at once, because an editor fixing a live blog wants the whole list, not one
-error per build.
+tested without a folder. It returns every problem of a file, and the pipeline reports
+every problem of a run at once, because an editor fixing a live blog wants the whole
+list, not one error per build.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import nh3
 import yaml
 
 from feedpub.dates import parse_time
-from feedpub.errors import EntryError, EntryProblem
+from feedpub.errors import EntryProblem
 from feedpub.model import Author, Entry
+from feedpub.text import forbidden_character
 
-ENTRY_SUFFIXES = (".md", ".markdown")
 KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
     "language", "draft",
@@ -32,8 +32,6 @@ KNOWN_FIELDS = (
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of editors' laptops drift; more is a typo
 DATE_EXAMPLE = "2024-12-07T14:05:00+00:00"
 
-# XML 1.0 allows TAB, LF, CR and everything from U+0020 except U+FFFE/U+FFFF and surrogates.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _URL_ATTRIBUTE = re.compile(r'\b(href|src|cite)="([^"]*)"')
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -99,11 +97,10 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Entry | list[Entry
         line = data[: exc.start].count(b"\n") + 1
         return [EntryProblem(path, None, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                              "save the file as UTF-8", line)]
-    bad = _FORBIDDEN.search(text)
+    bad = forbidden_character(text)
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        return [EntryProblem(path, None, f"contains the control character U+{ord(bad[0]):04X}, "
-                             "which XML 1.0 forbids; delete it", line)]
+        offset, message = bad
+        return [EntryProblem(path, None, message, text.count("\n", 0, offset) + 1)]
     match = _FRONT_MATTER.match(text)
     if not match:
         return [EntryProblem(path, None, "has no front matter; start it with a line '---', "
@@ -265,31 +262,6 @@ class _FieldReader:
         return value
 
 
-def entry_files(folder: Path) -> list[Path]:
-    """The entry files of a folder in name order; hidden and editor backup files are ignored."""
-    return sorted(
-        p for p in folder.iterdir()
-        if p.suffix in ENTRY_SUFFIXES and not p.name.startswith((".", "#")) and p.is_file()
-    )
-
-
-def load_entries(folder: Path, ctx: EntryContext, display_root: Path | None = None) -> list[Entry]:
-    """Every published entry of a folder; raises EntryError listing every problem found."""
-    entries: list[Entry] = []
-    problems: list[EntryProblem] = []
-    for path in entry_files(folder):
-        shown = _display(path, display_root)
-        result = parse_entry(path.read_bytes(), shown, ctx)
-        if isinstance(result, list):
-            problems.extend(result)
-        elif result is not None:
-            entries.append(result)
-    problems.extend(duplicate_id_problems(entries))
-    if problems:
-        raise EntryError(problems)
-    return entries
-
-
 def duplicate_id_problems(entries: list[Entry]) -> list[EntryProblem]:
     seen: dict[str, str] = {}
     problems = []
@@ -301,11 +273,3 @@ def duplicate_id_problems(entries: list[Entry]) -> list[EntryProblem]:
             seen[entry.id] = entry.source
     return problems
 
-
-def _display(path: Path, root: Path | None) -> str:
-    if root is None:
-        return str(path)
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

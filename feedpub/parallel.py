@@ -15,6 +15,7 @@ from typing import Any
 from feedpub.config import SiteConfig
 from feedpub.entries import EntryContext, parse_entry
 from feedpub.state import FileStamp
+from feedpub.text import shown_path
 
 _JOB: dict[str, Any] = {}
 
@@ -23,16 +24,9 @@ def _parse_chunk(chunk: list[tuple[FileStamp, bytes]]) -> list[tuple[FileStamp, 
     entries_dir, root, ctx = _JOB["entries_dir"], _JOB["root"], _JOB["ctx"]
     out = []
     for item, data in chunk:
-        shown = _relative(entries_dir / item.name, root)
+        shown = shown_path(entries_dir / item.name, root)
         out.append((item, hashlib.sha256(data).hexdigest(), parse_entry(data, shown, ctx)))
     return out
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def parse_in_parallel(todo: list[tuple[FileStamp, bytes]], config: SiteConfig,

@@ -26,6 +26,7 @@ from feedpub.state import (
     scan_entries,
     stamp,
 )
+from feedpub.text import shown_path
 
 Log = Callable[[str], None]
 PARALLEL_THRESHOLD = 1500  # below this, starting a second process costs more than it saves
@@ -239,20 +240,11 @@ def _with_progress(todo: list[Any], progress: bool) -> Any:
 
 
 def _shown_entry(config: SiteConfig, name: str, root: Path | None) -> str:
-    return _relative(config.entries_dir / name, root)
+    return shown_path(config.entries_dir / name, root)
 
 
 def _shown(config: SiteConfig, path: Path) -> str:
-    return _relative(path, Path(config.path).parent)
-
-
-def _relative(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return str(path.relative_to(root.resolve()))
-        except ValueError:
-            pass
-    return str(path)
+    return shown_path(path, Path(config.path).parent.resolve())
 
 
 def upload_outputs(config: SiteConfig, *, dry_run: bool, force: bool, log: Log) -> Any:
