@@ -1,8 +1,9 @@
 """Atomic, byte-stable writes: a reader or a crash never sees half a file.
 
 Every write goes to a temporary file in the same folder, is flushed and fsynced, and
-then replaces the old file with ``os.replace`` (atomic on POSIX). A file whose bytes
-did not change is not touched, so its mtime, and a web server's ETag, stay the same.
+then replaces the old file with ``os.replace`` (atomic on POSIX). A feed whose bytes
+did not change is not staged at all, so its mtime, and a web server's ETag, stay the
+same.
 """
 
 from __future__ import annotations
@@ -58,14 +59,6 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except FileNotFoundError:
         return False
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write only when the bytes differ; True when the file was (re)written."""
-    if _same_bytes(path, data):
-        return False
-    write_atomic(path, data)
-    return True
 
 
 def fsync_folder(folder: Path) -> None:
