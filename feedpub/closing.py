@@ -18,6 +18,7 @@ from feedpub.config import SiteConfig, is_http_url, load_config
 from feedpub.dates import parse_time
 from feedpub.errors import UsageError
 from feedpub.output import write_atomic
+from feedpub.text import forbidden_character
 
 _CLOSED_TABLE = re.compile(r"(?ms)\n*^\[closed\][ \t]*\r?\n.*?(?=^\s*\[|\Z)")
 
@@ -31,6 +32,10 @@ def close_blog(config_path: Path, *, continued_at: str, title: str | None, messa
     if not is_http_url(continued_at):
         raise UsageError(f'--continued-at: "{continued_at}" is not an absolute http(s) URL; '
                          "use e.g. https://example.org/live/next")
+    for option, text in (("--title", title), ("--message", message)):
+        bad = forbidden_character(text or "")
+        if bad:
+            raise UsageError(f"{option}: {bad[1]}")
     closed_at = _closing_time(at, config, now)
     _check_after_newest(config, closed_at, now)
     table = _closed_table(continued_at, closed_at, title, message)

@@ -130,8 +130,10 @@ def test_itunes_complete_only_when_opted_in(blog: Path, run: Run) -> None:
          '--at: "tomorrow-ish" is not a date; use e.g. 2024-12-07T23:00:00+00:00'),
         (("close",), "publish.py close: the following arguments are required: --continued-at "
          "(see --help)"),
+        (("close", "--continued-at", CONTINUED, "--title", "Closed\x1b[31m"),
+         "--title: contains the control character U+001B, which XML 1.0 forbids; delete it"),
     ],
-    ids=["relative-url", "not-http", "before-newest", "bad-time", "no-url"],
+    ids=["relative-url", "not-http", "before-newest", "bad-time", "no-url", "control-char"],
 )
 def test_bad_close_changes_nothing(live: Path, run: Run, args: tuple[str, ...],
                                    message: str) -> None:
