@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from feedpub.validate.common import AT, ATOM, FH, XHTML, XML_BASE, XML_LANG, short
+from feedpub.validate.common import AT, ATOM, FH, THR, XHTML, XML_BASE, XML_LANG, short
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
@@ -28,6 +28,7 @@ _ID = A + "id"
 _UPDATED = A + "updated"
 _TITLE = A + "title"
 _XHTML_DIV = f"{{{XHTML}}}div"
+_THR_PREFIX = f"{{{THR}}}"
 _INT = re.compile(r"\d+")
 _REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
@@ -128,7 +129,13 @@ class AtomChecker:
         extensions: set[str] = set()
         report = self.report
         checks = self._checks
+        text = parent.text
+        if text and not text.isspace():
+            self._text_unexpected(parent, where, text)
         for child in parent:
+            text = child.tail
+            if text and not text.isspace():
+                self._text_unexpected(parent, where, text)
             tag = child.tag
             if tag.__class__ is not str:
                 continue
@@ -172,6 +179,12 @@ class AtomChecker:
         if len(links) > 1:
             self._check_duplicate_links(parent, where, links)
         return found, links, authorless
+
+    def _text_unexpected(self, el: Any, where: str, text: str) -> None:
+        self.report.error(
+            "atom-text-unexpected",
+            f'<{where}> holds text ("{short(text)}") outside its child elements; only '
+            "white space may appear between them", el)
 
     def _check_entry(self, entry: Any) -> dict[str, Any]:
         self._check_common_attributes(entry)
@@ -398,6 +411,10 @@ class AtomChecker:
             self.report.error(
                 "atom-link-length-invalid",
                 f'<link> length "{short(length)}" is not a non-negative integer', el)
+        if len(el.attrib) > 2 and any(name.startswith(_THR_PREFIX) for name in el.attrib):
+            from feedpub.validate import ext
+
+            ext.check_thr_link(el, self.report)
 
     @staticmethod
     def _link_key(el: Any) -> tuple[str, str]:
@@ -436,7 +453,13 @@ class AtomChecker:
         """Person constructs (RFC 4287 3.2): one name, at most one uri and email."""
         name = _local(el.tag)
         seen: set[str] = set()
+        text = el.text
+        if text and not text.isspace():
+            self._text_unexpected(el, name, text)
         for child in el:
+            text = child.tail
+            if text and not text.isspace():
+                self._text_unexpected(el, name, text)
             tag = child.tag
             if not isinstance(tag, str):
                 continue
@@ -505,11 +528,28 @@ def check_history(feed: Any, links: list[tuple[str, str]], report: Report) -> No
                     "fh-complete-current-not-self",
                     'in a complete feed the "current" link must be the feed itself (RFC 5005 2)',
                     complete)
+    check_past_end(links, report, feed)
     if archive is not None and not any(rel == "current" for rel, _ in links):
         report.warning(
             "fh-archive-without-current",
             'an archive document (fh:archive) should link to its feed with rel="current" '
             "(RFC 5005 4.1)", archive)
+
+
+def check_past_end(links: list[tuple[str, str]], report: Report, where: Any) -> None:
+    """RFC 5005 paging: the first page has no previous page, the last no next page."""
+    selfs = {href for rel, href in links if rel == "self"}
+    if not selfs:
+        return
+    rels = {rel for rel, _ in links}
+    for end, beyond in (("first", ("previous", "prev")), ("last", ("next",))):
+        if any(rel == end and href in selfs for rel, href in links):
+            for rel in beyond:
+                if rel in rels:
+                    report.error(
+                        "fh-link-past-end",
+                        f'this document is the "{end}" page (its self link) yet has a "{rel}" '
+                        "link past the end of the list (RFC 5005 3)", where)
 
 
 def check_tombstone(tomb: Any, report: Report) -> None:

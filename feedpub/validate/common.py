@@ -28,6 +28,9 @@ OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 ADMIN = "http://webns.net/mvcb/"
 CC = "http://web.resource.org/cc/"
 ICBM = "http://postneo.com/icbm"
+GML = "http://www.opengis.net/gml"
+ACCESS = "http://www.bloglines.com/about/specs/fac-1.0"
+CREATIVECOMMONS = "http://backend.userland.com/creativeCommonsRssModule"
 
 XML_BASE = f"{{{XML}}}base"
 XML_LANG = f"{{{XML}}}lang"
@@ -35,6 +38,9 @@ XML_LANG = f"{{{XML}}}lang"
 PREFIXES = {
     ATOM: "atom", CONTENT: "content", DC: "dc", DCTERMS: "dcterms", FH: "fh", THR: "thr",
     AT: "at", SY: "sy", ITUNES: "itunes", MEDIA: "media", GEO: "geo", XHTML: "xhtml",
+    GEORSS: "georss", GML: "gml", OPENSEARCH: "opensearch", SLASH: "slash", WFW: "wfw",
+    ADMIN: "admin", TRACKBACK: "trackback", ACCESS: "access", BLOGCHANNEL: "blogChannel",
+    CC: "cc", ICBM: "icbm", GEOURL: "geourl", CREATIVECOMMONS: "creativeCommons",
 }
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from feedpub.validate.atom import check_history
+from feedpub.validate.atom import check_history, check_past_end
 from feedpub.validate.common import ATOM, FH, XML_LANG, short, text_of
 from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
@@ -24,6 +24,8 @@ _FH_COMPLETE = f"{{{FH}}}complete"
 _FH_ARCHIVE = f"{{{FH}}}archive"
 # RSS 2.0 is upward-compatible with these (RSS 2.0.1, introduction).
 _OLD_VERSIONS = frozenset({"0.91", "0.92", "0.93", "0.94"})
+# RSS Best Practices Profile, textInput name: an HTML form control name.
+_FORM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:._-]*")
 _DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 CHANNEL_ONCE = frozenset({
@@ -91,7 +93,9 @@ class RssChecker:
         """Check the ``rss`` root element and everything under it."""
         self._check_version(root)
         channels = []
+        self._check_no_text(root.text, root, "rss")
         for child in root:
+            self._check_no_text(child.tail, root, "rss")
             tag = child.tag
             if not isinstance(tag, str):
                 continue
@@ -145,6 +149,8 @@ class RssChecker:
                     "rss-element-missing", f"<channel> has no <{required}> element", channel)
         if channel.find(_FH_COMPLETE) is not None or channel.find(_FH_ARCHIVE) is not None:
             check_history(channel, self.atom_links, self.report)
+        elif len(self.atom_links) > 1:
+            check_past_end(self.atom_links, self.report, channel)
         if not self.has_self_link:
             self.report.warning(
                 "rss-self-link-missing",
@@ -165,7 +171,11 @@ class RssChecker:
         seen: set[str] = set()
         report = self.report
         checks = self._value_checks
+        self._check_no_text(parent.text, parent, where)
         for child in parent:
+            tail = child.tail
+            if tail and not tail.isspace():
+                self._check_no_text(tail, parent, where)
             tag = child.tag
             if not isinstance(tag, str):
                 continue
@@ -195,6 +205,13 @@ class RssChecker:
         if where == "item" and "enclosure" in seen:
             self._check_enclosure_count(parent)
         return seen
+
+    def _check_no_text(self, text: str | None, el: Any, where: str) -> None:
+        """rss, channel, item, image, textInput, skipHours and skipDays hold elements only."""
+        if text and not text.isspace():
+            self.report.error(
+                "rss-text-unexpected",
+                f'<{where}> holds text ("{short(text)}") outside its child elements', el)
 
     def _check_attributes(self, el: Any, tag: str, names: list[str]) -> None:
         allowed = ATTRIBUTES.get(tag, _NO_ATTRIBUTES)
@@ -342,7 +359,9 @@ class RssChecker:
     ) -> dict[str, Any]:
         """Children of image / textInput: each at most once, all known."""
         found: dict[str, Any] = {}
+        self._check_no_text(el.text, el, tag)
         for child in el:
+            self._check_no_text(child.tail, el, tag)
             name = child.tag
             if not isinstance(name, str) or name[:1] == "{":
                 continue
@@ -380,6 +399,14 @@ class RssChecker:
             el, tag, TEXTINPUT_CHILDREN, ("title", "description", "name", "link"))
         if "link" in found:
             self._check_url(found["link"], "textInput link", tag)
+        name = found.get("name")
+        if name is not None:
+            value = (name.text or "").strip()
+            if _FORM_NAME.fullmatch(value) is None:
+                self.report.error(
+                    "rss-textinput-name-invalid",
+                    f'<textInput> name "{short(value)}" must start with a letter and hold only '
+                    "letters, digits, colons, hyphens, periods and underscores", name)
 
     def _check_skiphours(self, el: Any, tag: str, where: str) -> None:
         self._check_skip(el, "hour", lambda v: _INT.fullmatch(v) is not None and int(v) <= 23,
@@ -391,7 +418,9 @@ class RssChecker:
     def _check_skip(self, el: Any, child_tag: str, valid: Callable[[str], bool], what: str) -> None:
         values: set[str] = set()
         count = 0
+        self._check_no_text(el.text, el, el.tag)
         for child in el:
+            self._check_no_text(child.tail, el, el.tag)
             tag = child.tag
             if not isinstance(tag, str) or tag[:1] == "{":
                 continue
