@@ -29,6 +29,7 @@ _UPDATED = A + "updated"
 _TITLE = A + "title"
 _XHTML_DIV = f"{{{XHTML}}}div"
 _THR_PREFIX = f"{{{THR}}}"
+_MISPLACED_IN_XHTML = (A, "{http://www.w3.org/2007/app}")
 _INT = re.compile(r"\d+")
 _REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
@@ -241,12 +242,20 @@ class AtomChecker:
 
     def _check_attributes(self, el: Any, tag: str, names: list[str]) -> None:
         allowed = _ATTRIBUTES.get(tag, _NO_ATTRIBUTES)
+        threading = False
         for name in names:
-            if name[:1] != "{" and name not in allowed:
+            if name[:1] == "{":
+                threading = threading or name.startswith(_THR_PREFIX)
+                continue
+            if name not in allowed:
                 self.report.error(
                     "atom-attribute-unknown",
                     f"<{_local(tag)}> has an attribute {name} that Atom does not define "
                     "(extension attributes need a namespace)", el)
+        if threading and tag == _LINK:
+            from feedpub.validate import ext
+
+            ext.check_thr_link(el, self.report)
 
     def _check_common_attributes(self, el: Any) -> None:
         names = el.keys()
@@ -325,6 +334,11 @@ class AtomChecker:
             tag = node.tag
             if not isinstance(tag, str):
                 continue
+            if tag.startswith(_MISPLACED_IN_XHTML):
+                self.report.error(
+                    "atom-xhtml-element-misplaced",
+                    f"<{name}> xhtml contains <{_local(tag)}>, an Atom or AtomPub element, which "
+                    "has no meaning there", node)
             local = _local(tag).lower()
             if local in ("script", "iframe", "object", "embed", "applet"):
                 self.report.warning("html-unsafe", f"<{name}> contains a <{local}> element", node)
@@ -411,10 +425,6 @@ class AtomChecker:
             self.report.error(
                 "atom-link-length-invalid",
                 f'<link> length "{short(length)}" is not a non-negative integer', el)
-        if len(el.attrib) > 2 and any(name.startswith(_THR_PREFIX) for name in el.attrib):
-            from feedpub.validate import ext
-
-            ext.check_thr_link(el, self.report)
 
     @staticmethod
     def _link_key(el: Any) -> tuple[str, str]:
@@ -559,6 +569,11 @@ def check_tombstone(tomb: Any, report: Report) -> None:
         report.error("at-ref-missing", "<at:deleted-entry> has no ref attribute", tomb)
     elif uri_problem(ref, absolute=True):
         report.error("at-ref-invalid", f'<at:deleted-entry> ref "{short(ref)}" is not an IRI', tomb)
+    for by in tomb.iterchildren(f"{{{AT}}}by"):
+        if by.find(A + "name") is None:
+            report.error("at-by-name-missing",
+                         "<at:by> is a person construct and needs an <atom:name> (RFC 6721 2.1)",
+                         by)
     when = tomb.get("when")
     if when is None:
         report.error("at-when-missing", "<at:deleted-entry> has no when attribute", tomb)

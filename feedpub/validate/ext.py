@@ -535,7 +535,15 @@ _MEDIA_TEXT_TYPED = ("title", "description")
 ONCE = _MEDIA_ONCE | frozenset(
     f"{{{ITUNES}}}{n}" for n in ("explicit", "block", "complete", "type", "episodeType",
                                  "episode", "season", "duration", "image", "owner",
-                                 "new-feed-url", "subtitle", "summary", "keywords"))
+                                 "new-feed-url", "subtitle", "summary", "keywords", "author")
+) | frozenset(
+    # single-valued module elements: one update schedule, one comment URL, one ping URL...
+    [f"{{{SY}}}{n}" for n in ("updatePeriod", "updateFrequency", "updateBase")]
+    + [f"{{{ADMIN}}}{n}" for n in ("generatorAgent", "errorReportsTo")]
+    + [f"{{{BLOGCHANNEL}}}{n}" for n in ("blogRoll", "mySubscriptions", "blink", "changes")]
+    + [f"{{{WFW}}}{n}" for n in ("comment", "commentRss")]
+    + [f"{{{SLASH}}}{n}" for n in ("comments", "hit_parade")]
+    + [f"{{{TRACKBACK}}}ping"])
 _DC_DATES = ("date",)
 # dcterms:available and dcterms:valid may hold periods (DCMI Period), not just dates.
 _DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrighted",
