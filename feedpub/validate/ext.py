@@ -657,7 +657,7 @@ CLOSED: dict[str, frozenset[str]] = {
     ITUNES: _names(
         "author block category complete duration email episode episodeType explicit image "
         "isClosedCaptioned keywords name new-feed-url order owner subtitle summary title type "
-        "season pubDate applepodcastsverify"),
+        "season pubDate applepodcastsverify link"),
     MEDIA: _names(
         "group content rating title description keywords thumbnail category hash player credit "
         "copyright text restriction community starRating statistics tags comments comment embed "
