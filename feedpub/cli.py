@@ -83,13 +83,15 @@ def _say(args: argparse.Namespace) -> tuple[bool, bool]:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from feedpub.config import load_config
     from feedpub.lock import BlogLock
     from feedpub.pipeline import build
 
     verbose, quiet = _say(args)
     log = print if verbose else (lambda _: None)
-    with BlogLock(_state_dir(args.config), args.wait, create=not args.dry_run):
-        result = build(args.config, now=_now(), dry_run=args.dry_run, upload=args.upload,
+    config = load_config(args.config)  # read once: it names the lock and drives the build
+    with BlogLock(config.state_dir, args.wait, create=not args.dry_run):
+        result = build(config, now=_now(), dry_run=args.dry_run, upload=args.upload,
                        log=log, progress=sys.stderr.isatty() and not quiet)
     _warn(result.warnings, verbose, quiet)
     if verbose:
@@ -111,19 +113,14 @@ def _warn(warnings: list[str], verbose: bool, quiet: bool) -> None:
             print(line, file=sys.stderr)
 
 
-def _state_dir(config_path: Path) -> Path:
-    """The lock lives in the state folder, found before the config is fully checked."""
-    from feedpub.config import state_dir_of
-
-    return state_dir_of(config_path)
-
-
 def run_close(args: argparse.Namespace) -> int:
     from feedpub.closing import close_blog
+    from feedpub.config import load_config_text
     from feedpub.lock import BlogLock
 
-    with BlogLock(_state_dir(args.config), args.wait):
-        close_blog(args.config, continued_at=args.continued_at, title=args.title,
+    config, text = load_config_text(args.config)
+    with BlogLock(config.state_dir, args.wait):
+        close_blog(config, text, continued_at=args.continued_at, title=args.title,
                    message=args.message, at=args.at, now=_now())
     if args.verbose:
         print(f"closed; coverage continues at {args.continued_at}")
@@ -132,10 +129,12 @@ def run_close(args: argparse.Namespace) -> int:
 
 def run_reopen(args: argparse.Namespace) -> int:
     from feedpub.closing import reopen_blog
+    from feedpub.config import load_config_text
     from feedpub.lock import BlogLock
 
-    with BlogLock(_state_dir(args.config), args.wait):
-        reopen_blog(args.config, now=_now())
+    config, text = load_config_text(args.config)
+    with BlogLock(config.state_dir, args.wait):
+        reopen_blog(config, text, now=_now())
     if args.verbose:
         print("reopened")
     return ExitCode.OK
@@ -148,8 +147,8 @@ def run_upload(args: argparse.Namespace) -> int:
 
     verbose, quiet = _say(args)
     log = print if (verbose or args.dry_run) else (lambda _: None)
-    with BlogLock(_state_dir(args.config), args.wait):
-        config = load_config(args.config)
+    config = load_config(args.config)
+    with BlogLock(config.state_dir, args.wait):
         report = upload_outputs(config, dry_run=args.dry_run, force=args.force, log=log)
     _warn([f"warning: {w}" for w in report.warnings], True, quiet)
     return ExitCode.OK

@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from feedpub.config import SiteConfig, is_http_url, load_config
+from feedpub.config import SiteConfig, is_http_url
 from feedpub.dates import parse_time
 from feedpub.errors import UsageError
 from feedpub.output import write_atomic
@@ -23,36 +23,32 @@ from feedpub.text import forbidden_character
 _CLOSED_TABLE = re.compile(r"(?ms)\n*^\[closed\][ \t]*\r?\n.*?(?=^\s*\[|\Z)")
 
 
-def close_blog(config_path: Path, *, continued_at: str, title: str | None, message: str | None,
-               at: str | None, now: datetime) -> None:
-    config = load_config(config_path)
+def close_blog(config: SiteConfig, text: str, *, continued_at: str, title: str | None,
+               message: str | None, at: str | None, now: datetime) -> None:
+    """Append a ``[closed]`` table to ``text`` (the config as read) and build."""
     if config.closed is not None:
-        raise UsageError(f"{config_path}: closed: the blog is already closed (continued at "
+        raise UsageError(f"{config.path}: closed: the blog is already closed (continued at "
                          f"{config.closed.continued_at}); run 'publish.py reopen' first")
     if not is_http_url(continued_at):
         raise UsageError(f'--continued-at: "{continued_at}" is not an absolute http(s) URL; '
                          "use e.g. https://example.org/live/next")
-    for option, text in (("--title", title), ("--message", message)):
-        bad = forbidden_character(text or "")
+    for option, value in (("--title", title), ("--message", message)):
+        bad = forbidden_character(value or "")
         if bad:
             raise UsageError(f"{option}: {bad[1]}")
     closed_at = _closing_time(at, config, now)
     _check_after_newest(config, closed_at, now)
     table = _closed_table(continued_at, closed_at, title, message)
-    original = config_path.read_bytes()
-    text = original.decode("utf-8")
     updated = text + ("" if text.endswith("\n") else "\n") + "\n" + table
-    _rewrite_and_build(config_path, original, updated.encode("utf-8"), now)
+    _rewrite_and_build(Path(config.path), text, updated, now)
 
 
-def reopen_blog(config_path: Path, *, now: datetime) -> None:
-    config = load_config(config_path)
+def reopen_blog(config: SiteConfig, text: str, *, now: datetime) -> None:
+    """Remove exactly the ``[closed]`` table from ``text`` (the config as read) and build."""
     if config.closed is None:
-        raise UsageError(f"{config_path}: closed: the blog is not closed; nothing to reopen")
-    original = config_path.read_bytes()
-    text = original.decode("utf-8")
+        raise UsageError(f"{config.path}: closed: the blog is not closed; nothing to reopen")
     updated = _CLOSED_TABLE.sub("\n", text, count=1).rstrip("\n") + "\n"
-    _rewrite_and_build(config_path, original, updated.encode("utf-8"), now)
+    _rewrite_and_build(Path(config.path), text, updated, now)
 
 
 def _closing_time(at: str | None, config: SiteConfig, now: datetime) -> datetime:
@@ -90,12 +86,13 @@ def _closed_table(continued_at: str, at: datetime, title: str | None,
     return "\n".join(lines) + "\n"
 
 
-def _rewrite_and_build(config_path: Path, original: bytes, updated: bytes, now: datetime) -> None:
+def _rewrite_and_build(config_path: Path, original: str, updated: str, now: datetime) -> None:
+    """Write the new config and build from it; on any failure put the old bytes back."""
     from feedpub.pipeline import build
 
-    write_atomic(config_path, updated)
+    write_atomic(config_path, updated.encode("utf-8"))
     try:
         build(config_path, now=now)
     except BaseException:
-        write_atomic(config_path, original)
+        write_atomic(config_path, original.encode("utf-8"))
         raise

@@ -7,6 +7,7 @@ without files; ``load_config`` is the thin I/O wrapper.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class SiteConfig:
     itunes_complete: bool
     closed: ClosedConfig | None
     upload: dict[str, Any] | None
+    read_stamp: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes parsed
 
     def feed_url(self, filename: str) -> str:
         return urljoin(self.feeds_url, filename)
@@ -77,8 +79,19 @@ def is_http_url(value: str) -> bool:
 
 def load_config(path: Path) -> SiteConfig:
     """Read and check feedpub.toml; every failure is a ConfigError naming the key."""
+    return load_config_text(path)[0]
+
+
+def load_config_text(path: Path) -> tuple[SiteConfig, str]:
+    """The checked config and the exact text it came from (for tools that edit the file).
+
+    The file's size and mtime are taken from the same open file before it is read, so
+    a build that records them can never pair an older content with a newer stamp.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            text = handle.read().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             str(path), None, "not found; create it (see README, Configuration) or pass --config"
@@ -87,10 +100,11 @@ def load_config(path: Path) -> SiteConfig:
         raise ConfigError(str(path), None, "is not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(str(path), None, f"cannot be read: {exc.strerror}") from None
-    return parse_config(text, path)
+    config = parse_config(text, path, read_stamp=(info.st_size, info.st_mtime_ns))
+    return config, text
 
 
-def parse_config(text: str, path: Path) -> SiteConfig:
+def parse_config(text: str, path: Path, read_stamp: tuple[int, int] | None = None) -> SiteConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -98,7 +112,7 @@ def parse_config(text: str, path: Path) -> SiteConfig:
         message = str(exc)[: found.start()] if found else str(exc)
         line = int(found[1]) if found else None
         raise ConfigError(str(path), None, f"is not valid TOML: {message}", line) from None
-    return _Reader(raw, path).site()
+    return _Reader(raw, path).site(read_stamp)
 
 
 class _Reader:
@@ -111,7 +125,7 @@ class _Reader:
     def fail(self, key: str, message: str) -> ConfigError:
         return ConfigError(str(self.path), key, message)
 
-    def site(self) -> SiteConfig:
+    def site(self, read_stamp: tuple[int, int] | None) -> SiteConfig:
         self.reject_unknown(self.raw, KNOWN_KEYS, "")
         zone_name = self.string("timezone", "UTC")
         return SiteConfig(
@@ -136,6 +150,7 @@ class _Reader:
             itunes_complete=self.flag("itunes_complete", False),
             closed=self.closed(zone_name),
             upload=self.table("upload"),
+            read_stamp=read_stamp,
         )
 
     def reject_unknown(self, table: dict[str, Any], known: frozenset[str], prefix: str) -> None:
@@ -310,7 +325,3 @@ class LazyZone(tzinfo):
     def __repr__(self) -> str:
         return f"LazyZone({self.name!r})"
 
-
-def state_dir_of(path: Path) -> Path:
-    """The blog's state folder (where its lock lives); a broken config fails here, clearly."""
-    return load_config(path).state_dir

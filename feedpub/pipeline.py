@@ -49,18 +49,20 @@ def _quiet(_: str) -> None:
     return None
 
 
-def build(config_path: Path, *, now: datetime, dry_run: bool = False, upload: bool = False,
+def build(config: SiteConfig | Path, *, now: datetime, dry_run: bool = False, upload: bool = False,
           force_upload: bool = False, log: Log = _quiet, progress: bool = False) -> BuildResult:
     """Bring ``feeds/`` (and the upload target) up to date with ``entries/``.
 
     A run where nothing changed since the last successful one reads no entry and
     writes nothing. On any error the published feeds are left exactly as they were.
+    ``config`` is a loaded config (the CLI has one already, for the lock) or its path.
     """
-    config = load_config(config_path)
+    if isinstance(config, Path):
+        config = load_config(config)
     state = StateFolder(config.state_dir)
     result = BuildResult(closed=config.closed is not None)
     stamps = _scan(config)
-    digest = inputs_digest(config_path.resolve(), stamps, __version__)
+    digest = inputs_digest(Path(config.path).resolve(), config.read_stamp, stamps, __version__)
     wants_upload = upload or _auto_upload(config)
     last = state.last_build()
     if not dry_run and not force_upload and _up_to_date(last, digest, config, wants_upload):

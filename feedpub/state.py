@@ -76,8 +76,11 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_digest(config_path: Path, entries: list[FileStamp], tool_version: str) -> str:
-    seed = f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp(config_path)}\0"
+def inputs_digest(config_path: Path, config_stamp: tuple[int, int] | None,
+                  entries: list[FileStamp], tool_version: str) -> str:
+    """What a run's output depends on; ``config_stamp`` is that of the config text it read."""
+    stamp_text = list(config_stamp) if config_stamp else None
+    seed = f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0"
     digest = hashlib.sha256(seed.encode())
     for item in entries:
         digest.update(f"{item.name}\0{item.size}\0{item.mtime_ns}\n".encode())

@@ -139,3 +139,21 @@ def test_json_feed_follows_the_spec_musts(blog: Path, run: Run) -> None:
         assert "content_html" in item or "content_text" in item
         assert item["date_published"].endswith("Z")
     assert "expired" not in doc or isinstance(doc["expired"], bool)
+
+
+def test_config_saved_during_a_run_is_picked_up_by_the_next(blog: Path) -> None:
+    """A run records the stamp of the config text it read, not of the file at its end."""
+    from datetime import UTC, datetime
+
+    from feedpub.config import load_config
+    from feedpub.pipeline import build
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    config_path = blog / "feedpub.toml"
+    read_before_the_edit = load_config(config_path)
+    config_path.write_text(config_path.read_text().replace('description = "Live coverage',
+                                                           'description = "Edited: live coverage'))
+    assert not build(read_before_the_edit, now=now).unchanged
+    assert b"Edited:" not in (blog / "feeds" / "feed.json").read_bytes()
+    assert not build(config_path, now=now).unchanged
+    assert b"Edited: live coverage" in (blog / "feeds" / "feed.json").read_bytes()
