@@ -10,6 +10,7 @@ Workarounds (each covered by tests/test_formats.py):
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -66,12 +67,19 @@ def _mark_complete(root: Any) -> None:
     etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
 
 
-def _closing_entry(generator: Any, closing: Closing) -> None:
+def _new_entry(generator: Any, id_: str, title: str, published: datetime,
+               updated: datetime) -> Any:
+    """An appended feedgen entry with what every Atom entry has (RFC 4287 4.1.2)."""
     entry = generator.add_entry(order="append")
-    entry.id(closing.id)
-    entry.title(closing.title)
-    entry.updated(to_utc(closing.at))
-    entry.published(to_utc(closing.at))
+    entry.id(id_)
+    entry.title(title)
+    entry.updated(to_utc(updated))
+    entry.published(to_utc(published))
+    return entry
+
+
+def _closing_entry(generator: Any, closing: Closing) -> None:
+    entry = _new_entry(generator, closing.id, closing.title, closing.at, closing.at)
     entry.content(closing.content_html, type="html")
     links = [("alternate", closing.continued_at, "text/html"),
              ("related", closing.continued_at, "text/html")]
@@ -79,11 +87,7 @@ def _closing_entry(generator: Any, closing: Closing) -> None:
 
 
 def _entry(generator: Any, source: Entry) -> None:
-    entry = generator.add_entry(order="append")
-    entry.id(source.id)
-    entry.title(source.title)
-    entry.updated(to_utc(source.updated))
-    entry.published(to_utc(source.published))
+    entry = _new_entry(generator, source.id, source.title, source.published, source.updated)
     for author in source.authors:
         entry.author(_person(author))
     if source.summary:

@@ -10,6 +10,7 @@ Workarounds (each covered by tests/test_formats.py):
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -37,7 +38,7 @@ def render(feed: Feed) -> bytes:
     if feed.closing:
         _closing_item(generator, feed.closing)
     for entry in feed.entries:
-        _item(generator, entry, feed)
+        _item(generator, entry)
     return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
@@ -80,24 +81,27 @@ def _channel_links(channel: Any, feed: Feed) -> None:
         etree.SubElement(channel, f"{{{ITUNES_NS}}}complete").text = "Yes"
 
 
+def _new_item(generator: Any, guid: str, title: str, link: str, description: str,
+              content_html: str, published: datetime) -> Any:
+    """An appended feedgen item with what every item of ours has, in RSS's own order."""
+    item = generator.add_entry(order="append")
+    item.title(title)
+    item.link(href=link)
+    item.guid(guid, permalink=False)
+    item.description(description)
+    item.content(content_html, type="html")
+    item.pubDate(to_utc(published))
+    return item
+
+
 def _closing_item(generator: Any, closing: Closing) -> None:
-    item = generator.add_entry(order="append")
-    item.title(closing.title)
-    item.link(href=closing.continued_at)
-    item.guid(closing.id, permalink=False)
-    item.description(closing.content_html)
-    item.content(closing.content_html, type="html")
-    item.pubDate(to_utc(closing.at))
+    _new_item(generator, closing.id, closing.title, closing.continued_at, closing.content_html,
+              closing.content_html, closing.at)
 
 
-def _item(generator: Any, entry: Entry, feed: Feed) -> None:
-    item = generator.add_entry(order="append")
-    item.title(entry.title)
-    item.link(href=entry.link)
-    item.guid(entry.id, permalink=False)
-    item.description(entry.summary or entry.content_html)
-    item.content(entry.content_html, type="html")
-    item.pubDate(to_utc(entry.published))
+def _item(generator: Any, entry: Entry) -> None:
+    item = _new_item(generator, entry.id, entry.title, entry.link,
+                     entry.summary or entry.content_html, entry.content_html, entry.published)
     for tag in entry.tags:
         item.category(term=tag)
     _item_authors(item, entry.authors)
