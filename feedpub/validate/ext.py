@@ -549,6 +549,11 @@ _DC_DATES = ("date",)
 _DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrighted",
                   "dateSubmitted")
 
+# One checker each for values that several namespaces spell differently.
+_LATITUDE = _text_range(-90, 90, "a latitude from -90 to 90")
+_LONGITUDE = _text_range(-180, 180, "a longitude from -180 to 180")
+_COUNT = _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer")
+
 CHECKS: dict[str, Check] = {
     f"{{{CONTENT}}}encoded": _html_text,
     f"{{{DC}}}date": _w3cdtf_text,
@@ -560,7 +565,7 @@ CHECKS: dict[str, Check] = {
     f"{{{SY}}}updateFrequency": _text_pattern(re.compile(r"\s*0*[1-9]\d*\s*"), "a positive integer"),
     f"{{{SY}}}updateBase": _w3cdtf_text,
     f"{{{THR}}}in-reply-to": _thr_in_reply_to,
-    f"{{{THR}}}total": _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer"),
+    f"{{{THR}}}total": _COUNT,
     f"{{{ATOM}}}link": _atom_link_in_rss,
     f"{{{ITUNES}}}explicit": _itunes_enum({"yes", "no", "clean", "true", "false"}, fold=True),
     f"{{{ITUNES}}}block": _itunes_enum({"yes", "Yes", "no", "No"}),
@@ -590,16 +595,16 @@ CHECKS: dict[str, Check] = {
     f"{{{MEDIA}}}category": _media_category,
     f"{{{MEDIA}}}credit": _media_credit,
     **{f"{{{MEDIA}}}{n}": _media_text_type for n in _MEDIA_TEXT_TYPED},
-    f"{{{GEO}}}lat": _text_range(-90, 90, "a latitude from -90 to 90"),
-    f"{{{GEO}}}long": _text_range(-180, 180, "a longitude from -180 to 180"),
-    f"{{{GEOURL}}}latitude": _text_range(-90, 90, "a latitude from -90 to 90"),
-    f"{{{GEOURL}}}longitude": _text_range(-180, 180, "a longitude from -180 to 180"),
+    f"{{{GEO}}}lat": _LATITUDE,
+    f"{{{GEO}}}long": _LONGITUDE,
+    f"{{{GEOURL}}}latitude": _LATITUDE,
+    f"{{{GEOURL}}}longitude": _LONGITUDE,
     f"{{{TRACKBACK}}}ping": _trackback,
     f"{{{TRACKBACK}}}about": _trackback,
     **{f"{{{BLOGCHANNEL}}}{n}": _url_text for n in ("blogRoll", "mySubscriptions", "blink",
                                                     "changes")},
     f"{{{CREATIVECOMMONS}}}license": _url_text,
-    f"{{{SLASH}}}comments": _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer"),
+    f"{{{SLASH}}}comments": _COUNT,
     f"{{{WFW}}}comment": _url_text,
     f"{{{WFW}}}commentRss": _url_text,
     f"{{{GEORSS}}}point": _georss_point,
@@ -612,12 +617,12 @@ CHECKS: dict[str, Check] = {
     f"{{{OPENSEARCH}}}Query": _opensearch_query,
     f"{{{ACCESS}}}restriction": _access_restriction,
     f"{{{XHTML}}}meta": _robots_meta,
-    f"{{{ICBM}}}latitude": _text_range(-90, 90, "a latitude from -90 to 90"),
-    f"{{{ICBM}}}longitude": _text_range(-180, 180, "a longitude from -180 to 180"),
+    f"{{{ICBM}}}latitude": _LATITUDE,
+    f"{{{ICBM}}}longitude": _LONGITUDE,
     f"{{{ADMIN}}}generatorAgent": _rdf_resource,
     f"{{{ADMIN}}}errorReportsTo": _rdf_resource,
     f"{{{CC}}}license": _rdf_resource,
-    **{f"{{{OPENSEARCH}}}{n}": _text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer")
+    **{f"{{{OPENSEARCH}}}{n}": _COUNT
        for n in ("totalResults", "startIndex", "itemsPerPage")},
 }
 
