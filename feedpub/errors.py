@@ -72,10 +72,38 @@ class EntryError(FeedpubError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+@dataclass(frozen=True, slots=True)
+class CheckFinding:
+    """One finding of the validator on a document the build rendered (``rss.xml:41:7``)."""
+
+    filename: str
+    line: int
+    column: int
+    severity: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return (f"{self.filename}:{self.line}:{self.column}: {self.severity} {self.rule}: "
+                f"{self.message}")
+
+
 class FeedCheckError(FeedpubError):
-    """A rendered feed has an error finding, so it did not replace the published one."""
+    """A rendered feed has an error finding, so it did not replace the published one.
+
+    Carries its findings (like EntryError carries its problems), so a caller can act on
+    them without parsing the message.
+    """
 
     exit_code = ExitCode.FEED_CHECK
+    CLOSING_LINE = "the rendered feeds failed their check; the published feeds were kept"
+
+    def __init__(self, findings: list[CheckFinding], *, detail: str | None = None):
+        self.findings = findings
+        lines = [str(f) for f in findings]
+        if detail:
+            lines.append(detail)
+        super().__init__("\n".join([*lines, self.CLOSING_LINE]))
 
 
 class UploadError(FeedpubError):

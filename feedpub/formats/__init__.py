@@ -1,7 +1,9 @@
 """The output formats: one module per format, one contract, one registry.
 
-Each format module exposes ``render(feed: Feed) -> bytes``. Renderers are imported
-only when used, so a command that renders nothing never pays for feedgen or lxml.
+``FORMATS`` is the only place that knows a format's file name, media type, label and
+position in the upload order; every other module asks it. Each format module exposes
+``render(feed: Feed) -> bytes``. Renderers are imported only when used, so a command
+that renders nothing never pays for feedgen or lxml.
 """
 
 from __future__ import annotations
@@ -15,22 +17,35 @@ from feedpub.model import Feed
 
 @dataclass(frozen=True, slots=True)
 class Format:
-    name: str
-    filename: str
-    media_type: str
-    module: str
+    name: str  # the key used everywhere (Feed.self_urls, messages)
+    filename: str  # in the output folder and on the web host
+    media_type: str  # IANA media type, without parameters
+    label: str  # for people: "RSS 2.0"
+    module: str  # the renderer, imported on first use
+
+    @property
+    def content_type(self) -> str:
+        """The HTTP Content-Type the file is served and uploaded with."""
+        return f"{self.media_type}; charset=utf-8"
 
     def renderer(self) -> Callable[[Feed], bytes]:
-        return importlib.import_module(self.module).render  # type: ignore[no-any-return]
+        render: Callable[[Feed], bytes] = importlib.import_module(self.module).render
+        return render
 
 
+# Insertion order is the upload order: RSS first, JSON Feed last.
 FORMATS: dict[str, Format] = {
-    "rss": Format("rss", "rss.xml", "application/rss+xml; charset=utf-8", "feedpub.formats.rss"),
-    "atom": Format("atom", "atom.xml", "application/atom+xml; charset=utf-8",
-                   "feedpub.formats.atom"),
-    "json": Format("json", "feed.json", "application/feed+json; charset=utf-8",
+    "rss": Format("rss", "rss.xml", "application/rss+xml", "RSS 2.0", "feedpub.formats.rss"),
+    "atom": Format("atom", "atom.xml", "application/atom+xml", "Atom 1.0", "feedpub.formats.atom"),
+    "json": Format("json", "feed.json", "application/feed+json", "JSON Feed 1.1",
                    "feedpub.formats.jsonfeed"),
 }
+FEED_FILES: tuple[str, ...] = tuple(f.filename for f in FORMATS.values())
+
+
+def by_filename(filename: str) -> Format | None:
+    """The format written to ``filename``, or None for any other file."""
+    return next((f for f in FORMATS.values() if f.filename == filename), None)
 
 
 def render(name: str, feed: Feed) -> bytes:

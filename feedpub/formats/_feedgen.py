@@ -21,7 +21,7 @@ GENERATOR = "feedpub"
 Patch = Callable[[Any], None]
 
 
-class PatchExtension(BaseExtension):  # type: ignore[misc]
+class PatchExtension(BaseExtension):
     """A feedgen extension that runs our own function on the finished XML element.
 
     feedgen's public extension hook is the one sanctioned place to correct what it
@@ -48,7 +48,7 @@ class PatchExtension(BaseExtension):  # type: ignore[misc]
         return element
 
 
-class PatchEntryExtension(PatchExtension, BaseEntryExtension):  # type: ignore[misc]
+class PatchEntryExtension(PatchExtension, BaseEntryExtension):
     """The same hook for one entry."""
 
 
@@ -66,8 +66,3 @@ def feed_patch(generator: FeedGenerator) -> PatchExtension:
 def entry_patch(entry: Any) -> PatchEntryExtension:
     return entry.feedpub  # type: ignore[no-any-return]
 
-
-def serialize(root: Any) -> bytes:
-    from lxml import etree
-
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")

@@ -11,11 +11,13 @@ Workarounds (each covered by tests/test_formats.py):
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feedpub.dates import to_utc
+from feedpub.formats import FORMATS
 from feedpub.formats._feedgen import (
     HISTORY_NS,
     entry_patch,
@@ -38,13 +40,13 @@ def render(feed: Feed) -> bytes:
     return generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
-def _feed(generator: Any, feed: Feed) -> None:
+def _feed(generator: FeedGenerator, feed: Feed) -> None:
     generator.id(feed.id)
     generator.title(feed.title)
     generator.subtitle(feed.description)
     generator.updated(to_utc(feed.updated))
     generator.language(feed.language)
-    generator.link(href=feed.self_urls["atom"], rel="self", type="application/atom+xml")
+    generator.link(href=feed.self_urls["atom"], rel="self", type=FORMATS["atom"].media_type)
     generator.link(href=feed.home_page_url, rel="alternate", type="text/html")
     for hub in feed.hubs:
         generator.link(href=hub, rel="hub")
@@ -62,13 +64,13 @@ def _feed(generator: Any, feed: Feed) -> None:
         patch.namespaces["media"] = MEDIA_NS
 
 
-def _mark_complete(root: Any) -> None:
+def _mark_complete(root: etree._Element) -> None:
     """RFC 5005 section 2: this feed document holds every entry of the feed."""
     etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
 
 
-def _new_entry(generator: Any, id_: str, title: str, published: datetime,
-               updated: datetime) -> Any:
+def _new_entry(generator: FeedGenerator, id_: str, title: str, published: datetime,
+               updated: datetime) -> FeedEntry:
     """An appended feedgen entry with what every Atom entry has (RFC 4287 4.1.2)."""
     entry = generator.add_entry(order="append")
     entry.id(id_)
@@ -78,7 +80,7 @@ def _new_entry(generator: Any, id_: str, title: str, published: datetime,
     return entry
 
 
-def _closing_entry(generator: Any, closing: Closing) -> None:
+def _closing_entry(generator: FeedGenerator, closing: Closing) -> None:
     entry = _new_entry(generator, closing.id, closing.title, closing.at, closing.at)
     entry.content(closing.content_html, type="html")
     links = [("alternate", closing.continued_at, "text/html"),
@@ -86,7 +88,7 @@ def _closing_entry(generator: Any, closing: Closing) -> None:
     entry_patch(entry).atom_patch = lambda element: _links(element, links)
 
 
-def _entry(generator: Any, source: Entry) -> None:
+def _entry(generator: FeedGenerator, source: Entry) -> None:
     entry = _new_entry(generator, source.id, source.title, source.published, source.updated)
     for author in source.authors:
         entry.author(_person(author))
@@ -99,7 +101,7 @@ def _entry(generator: Any, source: Entry) -> None:
     entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links)
 
 
-def _entry_extras(element: Any, source: Entry, links: list[tuple[str, str, str]]) -> None:
+def _entry_extras(element: etree._Element, source: Entry, links: list[tuple[str, str, str]]) -> None:
     _links(element, links)
     if source.language:
         element.set(XML_LANG, source.language)
@@ -107,7 +109,7 @@ def _entry_extras(element: Any, source: Entry, links: list[tuple[str, str, str]]
         etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=source.image, medium="image")
 
 
-def _links(element: Any, links: list[tuple[str, str, str]]) -> None:
+def _links(element: etree._Element, links: list[tuple[str, str, str]]) -> None:
     """Write entry links ourselves: feedgen's lose their rel, type and title.
 
     feedgen builds Atom elements in no namespace and declares the Atom namespace as

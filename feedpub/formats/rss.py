@@ -11,11 +11,13 @@ Workarounds (each covered by tests/test_formats.py):
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feedpub.dates import to_utc
+from feedpub.formats import FORMATS
 from feedpub.formats._feedgen import (
     ATOM_NS,
     HISTORY_NS,
@@ -26,7 +28,6 @@ from feedpub.formats._feedgen import (
 )
 from feedpub.model import Author, Closing, Entry, Feed
 
-DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 RSS_SPEC = "https://www.rssboard.org/rss-specification"
 
@@ -42,7 +43,7 @@ def render(feed: Feed) -> bytes:
     return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
-def _channel(generator: Any, feed: Feed) -> None:
+def _channel(generator: FeedGenerator, feed: Feed) -> None:
     generator.title(feed.title)
     generator.link(href=feed.home_page_url, rel="alternate")
     generator.description(feed.description)
@@ -69,10 +70,10 @@ def _channel(generator: Any, feed: Feed) -> None:
     patch.rss_patch = lambda root: _channel_links(root[0], feed)
 
 
-def _channel_links(channel: Any, feed: Feed) -> None:
+def _channel_links(channel: etree._Element, feed: Feed) -> None:
     """atom:link self and hub, and the finished signals, after the core channel elements."""
     etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=feed.self_urls["rss"], rel="self",
-                     type="application/rss+xml")
+                     type=FORMATS["rss"].media_type)
     for hub in feed.hubs:
         etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=hub, rel="hub")
     if feed.complete:
@@ -81,8 +82,8 @@ def _channel_links(channel: Any, feed: Feed) -> None:
         etree.SubElement(channel, f"{{{ITUNES_NS}}}complete").text = "Yes"
 
 
-def _new_item(generator: Any, guid: str, title: str, link: str, description: str,
-              content_html: str, published: datetime) -> Any:
+def _new_item(generator: FeedGenerator, guid: str, title: str, link: str, description: str,
+              content_html: str, published: datetime) -> FeedEntry:
     """An appended feedgen item with what every item of ours has, in RSS's own order."""
     item = generator.add_entry(order="append")
     item.title(title)
@@ -94,12 +95,12 @@ def _new_item(generator: Any, guid: str, title: str, link: str, description: str
     return item
 
 
-def _closing_item(generator: Any, closing: Closing) -> None:
+def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
     _new_item(generator, closing.id, closing.title, closing.continued_at, closing.content_html,
               closing.content_html, closing.at)
 
 
-def _item(generator: Any, entry: Entry) -> None:
+def _item(generator: FeedGenerator, entry: Entry) -> None:
     item = _new_item(generator, entry.id, entry.title, entry.link,
                      entry.summary or entry.content_html, entry.content_html, entry.published)
     for tag in entry.tags:
@@ -110,7 +111,7 @@ def _item(generator: Any, entry: Entry) -> None:
         entry_patch(item).rss_patch = lambda element: _media_image(element, image)
 
 
-def _item_authors(item: Any, authors: tuple[Author, ...]) -> None:
+def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:
     """RSS ``author`` needs an email; anyone without one is a ``dc:creator``.
 
     Mixing both in one item is "duplicate semantics" to validators, so as soon as one
@@ -123,7 +124,7 @@ def _item_authors(item: Any, authors: tuple[Author, ...]) -> None:
         item.dc.dc_creator([a.name for a in authors])
 
 
-def _media_image(element: Any, url: str) -> None:
+def _media_image(element: etree._Element, url: str) -> None:
     etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
 
 

@@ -1,0 +1,86 @@
+"""Assembling the Feed: config + entries → the model, ordered, limited and maybe closed.
+
+Pure: no files, no clock. The feed's times come from its entries, so the same inputs
+always give the same Feed and therefore the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from feedpub.config import SiteConfig
+from feedpub.errors import EntryError, EntryProblem
+from feedpub.formats import FORMATS
+from feedpub.model import Closing, Entry, Feed
+
+CLOSED_TTL_MINUTES = 1440  # a finished feed changes at most once a day (corrections)
+
+
+def closing_id(config: SiteConfig) -> str:
+    """The closing item's id: the same in every format and on every rebuild."""
+    return f"{config.id_base}closed"
+
+
+def build_closing(config: SiteConfig) -> Closing | None:
+    closed = config.closed
+    if closed is None:
+        return None
+    href = html.escape(closed.continued_at, quote=True)
+    body = (
+        f"<p>{html.escape(closed.message)}</p>"
+        f'<p><a href="{href}">Keep reading: the coverage continues here.</a></p>'
+    )
+    return Closing(id=closing_id(config), title=closed.title, content_html=body,
+                   continued_at=closed.continued_at, at=closed.at)
+
+
+def newest_time(entries: list[Entry]) -> datetime | None:
+    return max((max(e.published, e.updated) for e in entries), default=None)
+
+
+def check_closed_blog(config: SiteConfig, entries: list[Entry]) -> None:
+    """A closed blog stays closed: an entry published after the closing is refused."""
+    closed = config.closed
+    if closed is None:
+        return
+    late = [e for e in entries if e.published > closed.at]
+    if late:
+        raise EntryError([
+            EntryProblem(e.source, "published", "is after the blog was closed "
+                         f"({closed.at.isoformat()}); run 'publish.py reopen' first "
+                         "or date the entry before the closing")
+            for e in late
+        ])
+
+
+def assemble_feed(config: SiteConfig, entries: list[Entry]) -> Feed:
+    """The Feed to render: newest first, limited while live, complete once closed."""
+    if not entries:
+        raise EntryError([EntryProblem(str(config.entries_dir), None,
+                                       "has no published entries; add one .md file per update")])
+    check_closed_blog(config, entries)
+    ordered = sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
+    closing = build_closing(config)
+    if closing is None and config.item_limit:
+        ordered = ordered[: config.item_limit]
+    newest = newest_time(ordered)
+    assert newest is not None
+    updated = max(newest, closing.at) if closing else newest
+    return Feed(
+        id=f"{config.id_base}feed",
+        title=config.title,
+        description=config.description,
+        home_page_url=config.home_page_url,
+        self_urls={name: config.feed_url(f.filename) for name, f in FORMATS.items()},
+        updated=updated,
+        entries=tuple(ordered),
+        language=config.language,
+        authors=config.authors,
+        icon=config.icon,
+        logo=config.logo,
+        hubs=config.hubs,
+        closing=closing,
+        ttl_minutes=CLOSED_TTL_MINUTES if closing else config.ttl,
+        itunes_complete=config.itunes_complete and closing is not None,
+    )
