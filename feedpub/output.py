@@ -1,64 +1,61 @@
-"""Atomic, byte-stable writes: a reader or a crash never sees half a file.
+"""Writing files so that a reader, a crash or a power cut never sees half of one.
 
-Every write goes to a temporary file in the same folder, is flushed and fsynced, and
-then replaces the old file with ``os.replace`` (atomic on POSIX). A feed whose bytes
-did not change is not staged at all, so its mtime, and a web server's ETag, stay the
-same.
+One durable write (``write_atomic``): a temporary file in the same folder, written
+and fsynced, renamed over the old file, then the folder fsynced so the rename itself
+survives a power cut. Every file feedpub writes goes through it or through the staged
+commit below, and every temporary file is named by ``temp_path``.
+
+A build publishes a *set* of files (three feeds, sometimes the config) that must
+change together. ``publish`` stages each changed file, links each old version to a
+backup name, records the whole set in a journal, then renames; if any rename fails
+the renamed ones are put back from their backups, and if the process dies half-way
+the next run finds the journal and finishes the set (``recover``). A file whose bytes
+did not change is not staged at all, so its mtime, and a web server's ETag, stay.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-from pathlib import Path
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import TypeVar
 
 TEMP_MARK = ".feedpub-tmp-"
+JOURNAL_NAME = "commit.json"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+P = TypeVar("P", bound=PurePath)
+
+
+def temp_path(path: P, tag: str) -> P:
+    """The hidden sibling ``path`` is written under before it is renamed into place."""
+    return path.with_name(f".{path.name}{TEMP_MARK}{tag}")
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` so that it is always the old or the new bytes."""
-    temp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    temp = temp_path(path, str(os.getpid()))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(temp, data, mode)
         os.replace(temp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             temp.unlink()
         raise
     fsync_folder(path.parent)
 
 
-def stage(path: Path, data: bytes, tag: str) -> Path | None:
-    """Write ``data`` beside ``path`` under a temporary name, fsynced; None if unchanged.
-
-    Staging every feed before replacing any lets a build check all of them and then
-    publish them together, and keeps only one rendered document in memory at a time.
-    """
-    if _same_bytes(path, data):
-        return None
-    temp = path.with_name(f".{path.name}{TEMP_MARK}{tag}")
-    with open(temp, "wb") as handle:
+def _write_synced(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask: a web root must be readable
+    with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    return temp
-
-
-def commit(staged: Path, path: Path) -> None:
-    """Atomically put a staged file in place (the rename is the only visible step)."""
-    os.replace(staged, path)
-    fsync_folder(path.parent)
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except FileNotFoundError:
-        return False
 
 
 def fsync_folder(folder: Path) -> None:
@@ -70,12 +67,179 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
-    """Delete temporary files left by a run that was killed mid-write."""
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A file written under its temporary name, waiting to replace ``target``."""
+
+    target: Path
+    temp: Path
+
+
+def stage(path: Path, data: bytes, tag: str) -> Staged | None:
+    """Write ``data`` beside ``path`` under a temporary name, fsynced; None if unchanged.
+
+    Staging every file before replacing any lets a build check all of them and then
+    publish them together, and keeps only one rendered document in memory at a time.
+    """
+    if _same_bytes(path, data):
+        return None
+    temp = temp_path(path, tag)
+    try:
+        _write_synced(temp, data, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return Staged(path, temp)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return False
+
+
+def discard(staged: list[Staged]) -> None:
+    for item in staged:
+        with contextlib.suppress(OSError):
+            item.temp.unlink()
+
+
+def publish(staged: list[Staged], journal_dir: Path) -> None:
+    """Rename every staged file into place, all or none (see the module docstring).
+
+    Raises OSError whose ``filename`` is the target that could not be replaced; by
+    then every target is back to its old bytes and no temporary file is left.
+    """
+    if not staged:
+        return
+    backups: list[Path | None] = []
+    try:
+        for item in staged:
+            backups.append(_backup(item.target))
+    except OSError:
+        _remove(b for b in backups if b is not None)
+        discard(staged)
+        raise
+    journal = journal_dir / JOURNAL_NAME
+    entries = [[str(s.temp), str(s.target), str(b) if b else None]
+               for s, b in zip(staged, backups, strict=True)]
+    journal_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(journal, json.dumps(entries).encode())
+    _apply(entries)
+    journal.unlink()
+
+
+def _backup(target: Path) -> Path | None:
+    """Hard-link the current version to a backup name, so a failed set can be undone.
+
+    Fails (before anything was replaced) when the target is a folder or cannot be
+    linked, which is also how an immutable file (``chattr +i``) shows itself.
+    """
+    if not os.path.lexists(target):
+        return None
+    if target.is_dir() or not target.is_file():
+        raise IsADirectoryError(21, "is a folder or special file, not a file; remove it", str(target))
+    backup = temp_path(target, "old")
+    with contextlib.suppress(FileNotFoundError):
+        backup.unlink()
+    try:
+        os.link(target, backup)
+    except OSError as error:
+        if error.errno not in (18, 95):  # EXDEV, EOPNOTSUPP: no hard links here; copy instead
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        shutil.copy2(target, backup)
+    return backup
+
+
+def _apply(entries: list[list[str | None]]) -> None:
+    """Rename temp → target for each entry still staged; on failure undo them all."""
+    done: list[list[str | None]] = []
+    for entry in entries:
+        temp, target = str(entry[0]), str(entry[1])
+        if not os.path.lexists(temp):
+            done.append(entry)  # renamed by the run that died (or never staged)
+            continue
+        try:
+            os.replace(temp, target)
+        except OSError as error:
+            _undo(done, entries)
+            raise OSError(error.errno, error.strerror, target) from None
+        done.append(entry)
+    for folder in {Path(str(e[1])).parent for e in entries}:
+        fsync_folder(folder)
+    _remove(Path(str(e[2])) for e in entries if e[2])
+
+
+def _undo(done: list[list[str | None]], entries: list[list[str | None]]) -> None:
+    for _temp, target, backup in done:
+        if backup:
+            with contextlib.suppress(OSError):
+                os.replace(str(backup), str(target))
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(str(target))
+    for temp, _, backup in entries:
+        with contextlib.suppress(OSError):
+            os.unlink(str(temp))
+        if backup:
+            with contextlib.suppress(OSError):
+                os.unlink(str(backup))
+    for folder in {Path(str(e[1])).parent for e in entries}:
+        fsync_folder(folder)
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def recover(journal_dir: Path) -> bool:
+    """Finish a set of renames a killed run began; True when there was one.
+
+    Rolling forward is safe: everything in the journal was staged, fsynced and checked
+    before the first rename. If the rest cannot be renamed, the set is undone instead
+    (the OSError still propagates, naming the file).
+    """
+    journal = journal_dir / JOURNAL_NAME
+    try:
+        entries = json.loads(journal.read_bytes())
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, RecursionError):
+        journal.unlink()  # torn before it was complete: no rename had started
+        return False
+    if not _valid_journal(entries):
+        journal.unlink()
+        return False
+    _apply(entries)
+    journal.unlink()
+    return True
+
+
+def _valid_journal(entries: object) -> bool:
+    """Only a journal this module wrote: each temp and backup is its target's own sibling."""
+    return isinstance(entries, list) and all(
+        isinstance(e, list) and len(e) == 3 and isinstance(e[1], str)
+        and _sibling_temp(e[0], e[1]) and (e[2] is None or _sibling_temp(e[2], e[1]))
+        for e in entries)
+
+
+def _sibling_temp(temp: object, target: str) -> bool:
+    if not isinstance(temp, str):
+        return False
+    path, goal = Path(temp), Path(target)
+    return path.parent == goal.parent and path.name.startswith(f".{goal.name}{TEMP_MARK}")
+
+
+def remove_stale_temps(folder: Path, prefix: str = "") -> list[Path]:
+    """Delete temporary files (named ``.<prefix>…`` + TEMP_MARK) left by a killed run."""
     removed = []
     if folder.is_dir():
         for path in folder.iterdir():
-            if TEMP_MARK in path.name:
+            if TEMP_MARK in path.name and path.name.startswith(f".{prefix}"):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                 removed.append(path)

@@ -1,0 +1,120 @@
+"""Work in forked child processes that can always be stopped: Ctrl-C, errors, kills.
+
+Forking (not spawning) lets a child inherit the imported parsers and the data it works
+on for free. What multiprocessing's Pool does not give, and a cron job needs, is a
+clean stop: with SIGINT sent to the whole process group, Pool workers die mid-write
+and ``Pool.terminate`` can hang holding the blog's lock. Here children ignore SIGINT
+(the parent alone decides), every child is SIGKILLed and reaped when the parent leaves
+the ``with`` block early for any reason, and a child's exception comes back as text,
+never as a traceback on the terminal. Children also drop the blog lock and die with
+their parent (see ``feedpub.lock``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+_DONE = "done"
+_ITEM = "item"
+_FAILED = "failed"
+
+
+class ChildFailed(Exception):
+    """A child raised (the message is its exception, one line) or died without a word."""
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Child(Generic[T]):
+    """One forked process that runs ``produce()`` and sends back each item it yields."""
+
+    def __init__(self, produce: Callable[[], Iterable[T]]):
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:  # SIGINT stays pending until the child ignores it: no traceback from a child
+            self._process = context.Process(target=_child_main, args=(send, produce, blocked))
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        send.close()
+
+    def items(self) -> Iterator[T]:
+        """What the child yields, in order; raises ChildFailed if it raised or died."""
+        while True:
+            try:
+                kind, value = self._receive.recv()
+            except EOFError:
+                raise ChildFailed("a worker process died") from None
+            if kind == _DONE:
+                return
+            if kind == _FAILED:
+                raise ChildFailed(value)
+            yield value
+
+    def result(self) -> T:
+        """The single item of a child that yields one."""
+        return next(iter(self.items()))
+
+    def stop(self) -> None:
+        """Kill (if still running) and reap; safe to call more than once."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._receive.close()
+
+
+def _child_main(send: Connection, produce: Callable[[], Iterable[Any]],
+                mask: set[signal.Signals]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
+        for item in produce():
+            send.send((_ITEM, item))
+        send.send((_DONE, None))
+    except BaseException as error:  # reported to the parent, never printed here
+        with contextlib.suppress(BaseException):
+            send.send((_FAILED, f"{type(error).__name__}: {error}"))
+    finally:
+        send.close()
+        os._exit(0)  # skip multiprocessing's and atexit's clean-up: nothing to flush
+
+
+class Children:
+    """A group of children that are all stopped when the ``with`` block ends, however."""
+
+    def __init__(self) -> None:
+        self.members: list[Child[Any]] = []
+
+    def start(self, produce: Callable[[], Iterable[T]]) -> Child[T]:
+        child: Child[T] = Child(produce)
+        self.members.append(child)
+        return child
+
+    def __enter__(self) -> Children:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        for child in self.members:
+            child.stop()
+
+
+def one(compute: Callable[[], T]) -> Callable[[], Iterable[T]]:
+    """Adapt a function of one result to a child that yields it."""
+    return lambda: (compute(),)
