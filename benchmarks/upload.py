@@ -21,39 +21,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from feedpub.upload import publish_outputs  # noqa: E402
+from feedpub.upload.publish import upload_outputs  # noqa: E402
 from servers.dav import PASSWORD, USER, DavServer  # noqa: E402
-from servers.outputs import public_urls, write_outputs  # noqa: E402
+from servers.outputs import upload_config, write_outputs  # noqa: E402
 
 
 def run_once(table: dict, out: Path, state: Path) -> tuple[float, int]:
-    """One publish_outputs call; returns (seconds, files sent)."""
+    """One upload_outputs call; returns (seconds, files sent)."""
+    config = upload_config(table, out, state)
     start = time.perf_counter()
-    report = publish_outputs(
-        table,
-        config_path="bench.toml",
-        output_dir=out,
-        state_dir=state,
-        public_urls=public_urls(),
-        hubs=[],
-        closed=False,
-    )
+    report = upload_outputs(config)
     return time.perf_counter() - start, len(report.sent)
 
 
 COLD = (
     "import sys, time; t = time.perf_counter(); from pathlib import Path;"
-    "from feedpub.upload import publish_outputs;"
-    "r = publish_outputs({'target': sys.argv[1]}, config_path='b.toml',"
-    " output_dir=Path(sys.argv[2]), state_dir=Path(sys.argv[3]), public_urls={}, hubs=[],"
-    " closed=False);"
+    "from feedpub.upload.publish import upload_outputs; from servers.outputs import upload_config;"
+    "r = upload_outputs(upload_config({'target': sys.argv[1]}, Path(sys.argv[2]), Path(sys.argv[3])));"
     "print(time.perf_counter() - t, len(r.sent), 'requests' in sys.modules)"
 )
 
 
 def cold_run(table: dict, out: Path, state: Path) -> str:
     """A no-change run in a fresh interpreter, as cron starts it: imports included."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}"}
     result = subprocess.run(
         [sys.executable, "-c", COLD, table["target"], str(out), str(state)],
         capture_output=True,

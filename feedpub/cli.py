@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from feedpub.errors import ExitCode, FeedpubError, UsageError
+from feedpub.errors import ConfigError, ExitCode, FeedpubError, UsageError
+from feedpub.notices import Notice, shown
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
 
 COMMANDS = ("build", "close", "reopen", "validate", "upload")
 _VALUE_OPTIONS = ("--config", "--wait")  # options allowed before the command that take a value
@@ -78,23 +84,50 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _say(args: argparse.Namespace) -> tuple[bool, bool]:
+@contextmanager
+def locked_blog(args: argparse.Namespace, *, create: bool = True) -> Iterator[tuple[SiteConfig, str]]:
+    """The blog's config, read under the blog's lock, and the exact text it came from.
+
+    The config names the lock (its ``state_dir``), so it is read once to find the lock
+    and again once the lock is held: a command acts on the config as it is when its
+    turn comes, never on one another run has since changed (a ``close`` finishing while
+    a ``build --wait`` waited, say).
+    """
+    from feedpub.config import load_config_text
+    from feedpub.lock import BlogLock
+
+    first, _ = load_config_text(args.config)
+    with BlogLock(first.state_dir, args.wait, create=create):
+        config, text = load_config_text(args.config)
+        if config.state_dir != first.state_dir:
+            raise ConfigError(config.path, "state_dir", "changed while this run waited for the "
+                              "lock; run the command again")
+        yield config, text
+
+
+def _flags(args: argparse.Namespace) -> tuple[bool, bool]:
     return bool(getattr(args, "verbose", False)), bool(getattr(args, "quiet", False))
 
 
+def _print_notices(notices: list[Notice], args: argparse.Namespace) -> None:
+    verbose, quiet = _flags(args)
+    for notice in shown(notices, verbose=verbose, quiet=quiet):
+        print(notice, file=sys.stderr)
+
+
+def _log(args: argparse.Namespace) -> Callable[[str], None]:
+    return print if _flags(args)[0] else (lambda _: None)
+
+
 def run_build(args: argparse.Namespace) -> int:
-    from feedpub.config import load_config
-    from feedpub.lock import BlogLock
     from feedpub.pipeline import build
 
-    verbose, quiet = _say(args)
-    log = print if verbose else (lambda _: None)
-    config = load_config(args.config)  # read once: it names the lock and drives the build
-    with BlogLock(config.state_dir, args.wait, create=not args.dry_run):
+    quiet = _flags(args)[1]
+    with locked_blog(args, create=not args.dry_run) as (config, _):
         result = build(config, now=_now(), dry_run=args.dry_run, upload=args.upload,
-                       log=log, progress=sys.stderr.isatty() and not quiet)
-    _warn(result.warnings, verbose, quiet)
-    if verbose:
+                       log=_log(args), progress=sys.stderr.isatty() and not quiet)
+    _print_notices(result.notices, args)
+    if args.verbose:
         if result.unchanged:
             print("nothing changed")
         elif args.dry_run:
@@ -104,53 +137,36 @@ def run_build(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _warn(warnings: list[str], verbose: bool, quiet: bool) -> None:
-    """Cache warnings always reach stderr; feed-check warnings only with -v."""
-    if quiet:
-        return
-    for line in warnings:
-        if verbose or ": warning: " in line:
-            print(line, file=sys.stderr)
-
-
 def run_close(args: argparse.Namespace) -> int:
-    from feedpub.closing import close_blog
-    from feedpub.config import load_config_text
-    from feedpub.lock import BlogLock
+    from feedpub.pipeline import close
 
-    config, text = load_config_text(args.config)
-    with BlogLock(config.state_dir, args.wait):
-        close_blog(config, text, continued_at=args.continued_at, title=args.title,
-                   message=args.message, at=args.at, now=_now())
+    with locked_blog(args) as (config, text):
+        result = close(config, text, continued_at=args.continued_at, title=args.title,
+                       message=args.message, at=args.at, now=_now())
+    _print_notices(result.notices, args)
     if args.verbose:
         print(f"closed; coverage continues at {args.continued_at}")
     return ExitCode.OK
 
 
 def run_reopen(args: argparse.Namespace) -> int:
-    from feedpub.closing import reopen_blog
-    from feedpub.config import load_config_text
-    from feedpub.lock import BlogLock
+    from feedpub.pipeline import reopen
 
-    config, text = load_config_text(args.config)
-    with BlogLock(config.state_dir, args.wait):
-        reopen_blog(config, text, now=_now())
+    with locked_blog(args) as (config, text):
+        result = reopen(config, text, now=_now())
+    _print_notices(result.notices, args)
     if args.verbose:
         print("reopened")
     return ExitCode.OK
 
 
 def run_upload(args: argparse.Namespace) -> int:
-    from feedpub.config import load_config
-    from feedpub.lock import BlogLock
-    from feedpub.pipeline import upload_outputs
+    from feedpub.upload.publish import upload_outputs
 
-    verbose, quiet = _say(args)
-    log = print if (verbose or args.dry_run) else (lambda _: None)
-    config = load_config(args.config)
-    with BlogLock(config.state_dir, args.wait):
+    log = print if (args.verbose or args.dry_run) else (lambda _: None)
+    with locked_blog(args) as (config, _):
         report = upload_outputs(config, dry_run=args.dry_run, force=args.force, log=log)
-    _warn([f"warning: {w}" for w in report.warnings], True, quiet)
+    _print_notices(list(report.notices), args)
     return ExitCode.OK
 
 

@@ -13,14 +13,12 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from feedpub.errors import ConfigError
 from feedpub.model import Author
 from feedpub.text import forbidden_character
-
-CONFIG_NAME = "feedpub.toml"
+from feedpub.upload.settings import UploadSettings, parse_settings
 
 KNOWN_KEYS = frozenset(
     {
@@ -64,7 +62,7 @@ class SiteConfig:
     state_dir: Path
     itunes_complete: bool
     closed: ClosedConfig | None
-    upload: dict[str, Any] | None
+    upload: UploadSettings | None  # the [upload] table, checked like the rest
     read_stamp: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes parsed
 
     def feed_url(self, filename: str) -> str:
@@ -118,7 +116,7 @@ def parse_config(text: str, path: Path, read_stamp: tuple[int, int] | None = Non
 class _Reader:
     """Reads typed values out of the raw TOML table, raising ConfigError by key."""
 
-    def __init__(self, raw: dict[str, Any], path: Path):
+    def __init__(self, raw: dict[str, object], path: Path):
         self.raw, self.path = raw, path
         self.base = path.parent
 
@@ -139,8 +137,8 @@ class _Reader:
             timezone=self.zone(zone_name),
             timezone_name=zone_name,
             authors=self.authors(),
-            icon=self.url("icon", required=False),
-            logo=self.url("logo", required=False),
+            icon=self.optional_url("icon"),
+            logo=self.optional_url("logo"),
             item_limit=self.count("item_limit", 0),
             ttl=self.count("ttl", 5, minimum=1),
             hubs=tuple(self.url_list("hubs")),
@@ -149,18 +147,18 @@ class _Reader:
             state_dir=self.folder("state_dir", ".feedpub"),
             itunes_complete=self.flag("itunes_complete", False),
             closed=self.closed(zone_name),
-            upload=self.table("upload"),
+            upload=self.upload(),
             read_stamp=read_stamp,
         )
 
-    def reject_unknown(self, table: dict[str, Any], known: frozenset[str], prefix: str) -> None:
+    def reject_unknown(self, table: dict[str, object], known: frozenset[str], prefix: str) -> None:
         for key in table:
             if key not in known:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
                 hint = f"; did you mean {prefix}{close[0]}?" if close else ""
                 raise self.fail(prefix + key, f"unknown key{hint}")
 
-    def string(self, key: str, default: str | None = None, table: dict[str, Any] | None = None,
+    def string(self, key: str, default: str | None = None, table: dict[str, object] | None = None,
                prefix: str = "") -> str:
         source = self.raw if table is None else table
         value = source.get(key, default)
@@ -173,9 +171,10 @@ class _Reader:
             raise self.fail(prefix + key, bad[1])
         return value.strip()
 
-    def url(self, key: str, required: bool = True) -> str:
-        if not required and key not in self.raw:
-            return None  # type: ignore[return-value]
+    def optional_url(self, key: str) -> str | None:
+        return self.url(key) if key in self.raw else None
+
+    def url(self, key: str) -> str:
         value = self.string(key)
         if not is_http_url(value):
             raise self.fail(key, f'"{value}" is not an absolute http(s) URL')
@@ -241,11 +240,15 @@ class _Reader:
         value = self.string(key, default)
         return (self.base / value).resolve() if not Path(value).is_absolute() else Path(value)
 
-    def table(self, key: str) -> dict[str, Any] | None:
+    def table(self, key: str) -> dict[str, object] | None:
         value = self.raw.get(key)
         if value is not None and not isinstance(value, dict):
             raise self.fail(key, f"must be a table: [{key}]")
         return value
+
+    def upload(self) -> UploadSettings | None:
+        table = self.table("upload")
+        return None if table is None else parse_settings(table, str(self.path))
 
     def closed(self, zone_name: str) -> ClosedConfig | None:
         table = self.table("closed")

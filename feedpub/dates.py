@@ -45,7 +45,8 @@ def _parse_text(text: str) -> datetime | None:
     from dateutil.parser import isoparse
 
     try:
-        return isoparse(text)
+        parsed: datetime = isoparse(text)
+        return parsed
     except (ValueError, OverflowError):
         return None
 

@@ -155,5 +155,5 @@ def test_config_saved_during_a_run_is_picked_up_by_the_next(blog: Path) -> None:
                                                            'description = "Edited: live coverage'))
     assert not build(read_before_the_edit, now=now).unchanged
     assert b"Edited:" not in (blog / "feeds" / "feed.json").read_bytes()
-    assert not build(config_path, now=now).unchanged
+    assert not build(load_config(config_path), now=now).unchanged
     assert b"Edited: live coverage" in (blog / "feeds" / "feed.json").read_bytes()

@@ -32,6 +32,7 @@ from types import ModuleType
 import pytest
 
 from conftest import ROOT, snapshot
+from feedpub.config import load_config
 from feedpub.errors import ExitCode
 from feedpub.pipeline import build
 from feedpub.validate import has_errors, validate_bytes
@@ -357,13 +358,13 @@ def test_a_noop_run_opens_no_entry_and_writes_no_file(small: Path, monkeypatch: 
 
 def test_one_changed_entry_is_the_only_one_parsed(small: Path) -> None:
     config = small / "feedpub.toml"
-    assert build(config, now=NOW).parsed == 40
+    assert build(load_config(config), now=NOW).parsed == 40
     entry = small / "entries" / "000012-update.md"
     entry.write_text(entry.read_text().replace("Update number 12", "Update twelve, corrected"))
-    result = build(config, now=NOW)
+    result = build(load_config(config), now=NOW)
     assert (result.parsed, result.entries, result.unchanged) == (1, 40, False)
     assert sorted(Path(p).name for p in result.written) == sorted(FEEDS)
-    assert build(config, now=NOW).unchanged
+    assert build(load_config(config), now=NOW).unchanged
 
 
 def test_one_change_rewrites_only_what_it_must(small: Path) -> None:
@@ -388,23 +389,23 @@ def test_one_change_rewrites_only_what_it_must(small: Path) -> None:
 
 def test_touching_an_entry_parses_nothing_and_rewrites_no_feed(small: Path) -> None:
     config = small / "feedpub.toml"
-    build(config, now=NOW)
+    build(load_config(config), now=NOW)
     feeds = snapshot(small / "feeds")
     os.utime(small / "entries" / "000005-update.md")  # same bytes: the hash recognises it
-    result = build(config, now=NOW)
+    result = build(load_config(config), now=NOW)
     assert (result.parsed, result.written) == (0, [])
     assert snapshot(small / "feeds") == feeds
-    assert build(config, now=NOW).unchanged
+    assert build(load_config(config), now=NOW).unchanged
 
 
 def test_removing_and_adding_entries(small: Path, tmp_path: Path) -> None:
     config = small / "feedpub.toml"
-    build(config, now=NOW)
+    build(load_config(config), now=NOW)
     (small / "entries" / "000020-update.md").unlink()
     shutil.copy(small / "entries" / "000021-update.md", small / "entries" / "000099-extra.md")
     text = (small / "entries" / "000099-extra.md").read_text()
     (small / "entries" / "000099-extra.md").write_text(text.replace("Update number 21", "Extra"))
-    result = build(config, now=NOW)
+    result = build(load_config(config), now=NOW)
     assert (result.parsed, result.entries) == (1, 40)
     cache = json.loads((small / ".feedpub" / "entries.json").read_bytes())["entries"]
     assert "000020-update.md" not in cache and "000099-extra.md" in cache
@@ -531,7 +532,7 @@ def test_no_progress_bar_through_a_pipe(thousand: Path, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def parallel_sized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from feedpub.pipeline import PARALLEL_THRESHOLD
+    from feedpub.tuning import PARSE_IN_PARALLEL_AT as PARALLEL_THRESHOLD
 
     return make_site(tmp_path_factory.mktemp("parallel") / "blog", PARALLEL_THRESHOLD + 100)
 
@@ -566,7 +567,7 @@ def test_progress_bar_on_a_terminal(size: str, request: pytest.FixtureRequest,
 
 
 def test_exit_code_table_in_the_docs_matches_the_code() -> None:
-    text = (ROOT / "docs" / "cron.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     table = {int(code): name for code, name in
              re.findall(r"^\| *(\d+) *\| *`?([A-Z_]+)`? *\|", text, flags=re.MULTILINE)}
     codes = {value: name for name, value in vars(ExitCode).items() if name.isupper()}

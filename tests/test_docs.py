@@ -36,4 +36,10 @@ def test_every_exit_code_is_documented() -> None:
     table = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     for name, code in vars(ExitCode).items():
         if name.isupper():
-            assert f"\n| {code} |" in table, name
+            assert f"\n| {code} | `{name}` |" in table, name
+
+
+def test_the_exit_code_table_is_written_once() -> None:
+    """docs/ link to the README's table instead of keeping a copy that can drift."""
+    for page in (ROOT / "docs").glob("*.md"):
+        assert "| `INTERRUPTED` |" not in page.read_text(encoding="utf-8"), page.name

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from servers.dav import PASSWORD
+
 FEEDS = ("rss.xml", "atom.xml", "feed.json")
 
 
@@ -59,3 +61,55 @@ def test_bad_upload_key_exits_3(blog: Path, run, dav, hub) -> None:
     run(blog, "build")
     outcome = run(blog, "upload")
     assert outcome.code == 3 and "upload.password" in outcome.err
+
+
+# --- defects found by the module-level review (issue 10) -------------------------------
+
+
+def test_after_build_as_a_string_is_a_config_error_not_an_upload(blog: Path, run, dav, hub) -> None:
+    """`after_build = "false"` used to turn upload *on* (bool("false") is True)."""
+    configure(blog, dav.url, hub.url_for("/hub"), extra='after_build = "false"\n')
+    outcome = run(blog, "build")
+    assert outcome.code == 3, outcome.err
+    assert outcome.err.strip() == "feedpub.toml: upload.after_build: must be true or false"
+    assert not dav.remote.exists() and len(hub.log) == 0
+
+
+def test_build_upload_reports_hub_warnings_like_upload(blog: Path, run, dav,
+                                                       httpserver: HTTPServer) -> None:
+    """A dead hub is a warning (exit 0) either way, with the same lines."""
+    httpserver.expect_request("/hub", method="POST").respond_with_data("down", status=500)
+    configure(blog, dav.url, httpserver.url_for("/hub"), extra="retries = 0\n")
+    built = run(blog, "build", "--upload")
+    assert built.code == 0
+    lines = built.err.strip().splitlines()
+    assert len(lines) == 3 and all("WebSub hub" in line and "HTTP 500" in line for line in lines)
+    (blog / "entries" / "zz-extra.md").write_text(
+        "---\ntitle: One more\npublished: 2024-12-07T22:00:00+00:00\n---\nText.\n")
+    assert run(blog, "build").code == 0
+    alone = run(blog, "upload")
+    assert alone.code == 0
+    assert [line.split(": ", 2)[1:] for line in alone.err.strip().splitlines()] == \
+        [line.split(": ", 2)[1:] for line in lines]
+
+
+def test_close_with_a_failing_upload_is_closed_locally_and_retried(blog: Path, run, dav, hub,
+                                                                   monkeypatch) -> None:
+    """Exit 6: config and feeds agree (closed), and the next run finishes the upload."""
+    configure(blog, dav.url, hub.url_for("/hub"), extra="after_build = true\n")
+    assert run(blog, "reopen").code == 0
+    assert (dav.remote / "feed.json").exists() and b'"expired"' not in (dav.remote / "feed.json").read_bytes()
+    monkeypatch.setenv("FEEDPUB_UPLOAD_PASSWORD", "wrong")
+    closed = run(blog, "close", "--continued-at", "https://news.example.org/next",
+                 "--at", "2024-12-07T23:00:00+00:00")
+    assert closed.code == 6
+    assert "the blog is closed locally" in closed.err and "next run retries" in closed.err
+    assert len(closed.err.strip().splitlines()) == 1
+    assert "[closed]" in (blog / "feedpub.toml").read_text()
+    assert b'"expired": true' in (blog / "feeds" / "feed.json").read_bytes()
+    assert b'"expired"' not in (dav.remote / "feed.json").read_bytes()
+    monkeypatch.setenv("FEEDPUB_UPLOAD_PASSWORD", PASSWORD)
+    again = run(blog, "build")
+    assert again.code == 0, again.err
+    assert (dav.remote / "feed.json").read_bytes() == (blog / "feeds" / "feed.json").read_bytes()
+    assert run(blog, "build", "-v").out.strip() == "nothing changed"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import ConfigError, UploadError
-from feedpub.upload import CONTENT_TYPES, ordered_files
+from feedpub.upload.publish import content_type, ordered_files
 from servers.outputs import publish, write_outputs
 
 
@@ -79,7 +79,7 @@ def test_order_is_others_then_rss_atom_json(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     names = [p.name for p in ordered_files(tmp_path)]
     assert names == ["a.html", "b.css", "rss.xml", "atom.xml", "feed.json"]
-    assert CONTENT_TYPES["feed.json"] == "application/feed+json; charset=utf-8"
+    assert content_type("feed.json") == "application/feed+json; charset=utf-8"
 
 
 def test_target_that_is_a_file_is_a_one_line_error(setup, tmp_path: Path) -> None:

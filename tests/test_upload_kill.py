@@ -29,10 +29,11 @@ REPO = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, sys
 from pathlib import Path
-from feedpub.upload import publish_outputs
+sys.path.insert(0, sys.argv[4])
+from feedpub.upload.publish import upload_outputs
+from servers.outputs import upload_config
 table, out, state = json.loads(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-publish_outputs(table, config_path="feedpub.toml", output_dir=out, state_dir=state,
-                public_urls={}, hubs=[], closed=False, log=lambda s: print(s, flush=True))
+upload_outputs(upload_config(table, out, state), log=lambda s: print(s, flush=True))
 """
 
 
@@ -40,12 +41,12 @@ def kill_mid_run(table: dict, out: Path, state: Path, remote: Path) -> None:
     """Start the child, wait until rss.xml (the 2nd file) is being written, SIGKILL it."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, json.dumps(table), str(out), str(state)],
+        [sys.executable, "-c", CHILD, json.dumps(table), str(out), str(state), str(REPO / "tests")],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    tmp = remote / ".rss.xml.feedpub-tmp"
+    tmp = remote / ".rss.xml.feedpub-tmp-upload"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and child.poll() is None:
         if tmp.exists() and tmp.stat().st_size > 0:

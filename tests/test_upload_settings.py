@@ -122,7 +122,7 @@ def test_importing_the_entry_point_loads_no_network_library() -> None:
     import subprocess
 
     code = (
-        "import sys, feedpub.upload, feedpub.websub;"
+        "import sys, feedpub.upload.publish, feedpub.upload.websub;"
         "print([m for m in sys.modules if m.split('.')[0] in ('requests', 'paramiko')])"
     )
     out = subprocess.run(

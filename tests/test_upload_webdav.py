@@ -32,14 +32,14 @@ def test_upload_matches_local_bytes_content_types_and_pings(dav, tmp_path: Path,
     out, state = tmp_path / "feeds", tmp_path / "state"
     local = write_outputs(out, 1)
     report, _ = publish({"target": dav.url}, out, state, hubs=(hub.url_for("/hub"),))
-    assert report.sent == ALL and report.warnings == ()
+    assert report.sent == ALL and report.notices == ()
     for name, data in local.items():
         assert (dav.remote / name).read_bytes() == data
     assert sorted(p.name for p in dav.remote.iterdir()) == sorted(ALL)
     puts = {Path(path).name: ctype for method, path, ctype in dav.recorder.requests if method == "PUT"}
-    assert puts[".rss.xml.feedpub-tmp"] == "application/rss+xml; charset=utf-8"
-    assert puts[".atom.xml.feedpub-tmp"] == "application/atom+xml; charset=utf-8"
-    assert puts[".feed.json.feedpub-tmp"] == "application/feed+json; charset=utf-8"
+    assert puts[".rss.xml.feedpub-tmp-upload"] == "application/rss+xml; charset=utf-8"
+    assert puts[".atom.xml.feedpub-tmp-upload"] == "application/atom+xml; charset=utf-8"
+    assert puts[".feed.json.feedpub-tmp-upload"] == "application/feed+json; charset=utf-8"
     assert all(m != "PUT" or Path(p).name.startswith(".") for m, p, _ in dav.recorder.requests)
     urls = public_urls()
     assert report.pinged == tuple(urls[n] for n in FEEDS)
@@ -185,8 +185,8 @@ def test_hub_failure_is_a_warning_not_a_failed_publish(dav, tmp_path, httpserver
     write_outputs(out, 1)
     httpserver.expect_request("/hub").respond_with_data("down", status=500)
     report, _ = publish({"target": dav.url, "retries": 1}, out, state, hubs=(httpserver.url_for("/hub"),))
-    assert report.sent == ALL and len(report.warnings) == 3
-    assert all("HTTP 500" in w and "\n" not in w for w in report.warnings)
+    assert report.sent == ALL and len(report.notices) == 3
+    assert all("HTTP 500" in str(w) and "\n" not in str(w) for w in report.notices)
     assert len(httpserver.log) == 6  # 3 feeds × (1 try + 1 retry)
     report, _ = publish({"target": dav.url}, out, state, hubs=(httpserver.url_for("/hub"),))
     assert report.sent == () and report.pinged == ()

@@ -6,7 +6,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from feedpub.websub import ping
+from feedpub.upload.websub import ping
 from servers.sshd import free_port
 
 TOPICS = ["https://blog.example.org/feeds/rss.xml", "https://blog.example.org/feeds/atom.xml"]
@@ -35,13 +35,14 @@ def test_5xx_is_retried_then_succeeds(httpserver: HTTPServer) -> None:
 def test_4xx_is_a_warning_without_retry(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/hub").respond_with_data("no such topic", status=400)
     warnings = ping([httpserver.url_for("/hub")], TOPICS[:1], timeout=5, retries=3, backoff=0)
-    assert warnings == [f"WebSub hub {httpserver.url_for('/hub')}: {TOPICS[0]}: HTTP 400 BAD REQUEST"]
+    assert [str(w) for w in warnings] == [
+        f"WebSub hub {httpserver.url_for('/hub')}: warning: {TOPICS[0]}: HTTP 400 BAD REQUEST"]
     assert len(httpserver.log) == 1
 
 
 def test_unreachable_hub_is_a_warning_after_bounded_retries() -> None:
     hub = f"http://user:pa55word@127.0.0.1:{free_port()}/hub"
-    warnings = ping([hub], TOPICS, timeout=1, retries=1, backoff=0)
+    warnings = [str(w) for w in ping([hub], TOPICS, timeout=1, retries=1, backoff=0)]
     assert len(warnings) == 2
     assert "cannot connect" in warnings[0] and "gave up after 2 attempts" in warnings[0]
     assert "not tried, hub unreachable (cannot connect" in warnings[1]

@@ -8,7 +8,10 @@ module plus one line in the registry of ``feedpub.upload``, touching no other ta
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Protocol, runtime_checkable
+
+from feedpub.output import temp_path
 
 
 class TransientError(Exception):
@@ -43,6 +46,7 @@ def temp_name(name: str) -> str:
 
     Fixed rather than random so a killed run leaves at most one stray file per feed,
     which the next run simply overwrites; the leading dot keeps it out of directory
-    listings, and the blog lock guarantees only one run writes it at a time.
+    listings, and the blog lock guarantees only one run writes it at a time. Named by
+    the same scheme as every other temporary file of feedpub (``output.temp_path``).
     """
-    return f".{name}.feedpub-tmp"
+    return temp_path(PurePosixPath(name), "upload").name

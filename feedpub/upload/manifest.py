@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from feedpub.output import write_atomic
 
 VERSION = 1
 
@@ -74,7 +74,7 @@ class Manifest:
         self.save()
 
     def save(self) -> None:
-        """Write via a temp file, fsync and os.replace, so a crash leaves old or new, never torn."""
+        """One durable write, so a crash leaves the old or the new manifest, never a torn one."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps(
             {
@@ -85,13 +85,4 @@ class Manifest:
             },
             indent=2,
         )
-        fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, (body + "\n").encode("utf-8"))

@@ -9,7 +9,7 @@ feed links to is already online when a reader sees the new feed.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,20 +62,17 @@ def upload_outputs(config: SiteConfig, *, dry_run: bool = False, force: bool = F
     file); it is logged so the log says which policy the web server should apply (see
     docs/upload.md).
     """
-    settings = config.upload
-    if settings is None:
+    if config.upload is None:
         raise ConfigError(config.path, "upload", "no [upload] table; add one with a target "
                           "(see README, Upload)")
-    public_urls = {f.filename: config.feed_url(f.filename) for f in FORMATS.values()}
-    files = ordered_files(config.output_dir)
-    manifest = Manifest.load(manifest_path(config.state_dir, settings.display_target),
-                             settings.display_target)
-    todo = [(p, data) for p, data in _read_all(files) if force or _changed(manifest, p, data)]
+    run = _Run(config, config.upload, log)
+    todo = [(p, data) for p, data in _read_all(ordered_files(config.output_dir))
+            if force or run.manifest.changed(p.name, sha256_hex(data))]
     if dry_run:
-        return _dry_run(settings, todo, manifest, public_urls, bool(config.hubs), log)
-    sent = _send_all(settings, todo, manifest, public_urls, config.closed is not None, log)
-    pinged, warnings = _ping_pending(settings, manifest, config.hubs, log)
-    return UploadReport(sent=tuple(sent), pinged=tuple(pinged), notices=tuple(warnings))
+        return run.dry_run(todo)
+    sent = run.send_all(todo)
+    pinged, notices = run.ping_pending()
+    return UploadReport(sent=tuple(sent), pinged=tuple(pinged), notices=tuple(notices))
 
 
 def ordered_files(output_dir: Path) -> list[Path]:
@@ -115,108 +112,78 @@ def _read_all(files: list[Path]) -> list[tuple[Path, bytes]]:
     return out
 
 
-def _changed(manifest: Manifest, path: Path, data: bytes) -> bool:
-    return manifest.changed(path.name, sha256_hex(data))
+class _Run:
+    """One upload run: the target's settings, its manifest, the feeds' public URLs, the log."""
 
+    def __init__(self, config: SiteConfig, settings: UploadSettings, log: Callable[[str], None]):
+        self.config, self.settings, self.log = config, settings, log
+        self.manifest = Manifest.load(manifest_path(config.state_dir, settings.display_target),
+                                      settings.display_target)
+        self.topics = {f.filename: config.feed_url(f.filename) for f in FORMATS.values()}
 
-def _dry_run(
-    settings: UploadSettings,
-    todo: list[tuple[Path, bytes]],
-    manifest: Manifest,
-    public_urls: Mapping[str, str],
-    any_hub: bool,
-    log: Callable[[str], None],
-) -> UploadReport:
-    """List what would be sent and pinged; touch neither the target, the hubs nor the manifest."""
-    for path, data in todo:
-        log(f"would send {path.name} ({len(data)} bytes) to {settings.display_target}")
-    if not todo:
-        log(f"nothing to send to {settings.display_target}")
-    topics = list(manifest.pending_pings)
-    for path, _ in todo:
-        topic = public_urls.get(path.name)
-        if path.name in FEED_FILES and topic and topic not in topics:
-            topics.append(topic)
-    for topic in topics if any_hub else []:
-        log(f"would ping hubs for {topic}")
-    return UploadReport(sent=tuple(p.name for p, _ in todo), pinged=(), notices=())
-
-
-def _send_all(
-    settings: UploadSettings,
-    todo: list[tuple[Path, bytes]],
-    manifest: Manifest,
-    public_urls: Mapping[str, str],
-    closed: bool,
-    log: Callable[[str], None],
-) -> list[str]:
-    """Send each file with retries, recording it in the manifest as soon as it is confirmed."""
-    if not todo:
-        log(f"nothing changed for {settings.display_target}")
-        return []
-    log(f"uploading {len(todo)} file(s) to {settings.display_target} (blog {'closed' if closed else 'live'})")
-    sent: list[str] = []
-    target = open_target(settings)
-    try:
+    def dry_run(self, todo: list[tuple[Path, bytes]]) -> UploadReport:
+        """List what would be sent and pinged; touch neither target, hubs nor manifest."""
+        where = self.settings.display_target
         for path, data in todo:
-            _send_one(target, settings, path.name, data, log)
-            topic = public_urls.get(path.name) if path.name in FEED_FILES else None
-            manifest.confirm(path.name, sha256_hex(data), topic)
-            sent.append(path.name)
-            log(f"sent {path.name} ({len(data)} bytes)")
-    finally:
-        target.close()
-    return sent
+            self.log(f"would send {path.name} ({len(data)} bytes) to {where}")
+        if not todo:
+            self.log(f"nothing to send to {where}")
+        topics = list(self.manifest.pending_pings)
+        for path, _ in todo:
+            topic = self.topics.get(path.name)
+            if topic and topic not in topics:
+                topics.append(topic)
+        for topic in topics if self.config.hubs else []:
+            self.log(f"would ping hubs for {topic}")
+        return UploadReport(sent=tuple(p.name for p, _ in todo), pinged=(), notices=())
 
+    def send_all(self, todo: list[tuple[Path, bytes]]) -> list[str]:
+        """Send each file with retries, recording it in the manifest as soon as it is confirmed."""
+        where = self.settings.display_target
+        if not todo:
+            self.log(f"nothing changed for {where}")
+            return []
+        state = "closed" if self.config.closed else "live"
+        self.log(f"uploading {len(todo)} file(s) to {where} (blog {state})")
+        sent: list[str] = []
+        target = open_target(self.settings)
+        try:
+            for path, data in todo:
+                self.send_one(target, path.name, data)
+                self.manifest.confirm(path.name, sha256_hex(data), self.topics.get(path.name))
+                sent.append(path.name)
+                self.log(f"sent {path.name} ({len(data)} bytes)")
+        finally:
+            target.close()
+        return sent
 
-def _send_one(
-    target: Target,
-    settings: UploadSettings,
-    name: str,
-    data: bytes,
-    log: Callable[[str], None],
-) -> None:
-    """put_atomic with bounded retries; any final failure becomes a one-line UploadError."""
+    def send_one(self, target: Target, name: str, data: bytes) -> None:
+        """put_atomic with bounded retries; any final failure becomes a one-line UploadError."""
+        settings = self.settings
 
-    def retrying(attempt: int, exc: Exception) -> None:
-        log(f"{name}: {exc}; retry {attempt} of {settings.retries}")
+        def retrying(attempt: int, exc: Exception) -> None:
+            self.log(f"{name}: {exc}; retry {attempt} of {settings.retries}")
 
-    try:
-        with_retries(
-            lambda: target.put_atomic(name, data, content_type(name)),
-            retries=settings.retries,
-            backoff=settings.backoff,
-            on_retry=retrying,
-        )
-    except PermanentError as exc:
-        raise UploadError(f"{name}: {settings.display_target}: {exc}") from None
-    except TransientError as exc:
-        raise UploadError(
-            f"{name}: {settings.display_target}: {exc} (gave up after {settings.retries + 1} attempts)"
-        ) from None
+        try:
+            with_retries(lambda: target.put_atomic(name, data, content_type(name)),
+                         retries=settings.retries, backoff=settings.backoff, on_retry=retrying)
+        except PermanentError as exc:
+            raise UploadError(f"{name}: {settings.display_target}: {exc}") from None
+        except TransientError as exc:
+            raise UploadError(f"{name}: {settings.display_target}: {exc} (gave up after "
+                              f"{settings.retries + 1} attempts)") from None
 
+    def ping_pending(self) -> tuple[list[str], list[Notice]]:
+        """Ping hubs for every feed uploaded but not yet announced, then forget those topics."""
+        topics = list(self.manifest.pending_pings)
+        if not topics:
+            return [], []
+        if not self.config.hubs:
+            self.manifest.pings_done()
+            return [], []
+        from feedpub.upload import websub  # lazy: only runs that changed a feed need requests
 
-def _ping_pending(
-    settings: UploadSettings,
-    manifest: Manifest,
-    hubs: Sequence[str],
-    log: Callable[[str], None],
-) -> tuple[list[str], list[Notice]]:
-    """Ping hubs for every feed uploaded but not yet announced, then forget those topics."""
-    topics = list(manifest.pending_pings)
-    if not topics:
-        return [], []
-    if not hubs:
-        manifest.pings_done()
-        return [], []
-    from feedpub.upload import websub  # lazy: only runs that changed a feed need requests for this
-
-    warnings = websub.ping(
-        hubs,
-        topics,
-        timeout=min(settings.timeout, 30.0),
-        retries=settings.retries,
-        backoff=settings.backoff,
-    )
-    manifest.pings_done()
-    return topics, warnings
+        notices = websub.ping(self.config.hubs, topics, timeout=min(self.settings.timeout, 30.0),
+                              retries=self.settings.retries, backoff=self.settings.backoff)
+        self.manifest.pings_done()
+        return topics, notices

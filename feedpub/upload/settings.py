@@ -8,13 +8,14 @@ that people commit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from feedpub.errors import ConfigError
+
+Fail = Callable[[str, str], ConfigError]  # (key, message) → the error to raise
 
 SCHEMES = ("file", "sftp", "webdav", "webdavs", "http", "https")
 DEFAULT_USER_ENV = "FEEDPUB_UPLOAD_USER"
@@ -73,7 +74,7 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def parse_settings(table: Mapping[str, Any], config_path: str) -> UploadSettings:
+def parse_settings(table: Mapping[str, object], config_path: str) -> UploadSettings:
     """Check the raw `[upload]` table and return frozen settings, or raise ConfigError."""
 
     def fail(key: str, message: str) -> ConfigError:
@@ -108,7 +109,7 @@ def parse_settings(table: Mapping[str, Any], config_path: str) -> UploadSettings
     )
 
 
-def _target(table: Mapping[str, Any], fail: Any) -> str:
+def _target(table: Mapping[str, object], fail: Fail) -> str:
     """The target URL: a known scheme, a host where one is needed, and no password in it."""
     if "target" not in table:
         raise fail("target", 'missing; e.g. target = "webdavs://dav.example.org/feeds/"')
@@ -141,14 +142,14 @@ def _target(table: Mapping[str, Any], fail: Any) -> str:
     return target.strip()
 
 
-def _string(table: Mapping[str, Any], key: str, default: str, fail: Any) -> str:
+def _string(table: Mapping[str, object], key: str, default: str, fail: Fail) -> str:
     value = table.get(key, default)
     if not isinstance(value, str) or not value:
         raise fail(key, "must be a non-empty string")
     return value
 
 
-def _env_name(table: Mapping[str, Any], key: str, default: str, fail: Any) -> str:
+def _env_name(table: Mapping[str, object], key: str, default: str, fail: Fail) -> str:
     """An environment variable *name*; a value that looks like a secret is refused."""
     value = _string(table, key, default, fail)
     if not value.replace("_", "").isalnum() or value[0].isdigit():
@@ -159,7 +160,7 @@ def _env_name(table: Mapping[str, Any], key: str, default: str, fail: Any) -> st
     return value
 
 
-def _path(table: Mapping[str, Any], key: str, fail: Any) -> Path | None:
+def _path(table: Mapping[str, object], key: str, fail: Fail) -> Path | None:
     if key not in table:
         return None
     value = table[key]
@@ -169,10 +170,10 @@ def _path(table: Mapping[str, Any], key: str, fail: Any) -> Path | None:
 
 
 def _number(
-    table: Mapping[str, Any],
+    table: Mapping[str, object],
     key: str,
     default: float,
-    fail: Any,
+    fail: Fail,
     *,
     minimum: float,
     integer: bool = False,
@@ -188,7 +189,7 @@ def _number(
     return float(value)
 
 
-def _bool(table: Mapping[str, Any], key: str, default: bool, fail: Any) -> bool:
+def _bool(table: Mapping[str, object], key: str, default: bool, fail: Fail) -> bool:
     value = table.get(key, default)
     if not isinstance(value, bool):
         raise fail(key, "must be true or false")

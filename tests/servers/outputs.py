@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+
+from feedpub.config import SiteConfig
 
 FEEDS = ("rss.xml", "atom.xml", "feed.json")
 
@@ -33,21 +37,37 @@ def public_urls(base: str = "https://blog.example.org/feeds/") -> dict[str, str]
     return {name: base + name for name in FEEDS}
 
 
+def upload_config(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] = (),
+                  closed: bool = False) -> SiteConfig:
+    """A blog config whose output and state folders are ``out`` and ``state``, with ``table``
+    as its checked ``[upload]`` table (so a bad table raises ConfigError, as loading would)."""
+    from feedpub.config import ClosedConfig, parse_config
+    from feedpub.upload.settings import parse_settings
+
+    base = parse_config(BASE_CONFIG, Path("feedpub.toml"))
+    return replace(
+        base, output_dir=out, state_dir=state, hubs=tuple(hubs),
+        upload=parse_settings(table, "feedpub.toml"),
+        closed=ClosedConfig("https://blog.example.org/next", datetime(2024, 12, 8, tzinfo=UTC))
+        if closed else None,
+    )
+
+
+BASE_CONFIG = """
+title = "Upload test"
+description = "Files for the upload tests"
+home_page_url = "https://blog.example.org/"
+feeds_url = "https://blog.example.org/feeds/"
+id_base = "tag:blog.example.org,2024:test/"
+"""
+
+
 def publish(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] = (), **kw: object):
-    """publish_outputs with the test defaults (fast backoff, logs collected into kw['log'])."""
-    from feedpub.upload import publish_outputs
+    """upload_outputs with the test defaults (fast backoff, logs collected into a list)."""
+    from feedpub.upload.publish import upload_outputs
 
     table = {"backoff": 0.01, "timeout": 5, **table}
     lines: list[str] = []
-    report = publish_outputs(
-        table,
-        config_path="feedpub.toml",
-        output_dir=out,
-        state_dir=state,
-        public_urls=public_urls(),
-        hubs=list(hubs),
-        closed=bool(kw.pop("closed", False)),
-        log=lines.append,
-        **kw,
-    )
+    config = upload_config(table, out, state, hubs=hubs, closed=bool(kw.pop("closed", False)))
+    report = upload_outputs(config, log=lines.append, **kw)  # type: ignore[arg-type]
     return report, lines
