@@ -12,16 +12,16 @@ retries the upload (exit 6).
 from __future__ import annotations
 
 import json
-import re
+from dataclasses import fields
 from datetime import datetime
+from pathlib import Path
 
-from feedpub.config import SiteConfig, is_http_url
+from feedpub.config import ClosedConfig, SiteConfig, is_http_url, parse_config
 from feedpub.dates import parse_time
-from feedpub.errors import UsageError
+from feedpub.errors import ConfigError, UsageError
 from feedpub.model import Entry
 from feedpub.text import forbidden_character
-
-_CLOSED_TABLE = re.compile(r"(?ms)\n*^\[closed\][ \t]*\r?\n.*?(?=^\s*\[|\Z)")
+from feedpub.tomledit import remove_top_level_key
 
 
 def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str | None,
@@ -39,14 +39,42 @@ def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str 
             raise UsageError(f"{option}: {bad[1]}")
     closed_at = _closing_time(at, config, now)
     table = _closed_table(continued_at, closed_at, title, message)
-    return text + ("" if text.endswith("\n") else "\n") + "\n" + table, closed_at
+    updated = text + ("" if text.endswith("\n") else "\n") + "\n" + table
+    expected = ClosedConfig(continued_at, closed_at, **{k: v for k, v in
+                                                        (("title", title), ("message", message)) if v})
+    return _checked(config, updated, expected, "add"), closed_at
 
 
 def reopened_text(config: SiteConfig, text: str) -> str:
-    """``text`` (the config as read) without its ``[closed]`` table."""
+    """``text`` (the config as read) without its ``closed`` key, in whatever form it has."""
     if config.closed is None:
         raise UsageError(f"{config.path}: closed: the blog is not closed; nothing to reopen")
-    return _CLOSED_TABLE.sub("\n", text, count=1).rstrip("\n") + "\n"
+    updated = remove_top_level_key(text, "closed").rstrip("\n") + "\n"
+    return _checked(config, updated, None, "remove")
+
+
+def _checked(config: SiteConfig, updated: str, closed: ClosedConfig | None, verb: str) -> str:
+    """``updated`` if it parses to ``config`` with exactly ``closed`` changed; else refuse.
+
+    The edit is textual (to keep every comment and byte of the file), so its result is
+    read back before anything is written: a form we did not foresee is refused, never
+    half-done.
+    """
+    path = Path(config.path)
+    try:
+        result = parse_config(updated, path)
+    except ConfigError:
+        result = None
+    if result is None or result.closed != closed or not _same_but_closed(result, config):
+        raise UsageError(f"{config.path}: closed: could not {verb} the closing automatically in "
+                         "this file's layout; edit the [closed] table by hand, then run build")
+    return updated
+
+
+def _same_but_closed(first: SiteConfig, second: SiteConfig) -> bool:
+    ignored = {"closed", "read_stamp", "timezone"}  # the zone is compared by its name
+    return all(getattr(first, f.name) == getattr(second, f.name)
+               for f in fields(SiteConfig) if f.name not in ignored)
 
 
 def check_after_newest(closed_at: datetime, entries: list[Entry]) -> None:

@@ -64,6 +64,8 @@ class Child(Generic[T]):
             if kind == _DONE:
                 return
             if kind == _FAILED:
+                if isinstance(value, OSError):
+                    raise value  # a full disk in a child is a full disk: exit 8, naming the file
                 raise ChildFailed(value)
             yield value
 
@@ -88,8 +90,9 @@ def _child_main(send: Connection, produce: Callable[[], Iterable[Any]],
             send.send((_ITEM, item))
         send.send((_DONE, None))
     except BaseException as error:  # reported to the parent, never printed here
+        report = error if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
         with contextlib.suppress(BaseException):
-            send.send((_FAILED, f"{type(error).__name__}: {error}"))
+            send.send((_FAILED, report))
     finally:
         send.close()
         os._exit(0)  # skip multiprocessing's and atexit's clean-up: nothing to flush

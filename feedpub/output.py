@@ -19,7 +19,9 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TypeVar
@@ -37,14 +39,19 @@ def temp_path(path: P, tag: str) -> P:
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` so that it is always the old or the new bytes."""
+    """Replace ``path`` with ``data`` so that it is always the old or the new bytes.
+
+    An OSError names ``path`` (not the temporary file), so a full disk says which file.
+    """
     temp = temp_path(path, str(os.getpid()))
     try:
         _write_synced(temp, data, mode)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             temp.unlink()
+        if isinstance(error, OSError):
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
     fsync_folder(path.parent)
 
@@ -86,9 +93,11 @@ def stage(path: Path, data: bytes, tag: str) -> Staged | None:
     temp = temp_path(path, tag)
     try:
         _write_synced(temp, data, 0o644)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             temp.unlink()
+        if isinstance(error, OSError):
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
     return Staged(path, temp)
 
@@ -126,9 +135,29 @@ def publish(staged: list[Staged], journal_dir: Path) -> None:
     entries = [[str(s.temp), str(s.target), str(b) if b else None]
                for s, b in zip(staged, backups, strict=True)]
     journal_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(journal, json.dumps(entries).encode())
-    _apply(entries)
-    journal.unlink()
+    with _signals_deferred():  # Ctrl-C waits the few milliseconds until the set is whole
+        write_atomic(journal, json.dumps(entries).encode())
+        _apply(entries)
+        journal.unlink()
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends (then they are delivered as usual)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def pending(journal_dir: Path) -> bool:
+    """True while a set of renames is journaled but unfinished (recover will finish it)."""
+    return (journal_dir / JOURNAL_NAME).exists()
 
 
 def _backup(target: Path) -> Path | None:
@@ -232,6 +261,15 @@ def _sibling_temp(temp: object, target: str) -> bool:
         return False
     path, goal = Path(temp), Path(target)
     return path.parent == goal.parent and path.name.startswith(f".{goal.name}{TEMP_MARK}")
+
+
+def discard_tagged(folder: Path, tag: str) -> None:
+    """Delete what this run staged in ``folder`` (its temporary files carry ``tag``)."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.name.endswith(f"{TEMP_MARK}{tag}"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 def remove_stale_temps(folder: Path, prefix: str = "") -> list[Path]:

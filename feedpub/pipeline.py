@@ -15,16 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
 from feedpub.entries import FileStamp, scan_entries
 from feedpub.errors import EntryError, EntryProblem, FeedCheckError, UploadError
-from feedpub.model import Entry
+from feedpub.model import Entry, Feed
 from feedpub.notices import Level, Notice
+from feedpub.output import Staged
 from feedpub.state import BuildRecord, file_stamp, inputs_digest, load_build_record, save_build_record
 from feedpub.text import shown_path
 from feedpub.upload.publish import UploadReport
+
+if TYPE_CHECKING:
+    from feedpub.render import Rendered
 
 Log = Callable[[str], None]
 
@@ -97,8 +102,7 @@ def _build_and_publish(config: SiteConfig, stamps: list[FileStamp], *, now: date
                        result: BuildResult) -> None:
     from feedpub.cache import load_entries
     from feedpub.feed import assemble_feed
-    from feedpub.output import discard, publish, remove_stale_temps, stage
-    from feedpub.render import render_all
+    from feedpub.output import discard_tagged, pending
 
     loaded = load_entries(config, stamps, now=now, save=not dry_run, progress=progress,
                           notices=result.notices)
@@ -106,29 +110,56 @@ def _build_and_publish(config: SiteConfig, stamps: list[FileStamp], *, now: date
     if edit is not None:
         edit.check(loaded.entries)
     feed = assemble_feed(config, loaded.entries)
-    output_dir = None if dry_run else _prepare(config)
-    rendered = render_all(feed, output_dir, tag=str(os.getpid()))
-    staged = [r.staged for r in rendered if r.staged is not None]
+    if dry_run:
+        _check(_render(feed, None, ""), result)
+        return
+    tag = str(os.getpid())
+    try:
+        staged = _check(_render(feed, _prepare(config), tag), result)
+        feeds = list(staged)
+        if edit is not None:
+            staged += _stage_config(Path(config.path), edit.text, tag)
+        _publish(staged, config.state_dir)
+    except BaseException:  # whatever happened, nothing this run staged is left behind,
+        if not pending(config.state_dir):  # unless a journaled set awaits its next run
+            discard_tagged(config.output_dir, tag)
+            discard_tagged(Path(config.path).parent, tag)
+        raise
+    for item in feeds:
+        result.written.append(_shown(config, item.target))
+        log(f"wrote {_shown(config, item.target)}")
+
+
+def _render(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
+    from feedpub.render import render_all
+
+    return render_all(feed, output_dir, tag=tag)
+
+
+def _check(rendered: list[Rendered], result: BuildResult) -> list[Staged]:
+    """The staged files, once every format passed its check; else FeedCheckError."""
     findings = [f for r in rendered for f in r.findings]
     result.notices.extend(Notice(f"{f.filename}:{f.line}:{f.column}", f"{f.severity} {f.rule}: "
                                  f"{f.message}", Level.DETAIL)
                           for f in findings if f.severity != "error")
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        discard(staged)
         raise FeedCheckError(errors)
-    if output_dir is None:
-        return
-    feeds = list(staged)
-    if edit is not None:
-        config_path = Path(config.path)
-        remove_stale_temps(config_path.parent, config_path.name)
-        staged_config = stage(config_path, edit.text.encode("utf-8"), str(os.getpid()))
-        staged += [staged_config] if staged_config else []
-    publish(staged, config.state_dir)
-    for item in feeds:
-        result.written.append(_shown(config, item.target))
-        log(f"wrote {_shown(config, item.target)}")
+    return [r.staged for r in rendered if r.staged is not None]
+
+
+def _stage_config(config_path: Path, text: str, tag: str) -> list[Staged]:
+    from feedpub.output import remove_stale_temps, stage
+
+    remove_stale_temps(config_path.parent, config_path.name)
+    staged = stage(config_path, text.encode("utf-8"), tag)
+    return [staged] if staged else []
+
+
+def _publish(staged: list[Staged], journal_dir: Path) -> None:
+    from feedpub.output import publish
+
+    publish(staged, journal_dir)
 
 
 def _prepare(config: SiteConfig) -> Path:
@@ -143,7 +174,7 @@ def _prepare(config: SiteConfig) -> Path:
 
 def _scan(config: SiteConfig) -> list[FileStamp]:
     try:
-        return scan_entries(config.entries_dir)
+        scan = scan_entries(config.entries_dir)
     except FileNotFoundError:
         raise EntryError([EntryProblem(str(config.entries_dir), None,
                                        "does not exist; create it and add one .md file per "
@@ -151,6 +182,10 @@ def _scan(config: SiteConfig) -> list[FileStamp]:
     except NotADirectoryError:
         raise EntryError([EntryProblem(str(config.entries_dir), None,
                                        "is not a folder; set entries_dir")]) from None
+    if scan.refused:
+        raise EntryError([EntryProblem(_shown(config, config.entries_dir / name), None, why)
+                          for name, why in scan.refused])
+    return scan.stamps
 
 
 def _digest(config: SiteConfig, stamps: list[FileStamp]) -> str:

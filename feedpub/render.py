@@ -23,6 +23,11 @@ from feedpub.model import Feed
 from feedpub.output import Staged
 from feedpub.tuning import RENDER_IN_CHILDREN_AT
 
+# A warning when `validate` judges someone else's feed, but a build error here: entries are
+# sanitized when parsed, so a script or event handler in a rendered feed means something
+# (a tampered cache, a sanitizer bug) got past that, and nothing is published.
+ERRORS_IN_OUR_OWN_FEEDS = frozenset({"html-unsafe"})
+
 
 @dataclass
 class Rendered:
@@ -45,11 +50,16 @@ def render_one(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Rend
 
     fmt = FORMATS[name]
     data = render(name, feed)
-    outcome = Rendered(name, [CheckFinding(fmt.filename, f.line, f.column, f.severity, f.rule,
-                                           f.message) for f in validate_bytes(data)])
+    outcome = Rendered(name, [CheckFinding(fmt.filename, f.line, f.column, _severity(f.severity, f.rule),
+                                           f.rule, f.message) for f in validate_bytes(data)])
     if output_dir is not None and not outcome.errors:
         outcome.staged = stage(output_dir / fmt.filename, data, tag)
     return outcome
+
+
+def _severity(severity: str, rule: str) -> str:
+    """The validator's severity, but errors for what our own output must never carry."""
+    return "error" if rule in ERRORS_IN_OUR_OWN_FEEDS else severity
 
 
 def render_all(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:

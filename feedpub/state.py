@@ -13,8 +13,10 @@ trusted. JSON, not pickle: a state file is data, and loading it must never run c
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,12 +33,26 @@ Stamp = tuple[int, int]  # (size, mtime_ns)
 
 
 def read_document(path: Path, kind: str, notices: list[Notice]) -> dict[str, object] | None:
-    """The body of a state document, or None (with a warning) when it cannot be trusted."""
+    """The body of a state document, or None (with a warning) when it cannot be trusted.
+
+    Trusted means: sealed with this state folder's key (so neither corruption nor a
+    hand edit is taken for data), then JSON of the expected format and version.
+    """
     try:
-        data = _loads(path.read_bytes())
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, RecursionError):
+    except OSError:
+        notices.append(Notice(str(path), f"the {kind} cannot be read; discarded, rebuilding it"))
+        return None
+    payload = _unseal(raw, path.parent)
+    if payload is None:
+        notices.append(Notice(str(path), f"the {kind} failed its integrity check (damaged or "
+                                         "edited by hand); discarded, rebuilding it"))
+        return None
+    try:
+        data = _loads(payload)
+    except (ValueError, RecursionError):
         notices.append(Notice(str(path), f"the {kind} is corrupt; discarded, rebuilding it"))
         return None
     if not isinstance(data, dict) or data.get("format") != f"feedpub-{kind}" \
@@ -50,7 +66,54 @@ def read_document(path: Path, kind: str, notices: list[Notice]) -> dict[str, obj
 def write_document(path: Path, kind: str, body: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"format": f"feedpub-{kind}", "version": FORMAT_VERSION, **body}
-    write_atomic(path, _dumps(document))
+    payload = _dumps(document)
+    write_atomic(path, _seal(payload, _key(path.parent, create=True)))
+
+
+SEAL_PREFIX = b"feedpub-sealed hmac-sha256="
+KEY_NAME = "key"
+
+
+def _seal(payload: bytes, key: bytes | None) -> bytes:
+    assert key is not None
+    return SEAL_PREFIX + hmac.new(key, payload, "sha256").hexdigest().encode() + b"\n" + payload
+
+
+def _unseal(raw: bytes, folder: Path) -> bytes | None:
+    """The payload of a sealed document, or None when its seal does not match."""
+    header, _, payload = raw.partition(b"\n")
+    key = _key(folder, create=False)
+    if key is None or not header.startswith(SEAL_PREFIX):
+        return None
+    expected = hmac.new(key, payload, "sha256").hexdigest().encode()
+    return payload if hmac.compare_digest(header[len(SEAL_PREFIX):], expected) else None
+
+
+def _key(folder: Path, *, create: bool) -> bytes | None:
+    """The state folder's random key (mode 0600), made on the first write.
+
+    It is what lets a run tell its own state from a damaged or edited one: a document
+    whose seal does not match is never trusted. Deleting the key (or the whole folder)
+    is always safe; the next run starts from scratch.
+    """
+    path = folder / KEY_NAME
+    try:
+        key = path.read_bytes()
+        return key if len(key) == 32 else None
+    except FileNotFoundError:
+        if not create:
+            return None
+    except OSError:
+        return None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _key(folder, create=False)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return _key(folder, create=False)
 
 
 def _loads(data: bytes) -> Any:

@@ -67,6 +67,15 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
     yield invoke
 
 
+def state_document(path: Path) -> dict:
+    """The JSON body of a sealed state-folder document (its first line is the seal)."""
+    import json
+
+    header, _, payload = path.read_bytes().partition(b"\n")
+    assert header.startswith(b"feedpub-sealed hmac-sha256="), header[:40]
+    return json.loads(payload)
+
+
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file's bytes and mtime, to prove that a run changed nothing."""
     if not folder.exists():

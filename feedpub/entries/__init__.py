@@ -29,13 +29,45 @@ def is_entry_name(name: str) -> bool:
     return name.endswith(ENTRY_SUFFIXES) and not name.startswith((".", "#"))
 
 
-def scan_entries(folder: Path) -> list[FileStamp]:
-    """Name, size and mtime of every entry file, sorted by name, without opening any."""
-    stamps = []
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """The entry files found, and the entry-looking names that cannot be used."""
+
+    stamps: list[FileStamp]
+    refused: list[tuple[str, str]]  # (file name, why), for one-line errors
+
+
+def scan_entries(folder: Path) -> Scan:
+    """Name, size and mtime of every entry file, sorted by name, without opening any.
+
+    A symbolic link is followed only to a file inside the entries folder: a dangling one
+    or one that leads out of the blog (to /etc/passwd, say) is refused by name rather
+    than skipped in silence or published.
+    """
+    stamps, refused = [], []
+    real_folder: Path | None = None
     with os.scandir(folder) as found:
         for item in found:
-            if is_entry_name(item.name) and item.is_file():
+            if not is_entry_name(item.name):
+                continue
+            if item.is_symlink():
+                real_folder = real_folder or folder.resolve()
+                why = _bad_link(Path(item.path), real_folder)
+                if why:
+                    refused.append((item.name, why))
+                    continue
+            if item.is_file():
                 info = item.stat()
                 stamps.append(FileStamp(item.name, info.st_size, info.st_mtime_ns))
     stamps.sort(key=lambda s: s.name)
-    return stamps
+    return Scan(stamps, sorted(refused))
+
+
+def _bad_link(link: Path, real_folder: Path) -> str | None:
+    target = link.resolve()
+    if not target.exists():
+        return "is a link to a missing file; restore the file or delete the link"
+    if not target.is_relative_to(real_folder):
+        return ("is a link to a file outside the entries folder; copy the file into "
+                "the folder instead")
+    return None

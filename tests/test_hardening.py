@@ -1,0 +1,312 @@
+"""Regression tests for the hostile review of the build path (issue 11).
+
+Each test names the defect it pins; each failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, Run, snapshot
+from feedpub.errors import ExitCode
+
+CLOSED_TABLE = re.compile(r"\n\[closed\]\n.*", re.S)
+CLOSING = ('continued_at = "https://news.example.org/next"', "at = 2024-12-07T22:45:00+00:00")
+
+
+def open_config(blog: Path) -> str:
+    """The sample's config without its [closed] table."""
+    return CLOSED_TABLE.sub("\n", (blog / "feedpub.toml").read_text()).rstrip("\n") + "\n"
+
+
+def feeds_of(blog: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((blog / "feeds").iterdir())}
+
+
+# --- defect 9: reopen must really reopen, whatever the table's spelling ----------------
+
+CLOSED_FORMS = {
+    "header with a comment": "[closed] # closed by the night desk\n{0}\n{1}\n",
+    "spaces in the header": "[ closed ]\n{0}\n{1}\n",
+    "quoted header": '["closed"]\n{0}\n{1}\n',
+    "inline table": "closed = {{ {0}, {1} }}\n",
+}
+
+
+@pytest.mark.parametrize("form", sorted(CLOSED_FORMS))
+def test_reopen_removes_every_spelling_of_the_closed_table(blog: Path, run: Run, form: str) -> None:
+    base = open_config(blog)
+    table = CLOSED_FORMS[form].format(*CLOSING)
+    # a root key (the inline table) must come before any table; the others go last
+    inline = form == "inline table"
+    text = table + base if inline else base + "\n" + table + "\n# a note about what follows\n"
+    (blog / "feedpub.toml").write_text(text)
+    assert run(blog, "build").code == 0
+    assert b'"expired": true' in (blog / "feeds" / "feed.json").read_bytes()
+    outcome = run(blog, "reopen")
+    assert outcome.code == 0, outcome.err
+    after = (blog / "feedpub.toml").read_text()
+    assert "closed" not in after.replace("closed by", "")
+    assert b'"expired"' not in (blog / "feeds" / "feed.json").read_bytes()
+    if form != "inline table":
+        assert "# a note about what follows" in after
+
+
+def test_reopen_removes_dotted_closed_keys(blog: Path, run: Run) -> None:
+    text = f"closed.{CLOSING[0]}\nclosed.{CLOSING[1]}\n" + open_config(blog)
+    (blog / "feedpub.toml").write_text(text)
+    assert run(blog, "build").code == 0
+    assert run(blog, "reopen").code == 0
+    assert (blog / "feedpub.toml").read_text() == open_config(blog)
+    assert b'"expired"' not in (blog / "feeds" / "feed.json").read_bytes()
+
+
+def test_a_closed_line_inside_a_multiline_string_is_not_a_table(blog: Path, run: Run) -> None:
+    base = re.sub(r'(?m)^description = ".*"$',
+                  'description = """Notes:\n[closed]\nnot a table, just text."""', open_config(blog))
+    assert '"""Notes:\n[closed]\n' in base
+    (blog / "feedpub.toml").write_text(base + "\n[closed]\n" + "\n".join(CLOSING) + "\n")
+    assert run(blog, "build").code == 0
+    outcome = run(blog, "reopen")
+    assert outcome.code == 0, outcome.err
+    assert (blog / "feedpub.toml").read_text() == base
+    assert json.loads((blog / "feeds" / "feed.json").read_bytes())["description"] == \
+        "Notes:\n[closed]\nnot a table, just text."
+
+
+# --- defect 1: the cache is never trusted as data ---------------------------------------
+
+EXTRA_ENTRY = "---\ntitle: One more update\npublished: 2024-12-07T22:30:00+00:00\n---\nMore.\n"
+
+
+def build_fresh(blog: Path, run: Run, where: Path) -> dict[str, bytes]:
+    """The feeds a first build (no state folder) gives for the blog's current inputs."""
+    import shutil
+
+    shutil.copytree(blog, where, ignore=shutil.ignore_patterns(".feedpub", "feeds"))
+    assert run(where, "build").code == 0
+    return feeds_of(where)
+
+
+def tamper(cache: Path, change, *, reseal: bool) -> None:
+    """Edit the cache's JSON; with ``reseal`` as feedpub itself would write it (valid seal)."""
+    from conftest import state_document
+    from feedpub.state import write_document
+
+    document = state_document(cache)
+    change(document["entries"])
+    if reseal:
+        body = {k: v for k, v in document.items() if k not in ("format", "version")}
+        write_document(cache, "entry-cache", body)
+    else:
+        header = cache.read_bytes().partition(b"\n")[0]
+        cache.write_bytes(header + b"\n" + json.dumps(document).encode())
+
+
+def _zeros(records: dict) -> None:
+    for record in records.values():
+        record["entry"] = [0] * 12
+
+
+def _int_ids(records: dict) -> None:
+    for index, record in enumerate(records.values()):
+        record["entry"]["id"] = index
+
+
+def _null_title(records: dict) -> None:
+    next(iter(records.values()))["entry"]["title"] = None
+
+
+def _string_authors(records: dict) -> None:
+    next(iter(records.values()))["entry"]["authors"] = "not a list"
+
+
+def _script(records: dict) -> None:
+    for record in records.values():
+        record["entry"]["content_html"] += "<script>alert(1)</script>"
+
+
+TAMPERING = {"zeros": _zeros, "int-ids": _int_ids, "null-title": _null_title,
+             "string-authors": _string_authors, "script": _script}
+
+
+@pytest.mark.parametrize("reseal", [False, True], ids=["hand-edit", "resealed"])
+@pytest.mark.parametrize("how", sorted(TAMPERING))
+def test_a_tampered_cache_never_reaches_the_feeds(blog: Path, run: Run, tmp_path: Path,
+                                                  how: str, reseal: bool) -> None:
+    assert run(blog, "build").code == 0
+    tamper(blog / ".feedpub" / "entries.json", TAMPERING[how], reseal=reseal)
+    (blog / "entries" / "zz-one-more.md").write_text(EXTRA_ENTRY)
+    outcome = run(blog, "build", "-q")
+    if how == "script" and reseal:
+        # authentic-looking data that is still unsafe: the feed check refuses to publish it
+        assert outcome.code == ExitCode.FEED_CHECK and "html-unsafe" in outcome.err
+        return
+    assert (outcome.code, outcome.out) == (0, ""), outcome.err
+    assert feeds_of(blog) == build_fresh(blog, run, tmp_path / "fresh")
+    assert len(json.loads((blog / "feeds" / "feed.json").read_bytes())["items"]) == 24
+    again = run(blog, "build", "-v")
+    assert again.out.strip() == "nothing changed" and again.err == ""
+
+
+# --- defect 8: the set of feeds changes all together or not at all ----------------------
+
+
+def changed_entry(blog: Path) -> None:
+    path = blog / "entries" / "zz-one-more.md"
+    path.write_text(EXTRA_ENTRY)
+
+
+def no_temp_files(blog: Path) -> bool:
+    return not [p for p in blog.rglob("*") if ".feedpub-tmp-" in p.name]
+
+
+def chattr(flag: str, path: Path) -> bool:
+    done = subprocess.run(["chattr", flag, str(path)], capture_output=True)
+    return done.returncode == 0
+
+
+def test_an_immutable_feed_leaves_every_feed_old(blog: Path, run: Run) -> None:
+    assert run(blog, "build").code == 0
+    before = snapshot(blog / "feeds")
+    atom = blog / "feeds" / "atom.xml"
+    if not chattr("+i", atom):
+        pytest.skip("chattr +i is not permitted here (needs root on a file system with attributes)")
+    try:
+        changed_entry(blog)
+        outcome = run(blog, "build")
+    finally:
+        chattr("-i", atom)
+    assert outcome.code == ExitCode.IO
+    assert outcome.err.startswith(str(atom)) and "feedpub-tmp" not in outcome.err
+    assert len(outcome.err.strip().splitlines()) == 1
+    assert snapshot(blog / "feeds") == before
+    assert no_temp_files(blog)
+    assert run(blog, "build").code == 0  # fixed: the next run publishes all three
+    assert b"One more update" in (blog / "feeds" / "atom.xml").read_bytes()
+
+
+def test_a_folder_in_place_of_a_feed_leaves_every_feed_old(blog: Path, run: Run) -> None:
+    assert run(blog, "build").code == 0
+    (blog / "feeds" / "feed.json").unlink()
+    (blog / "feeds" / "feed.json").mkdir()
+    before = snapshot(blog / "feeds")
+    changed_entry(blog)
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.IO
+    assert outcome.err.startswith(str(blog / "feeds" / "feed.json")), outcome.err
+    assert snapshot(blog / "feeds") == before
+    assert no_temp_files(blog)
+
+
+CRASH_AFTER_FIRST_RENAME = """
+import os, sys
+real_replace = os.replace
+def replace(src, dst, *args, **kwargs):
+    real_replace(src, dst, *args, **kwargs)
+    if str(dst).endswith("rss.xml"):
+        os.kill(os.getpid(), 9)
+os.replace = replace
+sys.argv = ["publish.py", "build"]
+from feedpub.cli import main
+main()
+"""
+
+
+def test_a_run_killed_mid_set_is_finished_by_the_next(blog: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.run([sys.executable, "-c", "from feedpub.cli import main; main(['build'])"],
+                           cwd=blog, env=env)
+    assert first.returncode == 0
+    changed_entry(blog)
+    killed = subprocess.run([sys.executable, "-c", CRASH_AFTER_FIRST_RENAME], cwd=blog, env=env)
+    assert killed.returncode == -signal.SIGKILL
+    assert (blog / ".feedpub" / "commit.json").exists()  # rss.xml new, the other two staged
+    assert b"One more update" in (blog / "feeds" / "rss.xml").read_bytes()
+    assert b"One more update" not in (blog / "feeds" / "atom.xml").read_bytes()
+    done = subprocess.run([sys.executable, "publish.py", "build", "--config",
+                           str(blog / "feedpub.toml")], cwd=ROOT, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert not (blog / ".feedpub" / "commit.json").exists() and no_temp_files(blog)
+    for name in ("rss.xml", "atom.xml", "feed.json"):
+        assert b"One more update" in (blog / "feeds" / name).read_bytes()
+
+
+# --- defect 17: errors that name the real cause -----------------------------------------
+
+
+def test_a_dangling_link_is_named(blog: Path, run: Run) -> None:
+    (blog / "entries" / "gone.md").symlink_to(blog / "nowhere.md")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.BAD_ENTRY, "entries/gone.md: is a link to a "
+                                           "missing file; restore the file or delete the link\n")
+
+
+def test_a_link_out_of_the_blog_is_refused(blog: Path, run: Run, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: Not for publishing\npublished: 2024-12-07T10:00:00Z\n---\nx\n")
+    (blog / "entries" / "leak.md").symlink_to(secret)
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.BAD_ENTRY and "entries/leak.md: is a link to a file outside" \
+        in outcome.err
+    assert not (blog / "feeds").exists()
+
+
+def test_a_link_inside_the_entries_folder_is_fine(blog: Path, run: Run) -> None:
+    target = next((blog / "entries").glob("*.md"))
+    (blog / "entries" / ".hidden-original.md").write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(blog / "entries" / ".hidden-original.md")
+    assert run(blog, "build").code == 0
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root: " + done.stderr.decode().strip())
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_names_the_file(blog: Path, run: Run, tiny_disk: Path) -> None:
+    config = blog / "feedpub.toml"
+    config.write_text(f'output_dir = "{tiny_disk}"\n' + config.read_text())
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.IO
+    assert re.fullmatch(rf"{tiny_disk}/(rss\.xml|atom\.xml|feed\.json): No space left on device; "
+                        r".*\n", outcome.err), outcome.err
+    assert not [p for p in tiny_disk.iterdir() if ".feedpub-tmp-" in p.name]
+
+
+# --- defect 5 (state part): a state file nested 20 000 deep -----------------------------
+
+
+@pytest.mark.parametrize("name", ["state.json", "entries.json"])
+def test_deeply_nested_state_is_discarded_not_a_traceback(blog: Path, run: Run, tmp_path: Path,
+                                                         name: str) -> None:
+    """Even with a valid seal (so the JSON parser itself meets the nesting)."""
+    import hashlib
+    import hmac
+
+    assert run(blog, "build").code == 0
+    key = (blog / ".feedpub" / "key").read_bytes()
+    payload = b'{"format":' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+    seal = hmac.new(key, payload, hashlib.sha256).hexdigest().encode()
+    (blog / ".feedpub" / name).write_bytes(b"feedpub-sealed hmac-sha256=" + seal + b"\n" + payload)
+    changed_entry(blog)
+    outcome = run(blog, "build")
+    assert outcome.code == 0, outcome.err
+    assert outcome.err.count("\n") == 1 and "warning:" in outcome.err
+    assert feeds_of(blog) == build_fresh(blog, run, tmp_path / "fresh")
