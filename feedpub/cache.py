@@ -22,9 +22,9 @@ from typing import TypeGuard
 from feedpub import __version__
 from feedpub.config import SiteConfig
 from feedpub.entries import FileStamp
-from feedpub.errors import EntryError, EntryProblem
+from feedpub.errors import EntryProblem
 from feedpub.model import Author, Entry
-from feedpub.notices import Notice
+from feedpub.notices import Level, Notice
 from feedpub.state import code_digest, read_document, write_document
 from feedpub.text import shown_path
 
@@ -52,18 +52,24 @@ KIND = "entry-cache"
 
 @dataclass(frozen=True, slots=True)
 class LoadedEntries:
-    entries: list[Entry]  # sorted by file name
+    """The entries a build publishes, holds back and could not read."""
+
+    entries: list[Entry]  # to publish now, sorted by file name (last good versions included)
+    scheduled: list[Entry]  # dated in the future: published by the first run at or after then
+    problems: list[EntryProblem]  # every file that could not be used, and why
     parsed: int  # how many files had to be parsed
 
 
 def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, save: bool,
                  progress: bool, notices: list[Notice]) -> LoadedEntries:
-    """Every published entry, parsing only files that changed since the cache was written.
+    """Every entry, parsing only files that changed since the cache was written.
 
-    Raises EntryError listing every problem of every file. ``save`` writes the cache
-    back when it changed (never on a dry run).
+    One broken file never hides the others: its problems are returned, and if it was
+    published before, its last good version (still in the cache) is returned in its
+    place, so readers never see it vanish. ``save`` writes the cache back when it
+    changed (never on a dry run).
     """
-    from feedpub.entries.parse import EntryContext, duplicate_id_problems
+    from feedpub.entries.parse import EntryContext
     from feedpub.entries.pool import parse_files
 
     path = config.state_dir / CACHE_NAME
@@ -76,19 +82,48 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
                         progress=progress)
     problems: list[EntryProblem] = []
     for parsed in fresh:
+        name = parsed.stamp.name
         if isinstance(parsed.outcome, list):
             problems.extend(parsed.outcome)
+            _keep_last_good(name, cache, records, notices)
         else:
-            records[parsed.stamp.name] = CachedEntry(parsed.stamp.size, parsed.stamp.mtime_ns,
-                                                     parsed.sha256, parsed.outcome)
-    entries = [records[name].entry for name in sorted(records) if records[name].entry is not None]
-    published = [e for e in entries if e is not None]
-    problems.extend(duplicate_id_problems(published))
-    if problems:
-        raise EntryError(problems)
+            records[name] = CachedEntry(parsed.stamp.size, parsed.stamp.mtime_ns, parsed.sha256,
+                                        parsed.outcome)
+    entries = [e for e in (records[name].entry for name in sorted(records)) if e is not None]
+    entries, duplicates = _without_duplicate_ids(entries)
+    problems.extend(duplicates)
     if save and (fresh or set(cache) != set(records)):
         _save(path, context, records)
-    return LoadedEntries(published, len(fresh))
+    return LoadedEntries([e for e in entries if e.published <= now],
+                         [e for e in entries if e.published > now], problems, len(fresh))
+
+
+def _keep_last_good(name: str, cache: dict[str, CachedEntry], records: dict[str, CachedEntry],
+                    notices: list[Notice]) -> None:
+    """A broken file whose last good version was published: keep publishing that version.
+
+    Its record stays as it was (old stamps), so the file is parsed again, and reported
+    again, on every run until it is fixed.
+    """
+    record = cache.get(name)
+    if record is not None and record.entry is not None:
+        records[name] = record
+        notices.append(Notice(record.entry.source, "its last good version stays published until "
+                                                   "the file is fixed", Level.DETAIL))
+
+
+def _without_duplicate_ids(entries: list[Entry]) -> tuple[list[Entry], list[EntryProblem]]:
+    """The first file (by name) keeps an id; any other file that claims it is left out."""
+    seen: dict[str, str] = {}
+    kept, problems = [], []
+    for entry in entries:
+        if entry.id in seen:
+            problems.append(EntryProblem(entry.source, "id", f'"{entry.id}" is already the id '
+                                         f"of {seen[entry.id]}; ids must be unique"))
+        else:
+            seen[entry.id] = entry.source
+            kept.append(entry)
+    return kept, problems
 
 
 def cache_context(config: SiteConfig) -> str:

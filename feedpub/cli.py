@@ -57,6 +57,9 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     build.add_argument("--dry-run", action="store_true",
                        help="build and check the feeds, write and upload nothing")
     build.add_argument("--upload", action="store_true", help="upload what changed afterwards")
+    build.add_argument("--strict", action="store_true",
+                       help="publish nothing while any entry file is broken (default: leave the "
+                       "broken ones out, publish the rest, exit 4)")
     close = sub.add_parser("close", help="close the live blog and point readers onwards")
     _common(close)
     close.add_argument("--continued-at", required=True, metavar="URL",
@@ -125,7 +128,8 @@ def run_build(args: argparse.Namespace) -> int:
     quiet = _flags(args)[1]
     with locked_blog(args, create=not args.dry_run) as (config, _):
         result = build(config, now=_now(), dry_run=args.dry_run, upload=args.upload,
-                       log=_log(args), progress=sys.stderr.isatty() and not quiet)
+                       log=_log(args), progress=sys.stderr.isatty() and not quiet,
+                       strict=args.strict)
     _print_notices(result.notices, args)
     if args.verbose:
         if result.unchanged:
@@ -134,7 +138,9 @@ def run_build(args: argparse.Namespace) -> int:
             print(f"checked {result.entries} entries; dry run, nothing written")
         elif not result.written:
             print("feeds unchanged")
-    return ExitCode.OK
+    for line in result.problems:  # the other entries are published; cron mails these
+        print(line, file=sys.stderr)
+    return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
 
 
 def run_close(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import html
 from datetime import datetime
 
 from feedpub.config import SiteConfig
-from feedpub.errors import EntryError, EntryProblem
+from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS
 from feedpub.model import Closing, Entry, Feed
 
@@ -39,34 +39,29 @@ def newest_time(entries: list[Entry]) -> datetime | None:
     return max((max(e.published, e.updated) for e in entries), default=None)
 
 
-def check_closed_blog(config: SiteConfig, entries: list[Entry]) -> None:
-    """A closed blog stays closed: an entry published after the closing is refused."""
+def after_closing(config: SiteConfig, entries: list[Entry]) -> list[EntryProblem]:
+    """A closed blog stays closed: each entry dated after the closing is refused."""
     closed = config.closed
     if closed is None:
-        return
-    late = [e for e in entries if e.published > closed.at]
-    if late:
-        raise EntryError([
-            EntryProblem(e.source, "published", "is after the blog was closed "
+        return []
+    return [EntryProblem(e.source, "published", "is after the blog was closed "
                          f"({closed.at.isoformat()}); run 'publish.py reopen' first "
                          "or date the entry before the closing")
-            for e in late
-        ])
+            for e in entries if e.published > closed.at]
 
 
 def assemble_feed(config: SiteConfig, entries: list[Entry]) -> Feed:
-    """The Feed to render: newest first, limited while live, complete once closed."""
-    if not entries:
-        raise EntryError([EntryProblem(str(config.entries_dir), None,
-                                       "has no published entries; add one .md file per update")])
-    check_closed_blog(config, entries)
+    """The Feed to render: newest first, limited while live, complete once closed.
+
+    ``entries`` are those to publish (the caller has left out the ones ``after_closing``
+    refuses). A blog with none yet is a valid, empty feed whose ``updated`` is unknown.
+    """
     ordered = sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
     closing = build_closing(config)
     if closing is None and config.item_limit:
         ordered = ordered[: config.item_limit]
     newest = newest_time(ordered)
-    assert newest is not None
-    updated = max(newest, closing.at) if closing else newest
+    updated = max(newest, closing.at) if closing and newest else (closing.at if closing else newest)
     return Feed(
         id=f"{config.id_base}feed",
         title=config.title,

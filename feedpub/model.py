@@ -62,7 +62,8 @@ class Feed:
 
     ``self_urls`` maps a format name (``rss``, ``atom``, ``json``) to the URL where
     that file is served, for each format's self link. ``updated`` is the newest time
-    in the feed (never the time of the build), so output is byte-stable.
+    in the feed (never the time of the build), so output is byte-stable; None only for
+    a blog with no entry yet, when no such time exists.
     """
 
     id: str
@@ -70,7 +71,7 @@ class Feed:
     description: str
     home_page_url: str
     self_urls: dict[str, str]
-    updated: datetime
+    updated: datetime | None
     entries: tuple[Entry, ...]
     language: str | None = None
     authors: tuple[Author, ...] = ()

@@ -45,6 +45,8 @@ class BuildResult:
     unchanged: bool = False
     written: list[str] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # entries left out (exit 4), one line each
+    scheduled: list[Entry] = field(default_factory=list)  # held back until their time
     parsed: int = 0
     entries: int = 0
     upload: UploadReport | None = None
@@ -63,13 +65,17 @@ class ConfigEdit:
 
 
 def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: bool = False,
-          log: Log = _quiet, progress: bool = False, edit: ConfigEdit | None = None) -> BuildResult:
+          log: Log = _quiet, progress: bool = False, edit: ConfigEdit | None = None,
+          strict: bool = False) -> BuildResult:
     """Bring the output folder (and the upload target) up to date with the entries.
 
     A run where nothing changed since the last successful one reads no entry and
-    writes nothing. On any error before publishing, the published files are left
-    exactly as they were; a failed upload after it leaves the build done and the upload
-    owed to the next run (exit 6).
+    writes nothing (it reports the same entry problems again, and it does build when a
+    scheduled entry has come due). An entry file that cannot be used is left out and
+    reported in ``result.problems`` while every other entry is published; ``strict``
+    (and every config edit) refuses to publish anything instead. On any error before
+    publishing, the published files are left exactly as they were; a failed upload
+    after it leaves the build done and the upload owed to the next run (exit 6).
     """
     from feedpub.output import recover
 
@@ -80,16 +86,19 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     wants_upload = upload or (config.upload is not None and config.upload.after_build)
     last = load_build_record(config.state_dir, result.notices)
     digest = _digest(config, stamps)
-    if edit is None and not dry_run and _up_to_date(last, digest, config, wants_upload):
-        result.unchanged = True
+    if edit is None and not dry_run and _up_to_date(last, digest, config, wants_upload, now):
+        assert last is not None
+        result.unchanged, result.problems = True, list(last.problems)
         return result
     _build_and_publish(config, stamps, now=now, dry_run=dry_run, log=log, progress=progress,
-                       edit=edit, result=result)
+                       edit=edit, strict=strict or edit is not None, result=result)
     if dry_run:
         return result
     if edit is not None:  # the config on disk is the edited one: record its stamp
         config = replace(config, read_stamp=file_stamp(Path(config.path)))
-    record = BuildRecord(_digest(config, stamps), _output_stamps(config), wants_upload)
+    due = min((e.published for e in result.scheduled), default=None)
+    record = BuildRecord(_digest(config, stamps), _output_stamps(config), wants_upload,
+                         tuple(result.problems), due)
     save_build_record(config.state_dir, record)
     if wants_upload:
         result.upload = _upload(config, log, result.notices)
@@ -99,23 +108,21 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
 
 def _build_and_publish(config: SiteConfig, stamps: list[FileStamp], *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
-                       result: BuildResult) -> None:
-    from feedpub.cache import load_entries
+                       strict: bool, result: BuildResult) -> None:
     from feedpub.feed import assemble_feed
     from feedpub.output import discard_tagged, pending
 
-    loaded = load_entries(config, stamps, now=now, save=not dry_run, progress=progress,
-                          notices=result.notices)
-    result.parsed, result.entries = loaded.parsed, len(loaded.entries)
-    if edit is not None:
-        edit.check(loaded.entries)
-    feed = assemble_feed(config, loaded.entries)
+    entries = _usable_entries(config, stamps, now=now, dry_run=dry_run, progress=progress,
+                              strict=strict, edit=edit, result=result)
+    for entry in result.scheduled:
+        log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
+    feed = assemble_feed(config, entries)
     if dry_run:
-        _check(_render(feed, None, ""), result)
+        _check(config, _render(feed, None, ""), result)
         return
     tag = str(os.getpid())
     try:
-        staged = _check(_render(feed, _prepare(config), tag), result)
+        staged = _check(config, _render(feed, _prepare(config), tag), result)
         feeds = list(staged)
         if edit is not None:
             staged += _stage_config(Path(config.path), edit.text, tag)
@@ -130,14 +137,43 @@ def _build_and_publish(config: SiteConfig, stamps: list[FileStamp], *, now: date
         log(f"wrote {_shown(config, item.target)}")
 
 
+def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
+                    progress: bool, strict: bool, edit: ConfigEdit | None,
+                    result: BuildResult) -> list[Entry]:
+    """The entries to publish now; the scheduled and the refused go into ``result``."""
+    from feedpub.cache import load_entries
+    from feedpub.feed import after_closing
+
+    loaded = load_entries(config, stamps, now=now, save=not dry_run, progress=progress,
+                          notices=result.notices)
+    if edit is not None:
+        edit.check(loaded.entries + loaded.scheduled)
+    late = after_closing(config, loaded.entries + loaded.scheduled)
+    problems = loaded.problems + late
+    if problems and strict:
+        raise EntryError(problems)
+    refused = {p.path for p in late}
+    result.problems = [str(p) for p in problems]
+    result.scheduled = [e for e in loaded.scheduled if e.source not in refused]
+    entries = [e for e in loaded.entries if e.source not in refused]
+    result.parsed, result.entries = loaded.parsed, len(entries)
+    return entries
+
+
 def _render(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
     from feedpub.render import render_all
 
     return render_all(feed, output_dir, tag=tag)
 
 
-def _check(rendered: list[Rendered], result: BuildResult) -> list[Staged]:
+def _check(config: SiteConfig, rendered: list[Rendered], result: BuildResult) -> list[Staged]:
     """The staged files, once every format passed its check; else FeedCheckError."""
+    from feedpub.formats import FORMATS
+
+    result.notices.extend(Notice(_shown(config, config.output_dir / FORMATS[r.name].filename),
+                                 "not written while the blog has no "
+                                 "entry (the format needs a time); it appears with the first "
+                                 "entry") for r in rendered if r.skipped)
     findings = [f for r in rendered for f in r.findings]
     result.notices.extend(Notice(f"{f.filename}:{f.line}:{f.column}", f"{f.severity} {f.rule}: "
                                  f"{f.message}", Level.DETAIL)
@@ -199,10 +235,12 @@ def _output_stamps(config: SiteConfig) -> dict[str, tuple[int, int] | None]:
 
 
 def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig,
-                wants_upload: bool) -> bool:
+                wants_upload: bool, now: datetime) -> bool:
     """True when inputs and outputs are exactly as the last successful run left them."""
     if last is None or last.inputs != digest:
         return False
+    if last.due is not None and last.due <= now:
+        return False  # a scheduled entry has come due
     if last.upload_pending and wants_upload:
         return False  # the previous upload failed: this run must finish it
     return last.outputs == _output_stamps(config)

@@ -36,6 +36,7 @@ class Rendered:
     name: str
     findings: list[CheckFinding] = field(default_factory=list)
     staged: Staged | None = None
+    skipped: bool = False  # the format cannot be written for this feed (an empty Atom feed)
 
     @property
     def errors(self) -> list[CheckFinding]:
@@ -49,6 +50,8 @@ def render_one(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Rend
     from feedpub.validate import validate_bytes
 
     fmt = FORMATS[name]
+    if fmt.needs_updated and feed.updated is None:
+        return Rendered(name, skipped=True)
     data = render(name, feed)
     outcome = Rendered(name, [CheckFinding(fmt.filename, f.line, f.column, _severity(f.severity, f.rule),
                                            f.rule, f.message) for f in validate_bytes(data)])

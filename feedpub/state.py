@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,8 @@ class BuildRecord:
     inputs: str  # inputs_digest of that build
     outputs: dict[str, Stamp | None]  # output file name → its stamp as written (None: absent)
     upload_pending: bool  # the build's upload has not succeeded yet
+    problems: tuple[str, ...] = ()  # entry problems it reported; reported again until fixed
+    due: datetime | None = None  # when the next scheduled entry must go out
 
 
 def load_build_record(folder: Path, notices: list[Notice]) -> BuildRecord | None:
@@ -163,6 +166,12 @@ def _decode_record(body: dict[str, object]) -> BuildRecord | None:
     inputs, outputs, pending = body.get("inputs"), body.get("outputs"), body.get("upload_pending")
     if not isinstance(inputs, str) or not isinstance(outputs, dict) or not isinstance(pending, bool):
         return None
+    problems, due = body.get("problems", []), body.get("due")
+    if not isinstance(problems, list) or not all(isinstance(p, str) for p in problems):
+        return None
+    due_time = _time_or_none(due)
+    if due is not None and due_time is None:
+        return None
     stamps: dict[str, Stamp | None] = {}
     for name, value in outputs.items():
         if value is None:
@@ -171,13 +180,25 @@ def _decode_record(body: dict[str, object]) -> BuildRecord | None:
             stamps[name] = (value[0], value[1])
         else:
             return None
-    return BuildRecord(inputs, stamps, pending)
+    return BuildRecord(inputs, stamps, pending, tuple(problems), due_time)
+
+
+def _time_or_none(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def save_build_record(folder: Path, record: BuildRecord) -> None:
     outputs = {name: list(stamp) if stamp else None for name, stamp in record.outputs.items()}
-    write_document(folder / STATE_NAME, "state", {"inputs": record.inputs, "outputs": outputs,
-                                                 "upload_pending": record.upload_pending})
+    write_document(folder / STATE_NAME, "state", {
+        "inputs": record.inputs, "outputs": outputs, "upload_pending": record.upload_pending,
+        "problems": list(record.problems),
+        "due": record.due.isoformat() if record.due else None})
 
 
 def file_stamp(path: Path) -> Stamp | None:

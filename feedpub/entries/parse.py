@@ -32,7 +32,7 @@ KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
     "language", "draft",
 )
-FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of editors' laptops drift; more is a typo
+FUTURE_TOLERANCE = timedelta(minutes=5)  # an edit's time may run this far ahead (laptop clocks)
 DATE_EXAMPLE = "2024-12-07T14:05:00+00:00"
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
@@ -133,6 +133,10 @@ class _FieldReader:
         if published and updated and updated < published:
             self.problem("updated", f'"{self.fields["updated"]}" is before published; '
                          "an update cannot come before the entry")
+        elif published and updated and published <= self.ctx.now < updated - FUTURE_TOLERANCE:
+            self.problem("updated", f'"{self.fields["updated"]}" is in the future; use the time '
+                         "of the correction (a future published: schedules an entry, but an "
+                         "edit cannot be scheduled)")
         entry_id = self.identifier(stem)
         summary, authors, tags = self.text("summary"), self.authors(), self.tags()
         image, language = self.url("image", base=link), self.language()
@@ -176,9 +180,6 @@ class _FieldReader:
         parsed = parse_time(value, self.ctx.zone)
         if parsed is None:
             self.problem(field, f'"{value}" is not a date; use {DATE_EXAMPLE}')
-            return None
-        if parsed > self.ctx.now + FUTURE_TOLERANCE:
-            self.problem(field, f'"{value}" is in the future; use the time the update went out')
             return None
         return parsed
 
@@ -238,16 +239,3 @@ class _FieldReader:
             self.problem("language", f'"{value}" is not a language tag; use e.g. en or en-GB')
             return None
         return value
-
-
-def duplicate_id_problems(entries: list[Entry]) -> list[EntryProblem]:
-    seen: dict[str, str] = {}
-    problems = []
-    for entry in entries:
-        if entry.id in seen:
-            problems.append(EntryProblem(entry.source, "id", f'"{entry.id}" is already the id of '
-                                         f"{seen[entry.id]}; ids must be unique"))
-        else:
-            seen[entry.id] = entry.source
-    return problems
-

@@ -22,6 +22,7 @@ class Format:
     media_type: str  # IANA media type, without parameters
     label: str  # for people: "RSS 2.0"
     module: str  # the renderer, imported on first use
+    needs_updated: bool = False  # cannot be written for a blog with no entry yet (no time)
 
     @property
     def content_type(self) -> str:
@@ -36,7 +37,8 @@ class Format:
 # Insertion order is the upload order: RSS first, JSON Feed last.
 FORMATS: dict[str, Format] = {
     "rss": Format("rss", "rss.xml", "application/rss+xml", "RSS 2.0", "feedpub.formats.rss"),
-    "atom": Format("atom", "atom.xml", "application/atom+xml", "Atom 1.0", "feedpub.formats.atom"),
+    "atom": Format("atom", "atom.xml", "application/atom+xml", "Atom 1.0", "feedpub.formats.atom",
+                   needs_updated=True),
     "json": Format("json", "feed.json", "application/feed+json", "JSON Feed 1.1",
                    "feedpub.formats.jsonfeed"),
 }

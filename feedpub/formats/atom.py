@@ -44,6 +44,7 @@ def _feed(generator: FeedGenerator, feed: Feed) -> None:
     generator.id(feed.id)
     generator.title(feed.title)
     generator.subtitle(feed.description)
+    assert feed.updated is not None, "an Atom feed needs a time (FORMATS: needs_updated)"
     generator.updated(to_utc(feed.updated))
     generator.language(feed.language)
     generator.link(href=feed.self_urls["atom"], rel="self", type=FORMATS["atom"].media_type)

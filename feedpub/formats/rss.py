@@ -3,7 +3,8 @@
 Workarounds (each covered by tests/test_formats.py):
 - the channel ``<link>`` becomes the href of the *last* link added, whatever its rel,
   so feedgen is given only the alternate link and every ``atom:link`` is written by us;
-- ``lastBuildDate`` defaults to now, so it is always set to the newest entry time;
+- ``lastBuildDate`` defaults to now, so it is always set to the newest entry time (and
+  removed again for a blog with no entry yet, which has no such time);
 - entries are prepended by default, so they are appended explicitly;
 - ``atom:link rel="hub"`` and RFC 5005 ``fh:complete`` are not written by feedgen.
 """
@@ -48,7 +49,8 @@ def _channel(generator: FeedGenerator, feed: Feed) -> None:
     generator.link(href=feed.home_page_url, rel="alternate")
     generator.description(feed.description)
     generator.language(feed.language)
-    generator.lastBuildDate(to_utc(feed.updated))
+    if feed.updated is not None:
+        generator.lastBuildDate(to_utc(feed.updated))
     generator.ttl(feed.ttl_minutes)
     generator.docs(RSS_SPEC)
     if feed.logo:
@@ -72,6 +74,9 @@ def _channel(generator: FeedGenerator, feed: Feed) -> None:
 
 def _channel_links(channel: etree._Element, feed: Feed) -> None:
     """atom:link self and hub, and the finished signals, after the core channel elements."""
+    if feed.updated is None:  # feedgen wrote the time of the build: no time is the truth
+        for element in channel.findall("lastBuildDate"):
+            channel.remove(element)
     etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=feed.self_urls["rss"], rel="self",
                      type=FORMATS["rss"].media_type)
     for hub in feed.hubs:
