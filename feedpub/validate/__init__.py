@@ -10,6 +10,11 @@ Usage::
 The format is detected from the content, never from a file name. ``validate_bytes``
 never raises: every problem, including hostile or non-feed input, is a
 :class:`Finding`. Rule ids are documented in ``docs/validate.md``.
+
+``VALIDATOR_VERSION`` names the rule set. Bump it whenever a rule changes meaning
+(a new rule, a severity change, a check that now accepts or refuses other values),
+not for refactoring or faster code: callers such as an incremental build keep a
+verdict only while the feed's bytes and this version are both unchanged.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from collections.abc import Iterable
 
 from feedpub.validate.findings import ERROR, WARNING, Finding, Report
 
-__all__ = ["ERROR", "WARNING", "Finding", "detect_format", "has_errors", "validate_bytes"]
+__all__ = ["ERROR", "VALIDATOR_VERSION", "WARNING", "Finding", "detect_format", "has_errors",
+           "validate_bytes"]
+
+VALIDATOR_VERSION = "2"
 
 DEFAULT_MAX_BYTES = 50 * 2**20
 _BLANK = b" \t\r\n\xef\xbb\xbf"

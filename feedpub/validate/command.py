@@ -11,11 +11,8 @@ import argparse
 import sys
 from typing import TextIO
 
+from feedpub.errors import ExitCode
 from feedpub.validate import DEFAULT_MAX_BYTES, Finding, detect_format, has_errors, validate_bytes
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_UNREADABLE = 2
 
 
 class SourceError(Exception):
@@ -70,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     verbose = bool(getattr(args, "verbose", False))
     quiet = bool(getattr(args, "quiet", False))
     max_bytes = int(getattr(args, "max_bytes", DEFAULT_MAX_BYTES))
-    status = EXIT_OK
+    status = ExitCode.OK
     results: list[dict[str, object]] = []
     for source in args.sources:
         name = "<stdin>" if source == "-" else source
@@ -79,13 +76,13 @@ def run(args: argparse.Namespace) -> int:
         except SourceError as exc:
             print(f"{name}: {exc}", file=sys.stderr)
             results.append({"source": name, "readable": False, "error": str(exc)})
-            status = EXIT_UNREADABLE
+            status = ExitCode.USAGE
             continue
         findings = validate_bytes(data, max_bytes=max_bytes)
         if quiet:
             findings = [f for f in findings if f.severity == "error"]
-        if has_errors(findings) and status == EXIT_OK:
-            status = EXIT_INVALID
+        if has_errors(findings) and status == ExitCode.OK:
+            status = ExitCode.INVALID_FEED
         kind = detect_format(data)
         if output == "json":
             results.append({"source": name, "readable": True, "format": kind,
