@@ -102,7 +102,7 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "json_title_missing.json": [(E, "json-title-missing", 2)],
     "json_items_missing.json": [(E, "json-items-missing", 2)],
     "json_id_duplicate.json": [(E, "json-id-duplicate", 15)],
-    "json_id_not_string.json": [(E, "json-type-invalid", 8)],
+    "json_id_not_string.json": [(W, "json-id-not-string", 8)],
     "json_content_missing.json": [(E, "json-content-missing", 8)],
     "json_date_invalid.json": [(E, "json-date-invalid", 12)],
     "json_url_relative.json": [(E, "json-url-invalid", 9)],

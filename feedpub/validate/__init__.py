@@ -39,15 +39,25 @@ _ROOT = re.compile(
 _XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
 
 
+_BOM_CODECS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+               (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# A document starts with an ASCII character ("<", "{", white space), so the zero bytes
+# of its first four bytes give away UTF-16 or UTF-32 without a byte-order mark.
+_ZERO_SHAPES = {"zzzx": "utf-32-be", "xzzz": "utf-32-le", "zxzx": "utf-16-be",
+                "xzxz": "utf-16-le"}
+
+
 def _head_text(data: bytes) -> str:
-    """The first few KiB as text, honouring a UTF-16/32 byte-order mark."""
+    """The first few KiB as text, honouring a UTF-16/32 byte-order mark or zero bytes."""
     head = data[:8192]
-    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+    for bom, codec in _BOM_CODECS:
         if head.startswith(bom):
             return head.decode(codec, "replace")
-    if head[:2] in (b"<\x00", b"\x00<"):
-        return head.decode("utf-16-le" if head[:1] == b"<" else "utf-16-be", "replace")
+    if b"\x00" in head[:4]:
+        shape = "".join("z" if byte == 0 else "x" for byte in head[:4])
+        wide = _ZERO_SHAPES.get(shape)
+        if wide is not None:
+            return head.decode(wide, "replace")
     return head.decode("utf-8", "replace").lstrip("\ufeff")
 
 
@@ -109,7 +119,7 @@ def _validate(data: bytes, max_bytes: int, report: Report) -> None:
     if not stripped:
         report.error("feed-empty", "the document is empty", 0)
         return
-    if stripped[:1] in (b"{", b"["):
+    if stripped[:1] in (b"{", b"[") or _head_text(data[:64]).lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
         from feedpub.validate import jsonfeed
 
         jsonfeed.check(data, report)
