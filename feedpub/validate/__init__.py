@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from feedpub.validate.findings import ERROR, WARNING, Finding, Report
+from feedpub.validate.findings import ERROR, WARNING, Finding, Report, TooManyErrors
 
 __all__ = ["ERROR", "VALIDATOR_VERSION", "WARNING", "Finding", "detect_format", "has_errors",
            "validate_bytes"]
@@ -96,12 +96,21 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 def validate_bytes(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Finding]:
     """Validate one feed document; return its findings, sorted by position. Never raises."""
     report = Report(data)
+    stopped = False
     try:
         _validate(data, max_bytes, report)
+    except TooManyErrors:
+        stopped = True
+    except MemoryError:
+        report.findings.append(Finding(
+            ERROR, "feed-too-many-elements", "the validator ran out of memory on this document; "
+            "it is too large or too complex to check", 0, 0))
     except Exception as exc:  # the contract: a finding, never a traceback
-        report.error("validator-internal-error",
-                     f"the validator failed on this input: {type(exc).__name__}: {exc}", 0)
-    return sorted(report.findings, key=lambda f: (f.line, f.column))
+        report.findings.append(Finding(
+            ERROR, "validator-internal-error",
+            f"the validator failed on this input: {type(exc).__name__}: {exc}", 0, 0))
+    findings = sorted(report.findings, key=lambda f: (f.line, f.column))
+    return findings + report.truncation_findings(stopped)
 
 
 def _validate(data: bytes, max_bytes: int, report: Report) -> None:

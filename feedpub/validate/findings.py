@@ -11,6 +11,16 @@ from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+# A broken generator repeats one mistake in every item. Past these limits the rest is
+# counted, not stored, so memory and time stay proportional to what is worth reading:
+# at most this many findings of one rule...
+RULE_LIMIT = 1000
+# ...and checking stops after this many errors (the verdict is settled by then).
+ERROR_LIMIT = 1000
+
+
+class TooManyErrors(Exception):
+    """Raised by :class:`Report` past ``ERROR_LIMIT`` errors, to stop checking early."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +53,14 @@ class Report:
     finding is actually made.
     """
 
-    __slots__ = ("_lines", "data", "findings")
+    __slots__ = ("_counts", "_errors", "_lines", "data", "findings")
 
     def __init__(self, data: bytes | str = b"") -> None:
         self.findings: list[Finding] = []
         self.data = data
         self._lines: list[str] | None = None
+        self._counts: dict[str, int] = {}
+        self._errors = 0
 
     def error(self, rule: str, message: str, where: Any = None, column: int = 0) -> None:
         """Record an error at an element (``where``) or an explicit line number."""
@@ -59,6 +71,14 @@ class Report:
         self._add(WARNING, rule, message, where, column)
 
     def _add(self, severity: str, rule: str, message: str, where: Any, column: int) -> None:
+        count = self._counts.get(rule, 0) + 1
+        self._counts[rule] = count
+        if severity == ERROR:
+            self._errors += 1
+            if self._errors > ERROR_LIMIT:
+                raise TooManyErrors
+        if count > RULE_LIMIT:
+            return
         if where is None:
             line = 0
         elif isinstance(where, int):
@@ -68,6 +88,18 @@ class Report:
             if line and not column:
                 column = self._element_column(line, where)
         self.findings.append(Finding(severity, rule, message, line, column))
+
+    def truncation_findings(self, stopped: bool) -> list[Finding]:
+        """What the limits left out: one finding per rule cut short, and where checking stopped."""
+        notes = [Finding(WARNING, "validator-findings-truncated",
+                         f"{count - RULE_LIMIT} more {rule} findings are not shown (only the first "
+                         f"{RULE_LIMIT} of a rule are)", 0, 0)
+                 for rule, count in sorted(self._counts.items()) if count > RULE_LIMIT]
+        if stopped:
+            notes.append(Finding(WARNING, "validator-findings-truncated",
+                                 f"checking stopped after {ERROR_LIMIT} errors; fix those and "
+                                 "validate again to see the rest", 0, 0))
+        return notes
 
     def _element_column(self, line: int, element: Any) -> int:
         """Column of ``<qname`` on the element's start line (1-based), 0 if not found."""

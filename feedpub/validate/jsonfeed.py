@@ -25,6 +25,10 @@ OLD_VERSION = "https://jsonfeed.org/version/1"
 
 # Unrolled-loop string pattern: an order of magnitude faster than (?:[^"\\]|\\.)*.
 _STRING_OR_KEY = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
+_STRING_OR_CONTAINER = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{\[]')
+# Each parsed object costs a few hundred bytes of Python objects; past this many
+# objects and arrays a document is refused with a finding, so memory stays bounded.
+MAX_CONTAINERS = 500_000
 _STRING_OR_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)')
 # Python refuses to turn longer digit strings into int (a guard against quadratic
 # conversion); JSON has no such limit, so longer integers are read as floats instead.
@@ -379,6 +383,11 @@ def check(data: bytes, report: Report) -> None:
     text = _decode(data, report)
     if text is None:
         return
+    if _too_many_containers(data, text):
+        report.error("feed-too-many-elements",
+                     f"the document has more than {MAX_CONTAINERS:,} objects and arrays, more than "
+                     "this validator checks (a limit that keeps its memory bounded)", 0)
+        return
     try:
         feed = json.loads(text, object_pairs_hook=JObject, parse_constant=_refuse_constant,
                           parse_int=_parse_int)
@@ -399,6 +408,20 @@ def check(data: bytes, report: Report) -> None:
         JsonFeedChecker(report, Locator(text, feed)).check(feed)
     except RecursionError:
         report.error("json-too-deep", "the JSON document is nested too deeply", 0)
+
+
+def _too_many_containers(data: bytes, text: str) -> bool:
+    """More than ``MAX_CONTAINERS`` objects and arrays? Counting braces bounds it in
+    milliseconds; only past that bound are they counted outside strings, up to the limit."""
+    if data.count(b"{") + data.count(b"[") <= MAX_CONTAINERS:
+        return False
+    count = 0
+    for match in _STRING_OR_CONTAINER.finditer(text):
+        if match.group()[0] != '"':
+            count += 1
+            if count > MAX_CONTAINERS:
+                return True
+    return False
 
 
 class _NotJson(ValueError):

@@ -35,6 +35,11 @@ _PARSER_OPTIONS: _ParserOptions = {
     "huge_tree": False,
 }
 
+# libxml2 keeps about 130 bytes per element (more with the text between elements), so
+# a 50 MB file of "<entry/>" would need gigabytes. Past this many elements the document
+# is refused with a finding, which keeps memory to a few hundred MB whatever the input.
+MAX_ELEMENTS = 1_000_000
+
 _XML_DECL = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]*)[\"']")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -143,11 +148,64 @@ def _same_family(bom: str, codec: str) -> bool:
     return codec.startswith(bom)
 
 
+class _TooManyElements(Exception):
+    """Raised by :class:`_ElementCounter` as soon as the count passes ``MAX_ELEMENTS``."""
+
+
+class _ElementCounter:
+    """An lxml parser target that builds nothing and stops past ``MAX_ELEMENTS``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
+        """Count one element; abort the parse once there are too many."""
+        self.count += 1
+        if self.count > MAX_ELEMENTS:
+            raise _TooManyElements
+
+    def end(self, tag: str | bytes) -> None:
+        """Nothing to do at an end tag."""
+
+    def data(self, data: str | bytes) -> None:
+        """Text is not counted."""
+
+    def comment(self, text: str | bytes) -> None:
+        """Comments are not counted."""
+
+    def close(self) -> int:
+        """The count, once the whole document is read."""
+        return self.count
+
+
+def too_many_elements(data: bytes) -> bool:
+    """True when the document has more than ``MAX_ELEMENTS`` elements.
+
+    Counting "<" bounds the element count from above in a few milliseconds; only a
+    document past that bound is counted exactly, by a parse that builds no tree and
+    stops at the limit (CDATA full of "<" must not be mistaken for elements).
+    """
+    if data.count(b"<") <= MAX_ELEMENTS:
+        return False
+    try:
+        etree.fromstring(data, etree.XMLParser(target=_ElementCounter(), **_PARSER_OPTIONS))
+    except _TooManyElements:
+        return True
+    except etree.XMLSyntaxError:
+        return False  # the real parse reports it
+    return False
+
+
 def parse(data: bytes, report: Report) -> etree._Element | None:
     """Parse untrusted XML safely; on failure record one finding and return None."""
     if not check_encoding(data, report):
         return None
     check_xml_version(data, report)
+    if too_many_elements(data):
+        report.error("feed-too-many-elements",
+                     f"the document has more than {MAX_ELEMENTS:,} elements, more than this "
+                     "validator checks (a limit that keeps its memory bounded)", 0)
+        return None
     try:
         root = etree.fromstring(data, _new_parser())
     except etree.XMLSyntaxError as exc:
