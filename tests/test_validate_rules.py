@@ -106,7 +106,8 @@ def test_addr_spec(value: str, valid: bool) -> None:
 @pytest.mark.parametrize(("value", "valid"), [
     ("news@example.org", True), ("news@example.org (The Newsroom)", True),
     ("mailto:news@example.org", True), ("The Newsroom", False),
-    ("The Newsroom (mailto:news@example.org)", False),
+    ("The Newsroom (mailto:news@example.org)", False), ("The Newsroom <news@example.org>", True),
+    ("<news@example.org>", True), ("The Newsroom <news at example.org>", False),
 ])
 def test_rss_contact(value: str, valid: bool) -> None:
     assert (rss_contact_problem(value) is None) == valid

@@ -32,7 +32,10 @@ _ADDR_SPEC = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
 )
-_RSS_CONTACT = re.compile(rf"(?:{_ADDR_SPEC.pattern})(?:\s*\([^()]*\))?")
+# addr-spec, optionally "(Name)" after it (the RSS Best Practices form), or an RFC 2822
+# name-addr, "Name <addr-spec>".
+_RSS_CONTACT = re.compile(
+    rf"(?:{_ADDR_SPEC.pattern})(?:\s*\([^()]*\))?|[^<>()]*<(?:{_ADDR_SPEC.pattern})>")
 _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"]*\"))*")
 # A 2- or 3-letter ISO 639 primary subtag (or RFC 1766's i-/x- prefixes), then subtags.
@@ -93,7 +96,8 @@ def is_addr_spec(value: str) -> bool:
 
 
 def rss_contact_problem(value: str) -> str | None:
-    """RSS managingEditor/webMaster/author: an e-mail address, optionally "(Name)".
+    """RSS managingEditor/webMaster/author: an e-mail address, optionally "(Name)", or
+    "Name <address>" (RFC 2822 name-addr).
 
     A mailto: URI is also accepted, as the RSS Best Practices Profile notes it is common.
     """
