@@ -124,6 +124,7 @@ def test_mime_type(value: str, valid: bool) -> None:
 @pytest.mark.parametrize(("value", "valid"), [
     ("en", True), ("en-GB", True), ("zh-Hant-TW", True), ("x-klingon", True), ("ast", True),
     ("", False), ("english language", False), ("english", False), ("en_GB", False),
+    ("zz", False), ("EN-us", True), ("iw", True), ("xx-GB", False), ("i-klingon", True),
 ])
 def test_language(value: str, valid: bool) -> None:
     assert is_language(value) == valid

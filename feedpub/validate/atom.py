@@ -11,7 +11,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from feedpub.validate.common import AT, ATOM, FH, THR, XHTML, XML_BASE, XML_LANG, short
+from feedpub.validate.common import (
+    AT,
+    ATOM,
+    FH,
+    ITUNES,
+    THR,
+    XHTML,
+    XML_BASE,
+    XML_LANG,
+    needs_namespace_check,
+    short,
+)
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
@@ -29,6 +40,7 @@ _UPDATED = A + "updated"
 _TITLE = A + "title"
 _XHTML_DIV = f"{{{XHTML}}}div"
 _THR_PREFIX = f"{{{THR}}}"
+_ITUNES_PREFIX = f"{{{ITUNES}}}"
 _MISPLACED_IN_XHTML = (A, "{http://www.w3.org/2007/app}")
 _INT = re.compile(r"\d+")
 _REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
@@ -67,6 +79,7 @@ class AtomChecker:
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self.uses_itunes = False
         self.entry_ids: dict[str, str] = {}
         self._checks: dict[str, Callable[[Any, str], None]] = {
             A + "id": self._check_id,
@@ -238,6 +251,8 @@ class AtomChecker:
             return
         from feedpub.validate import ext  # only feeds with extensions pay for its regexes
 
+        if where == "feed" and tag.startswith(_ITUNES_PREFIX):
+            self.uses_itunes = True
         ext.check_element(child, tag, where, self.report, rss=False, seen=seen)
 
     def _check_attributes(self, el: Any, tag: str, names: list[str]) -> None:
@@ -589,3 +604,11 @@ def check(root: Any, report: Report) -> None:
         checker.check_entry_document(root)
     else:
         checker.check_feed(root)
+        if checker.uses_itunes:
+            from feedpub.validate import itunes
+
+            itunes.check_channel(root, report)
+    if needs_namespace_check(report.raw(), root):
+        from feedpub.validate import ext
+
+        ext.check_namespaces(report.raw(), root, report)

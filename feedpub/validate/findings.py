@@ -89,6 +89,10 @@ class Report:
                 column = self._element_column(line, where)
         self.findings.append(Finding(severity, rule, message, line, column))
 
+    def raw(self) -> bytes:
+        """The document as bytes (it is kept as given, bytes or text)."""
+        return self.data if isinstance(self.data, bytes) else self.data.encode("utf-8")
+
     def truncation_findings(self, stopped: bool) -> list[Finding]:
         """What the limits left out: one finding per rule cut short, and where checking stopped."""
         notes = [Finding(WARNING, "validator-findings-truncated",

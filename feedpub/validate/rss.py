@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from feedpub.validate.atom import check_history, check_past_end
-from feedpub.validate.common import ATOM, FH, XML_LANG, short, text_of
+from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, needs_namespace_check, short, text_of
 from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
@@ -22,6 +22,7 @@ _INT = re.compile(r"\d+")
 _ATOM_LINK = f"{{{ATOM}}}link"
 _FH_COMPLETE = f"{{{FH}}}complete"
 _FH_ARCHIVE = f"{{{FH}}}archive"
+_ITUNES_PREFIX = f"{{{ITUNES}}}"
 # RSS 2.0 is upward-compatible with these (RSS 2.0.1, introduction).
 _OLD_VERSIONS = frozenset({"0.91", "0.92", "0.93", "0.94"})
 # RSS Best Practices Profile, textInput name: an HTML form control name.
@@ -75,6 +76,7 @@ class RssChecker:
         self.report = report
         self.guids: set[str] = set()
         self.has_self_link = False
+        self.uses_itunes = False
         self.atom_links: list[tuple[str, str]] = []
         self._value_checks: dict[str, Callable[[Any, str, str], None]] = {
             "link": self._check_url,
@@ -120,6 +122,10 @@ class RssChecker:
         for extra in channels[1:]:
             self.report.error("rss-element-duplicate", "<rss> has more than one <channel>", extra)
         self._check_channel(channels[0])
+        if needs_namespace_check(self.report.raw(), root):
+            from feedpub.validate import ext
+
+            ext.check_namespaces(self.report.raw(), root, self.report)
 
     def _check_version(self, root: Any) -> None:
         self._check_language_attribute(root)
@@ -164,6 +170,10 @@ class RssChecker:
             self._check_attributes(channel, "channel", names)
         seen = self._check_children(channel, "channel", CHANNEL_ONCE, CHANNEL_MANY, self._check_item)
         self._check_image_matches(channel)
+        if self.uses_itunes:
+            from feedpub.validate import itunes
+
+            itunes.check_channel(channel, self.report)
         for required in ("title", "link", "description"):
             if required not in seen:
                 self.report.error(
@@ -322,6 +332,8 @@ class RssChecker:
             rel = child.get("rel", "alternate")
             self.atom_links.append((rel, child.get("href", "")))
             self.has_self_link = self.has_self_link or rel == "self"
+        elif tag.startswith(_ITUNES_PREFIX):
+            self.uses_itunes = True
         from feedpub.validate import ext  # only feeds with extensions pay for its regexes
 
         ext.check_element(child, tag, where, self.report, rss=True, seen=seen)
