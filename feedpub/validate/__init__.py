@@ -32,6 +32,7 @@ VALIDATOR_VERSION = "2"
 DEFAULT_MAX_BYTES = 50 * 2**20
 _BLANK = b" \t\r\n\xef\xbb\xbf"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
+_TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
 _ROOT = re.compile(
     r"\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>\s*)*<([A-Za-z_][\w.:-]*)([^>]*)>",
     re.DOTALL,
@@ -85,6 +86,8 @@ def detect_format(data: bytes) -> str | None:
         return "rss"
     if local in ("feed", "entry") and namespace == _ATOM_NS:
         return "atom"
+    if local == "deleted-entry" and namespace == _TOMBSTONE_NS:
+        return "atom"  # an RFC 6721 Deleted Entry Document
     return None
 
 
@@ -158,7 +161,7 @@ def _validate_xml(data: bytes, stripped: bytes, report: Report) -> None:
         from feedpub.validate import rss
 
         rss.check(root, report)
-    elif tag in (f"{{{_ATOM_NS}}}feed", f"{{{_ATOM_NS}}}entry"):
+    elif tag in (f"{{{_ATOM_NS}}}feed", f"{{{_ATOM_NS}}}entry", f"{{{_TOMBSTONE_NS}}}deleted-entry"):
         from feedpub.validate import atom
 
         atom.check(root, report)

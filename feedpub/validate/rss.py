@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from feedpub.validate.atom import check_history, check_past_end
 from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, needs_namespace_check, short, text_of
 from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
+from feedpub.validate.history import check_history
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import is_language, is_mime_type, rss_contact_problem, uri_problem
 
@@ -178,10 +178,9 @@ class RssChecker:
             if required not in seen:
                 self.report.error(
                     "rss-element-missing", f"<channel> has no <{required}> element", channel)
-        if channel.find(_FH_COMPLETE) is not None or channel.find(_FH_ARCHIVE) is not None:
+        if self.atom_links or channel.find(_FH_COMPLETE) is not None or \
+                channel.find(_FH_ARCHIVE) is not None:
             check_history(channel, self.atom_links, self.report)
-        elif len(self.atom_links) > 1:
-            check_past_end(self.atom_links, self.report, channel)
         if not self.has_self_link:
             self.report.warning(
                 "rss-self-link-missing",
