@@ -101,8 +101,6 @@ class AtomChecker:
         self.report = report
         self.uses_itunes = False
         self.entry_ids: dict[str, str] = {}
-        self.entries = 0  # entries in the feed, and those with a non-empty id
-        self.identified = 0
         self._checks: dict[str, Callable[[Any, str], None]] = {
             A + "id": self._check_id,
             A + "updated": self._check_date,
@@ -246,15 +244,8 @@ class AtomChecker:
         return found
 
     def _check_entry_ids(self, feed: Any, found: dict[str, Any]) -> None:
-        """Ids across the feed: RFC 4287 4.2.6 makes each a universally unique identifier
-        of one entry or feed."""
-        if self.entries > 1 and self.entries == self.identified and len(self.entry_ids) == 1:
-            [only] = self.entry_ids
-            self.report.error(
-                "atom-entry-id-all-same",
-                f'all {self.entries} entries have the id "{short(only)}": readers keep one of '
-                "them, since an id names a single entry (RFC 4287 4.2.6); give each entry its own",
-                feed)
+        """RFC 4287 4.2.6: an id identifies one entry or one feed. Entries may share one
+        (versions of the same entry, 4.1.1): that is atom-entry-id-duplicate, a warning."""
         feed_id = found.get(_ID)
         if feed_id is not None and feed_id.text in self.entry_ids:
             self.report.warning(
@@ -264,11 +255,9 @@ class AtomChecker:
 
     def _check_entry_id(self, found: dict[str, Any]) -> None:
         """Entries sharing an id are the same entry (RFC 4287 4.1.1): worth a warning."""
-        self.entries += 1
         id_el = found.get(_ID)
         if id_el is None or not id_el.text:
             return
-        self.identified += 1
         updated_el = found.get(_UPDATED)
         updated = (updated_el.text or "") if updated_el is not None else ""
         previous = self.entry_ids.get(id_el.text)

@@ -407,8 +407,7 @@ _CHANNEL_ONLY = frozenset(
     + [f"{{{FH}}}{n}" for n in CLOSED[FH]])
 _ITEM_ONLY = frozenset(
     [f"{{{SLASH}}}{n}" for n in CLOSED[SLASH]]
-    + [f"{{{WFW}}}{n}" for n in CLOSED[WFW]]
-    + [f"{{{THR}}}{n}" for n in CLOSED[THR]])
+    + [f"{{{WFW}}}{n}" for n in CLOSED[WFW]])
 _CHANNEL_LEVEL = frozenset({"channel", "feed"})
 _ITEM_LEVEL = frozenset({"item", "entry"})
 _ITUNES_PREFIX = f"{{{ITUNES}}}"

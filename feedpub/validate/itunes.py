@@ -109,8 +109,9 @@ def _enum(allowed: set[str]) -> Check:
 
 
 def _explicit(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
-    """Apple now documents true/false; yes/no/clean (any case) still work, with a warning."""
-    text = (el.text or "").strip().lower()
+    """Apple now documents true/false; yes/no/clean (any case) still work, with a warning.
+    White space is not trimmed: " true " is neither (readers compare the whole text)."""
+    text = (el.text or "").lower()
     if text in _EXPLICIT:
         return
     legacy = _EXPLICIT_LEGACY.get(text)
