@@ -27,7 +27,7 @@ class _ParserOptions(TypedDict):
     huge_tree: bool
 
 
-_PARSER_OPTIONS: _ParserOptions = {
+PARSER_OPTIONS: _ParserOptions = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
@@ -68,7 +68,7 @@ _SYNTAX_RULES = (
 
 
 def _new_parser() -> etree.XMLParser:
-    return etree.XMLParser(**_PARSER_OPTIONS)
+    return etree.XMLParser(**PARSER_OPTIONS)
 
 
 def bom_encoding(data: bytes) -> str | None:
@@ -188,7 +188,7 @@ def too_many_elements(data: bytes) -> bool:
     if data.count(b"<") <= MAX_ELEMENTS:
         return False
     try:
-        etree.fromstring(data, etree.XMLParser(target=_ElementCounter(), **_PARSER_OPTIONS))
+        etree.fromstring(data, etree.XMLParser(target=_ElementCounter(), **PARSER_OPTIONS))
     except _TooManyElements:
         return True
     except etree.XMLSyntaxError:
