@@ -282,6 +282,14 @@ def _robots_meta(el: Any, tag: str, where: str, report: Report, rss: bool) -> No
                "noindex, follow, nofollow")
 
 
+def _comment_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """wfw:commentRSS is a misspelling that spread; the module defines wfw:commentRss."""
+    report.warning("ext-element-deprecated",
+                   "<wfw:commentRSS> is a misspelling of <wfw:commentRss> (the Well-Formed Web "
+                   "module's name); readers accept both, but write commentRss", el)
+    url_text(el, tag, where, report, rss)
+
+
 # --- trackback ---------------------------------------------------------------------
 
 
@@ -301,7 +309,7 @@ ONCE = media.ONCE | itunes.ONCE | frozenset(
     [f"{{{SY}}}{n}" for n in ("updatePeriod", "updateFrequency", "updateBase")]
     + [f"{{{ADMIN}}}{n}" for n in ("generatorAgent", "errorReportsTo")]
     + [f"{{{BLOGCHANNEL}}}{n}" for n in ("blogRoll", "mySubscriptions", "blink", "changes")]
-    + [f"{{{WFW}}}{n}" for n in ("comment", "commentRss")]
+    + [f"{{{WFW}}}{n}" for n in ("comment", "commentRss", "commentRSS")]
     + [f"{{{SLASH}}}{n}" for n in ("comments", "hit_parade")]
     + [f"{{{TRACKBACK}}}ping"] + [f"{{{FH}}}complete", f"{{{FH}}}archive"])
 # dcterms:available and dcterms:valid may hold periods (DCMI Period), not just dates.
@@ -339,6 +347,7 @@ CHECKS: dict[str, Check] = {
     f"{{{SLASH}}}comments": _COUNT,
     f"{{{WFW}}}comment": url_text,
     f"{{{WFW}}}commentRss": url_text,
+    f"{{{WFW}}}commentRSS": _comment_rss,
     f"{{{GEORSS}}}point": _georss_point,
     f"{{{GEORSS}}}line": _georss_shape(2),
     f"{{{GEORSS}}}polygon": _georss_shape(4, closed=True),

@@ -206,6 +206,12 @@ class RssChecker:
         if names:
             self._check_attributes(item, "item", names)
         seen = self._check_children(item, "item", ITEM_ONCE, ITEM_MANY, None)
+        if "guid" not in seen:
+            self.report.warning(
+                "rss-guid-missing",
+                "<item> has no <guid>; without one, readers tell items apart by title or link "
+                "and show an edited item again (RSS 2.0 and its Best Practices Profile recommend "
+                "one)", item)
         if "title" not in seen and "description" not in seen:
             self.report.error(
                 "rss-item-title-or-description-missing",

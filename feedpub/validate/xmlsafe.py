@@ -51,6 +51,7 @@ _BOMS = (
 
 # libxml2 error texts mapped to our rule ids, most specific first.
 _SYNTAX_RULES = (
+    ("XML declaration allowed only at the start", "xml-declaration-misplaced"),
     ("amplification", "xml-entity-expansion"),
     ("entity reference loop", "xml-entity-expansion"),
     ("Excessive depth", "xml-too-deep"),
@@ -128,6 +129,8 @@ def check_encoding(data: bytes, report: Report) -> bool:
                 f'the XML declaration says "{declared}" but the bytes are '
                 f"{'a single-byte' if wide else 'a 16-bit'} encoding", 1)
             return False
+        if codec == "iso8859-1":
+            _check_latin1(data, report)
         if bom is not None and not _same_family(bom, codec):
             report.error(
                 "xml-encoding-mismatch",
@@ -139,6 +142,23 @@ def check_encoding(data: bytes, report: Report) -> bool:
     # Without a declaration or BOM the document must be UTF-8; libxml2 checks that as it
     # parses (reported as xml-encoding-invalid), which spares a full decode here.
     return True
+
+
+_C1 = re.compile(rb"[\x80-\x9f]|&#(?:1[3-5]\d|12[89]);|&#x[89][0-9a-fA-F];")
+
+
+def _check_latin1(data: bytes, report: Report) -> None:
+    """Bytes 0x80-0x9F are control characters in ISO-8859-1 but curly quotes, dashes and
+    the euro sign in windows-1252: a document that has them almost certainly is the
+    latter, mislabelled (and references like &#150; make the same mistake)."""
+    match = _C1.search(data)
+    if match is not None:
+        line = data.count(b"\n", 0, match.start()) + 1
+        report.warning(
+            "xml-encoding-suspect",
+            "the document says iso-8859-1 but has characters that are control codes there and "
+            "punctuation in windows-1252 (byte or reference 128-159): declare windows-1252, or "
+            "better, convert to UTF-8", line)
 
 
 def _same_family(bom: str, codec: str) -> bool:
@@ -227,6 +247,9 @@ def _syntax_finding(exc: etree.XMLSyntaxError, report: Report) -> None:
         if needle in message:
             rule = candidate
             break
+    if rule == "xml-declaration-misplaced":
+        message += (" (something, often a blank line from a PHP template or plugin, comes before "
+                    "<?xml; remove it)")
     report.error(rule, f"the document is not well-formed XML: {message}", line, column)
 
 
