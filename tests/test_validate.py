@@ -94,7 +94,7 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_itunes_subcategory_wrong_parent.xml": [(E, "itunes-category-invalid", 8)],
     "rss_itunes_explicit_legacy.xml": [(W, "itunes-explicit-legacy", 8)],
     "rss_itunes_required_missing.xml": [(W, "itunes-element-missing", 3)],
-    "rss_itunes_namespace_miscased.xml": [(W, "ext-namespace-mismatch", 3)],
+    "rss_itunes_namespace_miscased.xml": [(W, "ext-namespace-mismatch", 8)],
     "rss_media_content_unknown_child.xml": [(E, "ext-element-unknown", 14)],
     "rss_media_content_child_no_namespace.xml": [(E, "ext-element-unknown", 14)],
     "rss_media_group_inside_content.xml": [(E, "ext-element-misplaced", 14)],

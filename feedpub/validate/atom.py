@@ -19,7 +19,6 @@ from feedpub.validate.common import (
     XHTML,
     XML_BASE,
     XML_LANG,
-    needs_namespace_check,
     short,
 )
 from feedpub.validate.dates import rfc3339
@@ -651,7 +650,4 @@ def check(root: Any, report: Report) -> None:
             from feedpub.validate import itunes
 
             itunes.check_channel(root, report)
-    if needs_namespace_check(report.raw(), root):
-        from feedpub.validate import ext
 
-        ext.check_namespaces(report.raw(), root, report)

@@ -65,13 +65,3 @@ def short(value: str, limit: int = 60) -> str:
     value = " ".join(value.split()) if len(value) < 1000 else value[:1000]
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
-
-def needs_namespace_check(data: bytes, root: Any) -> bool:
-    """True when a namespace declaration might be a misspelt well-known one.
-
-    Most feeds declare only well-known namespaces, all on the root: that is settled from
-    the root's map and one count of "xmlns", without scanning the document.
-    """
-    declared = root.nsmap
-    return (data.count(b"xmlns") > len(declared)
-            or any(uri not in PREFIXES for uri in declared.values()))

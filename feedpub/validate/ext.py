@@ -449,6 +449,8 @@ def check_element(el: Any, tag: str, where: str, report: Report, *, rss: bool,
         seen.add(tag)
     namespace, _, local = tag[1:].partition("}")
     known = CLOSED.get(namespace)
+    if known is None and namespace not in PREFIXES:
+        _check_namespace(namespace, el, report)
     if known is not None and local not in known:
         report.error("ext-element-unknown", f"<{name_of(tag)}> is not defined by its namespace", el)
         return
@@ -470,28 +472,22 @@ def check_element(el: Any, tag: str, where: str, report: Report, *, rss: bool,
 
 
 # Well-known namespace URIs by their case-folded form without a final "/" or "#", to
-# catch declarations that differ only there (readers compare namespaces exactly).
+# catch namespaces that differ only there (readers compare namespaces exactly).
 _NEAR = {uri.lower().rstrip("/#"): uri for uri in PREFIXES}
-_DECLARATION = re.compile(rb"""xmlns(?::[\w.-]+)?\s*=\s*["']([^"']*)["']""")
 
 
-def check_namespaces(data: bytes, root: Any, report: Report) -> None:
-    """Warn about namespace URIs that differ from a well-known one only by case or a
-    final slash or hash: readers will not treat those elements as that vocabulary."""
-    found: dict[str, int] = {}
-    if b"xmlns" in data[:4096] or data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-        for match in _DECLARATION.finditer(data):
-            uri = match.group(1).decode("utf-8", "replace")
-            found.setdefault(uri, match.start())
-    for uri in root.nsmap.values():
-        found.setdefault(uri, -1)
-    for uri, offset in found.items():
-        known = _NEAR.get(uri.lower().rstrip("/#"))
-        if known is None or known == uri or uri == media.WRONG_NAMESPACE:
-            continue
-        line = data.count(b"\n", 0, offset) + 1 if offset >= 0 else 1
-        report.warning("ext-namespace-mismatch",
-                       f'namespace "{short(uri, 80)}" differs from the {PREFIXES[known]} '
-                       f'namespace "{known}" only in case or a final "/" or "#"; readers compare '
-                       "namespaces exactly and will not read these elements as that vocabulary",
-                       line)
+def _check_namespace(namespace: str, el: Any, report: Report) -> None:
+    """Warn, once per document, about an element in a namespace that differs from a
+    well-known one only by case or a final slash or hash: readers will not treat it
+    as that vocabulary."""
+    if namespace in report.noted:
+        return
+    report.noted.add(namespace)
+    known = _NEAR.get(namespace.lower().rstrip("/#"))
+    if known is None or namespace == media.WRONG_NAMESPACE:
+        return
+    report.warning("ext-namespace-mismatch",
+                   f'<{el.prefix or ""}{":" if el.prefix else ""}{el.tag.rpartition("}")[2]}> is in '
+                   f'namespace "{short(namespace, 80)}", which differs from the {PREFIXES[known]} '
+                   f'namespace "{known}" only in case or a final "/" or "#"; readers compare '
+                   "namespaces exactly and will not read these elements as that vocabulary", el)

@@ -53,7 +53,7 @@ class Report:
     finding is actually made.
     """
 
-    __slots__ = ("_counts", "_errors", "_lines", "data", "findings")
+    __slots__ = ("_counts", "_errors", "_lines", "data", "findings", "noted")
 
     def __init__(self, data: bytes | str = b"") -> None:
         self.findings: list[Finding] = []
@@ -61,6 +61,7 @@ class Report:
         self._lines: list[str] | None = None
         self._counts: dict[str, int] = {}
         self._errors = 0
+        self.noted: set[str] = set()  # things said once per document (a namespace...)
 
     def error(self, rule: str, message: str, where: Any = None, column: int = 0) -> None:
         """Record an error at an element (``where``) or an explicit line number."""

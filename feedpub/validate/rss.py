@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, needs_namespace_check, short, text_of
+from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, short, text_of
 from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
 from feedpub.validate.history import check_history
@@ -122,10 +122,6 @@ class RssChecker:
         for extra in channels[1:]:
             self.report.error("rss-element-duplicate", "<rss> has more than one <channel>", extra)
         self._check_channel(channels[0])
-        if needs_namespace_check(self.report.raw(), root):
-            from feedpub.validate import ext
-
-            ext.check_namespaces(self.report.raw(), root, self.report)
 
     def _check_version(self, root: Any) -> None:
         self._check_language_attribute(root)
