@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from feedpub.validate import history
 from feedpub.validate.common import (
@@ -25,6 +24,10 @@ from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import has_scheme, is_addr_spec, is_language, is_mime_type, uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 A = f"{{{ATOM}}}"
 _ENTRY = A + "entry"

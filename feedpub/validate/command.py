@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
 
 from feedpub.errors import ExitCode
 from feedpub.validate import DEFAULT_MAX_BYTES, Finding, detect_format, has_errors, validate_bytes
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 DEFAULT_TIMEOUT = 15.0  # seconds, for everything one URL costs
 _LABELS = {"rss": "RSS 2.0", "atom": "Atom 1.0", "json": "JSON Feed"}

@@ -12,7 +12,6 @@ only, item only, inside another element only) are checked here.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from feedpub.validate import itunes, media
 from feedpub.validate.common import (
@@ -51,7 +50,6 @@ from feedpub.validate.dates import rfc3339, w3cdtf
 from feedpub.validate.extvalues import (
     FLOAT,
     INT,
-    Check,
     drop_blank_attributes,
     enum_attr,
     error,
@@ -64,6 +62,12 @@ from feedpub.validate.extvalues import (
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import is_language, is_mime_type, uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from feedpub.validate.extvalues import Check
 
 
 def _w3cdtf_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:

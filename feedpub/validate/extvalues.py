@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from feedpub.validate.common import XML, name_of, short, text_of
 from feedpub.validate.findings import Report
 from feedpub.validate.urls import uri_problem
 
-Check = Callable[[Any, str, str, Report, bool], None]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Check = Callable[[Any, str, str, Report, bool], None]
 
 INT = re.compile(r"\d+")
 FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")

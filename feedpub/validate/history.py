@@ -24,12 +24,15 @@ restored, which is legal but leaves the tombstone stale (a warning).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from feedpub.validate.common import AT, ATOM, FH, short
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.urls import uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 Links = list[tuple[str, str]]
 

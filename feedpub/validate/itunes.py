@@ -10,12 +10,17 @@ names; the list Apple retired in 2006 is a warning.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from feedpub.validate.common import ITUNES, short
-from feedpub.validate.extvalues import Check, error, text_max, text_pattern, url_attr, url_text, value
+from feedpub.validate.extvalues import error, text_max, text_pattern, url_attr, url_text, value
 from feedpub.validate.findings import Report
 from feedpub.validate.urls import is_addr_spec
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from feedpub.validate.extvalues import Check
 
 IT = f"{{{ITUNES}}}"
 _DURATION = re.compile(r"\s*\d+(?::[0-5]?\d){0,2}(?:\.\d+)?\s*")

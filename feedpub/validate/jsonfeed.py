@@ -13,12 +13,15 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from typing import Any
 
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import is_language, uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 VERSION = "https://jsonfeed.org/version/1.1"
 OLD_VERSION = "https://jsonfeed.org/version/1"

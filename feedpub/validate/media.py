@@ -11,14 +11,12 @@ error, except elements of other namespaces, which are extensions.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from feedpub.validate.common import MEDIA, short
 from feedpub.validate.extvalues import (
     FLOAT,
     INT,
     NPT,
-    Check,
     drop_blank_attributes,
     enum_attr,
     error,
@@ -29,6 +27,12 @@ from feedpub.validate.extvalues import (
 )
 from feedpub.validate.findings import Report
 from feedpub.validate.urls import is_language, is_mime_type, uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from feedpub.validate.extvalues import Check
 
 M = f"{{{MEDIA}}}"
 WRONG_NAMESPACE = "http://search.yahoo.com/mrss"

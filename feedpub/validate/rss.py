@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, short, text_of
 from feedpub.validate.dates import rfc822
@@ -17,6 +16,10 @@ from feedpub.validate.findings import Report
 from feedpub.validate.history import check_history
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import is_language, is_mime_type, rss_contact_problem, uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 _INT = re.compile(r"\d+")
 _ATOM_LINK = f"{{{ATOM}}}link"

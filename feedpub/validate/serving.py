@@ -22,13 +22,16 @@ import codecs
 import io
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from feedpub.validate.fetch import PERMANENT, FetchError, Response
 from feedpub.validate.findings import ERROR, WARNING, Finding
 
-Probe = Callable[[dict[str, str]], Response]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Probe = Callable[[dict[str, str]], Response]
 
 MIN_POLL_SECONDS = 60
 COMPRESS_FROM = 1024  # bytes; below this compression saves nothing worth a warning

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import TypedDict
 
 from lxml import etree
 
 from feedpub.validate.findings import Report
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:  # typing costs start-up time; the checker alone needs the shape
+    from typing import TypedDict
 
-class _ParserOptions(TypedDict):
-    """The etree.XMLParser keyword arguments that keep parsing offline and bounded."""
+    class _ParserOptions(TypedDict):
+        """The etree.XMLParser keyword arguments that keep parsing offline and bounded."""
 
-    resolve_entities: bool
-    no_network: bool
-    load_dtd: bool
-    dtd_validation: bool
-    huge_tree: bool
+        resolve_entities: bool
+        no_network: bool
+        load_dtd: bool
+        dtd_validation: bool
+        huge_tree: bool
 
 
 PARSER_OPTIONS: _ParserOptions = {
