@@ -67,7 +67,7 @@ _FEED_URLS = ("home_page_url", "feed_url", "next_url", "icon", "favicon")
 _ITEM_URLS = ("url", "external_url", "image", "banner_image")
 
 
-class JObject(dict[str, Any]):
+class JObject(dict):  # dict[str, Any]; a bare dict keeps typing out of the run time
     """A JSON object that also keeps its members in order, duplicates included."""
 
     __slots__ = ("offsets", "pairs")
