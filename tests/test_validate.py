@@ -309,3 +309,14 @@ def test_every_rule_is_documented() -> None:
     documented |= set(re.findall(r"^\| `[a-z0-9-]+` / `([a-z0-9-]+)`", doc, re.MULTILINE))
     assert _rule_ids_in_code() - documented == set()
     assert documented - _rule_ids_in_code() == set()
+
+
+def test_columns_are_right_in_a_feed_written_on_one_line() -> None:
+    """Several elements of one name on a line: each finding points at its own element."""
+    items = "".join(f"<item><title>{i}</title><guid>{'bad guid' if i == 2 else f'https://e.org/{i}'}"
+                    "</guid></item>" for i in range(4))
+    data = ('<rss version="2.0"><channel><title>t</title><link>https://e.org/</link>'
+            f"<description>d</description>{items}</channel></rss>").encode()
+    [finding] = [f for f in validate_bytes(data) if f.rule == "rss-guid-not-url"]
+    assert finding.line == 1
+    assert data.decode()[finding.column - 1:].startswith("<guid>bad guid</guid>")

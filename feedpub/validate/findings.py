@@ -56,7 +56,7 @@ class Report:
     finding is actually made.
     """
 
-    __slots__ = ("_counts", "_errors", "_lines", "data", "findings", "noted")
+    __slots__ = ("_counts", "_errors", "_lines", "_order", "_starts", "data", "findings", "noted")
 
     def __init__(self, data: bytes | str = b"") -> None:
         self.findings: list[Finding] = []
@@ -65,6 +65,10 @@ class Report:
         self._counts: dict[str, int] = {}
         self._errors = 0
         self.noted: set[str] = set()  # things said once per document (a namespace...)
+        # For lines holding several elements of one name (minified feeds): where each
+        # "<name" starts on the line, and each element's rank among them.
+        self._starts: dict[tuple[int, str], list[int]] = {}
+        self._order: dict[tuple[int, str], tuple[list[Any], dict[int, int]]] = {}
 
     def error(self, rule: str, message: str, where: Any = None, column: int = 0) -> None:
         """Record an error at an element (``where``) or an explicit line number."""
@@ -110,16 +114,38 @@ class Report:
         return notes
 
     def _element_column(self, line: int, element: Any) -> int:
-        """Column of ``<qname`` on the element's start line (1-based), 0 if not found."""
-        text = self._line(line)
+        """Column of the element's ``<qname`` on its start line (1-based), 0 if not found.
+
+        lxml records lines, not columns. When the line has several start tags of the
+        same name (a feed written on one line), the element's rank among the elements
+        of that name on that line picks the right one.
+        """
         tag = element.tag
         if not isinstance(tag, str):
             return 0
         local = tag.rpartition("}")[2]
         prefix = element.prefix
         qname = f"{prefix}:{local}" if prefix else local
-        pos = text.find("<" + qname)
-        return pos + 1 if pos >= 0 else 0
+        starts = self._starts.get((line, qname))
+        if starts is None:
+            starts = self._starts[line, qname] = _tag_starts(self._line(line), qname)
+        if len(starts) < 2:
+            return starts[0] + 1 if starts else 0
+        rank = self._rank(line, tag, element)
+        return starts[rank] + 1 if rank < len(starts) else starts[0] + 1
+
+    def _rank(self, line: int, tag: str, element: Any) -> int:
+        """The element's position among the elements named ``tag`` that start on ``line``.
+
+        The element proxies are kept with their ids: lxml makes a new proxy (maybe with a
+        recycled id) for a node no longer referenced.
+        """
+        known = self._order.get((line, tag))
+        if known is None:
+            root = element.getroottree().getroot()
+            same = [node for node in root.iter(tag) if node.sourceline == line]
+            known = self._order[line, tag] = (same, {id(node): i for i, node in enumerate(same)})
+        return known[1].get(id(element), 0)
 
     def _line(self, line: int) -> str:
         if self._lines is None:
@@ -130,3 +156,16 @@ class Report:
         if 0 < line <= len(self._lines):
             return self._lines[line - 1]
         return ""
+
+
+def _tag_starts(text: str, qname: str) -> list[int]:
+    """Offsets in ``text`` of each start tag ``<qname`` (not ``<qnameLonger``)."""
+    needle = "<" + qname
+    starts = []
+    pos = text.find(needle)
+    while pos >= 0:
+        end = pos + len(needle)
+        if end == len(text) or text[end] in " \t\r\n/>":
+            starts.append(pos)
+        pos = text.find(needle, end)
+    return starts
