@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from feedpub.validate.extvalues import Check
 
 IT = f"{{{ITUNES}}}"
-_DURATION = re.compile(r"\s*\d+(?::[0-5]?\d){0,2}(?:\.\d+)?\s*")
+# Seconds, or [H]H:MM:SS / [M]M:SS: after the first field, two digits each.
+_DURATION = re.compile(r"\s*\d+(?::[0-5]\d){0,2}(?:\.\d+)?\s*")
 _POSITIVE = re.compile(r"\s*0*[1-9]\d*\s*")
 _EXPLICIT = frozenset({"true", "false"})
 _EXPLICIT_LEGACY = {"yes": "true", "no": "false", "clean": "false"}

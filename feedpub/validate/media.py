@@ -199,10 +199,12 @@ def _rating(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
     scheme = el.get("scheme", "urn:simple")
     text = value(el)
     allowed = _RATINGS.get(scheme)
-    if (allowed is not None and text.lower() not in allowed) or (
+    if (allowed is not None and text not in allowed) or (
         scheme == "urn:icra" and _ICRA.fullmatch(text) is None
     ):
-        error(report, "ext-value-invalid", el, f'"{short(text)}" is not a {scheme} rating')
+        error(report, "ext-value-invalid", el,
+              f'"{short(text)}" is not a {scheme} rating (the predefined schemes\' values are '
+              "lower case)")
 
 
 def _restriction(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
