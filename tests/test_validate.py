@@ -320,3 +320,15 @@ def test_columns_are_right_in_a_feed_written_on_one_line() -> None:
     [finding] = [f for f in validate_bytes(data) if f.rule == "rss-guid-not-url"]
     assert finding.line == 1
     assert data.decode()[finding.column - 1:].startswith("<guid>bad guid</guid>")
+
+
+@pytest.mark.parametrize(("name", "old", "new"), [
+    ("rss_valid.xml", 'rel="self"', 'rel="self" via="x"'),
+    ("atom_valid.xml", "<name>Newsroom</name>", '<name role="desk">Newsroom</name>'),
+])
+def test_unknown_attributes_on_atom_links_in_rss_and_person_names(name: str, old: str,
+                                                                   new: str) -> None:
+    text = (DATA / name).read_text()
+    assert old in text
+    assert [f.rule for f in validate_bytes(text.replace(old, new).encode())] == [
+        "atom-attribute-unknown"]

@@ -587,6 +587,9 @@ class AtomChecker:
                 self.report.error(
                     "atom-element-duplicate", f"<{name}> has more than one <{_local(tag)}>", child)
             seen.add(tag)
+            names = child.keys()
+            if names:
+                self._check_attributes(child, tag, names)
             self._check_person_child(child, tag)
         if A + "name" not in seen:
             self.report.error("atom-element-missing", f"<{name}> has no <name>", el)

@@ -125,7 +125,16 @@ def _rdf_resource(el: Any, tag: str, where: str, report: Report, rss: bool) -> N
         error(report, "ext-url-invalid", el, f'rdf:resource "{short(value)}" {problem}')
 
 
+_LINK_ATTRIBUTES = frozenset({"href", "rel", "type", "hreflang", "title", "length"})
+
+
 def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """atom:link in RSS (RSS Best Practices, RFC 5005 Appendix B): RFC 4287's link."""
+    for name in el.keys():
+        if name[:1] != "{" and name not in _LINK_ATTRIBUTES:
+            report.error("atom-attribute-unknown",
+                         f"<atom:link> has an attribute {name} that Atom does not define "
+                         "(extension attributes need a namespace)", el)
     href = el.get("href")
     if href is None:
         error(report, "ext-attribute-missing", el, "has no href attribute")
