@@ -130,7 +130,7 @@ _LINK_ATTRIBUTES = frozenset({"href", "rel", "type", "hreflang", "title", "lengt
 
 def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
     """atom:link in RSS (RSS Best Practices, RFC 5005 Appendix B): RFC 4287's link."""
-    for name in el.keys():
+    for name in el.attrib:
         if name[:1] != "{" and name not in _LINK_ATTRIBUTES:
             report.error("atom-attribute-unknown",
                          f"<atom:link> has an attribute {name} that Atom does not define "
