@@ -332,3 +332,18 @@ def test_unknown_attributes_on_atom_links_in_rss_and_person_names(name: str, old
     assert old in text
     assert [f.rule for f in validate_bytes(text.replace(old, new).encode())] == [
         "atom-attribute-unknown"]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "rule"), [
+    ("rss_valid.xml", "<item>", '<item xml:lang="english">', "rss-language-invalid"),
+    ("rss_valid.xml", "<channel>", '<channel xml:lang="">', None),  # "" means no language
+    ("atom_valid.xml", "<title>Polls open</title>", '<title xml:lang="english">Polls open</title>',
+     "atom-language-invalid"),
+    ("atom_valid.xml", "<link rel=\"self\"", '<link xml:base="a b" rel="self"', "atom-uri-invalid"),
+])
+def test_xml_lang_and_base_are_checked_on_every_element(name: str, old: str, new: str,
+                                                        rule: str | None) -> None:
+    text = (DATA / name).read_text()
+    assert old in text
+    assert [f.rule for f in validate_bytes(text.replace(old, new).encode())] == (
+        [rule] if rule else [])

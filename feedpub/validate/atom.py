@@ -90,6 +90,7 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
     **{A + n: frozenset({"type"}) for n in ("title", "subtitle", "rights", "summary")},
 }
 _NO_ATTRIBUTES: frozenset[str] = frozenset()
+_XML_ATTRIBUTES = frozenset({XML_BASE, XML_LANG})
 
 
 def _local(tag: str) -> str:
@@ -295,6 +296,8 @@ class AtomChecker:
         threading = False
         for name in names:
             if name[:1] == "{":
+                if name in _XML_ATTRIBUTES:
+                    self._check_xml_attribute(el, name)
                 threading = threading or name.startswith(_THR_PREFIX)
                 continue
             if name not in allowed:
@@ -314,18 +317,19 @@ class AtomChecker:
 
     def _check_common_attributes(self, el: Any) -> None:
         names = el.keys()
-        if not names:
-            return
-        self._check_attributes(el, el.tag, names)
-        base = el.get(XML_BASE)
-        if base is not None:
-            problem = uri_problem(base)
+        if names:
+            self._check_attributes(el, el.tag, names)
+
+    def _check_xml_attribute(self, el: Any, name: str) -> None:
+        """xml:base and xml:lang, allowed on every Atom element (atomCommonAttributes)."""
+        value = el.get(name)
+        if name == XML_BASE:
+            problem = uri_problem(value)
             if problem:
-                self.report.error("atom-uri-invalid", f'xml:base "{short(base)}" {problem}', el)
-        lang = el.get(XML_LANG)
-        if lang and not is_language(lang):
+                self.report.error("atom-uri-invalid", f'xml:base "{short(value)}" {problem}', el)
+        elif value and not is_language(value):
             self.report.error(
-                "atom-language-invalid", f'xml:lang "{short(lang)}" is not a language tag', el)
+                "atom-language-invalid", f'xml:lang "{short(value)}" is not a language tag', el)
 
     # --- values ----------------------------------------------------------------------
 

@@ -163,7 +163,6 @@ class RssChecker:
                 "rss-language-invalid", f'xml:lang "{short(lang)}" is not a language tag', el)
 
     def _check_channel(self, channel: Any) -> None:
-        self._check_language_attribute(channel)
         names = channel.keys()
         if names:
             self._check_attributes(channel, "channel", names)
@@ -302,6 +301,8 @@ class RssChecker:
         allowed = ATTRIBUTES.get(tag, _NO_ATTRIBUTES)
         for name in names:
             if name[:1] == "{":
+                if name == XML_LANG:
+                    self._check_language_attribute(el)
                 continue
             if name not in allowed:
                 self.report.error(
