@@ -264,7 +264,8 @@ def _head(body: bytes, kind: str | None) -> dict[str, str]:
 
 def _head_element(el: Any, tag: str, local: str, head: dict[str, str]) -> None:
     if tag == _ATOM + "link" and el.get("rel") == "self" and "self" not in head:
-        head["self"] = urljoin(el.base or "", el.get("href", "")) if el.base else el.get("href", "")
+        href = el.get("href", "")
+        head["self"] = urljoin(el.base, href) if el.base else href  # xml:base, if any
     elif tag in ("ttl", _SY + "updatePeriod", _SY + "updateFrequency"):
         head[local] = (el.text or "").strip()
 
