@@ -162,11 +162,29 @@ def test_a_contradicting_charset_on_ascii_text_is_a_warning(
     assert (status, rules) == (0, ["http-charset-mismatch"])
 
 
-def test_no_validators(server: _Server, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_validators_and_no_304(server: _Server, capsys: pytest.CaptureFixture[str]) -> None:
     body = feed(server.base, pad=40)
     server.routes["/feed.xml"] = lambda h: answer(h, body)
+    assert validate(server.base + "/feed.xml", capsys=capsys) == (
+        0, ["http-validator-missing", "http-conditional-ignored"], "")
+    # with nothing to send back, the second request asks If-Modified-Since the response's Date
+    assert server.requests[1][1]["If-Modified-Since"].endswith(" GMT")
+
+
+def test_no_validators_but_a_304_for_if_modified_since(
+    server: _Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = feed(server.base, pad=40)
+
+    def route(handler: Handler) -> None:
+        if handler.headers.get("If-Modified-Since"):
+            handler.send_response(304)
+            handler.end_headers()
+        else:
+            answer(handler, body)
+
+    server.routes["/feed.xml"] = route
     assert validate(server.base + "/feed.xml", capsys=capsys) == (0, ["http-validator-missing"], "")
-    assert len(server.requests) == 1  # nothing to send back, so no second request
 
 
 def test_validators_without_304(server: _Server, capsys: pytest.CaptureFixture[str]) -> None:
@@ -260,8 +278,8 @@ def test_no_http_checks_only_the_document(server: _Server,
 
 
 def test_everything_wrong_at_once_through_publish_py(server: _Server) -> None:
-    """No validators, text/html, no 304 possible, and a permanent redirect: each reported,
-    warnings only, so exit 0; the document's own error makes it 1."""
+    """No validators, text/html, no 304, and a permanent redirect: each reported, warnings
+    only, so exit 0; the document's own error makes it 1."""
     body = feed(server.base, pad=40)
     server.routes["/feed.xml"] = lambda h: answer(h, body, content_type="text/html; charset=utf-8")
     server.routes["/moved"] = lambda h: answer(h, b"", status=301, headers={"Location": "/feed.xml"})
@@ -269,7 +287,8 @@ def test_everything_wrong_at_once_through_publish_py(server: _Server) -> None:
                              server.base + "/moved"], cwd=ROOT, capture_output=True, text=True,
                             timeout=60, check=False)
     rules = [line.split(" ")[2].rstrip(":") for line in result.stdout.splitlines()]
-    assert rules == ["http-redirect-permanent", "http-media-type-wrong", "http-validator-missing"]
+    assert rules == ["http-redirect-permanent", "http-media-type-wrong", "http-validator-missing",
+                     "http-conditional-ignored"]
     assert all(line.startswith(server.base + "/moved:0:0: warning ")
                for line in result.stdout.splitlines())
     assert result.returncode == 0

@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import io
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
+from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from feedpub.validate.fetch import PERMANENT, FetchError, Response
@@ -201,6 +201,11 @@ def _caching(response: Response, probe: Probe) -> list[Finding]:
             "http-validator-missing",
             "the response has no ETag and no Last-Modified, so readers cannot ask \"has it "
             "changed?\" and download the whole feed on every poll"))
+        # Some servers still honour If-Modified-Since (against the file's time): try the
+        # response's own Date, so a server that ignores conditional requests is named too.
+        date = response.headers.get("Date")
+        since = date if date is not None and _http_date(date) is not None else formatdate(usegmt=True)
+        findings += _conditional(None, since, probe)
         return findings
     findings += _conditional(etag, modified, probe)
     return findings
@@ -229,8 +234,8 @@ def _conditional(etag: str | None, modified: str | None, probe: Probe) -> list[F
     if status == 304:
         return []
     return [_warn("http-conditional-ignored",
-                  f"a second request with {asked} (the validators just sent) got {status}, not "
-                  "304 Not Modified: every poll downloads the whole feed again")]
+                  f"a second request with {asked} ({', '.join(headers.values())}) got {status}, "
+                  "not 304 Not Modified: every poll downloads the whole feed again")]
 
 
 # --- self link and polling hints ----------------------------------------------------
