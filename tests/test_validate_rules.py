@@ -21,6 +21,7 @@ from feedpub.validate.urls import (
     "Sat,07 Dec 2024 09:00:00 -0500", "Sat, 07 Dec 24 09:00:00 EST", "Sat, 07 Dec 2024 09:00:00 Z",
     "Sat, 07 Dec 2024 09:00:00 UT", "Thu, 29 Feb 2024 23:59:60 PDT",
     "Sat (day), 07 Dec(ember) 2024 09:00:00 GMT (comment)", " Sat, 07 Dec 2024 09:00:00 GMT ",
+    "SAT, 07 DEC 2024 09:00:00 gmt", "sat, 07 dec 2024 09:00:00 +0000",
 ])
 def test_rfc822_accepts(value: str) -> None:
     assert rfc822(value) is None
@@ -39,6 +40,7 @@ def test_rfc822_rejects(value: str) -> None:
 
 def test_rfc822_weekday_mismatch_is_its_own_verdict() -> None:
     assert rfc822("Fri, 07 Dec 2024 09:00:00 GMT") == "weekday"
+    assert rfc822("FRI, 07 DEC 2024 09:00:00 GMT") == "weekday"
 
 
 @pytest.mark.parametrize("value", [
