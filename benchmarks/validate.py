@@ -1,11 +1,16 @@
-"""Benchmark ``publish.py validate`` on a 5,000-item RSS feed and a 5,000-entry Atom feed.
+"""Benchmark ``publish.py validate`` on a 5,000-item RSS feed and a 5,000-entry Atom feed,
+and the cold start of the whole command on one small file.
 
-Usage: ``python benchmarks/validate.py [--runs N] [--items N]``
+Usage: ``python benchmarks/validate.py [--runs N] [--items N] [--cold-runs N]``
 
 Both feeds (about 7 MB each) are generated in a temporary folder. Each file is
 validated by the whole command in a fresh subprocess, several times; the script
 prints the median and best wall time and the child's peak memory (ru_maxrss), and
 compares them with the targets of issue 5 (0.22 s, 150 MiB).
+
+The cold start is the whole command (a new interpreter) on a small valid feed, with
+where its time goes: the bare interpreter, then each group of imports (self time
+from ``python -X importtime``), and what is left (validating and printing).
 """
 
 from __future__ import annotations
@@ -116,10 +121,46 @@ def measure(path: Path, runs: int) -> dict[str, float]:
     }
 
 
+# The cold start, built up one step at a time: each step's best wall time minus the
+# previous one's is what that step costs (the best of many runs is the least disturbed
+# by other work on the machine; importtime's own bookkeeping would inflate the figures).
+STEPS = (
+    ("interpreter (python -S)", ["-S", "-c", "pass"]),
+    ("site (venv, editable install)", ["-c", "pass"]),
+    ("import feedpub.cli (argparse, errors)", ["-c", "import feedpub.cli"]),
+    ("import lxml.etree", ["-c", "import feedpub.cli, lxml.etree"]),
+    ("import the validator (rss, ext...)", ["-c", "import feedpub.cli, lxml.etree, "
+                                           "feedpub.validate.command, feedpub.validate.rss, "
+                                           "feedpub.validate.ext"]),
+)
+
+
+def cold_start(path: Path, runs: int) -> None:
+    """Wall time of the whole command on ``path`` (best and median), and where it goes."""
+    command = [str(ROOT / "publish.py"), "validate", str(path)]
+    previous = 0.0
+    lines = []
+    for label, argv in (*STEPS, ("parse, validate, print, exit", command)):
+        times = [_wall([sys.executable, *argv]) for _ in range(runs)]
+        lines.append(f"  {label:<40}{(min(times) - previous) * 1000:6.1f} ms")
+        previous = min(times)
+    print(f"cold start, {path.name} ({path.stat().st_size} bytes): best {previous * 1000:.0f} ms, "
+          f"median {statistics.median(times) * 1000:.0f} ms")
+    print(*lines, sep="\n")
+
+
+def _wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--cold-runs", type=int, default=30,
+                        help="runs of the small-file cold start (0 to skip)")
     parser.add_argument("--no-compile", action="store_true",
                         help="do not byte-compile feedpub first (measures source compilation too)")
     args = parser.parse_args()
@@ -139,6 +180,8 @@ def main() -> int:
                   f"{TARGET_SECONDS} s: {'ok' if fast else 'MISSED'}), peak "
                   f"{result['peak_mib']:.0f} MiB (target < {TARGET_MIB}: "
                   f"{'ok' if small else 'MISSED'}), exit {result['status']:.0f}")
+    if args.cold_runs:
+        cold_start(ROOT / "tests" / "data" / "validate" / "rss_valid.xml", args.cold_runs)
     return 0 if ok else 1
 
 

@@ -29,7 +29,7 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_guid_permalink_not_url.xml": [(E, "rss-guid-not-url", 11)],
     "rss_guid_not_permalink.xml": [],
     "rss_guid_ispermalink_invalid.xml": [(E, "rss-guid-ispermalink-invalid", 11)],
-    "rss_guid_duplicate.xml": [(W, "rss-guid-duplicate", 17)],
+    "rss_guid_duplicate.xml": [(E, "rss-guid-duplicate", 17)],
     "rss_link_relative.xml": [(E, "rss-url-invalid", 10)],
     "rss_link_not_ascii.xml": [(E, "rss-url-invalid", 10)],
     "rss_version_missing.xml": [(E, "rss-version-missing", 2)],
@@ -39,7 +39,7 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_managingeditor_without_email.xml": [(E, "rss-email-invalid", 7)],
     "rss_managingeditor_email_and_name.xml": [],
     "rss_ttl_not_integer.xml": [(E, "rss-ttl-invalid", 7)],
-    "rss_skiphours_hour_24.xml": [(E, "rss-skip-value-invalid", 7)],
+    "rss_skiphours_hour_24.xml": [(W, "rss-skip-hour-24", 7)],
     "rss_image_width_too_large.xml": [(E, "rss-image-size-invalid", 7)],
     "rss_description_script.xml": [(W, "html-unsafe", 13)],
     "rss_description_event_handler.xml": [(W, "html-unsafe", 13)],
@@ -66,6 +66,50 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_enclosure_url_not_http.xml": [(E, "rss-url-invalid", 14)],
     "rss_guid_permalink_tag_uri.xml": [(E, "rss-guid-not-url", 11)],
     "rss_slash_comments_not_integer.xml": [(E, "ext-value-invalid", 14)],
+    "rss_description_raw_markup.xml": [(E, "rss-markup-unescaped", 13)],
+    "rss_title_raw_markup_namespaced.xml": [(E, "rss-markup-unescaped", 9)],
+    "rss_description_cdata_markup.xml": [],
+    "rss_item_attribute_unknown.xml": [(E, "rss-attribute-unknown", 8)],
+    "rss_channel_attribute_unknown.xml": [(E, "rss-attribute-unknown", 3)],
+    "rss_item_attribute_namespaced.xml": [],
+    "rss_enclosure_with_text.xml": [(E, "rss-text-unexpected", 12)],
+    "rss_enclosure_length_blank.xml": [(W, "rss-attribute-empty", 12),
+                                       (E, "rss-attribute-missing", 12)],
+    "rss_category_domain_blank.xml": [(W, "rss-attribute-empty", 12)],
+    "rss_image_title_differs.xml": [(W, "rss-image-mismatch", 7)],
+    "rss_image_svg.xml": [(W, "rss-image-format", 7)],
+    "rss_image_child_attribute.xml": [(E, "rss-attribute-unknown", 7)],
+    "rss_item_before_channel_element.xml": [(W, "rss-item-misplaced", 15)],
+    "rss_skiphours_hour_25.xml": [(E, "rss-skip-value-invalid", 7)],
+    "rss_skiphours_midnight_twice.xml": [(W, "rss-skip-hour-24", 8),
+                                         (E, "rss-skip-value-duplicate", 8)],
+    "rss_doctype_netscape.xml": [(W, "xml-doctype", 1), (E, "rss-doctype-deprecated", 3),
+                                 (W, "rss-version-old", 3)],
+    "rss_cloud_https_post.xml": [(W, "rss-cloud-https-post", 7)],
+    "rss_guid_empty_permalink.xml": [(E, "rss-guid-not-url", 11)],
+    "rss_managingeditor_name_addr.xml": [],
+    "rss_guid_duplicate_not_permalink.xml": [(E, "rss-guid-duplicate", 18)],
+    "rss_itunes_email_in_channel.xml": [(E, "ext-element-misplaced", 8)],
+    "rss_itunes_owner_holds_image.xml": [(E, "ext-element-misplaced", 8)],
+    "rss_itunes_subcategory_wrong_parent.xml": [(E, "itunes-category-invalid", 8)],
+    "rss_itunes_explicit_legacy.xml": [(W, "itunes-explicit-legacy", 8)],
+    "rss_itunes_required_missing.xml": [(W, "itunes-element-missing", 3)],
+    "rss_itunes_namespace_miscased.xml": [(W, "ext-namespace-mismatch", 8)],
+    "rss_media_content_unknown_child.xml": [(E, "ext-element-unknown", 14)],
+    "rss_media_content_child_no_namespace.xml": [(E, "ext-element-unknown", 14)],
+    "rss_media_group_inside_content.xml": [(E, "ext-element-misplaced", 14)],
+    "rss_media_content_in_channel.xml": [(E, "ext-element-misplaced", 8)],
+    "rss_media_width_blank.xml": [(W, "ext-attribute-empty", 14)],
+    "rss_media_adult.xml": [(W, "media-adult-deprecated", 14)],
+    "rss_media_status_invalid.xml": [(E, "ext-attribute-invalid", 14)],
+    "rss_media_star_rating_outside_community.xml": [(E, "ext-element-misplaced", 14)],
+    "rss_media_extensions_valid.xml": [],
+    "rss_fh_archive_in_item.xml": [(E, "ext-element-misplaced", 14)],
+    "rss_atom_element_unknown.xml": [(E, "ext-element-unknown", 8)],
+    "rss_item_without_guid.xml": [(W, "rss-guid-missing", 8)],
+    "rss_wfw_commentrss_misspelt.xml": [(W, "ext-element-deprecated", 14)],
+    "rss_blank_line_before_declaration.xml": [(E, "xml-declaration-misplaced", 2)],
+    "rss_latin1_with_windows_1252_dash.xml": [(W, "xml-encoding-suspect", 13)],
     "atom_attribute_not_namespaced.xml": [(E, "atom-attribute-unknown", 13)],
     "atom_valid.xml": [],
     "atom_extensions_valid.xml": [],
@@ -80,6 +124,26 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "atom_entry_id_relative.xml": [(E, "atom-id-invalid", 11)],
     "atom_entry_id_bad_tag_uri.xml": [(E, "atom-id-invalid", 11)],
     "atom_entry_id_duplicate.xml": [(W, "atom-entry-id-duplicate", 18)],
+    "atom_feed_and_entry_share_id.xml": [(W, "atom-id-shared", 4)],
+    "atom_generator_with_element.xml": [(E, "atom-text-only", 6)],
+    "atom_content_text_plain_with_element.xml": [(E, "atom-text-markup-unescaped", 14)],
+    "atom_content_src_without_type.xml": [(W, "atom-content-type-missing", 14)],
+    "atom_link_with_text.xml": [(W, "atom-link-not-empty", 7)],
+    "atom_link_rel_unregistered.xml": [(W, "atom-link-rel-unregistered", 6)],
+    "atom_self_link_relative.xml": [(W, "atom-self-link-relative", 6)],
+    "atom_self_link_relative_with_base.xml": [],
+    "atom_source_incomplete.xml": [(W, "atom-source-incomplete", 14)],
+    "atom_title_type_blank.xml": [(W, "atom-attribute-empty", 3)],
+    "atom_history_complete_and_archive.xml": [(E, "fh-complete-and-archive", 6)],
+    "atom_history_complete_with_prev_archive.xml": [(E, "fh-complete-with-paging", 6)],
+    "atom_history_archive_missing.xml": [(W, "fh-archive-missing", 2)],
+    "atom_history_archive_unlinked.xml": [(W, "fh-archive-unlinked", 6)],
+    "atom_history_subscription_document.xml": [],
+    "atom_history_link_in_entry.xml": [(W, "fh-link-in-entry", 9)],
+    "atom_tombstone_live_entry.xml": [(E, "at-ref-live-entry", 6)],
+    "atom_tombstone_restored_entry.xml": [(W, "at-ref-restored", 6)],
+    "atom_tombstone_duplicate.xml": [(E, "at-deleted-entry-duplicate", 7)],
+    "atom_deleted_entry_document.xml": [],
     "atom_alternate_link_duplicate.xml": [(E, "atom-link-duplicate", 14)],
     "atom_link_href_missing.xml": [(E, "atom-link-href-missing", 7)],
     "atom_content_or_alternate_missing.xml": [(E, "atom-content-or-alternate-missing", 9)],
@@ -102,7 +166,7 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "json_title_missing.json": [(E, "json-title-missing", 2)],
     "json_items_missing.json": [(E, "json-items-missing", 2)],
     "json_id_duplicate.json": [(E, "json-id-duplicate", 15)],
-    "json_id_not_string.json": [(E, "json-type-invalid", 8)],
+    "json_id_not_string.json": [(W, "json-id-not-string", 8)],
     "json_content_missing.json": [(E, "json-content-missing", 8)],
     "json_date_invalid.json": [(E, "json-date-invalid", 12)],
     "json_url_relative.json": [(E, "json-url-invalid", 9)],
@@ -229,11 +293,11 @@ def _rule_ids_in_code() -> set[str]:
 
     package = Path(__file__).resolve().parents[1] / "feedpub" / "validate"
     pattern = re.compile(
-        r'"((?:xml|feed|rss|atom|json|ext|html|fh|at|itunes|media|validator)-[a-z0-9-]+)"')
+        r'"((?:xml|feed|rss|atom|json|ext|html|fh|at|itunes|media|validator|http|source)-[a-z0-9-]+)"')
     found: set[str] = set()
     for source in package.glob("*.py"):
         found |= set(pattern.findall(source.read_text(encoding="utf-8")))
-    found.discard("xml-rpc")  # a cloud protocol value, not a rule
+    found -= {"xml-rpc", "http-post"}  # cloud protocol values, not rules
     return found | {"rss-pubdate-invalid", "rss-lastbuilddate-invalid"}  # f"rss-{tag}-invalid"
 
 
@@ -245,3 +309,41 @@ def test_every_rule_is_documented() -> None:
     documented |= set(re.findall(r"^\| `[a-z0-9-]+` / `([a-z0-9-]+)`", doc, re.MULTILINE))
     assert _rule_ids_in_code() - documented == set()
     assert documented - _rule_ids_in_code() == set()
+
+
+def test_columns_are_right_in_a_feed_written_on_one_line() -> None:
+    """Several elements of one name on a line: each finding points at its own element."""
+    items = "".join(f"<item><title>{i}</title><guid>{'bad guid' if i == 2 else f'https://e.org/{i}'}"
+                    "</guid></item>" for i in range(4))
+    data = ('<rss version="2.0"><channel><title>t</title><link>https://e.org/</link>'
+            f"<description>d</description>{items}</channel></rss>").encode()
+    [finding] = [f for f in validate_bytes(data) if f.rule == "rss-guid-not-url"]
+    assert finding.line == 1
+    assert data.decode()[finding.column - 1:].startswith("<guid>bad guid</guid>")
+
+
+@pytest.mark.parametrize(("name", "old", "new"), [
+    ("rss_valid.xml", 'rel="self"', 'rel="self" via="x"'),
+    ("atom_valid.xml", "<name>Newsroom</name>", '<name role="desk">Newsroom</name>'),
+])
+def test_unknown_attributes_on_atom_links_in_rss_and_person_names(name: str, old: str,
+                                                                   new: str) -> None:
+    text = (DATA / name).read_text()
+    assert old in text
+    assert [f.rule for f in validate_bytes(text.replace(old, new).encode())] == [
+        "atom-attribute-unknown"]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "rule"), [
+    ("rss_valid.xml", "<item>", '<item xml:lang="english">', "rss-language-invalid"),
+    ("rss_valid.xml", "<channel>", '<channel xml:lang="">', None),  # "" means no language
+    ("atom_valid.xml", "<title>Polls open</title>", '<title xml:lang="english">Polls open</title>',
+     "atom-language-invalid"),
+    ("atom_valid.xml", "<link rel=\"self\"", '<link xml:base="a b" rel="self"', "atom-uri-invalid"),
+])
+def test_xml_lang_and_base_are_checked_on_every_element(name: str, old: str, new: str,
+                                                        rule: str | None) -> None:
+    text = (DATA / name).read_text()
+    assert old in text
+    assert [f.rule for f in validate_bytes(text.replace(old, new).encode())] == (
+        [rule] if rule else [])

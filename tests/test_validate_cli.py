@@ -73,7 +73,7 @@ def test_missing_file_exits_2_even_with_other_errors(capsys: pytest.CaptureFixtu
     status, out, err = _run([str(BAD_DATE), str(DATA / "no-such-file.xml")], capsys)
     assert status == 2
     assert "rss-pubdate-invalid" in out
-    assert err.startswith(f"{DATA / 'no-such-file.xml'}: cannot read: ")
+    assert err.startswith(f"{DATA / 'no-such-file.xml'}:0:0: error source-unreadable: cannot read: ")
 
 
 def test_stdin_dash(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +101,7 @@ def test_url_is_fetched_and_validated(httpserver: HTTPServer,
     httpserver.expect_request("/feed.xml").respond_with_data(
         BAD_DATE.read_bytes(), content_type="application/rss+xml")
     url = httpserver.url_for("/feed.xml")
-    status, out, _ = _run([url], capsys)
+    status, out, _ = _run(["--no-http", url], capsys)
     assert status == 1
     assert out.startswith(f"{url}:12:1: error rss-pubdate-invalid: ")
 
@@ -111,7 +111,7 @@ def test_url_redirect_to_http_is_followed(httpserver: HTTPServer,
     httpserver.expect_request("/old").respond_with_data(
         "", status=301, headers={"Location": "/new"})
     httpserver.expect_request("/new").respond_with_data(VALID.read_bytes())
-    assert _run([httpserver.url_for("/old")], capsys) == (0, "", "")
+    assert _run(["--no-http", httpserver.url_for("/old")], capsys) == (0, "", "")
 
 
 def test_url_redirect_to_file_scheme_is_refused(httpserver: HTTPServer, tmp_path: Path,
@@ -123,15 +123,15 @@ def test_url_redirect_to_file_scheme_is_refused(httpserver: HTTPServer, tmp_path
     status, out, err = _run([httpserver.url_for("/feed")], capsys)
     assert status == 2
     assert out == ""
-    assert "refusing to follow a redirect to a file: URL" in err
+    assert ":0:0: error http-fetch-failed: refusing to follow a redirect to a file: URL" in err
 
 
 def test_url_http_error_exits_2(httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]) -> None:
     httpserver.expect_request("/gone").respond_with_data("no", status=404)
     status, _, err = _run([httpserver.url_for("/gone")], capsys)
     assert status == 2
-    assert err == f"{httpserver.url_for('/gone')}: cannot fetch: HTTP 404 from " \
-        f"{httpserver.url_for('/gone')}\n"
+    assert err == f"{httpserver.url_for('/gone')}:0:0: error http-status-error: cannot fetch: " \
+        f"HTTP 404 from {httpserver.url_for('/gone')}\n"
 
 
 def test_url_over_the_size_cap_exits_2(httpserver: HTTPServer,
@@ -139,6 +139,7 @@ def test_url_over_the_size_cap_exits_2(httpserver: HTTPServer,
     httpserver.expect_request("/big").respond_with_data(b"<rss>" + b" " * 5000 + b"</rss>")
     status, _, err = _run(["--max-bytes", "1000", httpserver.url_for("/big")], capsys)
     assert status == 2
+    assert " error http-too-large: cannot fetch: " in err
     assert err.endswith(": cannot fetch: the response is over the 1000-byte limit\n") or \
         err.endswith(" bytes is over the 1000-byte limit\n")
 
@@ -146,7 +147,8 @@ def test_url_over_the_size_cap_exits_2(httpserver: HTTPServer,
 def test_unreachable_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = _run(["http://127.0.0.1:9/feed.xml"], capsys)
     assert status == 2
-    assert err.startswith("http://127.0.0.1:9/feed.xml: cannot fetch: ConnectionError")
+    assert err.startswith("http://127.0.0.1:9/feed.xml:0:0: error http-fetch-failed: cannot fetch: "
+                          "ConnectionRefusedError")
 
 
 # --- the whole command, as users run it ------------------------------------------------
@@ -189,10 +191,19 @@ def test_publish_validate_reads_stdin() -> None:
 
 
 def test_file_validation_does_not_import_requests() -> None:
-    """Import cost is part of the speed target: requests is for URLs only."""
+    """Import cost is part of the speed target: the HTTP client is for URLs only."""
     code = (f"import sys; from feedpub.cli import main; main(['validate', {str(VALID)!r}]); "
             "print('requests' in sys.modules, 'dateutil' in sys.modules, "
-            "'feedgen' in sys.modules)")
+            "'feedgen' in sys.modules, 'http.client' in sys.modules, 'ssl' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=60, check=True)
-    assert result.stdout.strip() == "False False False"
+    assert result.stdout.strip() == "False False False False False"
+
+
+def test_json_output_names_the_rule_of_an_unreadable_source(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = _run(["--format", "json", str(DATA / "no-such-file.xml")], capsys)
+    assert status == 2
+    [source] = json.loads(out)["sources"]
+    assert (source["readable"], source["rule"]) == (False, "source-unreadable")

@@ -69,6 +69,13 @@ def test_base_is_clean() -> None:
     (_item(colour="blue"), [("warning", "json-key-unknown")]),
     (_item(url=None), [("error", "json-type-invalid")]),
     (_with(author={"name": "Jane"}, authors=[{"name": "Jane"}]), []),
+    (_item(id=7), [("warning", "json-id-not-string")]),
+    (_item(id=""), [("error", "json-id-empty")]),
+    (_item(id="  "), [("error", "json-id-empty")]),
+    (_item(id=[1]), [("error", "json-type-invalid")]),
+    (_with(_blue_shed={"about": "https://example.org/ext"}), []),
+    (_with(_9lives={"about": "x"}), [("warning", "json-extension-name-invalid")]),
+    (_with(_blue={"owner.name": "x"}), [("warning", "json-extension-name-invalid")]),
 ])
 def test_rules(feed: dict[str, Any], expected: list[tuple[str, str]]) -> None:
     assert _findings(feed) == expected
@@ -130,3 +137,34 @@ def test_utf8_bom_is_accepted_and_other_encodings_are_not() -> None:
 def test_syntax_error_position() -> None:
     [finding] = validate_bytes(b'{\n  "version": "x",\n  "title": \n}')
     assert (finding.rule, finding.line, finding.column) == ("json-not-well-formed", 4, 1)
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: bytes) -> None:
+    """Python's json reads them; RFC 8259 has no such values (issue 11.16)."""
+    data = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "NaN and Infinity",\n'
+            b'"items": [{"id": "1", "content_text": "x",\n  "_stats": {"ratio": ' + constant + b"}}]}")
+    [finding] = [f for f in validate_bytes(data) if f.severity == "error"]
+    assert (finding.rule, finding.line, finding.column) == ("json-not-well-formed", 3, 23)
+    assert constant.decode() in finding.message
+
+
+def test_a_5000_digit_integer_is_a_number_not_an_internal_error() -> None:
+    """Valid JSON however long the integer (issue 11.16); it is still a number."""
+    feed = json.dumps(_item(attachments=[{"url": "https://example.org/a.mp3",
+                                          "mime_type": "audio/mpeg", "size_in_bytes": 0}]))
+    data = feed.replace('"size_in_bytes": 0', '"size_in_bytes": ' + "9" * 5000).encode()
+    assert [(f.severity, f.rule) for f in validate_bytes(data)] == []
+    wrong = feed.replace('"size_in_bytes": 0', '"size_in_bytes": "' + "9" * 5000 + '"').encode()
+    assert [f.rule for f in validate_bytes(wrong)] == ["json-type-invalid"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_and_utf32_are_read_with_a_warning(codec: str) -> None:
+    """JSON Feed 1.1 allows any encoding RFC 7159 allowed, but asks for UTF-8."""
+    data = json.dumps(_item(title="Café"), indent=2).encode(codec)
+    assert _findings_of(data) == [("warning", "json-encoding-not-utf8")]
+
+
+def _findings_of(data: bytes) -> list[tuple[str, str]]:
+    return [(f.severity, f.rule) for f in validate_bytes(data)]

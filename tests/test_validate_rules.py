@@ -21,6 +21,7 @@ from feedpub.validate.urls import (
     "Sat,07 Dec 2024 09:00:00 -0500", "Sat, 07 Dec 24 09:00:00 EST", "Sat, 07 Dec 2024 09:00:00 Z",
     "Sat, 07 Dec 2024 09:00:00 UT", "Thu, 29 Feb 2024 23:59:60 PDT",
     "Sat (day), 07 Dec(ember) 2024 09:00:00 GMT (comment)", " Sat, 07 Dec 2024 09:00:00 GMT ",
+    "SAT, 07 DEC 2024 09:00:00 gmt", "sat, 07 dec 2024 09:00:00 +0000",
 ])
 def test_rfc822_accepts(value: str) -> None:
     assert rfc822(value) is None
@@ -39,6 +40,7 @@ def test_rfc822_rejects(value: str) -> None:
 
 def test_rfc822_weekday_mismatch_is_its_own_verdict() -> None:
     assert rfc822("Fri, 07 Dec 2024 09:00:00 GMT") == "weekday"
+    assert rfc822("FRI, 07 DEC 2024 09:00:00 GMT") == "weekday"
 
 
 @pytest.mark.parametrize("value", [
@@ -106,7 +108,8 @@ def test_addr_spec(value: str, valid: bool) -> None:
 @pytest.mark.parametrize(("value", "valid"), [
     ("news@example.org", True), ("news@example.org (The Newsroom)", True),
     ("mailto:news@example.org", True), ("The Newsroom", False),
-    ("The Newsroom (mailto:news@example.org)", False),
+    ("The Newsroom (mailto:news@example.org)", False), ("The Newsroom <news@example.org>", True),
+    ("<news@example.org>", True), ("The Newsroom <news at example.org>", False),
 ])
 def test_rss_contact(value: str, valid: bool) -> None:
     assert (rss_contact_problem(value) is None) == valid
@@ -123,6 +126,7 @@ def test_mime_type(value: str, valid: bool) -> None:
 @pytest.mark.parametrize(("value", "valid"), [
     ("en", True), ("en-GB", True), ("zh-Hant-TW", True), ("x-klingon", True), ("ast", True),
     ("", False), ("english language", False), ("english", False), ("en_GB", False),
+    ("zz", False), ("EN-us", True), ("iw", True), ("xx-GB", False), ("i-klingon", True),
 ])
 def test_language(value: str, valid: bool) -> None:
     assert is_language(value) == valid

@@ -4,6 +4,9 @@ local file or touch the network (issue 5, "Safe on hostile input")."""
 from __future__ import annotations
 
 import http.server
+import resource
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ import pytest
 from feedpub.validate import has_errors, validate_bytes
 
 SECRET = "feedpub-secret-7f3a91c2"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _rules(findings: list) -> list[str]:
@@ -191,3 +195,57 @@ def test_mutated_fixtures_never_crash_the_validator() -> None:
                 data[pos:pos + 1] = bytes([rng.randint(0, 255)])
         findings = validate_bytes(bytes(data))
         assert "validator-internal-error" not in _rules(findings)
+
+
+def _validate_with_memory_limit(path: Path, limit: int) -> tuple[subprocess.CompletedProcess[str],
+                                                                  float]:
+    """The whole command on ``path`` in a child whose address space is capped at ``limit``."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "feedpub.validate", str(path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, preexec_fn=cap,
+                            check=False)
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize(("entries", "rule"), [
+    (6_000_000, "feed-too-many-elements"),  # 48 MB of <entry/>, under the 50 MiB cap (issue 11.12)
+    (990_000, "atom-element-missing"),  # just under the element limit: checked, errors capped
+])
+def test_element_heavy_input_is_bounded_in_memory_and_time(
+    tmp_path: Path, entries: int, rule: str
+) -> None:
+    path = tmp_path / "entries.xml"
+    path.write_bytes(b'<feed xmlns="http://www.w3.org/2005/Atom">' + b"<entry/>" * entries
+                     + b"</feed>")
+    result, elapsed = _validate_with_memory_limit(path, 768 * 2**20)
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+    assert result.returncode == 1
+    assert f" error {rule}: " in result.stdout
+    assert elapsed < 20
+    assert len(result.stdout.splitlines()) <= 1 + 2 * 1000  # the finding limits hold
+
+
+def test_object_heavy_json_is_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "feed.json"
+    path.write_bytes(b'{"version": "https://jsonfeed.org/version/1.1", "title": "x", "items": ['
+                     + b"{}, " * 12_000_000 + b"{}]}")
+    result, elapsed = _validate_with_memory_limit(path, 768 * 2**20)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert " error feed-too-many-elements: " in result.stdout
+    assert elapsed < 20
+
+
+def test_findings_of_one_rule_are_capped_and_counted() -> None:
+    items = "".join(f"<item><title>{i}</title><guid isPermaLink='false'></guid></item>"
+                    for i in range(1500))
+    data = ('<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            f"<description>d</description>{items}</channel></rss>").encode()
+    findings = validate_bytes(data)
+    assert sum(f.rule == "rss-guid-empty" for f in findings) == 1000
+    assert findings[-1].rule == "validator-findings-truncated"
+    assert "500 more rss-guid-empty findings" in findings[-1].message

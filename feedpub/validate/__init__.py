@@ -10,6 +10,11 @@ Usage::
 The format is detected from the content, never from a file name. ``validate_bytes``
 never raises: every problem, including hostile or non-feed input, is a
 :class:`Finding`. Rule ids are documented in ``docs/validate.md``.
+
+``VALIDATOR_VERSION`` names the rule set. Bump it whenever a rule changes meaning
+(a new rule, a severity change, a check that now accepts or refuses other values),
+not for refactoring or faster code: callers such as an incremental build keep a
+verdict only while the feed's bytes and this version are both unchanged.
 """
 
 from __future__ import annotations
@@ -17,13 +22,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from feedpub.validate.findings import ERROR, WARNING, Finding, Report
+from feedpub.validate.findings import ERROR, WARNING, Finding, Report, TooManyErrors
 
-__all__ = ["ERROR", "WARNING", "Finding", "detect_format", "has_errors", "validate_bytes"]
+__all__ = ["ERROR", "VALIDATOR_VERSION", "WARNING", "Finding", "detect_format", "has_errors",
+           "validate_bytes"]
+
+VALIDATOR_VERSION = "2"
 
 DEFAULT_MAX_BYTES = 50 * 2**20
 _BLANK = b" \t\r\n\xef\xbb\xbf"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
+_TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
 _ROOT = re.compile(
     r"\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>\s*)*<([A-Za-z_][\w.:-]*)([^>]*)>",
     re.DOTALL,
@@ -31,15 +40,25 @@ _ROOT = re.compile(
 _XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
 
 
+_BOM_CODECS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+               (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# A document starts with an ASCII character ("<", "{", white space), so the zero bytes
+# of its first four bytes give away UTF-16 or UTF-32 without a byte-order mark.
+_ZERO_SHAPES = {"zzzx": "utf-32-be", "xzzz": "utf-32-le", "zxzx": "utf-16-be",
+                "xzxz": "utf-16-le"}
+
+
 def _head_text(data: bytes) -> str:
-    """The first few KiB as text, honouring a UTF-16/32 byte-order mark."""
+    """The first few KiB as text, honouring a UTF-16/32 byte-order mark or zero bytes."""
     head = data[:8192]
-    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+    for bom, codec in _BOM_CODECS:
         if head.startswith(bom):
             return head.decode(codec, "replace")
-    if head[:2] in (b"<\x00", b"\x00<"):
-        return head.decode("utf-16-le" if head[:1] == b"<" else "utf-16-be", "replace")
+    if b"\x00" in head[:4]:
+        shape = "".join("z" if byte == 0 else "x" for byte in head[:4])
+        wide = _ZERO_SHAPES.get(shape)
+        if wide is not None:
+            return head.decode(wide, "replace")
     return head.decode("utf-8", "replace").lstrip("\ufeff")
 
 
@@ -67,6 +86,8 @@ def detect_format(data: bytes) -> str | None:
         return "rss"
     if local in ("feed", "entry") and namespace == _ATOM_NS:
         return "atom"
+    if local == "deleted-entry" and namespace == _TOMBSTONE_NS:
+        return "atom"  # an RFC 6721 Deleted Entry Document
     return None
 
 
@@ -78,12 +99,21 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 def validate_bytes(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Finding]:
     """Validate one feed document; return its findings, sorted by position. Never raises."""
     report = Report(data)
+    stopped = False
     try:
         _validate(data, max_bytes, report)
+    except TooManyErrors:
+        stopped = True
+    except MemoryError:
+        report.findings.append(Finding(
+            ERROR, "feed-too-many-elements", "the validator ran out of memory on this document; "
+            "it is too large or too complex to check", 0, 0))
     except Exception as exc:  # the contract: a finding, never a traceback
-        report.error("validator-internal-error",
-                     f"the validator failed on this input: {type(exc).__name__}: {exc}", 0)
-    return sorted(report.findings, key=lambda f: (f.line, f.column))
+        report.findings.append(Finding(
+            ERROR, "validator-internal-error",
+            f"the validator failed on this input: {type(exc).__name__}: {exc}", 0, 0))
+    findings = sorted(report.findings, key=lambda f: (f.line, f.column))
+    return findings + report.truncation_findings(stopped)
 
 
 def _validate(data: bytes, max_bytes: int, report: Report) -> None:
@@ -101,7 +131,7 @@ def _validate(data: bytes, max_bytes: int, report: Report) -> None:
     if not stripped:
         report.error("feed-empty", "the document is empty", 0)
         return
-    if stripped[:1] in (b"{", b"["):
+    if stripped[:1] in (b"{", b"[") or _head_text(data[:64]).lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
         from feedpub.validate import jsonfeed
 
         jsonfeed.check(data, report)
@@ -131,7 +161,7 @@ def _validate_xml(data: bytes, stripped: bytes, report: Report) -> None:
         from feedpub.validate import rss
 
         rss.check(root, report)
-    elif tag in (f"{{{_ATOM_NS}}}feed", f"{{{_ATOM_NS}}}entry"):
+    elif tag in (f"{{{_ATOM_NS}}}feed", f"{{{_ATOM_NS}}}entry", f"{{{_TOMBSTONE_NS}}}deleted-entry"):
         from feedpub.validate import atom
 
         atom.check(root, report)

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
-from feedpub.validate.common import AT, ATOM, FH, THR, XHTML, XML_BASE, XML_LANG, short
+from feedpub.validate import history
+from feedpub.validate.common import (
+    ATOM,
+    ITUNES,
+    THR,
+    XHTML,
+    XML_BASE,
+    XML_LANG,
+    short,
+)
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import has_scheme, is_addr_spec, is_language, is_mime_type, uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 A = f"{{{ATOM}}}"
 _ENTRY = A + "entry"
@@ -29,6 +41,7 @@ _UPDATED = A + "updated"
 _TITLE = A + "title"
 _XHTML_DIV = f"{{{XHTML}}}div"
 _THR_PREFIX = f"{{{THR}}}"
+_ITUNES_PREFIX = f"{{{ITUNES}}}"
 _MISPLACED_IN_XHTML = (A, "{http://www.w3.org/2007/app}")
 _INT = re.compile(r"\d+")
 _REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
@@ -40,12 +53,33 @@ _FEED_MANY = frozenset(A + n for n in ("author", "category", "contributor", "lin
 _ENTRY_ONCE = frozenset(A + n for n in ("id", "title", "updated", "published", "content",
                                          "summary", "rights", "source"))
 _PERSON = frozenset(A + n for n in ("name", "uri", "email"))
-_HISTORY_RELS = frozenset({"first", "last", "previous", "prev", "next", "prev-archive",
-                           "next-archive"})
 _TEXT_TYPES = ("text", "html", "xhtml")
 _COMMON_RELS = frozenset({"alternate", "self", "related", "enclosure", "via", "license",
                           "replies", "edit", "hub", "first", "last", "next", "previous",
                           "current", "prev-archive", "next-archive"})
+# The IANA Link Relations registry (RFC 8288): a name outside it, and not an IRI, is
+# legal Atom (RFC 4287 4.2.7.2) but means nothing to a reader.
+_REGISTERED_RELS = _COMMON_RELS | frozenset("""
+about acl alternate amphtml appendix apple-touch-icon apple-touch-startup-image archives author
+blocked-by bookmark canonical chapter cite-as collection contents convertedfrom copyright
+create-form current describedby describes disclosure dns-prefetch duplicate edit edit-form
+edit-media enclosure external first glossary help hosts hub icon index intervalafter
+intervalbefore intervalcontains intervaldisjoint intervalduring intervalequals
+intervalfinishedby intervalfinishes intervalin intervalmeets intervalmetby intervaloverlappedby
+intervaloverlaps intervalstartedby intervalstarts item last latest-version license linkset lrdd
+manifest mask-icon me media-feed memento micropub modulepreload monitor monitor-group next
+next-archive nofollow noopener noreferrer opener openid2.local_id openid2.provider original
+p3pv1 payment pingback preconnect predecessor-version prefetch preload prerender prev
+prev-archive preview previous privacy-policy profile publication related replies restconf
+restconf-data search section self service service-desc service-doc service-meta sip-trunking
+sitemap sponsored start status stylesheet subsection successor-version sunset tag
+terms-of-service timegate timemap type ugc up version-history via webmention working-copy
+working-copy-of""".split())
+# Text-only Atom elements (RFC 4287 RELAX NG: text, atomUri, date constructs).
+_TEXT_ONLY = frozenset(A + n for n in ("generator", "icon", "logo", "updated", "published",
+                                        "name", "email", "uri"))
+# Attributes where "" is a meaningful value: a same-document reference, a term.
+_BLANK_MEANINGFUL = frozenset({"href", "src", "term"})
 # RFC 4287 undefinedAttribute: only namespaced attributes may be added, so any other
 # unqualified attribute is an error.
 _ATTRIBUTES: dict[str, frozenset[str]] = {
@@ -56,6 +90,7 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
     **{A + n: frozenset({"type"}) for n in ("title", "subtitle", "rights", "summary")},
 }
 _NO_ATTRIBUTES: frozenset[str] = frozenset()
+_XML_ATTRIBUTES = frozenset({XML_BASE, XML_LANG})
 
 
 def _local(tag: str) -> str:
@@ -67,6 +102,7 @@ class AtomChecker:
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self.uses_itunes = False
         self.entry_ids: dict[str, str] = {}
         self._checks: dict[str, Callable[[Any, str], None]] = {
             A + "id": self._check_id,
@@ -104,6 +140,7 @@ class AtomChecker:
             self.report.warning(
                 "atom-self-link-missing", '<feed> has no <link rel="self"> giving its own URL',
                 feed)
+        self._check_entry_ids(feed, found)
         self._check_history(feed, links)
 
     def check_entry_document(self, entry: Any) -> None:
@@ -205,7 +242,19 @@ class AtomChecker:
         if source is not None and source.find(_AUTHOR) is not None:
             found[_AUTHOR] = source
         self._check_entry_id(found)
+        if len(links) > 1 or (links and links[0][0] != "alternate"):
+            history.check_entry_links(entry, links, self.report)
         return found
+
+    def _check_entry_ids(self, feed: Any, found: dict[str, Any]) -> None:
+        """RFC 4287 4.2.6: an id identifies one entry or one feed. Entries may share one
+        (versions of the same entry, 4.1.1): that is atom-entry-id-duplicate, a warning."""
+        feed_id = found.get(_ID)
+        if feed_id is not None and feed_id.text in self.entry_ids:
+            self.report.warning(
+                "atom-id-shared",
+                f'the feed and an entry both have the id "{short(feed_id.text or "")}"; an id '
+                "identifies one feed or one entry (RFC 4287 4.2.6)", feed_id)
 
     def _check_entry_id(self, found: dict[str, Any]) -> None:
         """Entries sharing an id are the same entry (RFC 4287 4.1.1): worth a warning."""
@@ -238,6 +287,8 @@ class AtomChecker:
             return
         from feedpub.validate import ext  # only feeds with extensions pay for its regexes
 
+        if where == "feed" and tag.startswith(_ITUNES_PREFIX):
+            self.uses_itunes = True
         ext.check_element(child, tag, where, self.report, rss=False, seen=seen)
 
     def _check_attributes(self, el: Any, tag: str, names: list[str]) -> None:
@@ -245,6 +296,8 @@ class AtomChecker:
         threading = False
         for name in names:
             if name[:1] == "{":
+                if name in _XML_ATTRIBUTES:
+                    self._check_xml_attribute(el, name)
                 threading = threading or name.startswith(_THR_PREFIX)
                 continue
             if name not in allowed:
@@ -252,6 +305,11 @@ class AtomChecker:
                     "atom-attribute-unknown",
                     f"<{_local(tag)}> has an attribute {name} that Atom does not define "
                     "(extension attributes need a namespace)", el)
+            elif name not in _BLANK_MEANINGFUL and not el.get(name).strip():
+                self.report.warning(
+                    "atom-attribute-empty",
+                    f'<{_local(tag)}> {name}="" is blank and read as absent', el)
+                del el.attrib[name]
         if threading and tag == _LINK:
             from feedpub.validate import ext
 
@@ -259,18 +317,19 @@ class AtomChecker:
 
     def _check_common_attributes(self, el: Any) -> None:
         names = el.keys()
-        if not names:
-            return
-        self._check_attributes(el, el.tag, names)
-        base = el.get(XML_BASE)
-        if base is not None:
-            problem = uri_problem(base)
+        if names:
+            self._check_attributes(el, el.tag, names)
+
+    def _check_xml_attribute(self, el: Any, name: str) -> None:
+        """xml:base and xml:lang, allowed on every Atom element (atomCommonAttributes)."""
+        value = el.get(name)
+        if name == XML_BASE:
+            problem = uri_problem(value)
             if problem:
-                self.report.error("atom-uri-invalid", f'xml:base "{short(base)}" {problem}', el)
-        lang = el.get(XML_LANG)
-        if lang and not is_language(lang):
+                self.report.error("atom-uri-invalid", f'xml:base "{short(value)}" {problem}', el)
+        elif value and not is_language(value):
             self.report.error(
-                "atom-language-invalid", f'xml:lang "{short(lang)}" is not a language tag', el)
+                "atom-language-invalid", f'xml:lang "{short(value)}" is not a language tag', el)
 
     # --- values ----------------------------------------------------------------------
 
@@ -282,7 +341,19 @@ class AtomChecker:
         if problem:
             self.report.error("atom-id-invalid", f'<id> "{short(value)}" {problem}', el)
 
+    def _text_only(self, el: Any) -> None:
+        """Elements whose content is text only: no child elements at all."""
+        for node in el:
+            if isinstance(node.tag, str):
+                self.report.error(
+                    "atom-text-only",
+                    f"<{_local(el.tag)}> holds text only; <{_local(node.tag)}> is not allowed in "
+                    "it (RFC 4287)", node)
+                return
+
     def _check_date(self, el: Any, where: str) -> None:
+        if len(el):
+            self._text_only(el)
         value = el.text or ""
         problem = rfc3339(value)
         if problem:
@@ -290,6 +361,8 @@ class AtomChecker:
                 "atom-date-invalid", f'<{_local(el.tag)}> "{short(value)}" {problem}', el)
 
     def _check_iri_text(self, el: Any, where: str) -> None:
+        if len(el):
+            self._text_only(el)
         value = el.text or ""
         problem = uri_problem(value)
         if problem:
@@ -364,8 +437,14 @@ class AtomChecker:
             return
         if kind in _TEXT_TYPES:
             self._check_text_body(el, "content", kind)
+        elif kind.lower().startswith("text/"):
+            if any(isinstance(node.tag, str) for node in el):
+                self.report.error(
+                    "atom-text-markup-unescaped",
+                    f'<content> of type "{short(kind)}" contains child elements; a text/ media '
+                    "type's content must be text (RFC 4287 4.1.3.3)", el)
         else:
-            binary = not _is_xml_type(kind) and not kind.lower().startswith("text/")
+            binary = not _is_xml_type(kind)
             if binary and (len(el) or not _is_base64(el.text or "")):
                 self.report.error(
                     "atom-content-not-base64",
@@ -375,6 +454,11 @@ class AtomChecker:
         problem = uri_problem(src)
         if problem:
             self.report.error("atom-uri-invalid", f'<content> src "{short(src)}" {problem}', el)
+        if el.get("type") is None:
+            self.report.warning(
+                "atom-content-type-missing",
+                "<content> with src should say the media type of what it points to "
+                "(RFC 4287 4.1.3.1)", el)
         if kind in _TEXT_TYPES and el.get("type") is not None:
             self.report.error(
                 "atom-content-type-invalid",
@@ -392,6 +476,8 @@ class AtomChecker:
         return not _is_xml_type(kind) and not kind.startswith("text/")
 
     def _check_generator(self, el: Any, where: str) -> None:
+        if len(el):
+            self._text_only(el)
         uri = el.get("uri")
         if uri is not None:
             problem = uri_problem(uri)
@@ -407,10 +493,18 @@ class AtomChecker:
             if problem:
                 self.report.error("atom-uri-invalid", f'<link> href "{short(href)}" {problem}', el)
         rel = el.get("rel")
-        if rel is not None and rel not in _COMMON_RELS and _REL_NAME.fullmatch(rel) is None and (
-            not has_scheme(rel) or uri_problem(rel)
-        ):
-            self.report.error("atom-link-rel-invalid", f'<link> rel "{short(rel)}" is not valid', el)
+        if rel is not None and rel not in _COMMON_RELS:
+            self._check_rel(el, rel)
+        if rel == "self" and href is not None and not has_scheme(href) and not _has_base(el):
+            self.report.warning(
+                "atom-self-link-relative",
+                f'the self link "{short(href)}" is relative and no xml:base makes it absolute, so '
+                "a reader given only the document cannot find the feed again", el)
+        if (el.text and not el.text.isspace()) or len(el):
+            self.report.warning(
+                "atom-link-not-empty",
+                "<link> has content; Atom puts a link's data in its attributes (an Atom 0.2 "
+                'style <link>URL</link> means nothing: use href="URL")', el)
         kind = el.get("type")
         if kind is not None and not is_mime_type(kind):
             self.report.error(
@@ -425,6 +519,18 @@ class AtomChecker:
             self.report.error(
                 "atom-link-length-invalid",
                 f'<link> length "{short(length)}" is not a non-negative integer', el)
+
+    def _check_rel(self, el: Any, rel: str) -> None:
+        """RFC 4287 4.2.7.2: a registered name, or an IRI."""
+        if _REL_NAME.fullmatch(rel) is None:
+            if not has_scheme(rel) or uri_problem(rel):
+                self.report.error("atom-link-rel-invalid", f'<link> rel "{short(rel)}" is not valid',
+                                  el)
+        elif rel.lower() not in _REGISTERED_RELS:
+            self.report.warning(
+                "atom-link-rel-unregistered",
+                f'<link> rel "{short(rel)}" is not in the IANA link relations registry; use a '
+                "registered name or a full IRI", el)
 
     @staticmethod
     def _link_key(el: Any) -> tuple[str, str]:
@@ -485,11 +591,16 @@ class AtomChecker:
                 self.report.error(
                     "atom-element-duplicate", f"<{name}> has more than one <{_local(tag)}>", child)
             seen.add(tag)
+            names = child.keys()
+            if names:
+                self._check_attributes(child, tag, names)
             self._check_person_child(child, tag)
         if A + "name" not in seen:
             self.report.error("atom-element-missing", f"<{name}> has no <name>", el)
 
     def _check_person_child(self, child: Any, tag: str) -> None:
+        if len(child):
+            self._text_only(child)
         value = child.text or ""
         if tag == A + "email" and not is_addr_spec(value):
             self.report.error(
@@ -500,14 +611,30 @@ class AtomChecker:
                 self.report.error("atom-uri-invalid", f'<uri> "{short(value)}" {problem}', child)
 
     def _check_source(self, el: Any, where: str) -> None:
-        self._walk(el, "source", _FEED_ONCE, _FEED_MANY)
+        found, _, _ = self._walk(el, "source", _FEED_ONCE, _FEED_MANY)
+        missing = [_local(tag) for tag in (_ID, _TITLE, _UPDATED) if tag not in found]
+        if missing:
+            self.report.warning(
+                "atom-source-incomplete",
+                f"<source> has no {', '.join(missing)}; it should copy the source feed's id, "
+                "title and updated (RFC 4287 4.2.11)", el)
 
     # --- RFC 5005 and RFC 6721 -------------------------------------------------------
 
     def _check_history(self, feed: Any, links: list[tuple[str, str]]) -> None:
-        check_history(feed, links, self.report)
-        for tomb in feed.iterchildren(f"{{{AT}}}deleted-entry"):
-            check_tombstone(tomb, self.report)
+        history.check_history(feed, links, self.report)
+        history.check_tombstones(feed, self.entry_ids, self.report)
+
+
+def _has_base(el: Any) -> bool:
+    """True when an xml:base on the element or an ancestor is absolute."""
+    node = el
+    while node is not None:
+        base = node.get(XML_BASE)
+        if base is not None and has_scheme(base):
+            return True
+        node = node.getparent()
+    return False
 
 
 def _is_base64(text: str) -> bool:
@@ -520,72 +647,17 @@ def _is_xml_type(kind: str) -> bool:
     return kind.endswith("+xml") or kind.endswith("/xml")
 
 
-def check_history(feed: Any, links: list[tuple[str, str]], report: Report) -> None:
-    """RFC 5005: a complete feed has no paging links; an archive says where it belongs."""
-    complete = feed.find(f"{{{FH}}}complete")
-    archive = feed.find(f"{{{FH}}}archive")
-    if complete is not None:
-        for rel, _href in links:
-            if rel in _HISTORY_RELS:
-                report.error(
-                    "fh-complete-with-paging",
-                    f'a complete feed (fh:complete) must not have a "{rel}" link (RFC 5005 2)',
-                    complete)
-        selfs = {href for rel, href in links if rel == "self"}
-        for rel, href in links:
-            if rel == "current" and href not in selfs:
-                report.error(
-                    "fh-complete-current-not-self",
-                    'in a complete feed the "current" link must be the feed itself (RFC 5005 2)',
-                    complete)
-    check_past_end(links, report, feed)
-    if archive is not None and not any(rel == "current" for rel, _ in links):
-        report.warning(
-            "fh-archive-without-current",
-            'an archive document (fh:archive) should link to its feed with rel="current" '
-            "(RFC 5005 4.1)", archive)
-
-
-def check_past_end(links: list[tuple[str, str]], report: Report, where: Any) -> None:
-    """RFC 5005 paging: the first page has no previous page, the last no next page."""
-    selfs = {href for rel, href in links if rel == "self"}
-    if not selfs:
-        return
-    rels = {rel for rel, _ in links}
-    for end, beyond in (("first", ("previous", "prev")), ("last", ("next",))):
-        if any(rel == end and href in selfs for rel, href in links):
-            for rel in beyond:
-                if rel in rels:
-                    report.error(
-                        "fh-link-past-end",
-                        f'this document is the "{end}" page (its self link) yet has a "{rel}" '
-                        "link past the end of the list (RFC 5005 3)", where)
-
-
-def check_tombstone(tomb: Any, report: Report) -> None:
-    """RFC 6721: at:deleted-entry needs a ref IRI and a when date-time."""
-    ref = tomb.get("ref")
-    if ref is None:
-        report.error("at-ref-missing", "<at:deleted-entry> has no ref attribute", tomb)
-    elif uri_problem(ref, absolute=True):
-        report.error("at-ref-invalid", f'<at:deleted-entry> ref "{short(ref)}" is not an IRI', tomb)
-    for by in tomb.iterchildren(f"{{{AT}}}by"):
-        if by.find(A + "name") is None:
-            report.error("at-by-name-missing",
-                         "<at:by> is a person construct and needs an <atom:name> (RFC 6721 2.1)",
-                         by)
-    when = tomb.get("when")
-    if when is None:
-        report.error("at-when-missing", "<at:deleted-entry> has no when attribute", tomb)
-    elif rfc3339(when):
-        report.error(
-            "at-when-invalid", f'<at:deleted-entry> when "{short(when)}" is not RFC 3339', tomb)
-
-
 def check(root: Any, report: Report) -> None:
-    """Validate an Atom document (feed or entry)."""
+    """Validate an Atom document (feed, entry, or deleted-entry per RFC 6721 4)."""
     checker = AtomChecker(report)
     if root.tag == _ENTRY:
         checker.check_entry_document(root)
+    elif root.tag == history.TOMBSTONE:
+        history.check_tombstone(root, report)
     else:
         checker.check_feed(root)
+        if checker.uses_itunes:
+            from feedpub.validate import itunes
+
+            itunes.check_channel(root, report)
+

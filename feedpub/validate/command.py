@@ -1,21 +1,26 @@
 """``publish.py validate PATH|URL|- ...``: the command-line face of the validator.
 
 Kept import-light on purpose: on the file path it needs only the validator itself
-(lxml, re); requests is imported only for URLs and json only for ``--format json``,
-so validating a file stays a fraction of a second.
+(lxml, re); the HTTP client is imported only for URLs and json only for ``--format
+json``, so validating a file stays a fraction of a second. A source that cannot be
+read is reported like a finding (``source:0:0: error rule: message``, on stderr) and
+makes the exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
 
+from feedpub.errors import ExitCode
 from feedpub.validate import DEFAULT_MAX_BYTES, Finding, detect_format, has_errors, validate_bytes
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_UNREADABLE = 2
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import TextIO
+
+DEFAULT_TIMEOUT = 15.0  # seconds, for everything one URL costs
+_LABELS = {"rss": "RSS 2.0", "atom": "Atom 1.0", "json": "JSON Feed"}
 
 
 class SourceError(Exception):
@@ -24,11 +29,16 @@ class SourceError(Exception):
     The message does not repeat the source; ``run`` prefixes it, linter style.
     """
 
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the validate options to ``parser`` (the ``validate`` subcommand's parser)."""
     parser.description = ("Check RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents (format found "
-                          "from the content). Exit 0: no error; 1: an error; 2: unreadable.")
+                          "from the content), and for URLs how they are served. Exit 0: no "
+                          "error; 1: an error; 2: a source cannot be read.")
     parser.epilog = ("Example: publish.py validate feeds/rss.xml https://example.org/feed.json - "
                      "(rule reference: docs/validate.md)")
     parser.add_argument("sources", nargs="+", metavar="PATH|URL|-",
@@ -40,28 +50,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="also say which sources are clean and what format they are")
     noise.add_argument("-q", "--quiet", action="store_true",
                        help="print errors only, not warnings")
+    parser.add_argument("--no-http", action="store_true",
+                        help="for URLs, check only the document, not how it is served "
+                             "(one request, no conditional re-request)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="total time allowed for each URL, all requests included (default 15)")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                         help=argparse.SUPPRESS)
 
 
-def read_source(source: str, max_bytes: int) -> bytes:
-    """The bytes of a path, URL or ``-`` (stdin), at most ``max_bytes`` (plus one)."""
+def is_url(source: str) -> bool:
+    """True for http:// and https:// sources (anything else is a path)."""
+    return source.lower().startswith(("http://", "https://"))
+
+
+def read_source(source: str, args: argparse.Namespace) -> tuple[bytes, list[Finding]]:
+    """The bytes of a path, URL or ``-`` (stdin), and for a URL how it is served."""
+    max_bytes = int(getattr(args, "max_bytes", DEFAULT_MAX_BYTES))
     if source == "-":
-        return sys.stdin.buffer.read(max_bytes + 1)
-    from feedpub.validate.fetch import is_url
-
+        return sys.stdin.buffer.read(max_bytes + 1), []
     if is_url(source):
-        from feedpub.validate.fetch import FetchError, fetch
-
-        try:
-            return fetch(source, max_bytes=max_bytes)
-        except FetchError as exc:
-            raise SourceError(str(exc)) from exc
+        return _read_url(source, args, max_bytes)
     try:
         with open(source, "rb") as handle:
-            return handle.read(max_bytes + 1)
+            return handle.read(max_bytes + 1), []
     except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from exc
+        raise SourceError("source-unreadable", f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _read_url(url: str, args: argparse.Namespace, max_bytes: int) -> tuple[bytes, list[Finding]]:
+    from feedpub.validate.fetch import Deadline, FetchError, Response, fetch
+
+    deadline = Deadline(float(getattr(args, "timeout", DEFAULT_TIMEOUT)))
+    try:
+        response = fetch(url, max_bytes=max_bytes, deadline=deadline)
+    except FetchError as exc:
+        raise SourceError(exc.rule, str(exc)) from exc
+    if getattr(args, "no_http", False):
+        return response.body, []
+    from feedpub.validate import serving
+
+    def probe(headers: dict[str, str]) -> Response:
+        return fetch(response.url, max_bytes=max_bytes, deadline=deadline, headers=headers)
+
+    return response.body, serving.check(url, response, detect_format(response.body), probe)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,22 +102,23 @@ def run(args: argparse.Namespace) -> int:
     verbose = bool(getattr(args, "verbose", False))
     quiet = bool(getattr(args, "quiet", False))
     max_bytes = int(getattr(args, "max_bytes", DEFAULT_MAX_BYTES))
-    status = EXIT_OK
+    status = ExitCode.OK
     results: list[dict[str, object]] = []
     for source in args.sources:
         name = "<stdin>" if source == "-" else source
         try:
-            data = read_source(source, max_bytes)
+            data, served = read_source(source, args)
         except SourceError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            results.append({"source": name, "readable": False, "error": str(exc)})
-            status = EXIT_UNREADABLE
+            print(f"{name}:0:0: error {exc.rule}: {exc}", file=sys.stderr)
+            results.append({"source": name, "readable": False, "rule": exc.rule,
+                            "error": str(exc)})
+            status = ExitCode.USAGE
             continue
-        findings = validate_bytes(data, max_bytes=max_bytes)
+        findings = served + validate_bytes(data, max_bytes=max_bytes)
         if quiet:
             findings = [f for f in findings if f.severity == "error"]
-        if has_errors(findings) and status == EXIT_OK:
-            status = EXIT_INVALID
+        if has_errors(findings) and status == ExitCode.OK:
+            status = ExitCode.INVALID_FEED
         kind = detect_format(data)
         if output == "json":
             results.append({"source": name, "readable": True, "format": kind,
@@ -113,6 +146,6 @@ def _print_text(name: str, kind: str | None, findings: list[Finding], verbose: b
     if verbose:
         errors = sum(1 for f in findings if f.severity == "error")
         warnings = len(findings) - errors
-        label = {"rss": "RSS 2.0", "atom": "Atom 1.0", "json": "JSON Feed"}.get(kind or "", "?")
+        label = _LABELS.get(kind or "", "?")
         verdict = "valid" if not errors else "invalid"
         print(f"{name}: {verdict} {label} ({errors} errors, {warnings} warnings)", file=out)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 ATOM = "http://www.w3.org/2005/Atom"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -64,3 +66,4 @@ def short(value: str, limit: int = 60) -> str:
     """A value cut to fit in a one-line message."""
     value = " ".join(value.split()) if len(value) < 1000 else value[:1000]
     return value if len(value) <= limit else value[: limit - 1] + "…"
+

@@ -22,6 +22,9 @@ _RFC822 = re.compile(
     r"(\d{2}):(\d{2})(?::(\d{2}))?\s*"
     r"(UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|Z|[A-IK-Y]|[+-]\d{4})"
 )
+# RFC 822 3.4.7: case is not significant ("the case shown ... is suggested"); the exact
+# pattern above settles nearly every real date, this one only what it refuses.
+_RFC822_ANYCASE = re.compile(_RFC822.pattern, re.IGNORECASE)
 _COMMENT = re.compile(r"\([^()]*\)")
 
 # The ranges are in the pattern itself, so a valid value costs one match and no
@@ -66,10 +69,11 @@ def rfc822(value: str) -> str | None:
         text = re.sub(r"\s+", " ", text).strip()
         text = re.sub(r"\s+,", ",", text)
         text = re.sub(r"(\d)\s+:", r"\1:", text)
-    match = _RFC822.fullmatch(text)
+    match = _RFC822.fullmatch(text) or _RFC822_ANYCASE.fullmatch(text)
     if match is None:
         return "is not an RFC 822 date"
     dow, day_s, mon_s, year_s, hh, mm, ss, _zone = match.groups()
+    mon_s, dow = mon_s.title(), dow.title() if dow else None
     year = int(year_s)
     if len(year_s) == 2:
         year += 1900 if year >= 50 else 2000

@@ -7,10 +7,23 @@ document rather than stopping at the first, so editors and CI see them all at on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+# A broken generator repeats one mistake in every item. Past these limits the rest is
+# counted, not stored, so memory and time stay proportional to what is worth reading:
+# at most this many findings of one rule...
+RULE_LIMIT = 1000
+# ...and checking stops after this many errors (the verdict is settled by then).
+ERROR_LIMIT = 1000
+
+
+class TooManyErrors(Exception):
+    """Raised by :class:`Report` past ``ERROR_LIMIT`` errors, to stop checking early."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +56,19 @@ class Report:
     finding is actually made.
     """
 
-    __slots__ = ("_lines", "data", "findings")
+    __slots__ = ("_counts", "_errors", "_lines", "_order", "_starts", "data", "findings", "noted")
 
     def __init__(self, data: bytes | str = b"") -> None:
         self.findings: list[Finding] = []
         self.data = data
         self._lines: list[str] | None = None
+        self._counts: dict[str, int] = {}
+        self._errors = 0
+        self.noted: set[str] = set()  # things said once per document (a namespace...)
+        # For lines holding several elements of one name (minified feeds): where each
+        # "<name" starts on the line, and each element's rank among them.
+        self._starts: dict[tuple[int, str], list[int]] = {}
+        self._order: dict[tuple[int, str], tuple[list[Any], dict[int, int]]] = {}
 
     def error(self, rule: str, message: str, where: Any = None, column: int = 0) -> None:
         """Record an error at an element (``where``) or an explicit line number."""
@@ -59,6 +79,14 @@ class Report:
         self._add(WARNING, rule, message, where, column)
 
     def _add(self, severity: str, rule: str, message: str, where: Any, column: int) -> None:
+        count = self._counts.get(rule, 0) + 1
+        self._counts[rule] = count
+        if severity == ERROR:
+            self._errors += 1
+            if self._errors > ERROR_LIMIT:
+                raise TooManyErrors
+        if count > RULE_LIMIT:
+            return
         if where is None:
             line = 0
         elif isinstance(where, int):
@@ -69,17 +97,55 @@ class Report:
                 column = self._element_column(line, where)
         self.findings.append(Finding(severity, rule, message, line, column))
 
+    def raw(self) -> bytes:
+        """The document as bytes (it is kept as given, bytes or text)."""
+        return self.data if isinstance(self.data, bytes) else self.data.encode("utf-8")
+
+    def truncation_findings(self, stopped: bool) -> list[Finding]:
+        """What the limits left out: one finding per rule cut short, and where checking stopped."""
+        notes = [Finding(WARNING, "validator-findings-truncated",
+                         f"{count - RULE_LIMIT} more {rule} findings are not shown (only the first "
+                         f"{RULE_LIMIT} of a rule are)", 0, 0)
+                 for rule, count in sorted(self._counts.items()) if count > RULE_LIMIT]
+        if stopped:
+            notes.append(Finding(WARNING, "validator-findings-truncated",
+                                 f"checking stopped after {ERROR_LIMIT} errors; fix those and "
+                                 "validate again to see the rest", 0, 0))
+        return notes
+
     def _element_column(self, line: int, element: Any) -> int:
-        """Column of ``<qname`` on the element's start line (1-based), 0 if not found."""
-        text = self._line(line)
+        """Column of the element's ``<qname`` on its start line (1-based), 0 if not found.
+
+        lxml records lines, not columns. When the line has several start tags of the
+        same name (a feed written on one line), the element's rank among the elements
+        of that name on that line picks the right one.
+        """
         tag = element.tag
         if not isinstance(tag, str):
             return 0
         local = tag.rpartition("}")[2]
         prefix = element.prefix
         qname = f"{prefix}:{local}" if prefix else local
-        pos = text.find("<" + qname)
-        return pos + 1 if pos >= 0 else 0
+        starts = self._starts.get((line, qname))
+        if starts is None:
+            starts = self._starts[line, qname] = _tag_starts(self._line(line), qname)
+        if len(starts) < 2:
+            return starts[0] + 1 if starts else 0
+        rank = self._rank(line, tag, element)
+        return starts[rank] + 1 if rank < len(starts) else starts[0] + 1
+
+    def _rank(self, line: int, tag: str, element: Any) -> int:
+        """The element's position among the elements named ``tag`` that start on ``line``.
+
+        The element proxies are kept with their ids: lxml makes a new proxy (maybe with a
+        recycled id) for a node no longer referenced.
+        """
+        known = self._order.get((line, tag))
+        if known is None:
+            root = element.getroottree().getroot()
+            same = [node for node in root.iter(tag) if node.sourceline == line]
+            known = self._order[line, tag] = (same, {id(node): i for i, node in enumerate(same)})
+        return known[1].get(id(element), 0)
 
     def _line(self, line: int) -> str:
         if self._lines is None:
@@ -90,3 +156,16 @@ class Report:
         if 0 < line <= len(self._lines):
             return self._lines[line - 1]
         return ""
+
+
+def _tag_starts(text: str, qname: str) -> list[int]:
+    """Offsets in ``text`` of each start tag ``<qname`` (not ``<qnameLonger``)."""
+    needle = "<" + qname
+    starts = []
+    pos = text.find(needle)
+    while pos >= 0:
+        end = pos + len(needle)
+        if end == len(text) or text[end] in " \t\r\n/>":
+            starts.append(pos)
+        pos = text.find(needle, end)
+    return starts

@@ -13,18 +13,37 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from typing import Any
 
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import is_language, uri_problem
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
 VERSION = "https://jsonfeed.org/version/1.1"
 OLD_VERSION = "https://jsonfeed.org/version/1"
 
 # Unrolled-loop string pattern: an order of magnitude faster than (?:[^"\\]|\\.)*.
 _STRING_OR_KEY = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
+_STRING_OR_CONTAINER = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{\[]')
+# Each parsed object costs a few hundred bytes of Python objects; past this many
+# objects and arrays a document is refused with a finding, so memory stays bounded.
+MAX_CONTAINERS = 500_000
+_STRING_OR_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)')
+# Python refuses to turn longer digit strings into int (a guard against quadratic
+# conversion); JSON has no such limit, so longer integers are read as floats instead.
+_MAX_INT_DIGITS = 4000
+# JSON Feed 1.1, "Extensions": "_" then a letter, and no "." in the name.
+_EXTENSION_NAME = re.compile(r"_[^\W\d_][^.]*")
+# RFC 4627 section 3: the encoding of JSON text shows in the zero bytes of its first
+# two characters, which are always ASCII (z: a zero byte, x: any other).
+_ZERO_PATTERNS = (("zzzx", "utf-32-be"), ("xzzz", "utf-32-le"), ("zxzx", "utf-16-be"),
+                  ("xzxz", "utf-16-le"))
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 # Types each known member must have: str, bool, list, dict, number.
 _FEED_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -48,7 +67,7 @@ _FEED_URLS = ("home_page_url", "feed_url", "next_url", "icon", "favicon")
 _ITEM_URLS = ("url", "external_url", "image", "banner_image")
 
 
-class JObject(dict[str, Any]):
+class JObject(dict):  # dict[str, Any]; a bare dict keeps typing out of the run time
     """A JSON object that also keeps its members in order, duplicates included."""
 
     __slots__ = ("offsets", "pairs")
@@ -183,13 +202,7 @@ class JsonFeedChecker:
             return
         self._duplicates(item, "item")
         self._types(item, _ITEM_TYPES, "item")
-        item_id = item.get("id")
-        if "id" not in item:
-            self.error("json-id-missing", 'an item has no "id"', item)
-        elif isinstance(item_id, str):
-            if item_id in self.ids:
-                self.error("json-id-duplicate", f'item id "{item_id[:60]}" is not unique', item, "id")
-            self.ids.add(item_id)
+        self._check_id(item)
         if not isinstance(item.get("content_html"), str) and not isinstance(
             item.get("content_text"), str
         ):
@@ -215,6 +228,27 @@ class JsonFeedChecker:
         self._check_tags(item)
         self._check_attachments(item)
         self._unknown(item, _ITEM_TYPES, "item")
+
+    def _check_id(self, item: JObject) -> None:
+        """Required, a string, unique; readers coerce a number and discard a blank one."""
+        if "id" not in item:
+            self.error("json-id-missing", 'an item has no "id"', item)
+            return
+        item_id = item["id"]
+        if isinstance(item_id, (int, float)) and not isinstance(item_id, bool):
+            self.warning("json-id-not-string",
+                         f'item id {item_id!r} is a number; readers turn it into a string, but '
+                         'JSON Feed 1.1 says "id" is a string: publish it as one', item, "id")
+            item_id = json.dumps(item_id)
+        if not isinstance(item_id, str):
+            return  # reported by the type check
+        if not item_id.strip():
+            self.error("json-id-empty",
+                       'item "id" is blank; readers must discard such an item (JSON Feed 1.1, '
+                       '"Suggestions for Feed Readers")', item, "id")
+        elif item_id in self.ids:
+            self.error("json-id-duplicate", f'item id "{item_id[:60]}" is not unique', item, "id")
+        self.ids.add(item_id)
 
     def _check_authors(self, obj: JObject) -> None:
         if "author" in obj and "authors" not in obj:  # both together is the compatible form
@@ -282,6 +316,8 @@ class JsonFeedChecker:
             if key not in obj:
                 continue
             value = obj[key]
+            if key == "id" and where == "item" and isinstance(value, (int, float)):
+                continue  # a number is coerced by readers: its own warning, in _check_id
             wrong = not isinstance(value, expected) or (
                 expected is not bool and isinstance(value, bool)
             )
@@ -300,10 +336,28 @@ class JsonFeedChecker:
 
     def _unknown(self, obj: JObject, types: dict[str, Any], where: str) -> None:
         for key in obj:
-            if key not in types and not key.startswith("_"):
+            if key in types:
+                continue
+            if not key.startswith("_"):
                 self.warning("json-key-unknown",
                              f'"{key[:40]}" is not a JSON Feed {where} member '
                              '(extensions start with "_")', obj, key)
+            else:
+                self._check_extension(obj, key)
+
+    def _check_extension(self, obj: JObject, key: str) -> None:
+        """Extension names are "_" and a letter, without "."; their members have no "." either."""
+        if _EXTENSION_NAME.fullmatch(key) is None:
+            self.warning("json-extension-name-invalid",
+                         f'extension "{key[:40]}" must be "_" followed by a letter, with no "." '
+                         "(JSON Feed 1.1, Extensions)", obj, key)
+        value = obj[key]
+        if isinstance(value, JObject):
+            for member in value:
+                if "." in member:
+                    self.warning("json-extension-name-invalid",
+                                 f'extension member "{member[:40]}" must not contain "." '
+                                 "(JSON Feed 1.1, Extensions)", value, member)
 
     def _duplicates(self, obj: JObject, where: str) -> None:
         if len(obj.pairs) == len(obj):
@@ -329,19 +383,26 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
 
 def check(data: bytes, report: Report) -> None:
     """Validate a JSON Feed document given as bytes."""
-    raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        report.error("json-encoding-invalid", "JSON Feed must be UTF-8; this is not valid UTF-8",
-                     line)
+    text = _decode(data, report)
+    if text is None:
+        return
+    if _too_many_containers(data, text):
+        report.error("feed-too-many-elements",
+                     f"the document has more than {MAX_CONTAINERS:,} objects and arrays, more than "
+                     "this validator checks (a limit that keeps its memory bounded)", 0)
         return
     try:
-        feed = json.loads(text, object_pairs_hook=JObject)
+        feed = json.loads(text, object_pairs_hook=JObject, parse_constant=_refuse_constant,
+                          parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         report.error("json-not-well-formed", f"the document is not valid JSON: {exc.msg}",
                      exc.lineno, exc.colno)
+        return
+    except _NotJson as exc:
+        line, column = _constant_position(text)
+        report.error("json-not-well-formed",
+                     f"the document is not valid JSON: {exc} is not a JSON value (RFC 8259 has no "
+                     "NaN or Infinity; use null or a string)", line, column)
         return
     except RecursionError:
         report.error("json-too-deep", "the JSON document is nested too deeply", 0)
@@ -350,3 +411,82 @@ def check(data: bytes, report: Report) -> None:
         JsonFeedChecker(report, Locator(text, feed)).check(feed)
     except RecursionError:
         report.error("json-too-deep", "the JSON document is nested too deeply", 0)
+
+
+def _too_many_containers(data: bytes, text: str) -> bool:
+    """More than ``MAX_CONTAINERS`` objects and arrays? Counting braces bounds it in
+    milliseconds; only past that bound are they counted outside strings, up to the limit."""
+    if data.count(b"{") + data.count(b"[") <= MAX_CONTAINERS:
+        return False
+    count = 0
+    for match in _STRING_OR_CONTAINER.finditer(text):
+        if match.group()[0] != '"':
+            count += 1
+            if count > MAX_CONTAINERS:
+                return True
+    return False
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's json module reads them, JSON does not have them."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
+def _parse_int(digits: str) -> int | float:
+    """An integer, or a float for one longer than Python will convert (still a number)."""
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else float(digits)
+
+
+def _constant_position(text: str) -> tuple[int, int]:
+    """(line, column) of the first NaN/Infinity outside a string."""
+    for match in _STRING_OR_CONSTANT.finditer(text):
+        if match.group(1) is not None:
+            start = match.start(1)
+            line = text.count("\n", 0, start) + 1
+            return line, start - (text.rfind("\n", 0, start) + 1) + 1
+    return 0, 0
+
+
+def _decode(data: bytes, report: Report) -> str | None:
+    """The text of the document: UTF-8 (with or without BOM), or UTF-16/32 with a warning.
+
+    JSON Feed 1.1 accepts any encoding RFC 7159 allowed, but asks for UTF-8, and RFC 8259
+    (current JSON) requires it between systems: UTF-16/32 is a warning, not an error.
+    """
+    codec = _wide_encoding(data)
+    if codec is not None:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            report.error("json-encoding-invalid", f"the document is not valid {codec}", 1)
+            return None
+        report.warning("json-encoding-not-utf8",
+                       f"the document is {codec.upper()}; JSON Feed asks for UTF-8 (RFC 8259 "
+                       "requires it), and many readers accept nothing else", 1)
+        return text.lstrip("\ufeff")
+    raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        report.error("json-encoding-invalid", "JSON Feed must be UTF-8; this is not valid UTF-8",
+                     line)
+        return None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, from a byte-order mark or the zero bytes of the first characters."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec
+    head = data[:4]
+    if len(head) < 4:
+        return None
+    shape = "".join("z" if byte == 0 else "x" for byte in head)
+    for pattern, codec in _ZERO_PATTERNS:
+        if shape == pattern:
+            return codec
+    return None

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
-from feedpub.validate.atom import check_history, check_past_end
-from feedpub.validate.common import ATOM, FH, XML_LANG, short, text_of
+from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, short, text_of
 from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
+from feedpub.validate.history import check_history
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import is_language, is_mime_type, rss_contact_problem, uri_problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 _INT = re.compile(r"\d+")
 _ATOM_LINK = f"{{{ATOM}}}link"
 _FH_COMPLETE = f"{{{FH}}}complete"
 _FH_ARCHIVE = f"{{{FH}}}archive"
+_ITUNES_PREFIX = f"{{{ITUNES}}}"
 # RSS 2.0 is upward-compatible with these (RSS 2.0.1, introduction).
 _OLD_VERSIONS = frozenset({"0.91", "0.92", "0.93", "0.94"})
 # RSS Best Practices Profile, textInput name: an HTML form control name.
@@ -48,6 +52,17 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
 _NO_ATTRIBUTES: frozenset[str] = frozenset()
 IMAGE_CHILDREN = frozenset({"url", "title", "link", "width", "height", "description"})
 TEXTINPUT_CHILDREN = frozenset({"title", "description", "name", "link"})
+# Elements whose content is text (escaped markup at most): every element of channel and
+# item except the containers (item, image, textInput, skipHours, skipDays) and the two
+# that hold only attributes (enclosure, cloud).
+_CONTAINERS = frozenset({"item", "image", "textInput", "skipHours", "skipDays"})
+_EMPTY = frozenset({"enclosure", "cloud"})
+# Netscape stopped serving its RSS 0.91 DTD in 2007; readers that load it fail.
+_NETSCAPE_DTD = "my.netscape.com/publish/formats/rss-0.91.dtd"
+_CLOUD_PROTOCOLS = ("xml-rpc", "soap", "http-post")
+_BLANK_MEANINGFUL = frozenset({"isPermaLink", "registerProcedure"})
+# Formats RSS 2.0 names for the channel image; other image types by file extension.
+_OTHER_IMAGE_TYPES = (".svg", ".webp", ".ico", ".bmp", ".tif", ".tiff", ".avif", ".heic")
 
 
 def _web_url_problem(value: str) -> str | None:
@@ -64,6 +79,7 @@ class RssChecker:
         self.report = report
         self.guids: set[str] = set()
         self.has_self_link = False
+        self.uses_itunes = False
         self.atom_links: list[tuple[str, str]] = []
         self._value_checks: dict[str, Callable[[Any, str, str], None]] = {
             "link": self._check_url,
@@ -118,6 +134,12 @@ class RssChecker:
                     "rss-attribute-unknown", f"<rss> has an attribute {name} that RSS 2.0 does "
                     "not define", root)
         doctype = root.getroottree().docinfo.doctype
+        if _NETSCAPE_DTD in doctype:
+            self.report.error(
+                "rss-doctype-deprecated",
+                "the DOCTYPE names Netscape's RSS 0.91 DTD, which Netscape stopped serving in "
+                "2007, so readers that load DTDs fail: remove the DOCTYPE, or point it at "
+                "http://www.rssboard.org/rss-0.91.dtd", root)
         if "rss-0.9" in doctype and root.get("version", "").strip() in ("2.0", "2.0.1"):
             self.report.error(
                 "rss-doctype-conflict",
@@ -141,23 +163,53 @@ class RssChecker:
                 "rss-language-invalid", f'xml:lang "{short(lang)}" is not a language tag', el)
 
     def _check_channel(self, channel: Any) -> None:
-        self._check_language_attribute(channel)
+        names = channel.keys()
+        if names:
+            self._check_attributes(channel, "channel", names)
         seen = self._check_children(channel, "channel", CHANNEL_ONCE, CHANNEL_MANY, self._check_item)
+        self._check_image_matches(channel)
+        if self.uses_itunes:
+            from feedpub.validate import itunes
+
+            itunes.check_channel(channel, self.report)
         for required in ("title", "link", "description"):
             if required not in seen:
                 self.report.error(
                     "rss-element-missing", f"<channel> has no <{required}> element", channel)
-        if channel.find(_FH_COMPLETE) is not None or channel.find(_FH_ARCHIVE) is not None:
+        if self.atom_links or channel.find(_FH_COMPLETE) is not None or \
+                channel.find(_FH_ARCHIVE) is not None:
             check_history(channel, self.atom_links, self.report)
-        elif len(self.atom_links) > 1:
-            check_past_end(self.atom_links, self.report, channel)
         if not self.has_self_link:
             self.report.warning(
                 "rss-self-link-missing",
                 '<channel> has no <atom:link rel="self"> giving the feed\'s own URL', channel)
 
+    def _check_image_matches(self, channel: Any) -> None:
+        """RSS 2.0 "Elements of image": in practice its title and link are the channel's."""
+        image = channel.find("image")
+        if image is None:
+            return
+        for name in ("title", "link"):
+            mine, theirs = image.find(name), channel.find(name)
+            if mine is None or theirs is None:
+                continue
+            if (mine.text or "").strip() != (theirs.text or "").strip():
+                self.report.warning(
+                    "rss-image-mismatch",
+                    f"<image> <{name}> differs from the channel's <{name}>; RSS 2.0 says they "
+                    "should be the same", mine)
+
     def _check_item(self, item: Any) -> None:
+        names = item.keys()
+        if names:
+            self._check_attributes(item, "item", names)
         seen = self._check_children(item, "item", ITEM_ONCE, ITEM_MANY, None)
+        if "guid" not in seen:
+            self.report.warning(
+                "rss-guid-missing",
+                "<item> has no <guid>; without one, readers tell items apart by title or link "
+                "and show an edited item again (RSS 2.0 and its Best Practices Profile recommend "
+                "one)", item)
         if "title" not in seen and "description" not in seen:
             self.report.error(
                 "rss-item-title-or-description-missing",
@@ -171,6 +223,7 @@ class RssChecker:
         seen: set[str] = set()
         report = self.report
         checks = self._value_checks
+        misplaced = False
         self._check_no_text(parent.text, parent, where)
         for child in parent:
             tail = child.tail
@@ -186,6 +239,12 @@ class RssChecker:
                 if tag in seen:
                     report.error(
                         "rss-element-duplicate", f"<{where}> has more than one <{tag}>", child)
+                elif "item" in seen and not misplaced:
+                    misplaced = True
+                    report.warning(
+                        "rss-item-misplaced",
+                        f"<{tag}> comes after an <item>; the RSS Best Practices Profile puts "
+                        "every item after the other channel elements", child)
                 seen.add(tag)
             elif tag in many:
                 seen.add(tag)
@@ -199,6 +258,10 @@ class RssChecker:
             names = child.keys()
             if names:
                 self._check_attributes(child, tag, names)
+            if len(child) and tag not in _CONTAINERS:
+                self._check_text_only(child, tag)
+            elif tag in _EMPTY and child.text and not child.text.isspace():
+                self._check_no_text(child.text, child, tag)
             check = checks.get(tag)
             if check is not None:
                 check(child, tag, where)
@@ -206,21 +269,60 @@ class RssChecker:
             self._check_enclosure_count(parent)
         return seen
 
+    def _check_text_only(self, el: Any, tag: str) -> None:
+        """Text elements hold text (HTML escaped or in CDATA), enclosure and cloud nothing."""
+        for node in el:
+            if not isinstance(node.tag, str):
+                continue
+            name = node.tag.rpartition("}")[2] if node.tag[:1] == "{" else node.tag
+            if tag in _EMPTY:
+                self.report.error(
+                    "rss-element-unknown",
+                    f"<{tag}> holds only attributes; <{name}> is not allowed in it", node)
+            else:
+                self.report.error(
+                    "rss-markup-unescaped",
+                    f"<{tag}> contains a raw <{name}> element; its content is text, so HTML "
+                    f"must be escaped (&lt;{name}&gt;) or wrapped in CDATA", node)
+            return
+        if tag in _EMPTY:
+            self._check_no_text(el.text, el, tag)
+
     def _check_no_text(self, text: str | None, el: Any, where: str) -> None:
-        """rss, channel, item, image, textInput, skipHours and skipDays hold elements only."""
+        """rss, channel, item, image, textInput, skipHours and skipDays hold elements only;
+        enclosure and cloud hold nothing (their data is in attributes)."""
         if text and not text.isspace():
+            what = "its data is all in attributes" if where in _EMPTY else \
+                "only white space may appear between its child elements"
             self.report.error(
-                "rss-text-unexpected",
-                f'<{where}> holds text ("{short(text)}") outside its child elements', el)
+                "rss-text-unexpected", f'<{where}> holds text ("{short(text)}"); {what}', el)
 
     def _check_attributes(self, el: Any, tag: str, names: list[str]) -> None:
         allowed = ATTRIBUTES.get(tag, _NO_ATTRIBUTES)
         for name in names:
-            if name[:1] != "{" and name not in allowed:
+            if name[:1] == "{":
+                if name == XML_LANG:
+                    self._check_language_attribute(el)
+                continue
+            if name not in allowed:
                 self.report.error(
                     "rss-attribute-unknown",
                     f"<{tag}> has an attribute {name} that RSS 2.0 does not define "
                     "(extension attributes need a namespace)", el)
+            elif name not in _BLANK_MEANINGFUL and not el.get(name).strip():
+                self._drop_blank(el, tag, name)
+
+    def _drop_blank(self, el: Any, tag: str, name: str) -> None:
+        """A blank attribute is read as absent (so a required one is then missing).
+
+        Real feeds write width="" or domain="" for "unknown"; the W3C service warns and
+        so do we. Two exceptions: a blank isPermaLink leaves open whether the guid must
+        be a URL, so it keeps its own error; and rssCloud's http-post protocol has no
+        procedure name, so registerProcedure="" is how real feeds say so.
+        """
+        self.report.warning(
+            "rss-attribute-empty", f'<{tag}> {name}="" is blank and read as absent', el)
+        del el.attrib[name]
 
     def _check_enclosure_count(self, item: Any) -> None:
         enclosures = [c for c in item.iterchildren("enclosure")]
@@ -235,6 +337,8 @@ class RssChecker:
             rel = child.get("rel", "alternate")
             self.atom_links.append((rel, child.get("href", "")))
             self.has_self_link = self.has_self_link or rel == "self"
+        elif tag.startswith(_ITUNES_PREFIX):
+            self.uses_itunes = True
         from feedpub.validate import ext  # only feeds with extensions pay for its regexes
 
         ext.check_element(child, tag, where, self.report, rss=True, seen=seen)
@@ -289,18 +393,25 @@ class RssChecker:
             self.report.error(
                 "rss-guid-ispermalink-invalid",
                 f'isPermaLink "{short(flag)}" must be "true" or "false"', el)
-        if not value:
-            self.report.warning("rss-guid-empty", "<guid> is empty", el)
-            return
         if flag != "false":
-            problem = uri_problem(value, iri=False, absolute=True) or _web_url_problem(value)
+            problem = ((uri_problem(value, iri=False, absolute=True) or _web_url_problem(value))
+                       if value else "is empty")
             if problem:
                 self.report.error(
                     "rss-guid-not-url",
-                    f'<guid> "{short(value)}" is a permalink (isPermaLink is not "false") '
-                    f"but {problem}", el)
+                    f'<guid> "{short(value)}" {problem}: without isPermaLink="false" a guid is a '
+                    "permalink, which RSS 2.0 defines as a URL a web browser can open (tag: and "
+                    'urn: identify but do not locate); add isPermaLink="false" if it is only an '
+                    "identifier", el)
+        if not value:
+            if flag == "false":
+                self.report.warning("rss-guid-empty", "<guid> is empty", el)
+            return
         if value in self.guids:
-            self.report.warning("rss-guid-duplicate", f'<guid> "{short(value)}" is not unique', el)
+            self.report.error(
+                "rss-guid-duplicate",
+                f'<guid> "{short(value)}" is also the guid of an earlier item; a guid uniquely '
+                "identifies one item (RSS 2.0), so readers will drop or merge one of them", el)
         self.guids.add(value)
 
     def _require_attributes(self, el: Any, tag: str, names: tuple[str, ...]) -> None:
@@ -349,7 +460,13 @@ class RssChecker:
             self.report.error(
                 "rss-cloud-invalid", f'<cloud> port "{short(port)}" is not a whole number', el)
         protocol = el.get("protocol")
-        if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
+        if protocol == "https-post":
+            self.report.warning(
+                "rss-cloud-https-post",
+                '<cloud> protocol "https-post" is what current rssCloud servers use for HTTPS '
+                "callbacks, but RSS 2.0 names only xml-rpc, soap and http-post; older readers "
+                "will not subscribe", el)
+        elif protocol is not None and protocol not in _CLOUD_PROTOCOLS:
             self.report.error(
                 "rss-cloud-invalid",
                 f'<cloud> protocol "{short(protocol)}" is not xml-rpc, soap or http-post', el)
@@ -368,21 +485,38 @@ class RssChecker:
             if name not in allowed:
                 self.report.error(
                     "rss-element-unknown", f"<{name}> is not an RSS 2.0 element of <{tag}>", child)
-            elif name in found:
+                continue
+            if name in found:
                 self.report.error(
                     "rss-element-duplicate", f"<{tag}> has more than one <{name}>", child)
             else:
                 found[name] = child
+            self._check_leaf(child, name)
         for name in required:
             if name not in found:
                 self.report.error("rss-element-missing", f"<{tag}> has no <{name}> element", el)
         return found
+
+    def _check_leaf(self, el: Any, tag: str) -> None:
+        """Children of image, textInput, skipHours, skipDays: text, no attributes."""
+        names = el.keys()
+        if names:
+            self._check_attributes(el, tag, names)
+        if len(el):
+            self._check_text_only(el, tag)
 
     def _check_image(self, el: Any, tag: str, where: str) -> None:
         found = self._check_group(el, tag, IMAGE_CHILDREN, ("url", "title", "link"))
         for name in ("url", "link"):
             if name in found:
                 self._check_url(found[name], f"image {name}", tag)
+        url = found.get("url")
+        path = (url.text or "").strip().lower().split("?")[0].split("#")[0] if url is not None else ""
+        if path.endswith(_OTHER_IMAGE_TYPES):
+            self.report.warning(
+                "rss-image-format",
+                f'<image> url "{short(path)}" is not a GIF, JPEG or PNG image, the formats RSS '
+                "2.0 names; many readers will not show it", url)
         for name, limit in (("width", 144), ("height", 400)):
             child = found.get(name)
             if child is None:
@@ -429,7 +563,14 @@ class RssChecker:
                     "rss-element-unknown", f"<{tag}> is not allowed in <{el.tag}>", child)
                 continue
             count += 1
+            self._check_leaf(child, tag)
             value = (child.text or "").strip()
+            if tag == "hour" and value == "24":
+                self.report.warning(
+                    "rss-skip-hour-24",
+                    '<hour> 24 is midnight in the 1-24 numbering RSS used before November 2002; '
+                    "it is now 0-23, so write 0", child)
+                value = "0"
             if not valid(value):
                 self.report.error(
                     "rss-skip-value-invalid", f'<{tag}> "{short(value)}" must be {what}', child)

@@ -32,11 +32,24 @@ _ADDR_SPEC = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
 )
-_RSS_CONTACT = re.compile(rf"(?:{_ADDR_SPEC.pattern})(?:\s*\([^()]*\))?")
+# addr-spec, optionally "(Name)" after it (the RSS Best Practices form), or an RFC 2822
+# name-addr, "Name <addr-spec>".
+_RSS_CONTACT = re.compile(
+    rf"(?:{_ADDR_SPEC.pattern})(?:\s*\([^()]*\))?|[^<>()]*<(?:{_ADDR_SPEC.pattern})>")
 _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"]*\"))*")
 # A 2- or 3-letter ISO 639 primary subtag (or RFC 1766's i-/x- prefixes), then subtags.
 _LANGUAGE = re.compile(r"(?:[A-Za-z]{2,3}|[iIxX])(?:-[A-Za-z0-9]{1,8})*")
+# ISO 639-1, with the codes it withdrew but old feeds still carry (iw, in, ji, jw, mo,
+# sh). Three-letter codes (ISO 639-2/3, several thousand) are taken on their shape.
+_ISO_639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
+cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
+ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
+ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
+ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
+ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
+yo za zh zu iw in ji jw mo sh""".split())
 
 
 def has_scheme(value: str) -> bool:
@@ -93,7 +106,8 @@ def is_addr_spec(value: str) -> bool:
 
 
 def rss_contact_problem(value: str) -> str | None:
-    """RSS managingEditor/webMaster/author: an e-mail address, optionally "(Name)".
+    """RSS managingEditor/webMaster/author: an e-mail address, optionally "(Name)", or
+    "Name <address>" (RFC 2822 name-addr).
 
     A mailto: URI is also accepted, as the RSS Best Practices Profile notes it is common.
     """
@@ -125,6 +139,10 @@ def is_mime_type(value: str) -> bool:
 def is_language(value: str) -> bool:
     """A language tag (RFC 5646 / RFC 1766 shape): "en", "en-GB", "zh-Hant-TW", "x-klingon".
 
-    The registry itself is not consulted; a whole word such as "english" is refused.
+    A two-letter primary subtag must be an ISO 639-1 code ("zz" is refused); subtags
+    after it are taken on their shape. A whole word such as "english" is refused.
     """
-    return _LANGUAGE.fullmatch(value) is not None
+    if _LANGUAGE.fullmatch(value) is None:
+        return False
+    primary = value.split("-", 1)[0].lower()
+    return len(primary) != 2 or primary in _ISO_639_1

@@ -10,30 +10,37 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import TypedDict
 
 from lxml import etree
 
 from feedpub.validate.findings import Report
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:  # typing costs start-up time; the checker alone needs the shape
+    from typing import TypedDict
 
-class _ParserOptions(TypedDict):
-    """The etree.XMLParser keyword arguments that keep parsing offline and bounded."""
+    class _ParserOptions(TypedDict):
+        """The etree.XMLParser keyword arguments that keep parsing offline and bounded."""
 
-    resolve_entities: bool
-    no_network: bool
-    load_dtd: bool
-    dtd_validation: bool
-    huge_tree: bool
+        resolve_entities: bool
+        no_network: bool
+        load_dtd: bool
+        dtd_validation: bool
+        huge_tree: bool
 
 
-_PARSER_OPTIONS: _ParserOptions = {
+PARSER_OPTIONS: _ParserOptions = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
     "dtd_validation": False,
     "huge_tree": False,
 }
+
+# libxml2 keeps about 130 bytes per element (more with the text between elements), so
+# a 50 MB file of "<entry/>" would need gigabytes. Past this many elements the document
+# is refused with a finding, which keeps memory to a few hundred MB whatever the input.
+MAX_ELEMENTS = 1_000_000
 
 _XML_DECL = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]*)[\"']")
 _BOMS = (
@@ -46,6 +53,7 @@ _BOMS = (
 
 # libxml2 error texts mapped to our rule ids, most specific first.
 _SYNTAX_RULES = (
+    ("XML declaration allowed only at the start", "xml-declaration-misplaced"),
     ("amplification", "xml-entity-expansion"),
     ("entity reference loop", "xml-entity-expansion"),
     ("Excessive depth", "xml-too-deep"),
@@ -63,7 +71,7 @@ _SYNTAX_RULES = (
 
 
 def _new_parser() -> etree.XMLParser:
-    return etree.XMLParser(**_PARSER_OPTIONS)
+    return etree.XMLParser(**PARSER_OPTIONS)
 
 
 def bom_encoding(data: bytes) -> str | None:
@@ -123,6 +131,8 @@ def check_encoding(data: bytes, report: Report) -> bool:
                 f'the XML declaration says "{declared}" but the bytes are '
                 f"{'a single-byte' if wide else 'a 16-bit'} encoding", 1)
             return False
+        if codec == "iso8859-1":
+            _check_latin1(data, report)
         if bom is not None and not _same_family(bom, codec):
             report.error(
                 "xml-encoding-mismatch",
@@ -136,6 +146,23 @@ def check_encoding(data: bytes, report: Report) -> bool:
     return True
 
 
+_C1 = re.compile(rb"[\x80-\x9f]|&#(?:1[3-5]\d|12[89]);|&#x[89][0-9a-fA-F];")
+
+
+def _check_latin1(data: bytes, report: Report) -> None:
+    """Bytes 0x80-0x9F are control characters in ISO-8859-1 but curly quotes, dashes and
+    the euro sign in windows-1252: a document that has them almost certainly is the
+    latter, mislabelled (and references like &#150; make the same mistake)."""
+    match = _C1.search(data)
+    if match is not None:
+        line = data.count(b"\n", 0, match.start()) + 1
+        report.warning(
+            "xml-encoding-suspect",
+            "the document says iso-8859-1 but has characters that are control codes there and "
+            "punctuation in windows-1252 (byte or reference 128-159): declare windows-1252, or "
+            "better, convert to UTF-8", line)
+
+
 def _same_family(bom: str, codec: str) -> bool:
     """True when a declared codec is compatible with the byte-order mark found."""
     if bom == "utf-8":
@@ -143,11 +170,64 @@ def _same_family(bom: str, codec: str) -> bool:
     return codec.startswith(bom)
 
 
+class _TooManyElements(Exception):
+    """Raised by :class:`_ElementCounter` as soon as the count passes ``MAX_ELEMENTS``."""
+
+
+class _ElementCounter:
+    """An lxml parser target that builds nothing and stops past ``MAX_ELEMENTS``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
+        """Count one element; abort the parse once there are too many."""
+        self.count += 1
+        if self.count > MAX_ELEMENTS:
+            raise _TooManyElements
+
+    def end(self, tag: str | bytes) -> None:
+        """Nothing to do at an end tag."""
+
+    def data(self, data: str | bytes) -> None:
+        """Text is not counted."""
+
+    def comment(self, text: str | bytes) -> None:
+        """Comments are not counted."""
+
+    def close(self) -> int:
+        """The count, once the whole document is read."""
+        return self.count
+
+
+def too_many_elements(data: bytes) -> bool:
+    """True when the document has more than ``MAX_ELEMENTS`` elements.
+
+    Counting "<" bounds the element count from above in a few milliseconds; only a
+    document past that bound is counted exactly, by a parse that builds no tree and
+    stops at the limit (CDATA full of "<" must not be mistaken for elements).
+    """
+    if data.count(b"<") <= MAX_ELEMENTS:
+        return False
+    try:
+        etree.fromstring(data, etree.XMLParser(target=_ElementCounter(), **PARSER_OPTIONS))
+    except _TooManyElements:
+        return True
+    except etree.XMLSyntaxError:
+        return False  # the real parse reports it
+    return False
+
+
 def parse(data: bytes, report: Report) -> etree._Element | None:
     """Parse untrusted XML safely; on failure record one finding and return None."""
     if not check_encoding(data, report):
         return None
     check_xml_version(data, report)
+    if too_many_elements(data):
+        report.error("feed-too-many-elements",
+                     f"the document has more than {MAX_ELEMENTS:,} elements, more than this "
+                     "validator checks (a limit that keeps its memory bounded)", 0)
+        return None
     try:
         root = etree.fromstring(data, _new_parser())
     except etree.XMLSyntaxError as exc:
@@ -169,6 +249,9 @@ def _syntax_finding(exc: etree.XMLSyntaxError, report: Report) -> None:
         if needle in message:
             rule = candidate
             break
+    if rule == "xml-declaration-misplaced":
+        message += (" (something, often a blank line from a PHP template or plugin, comes before "
+                    "<?xml; remove it)")
     report.error(rule, f"the document is not well-formed XML: {message}", line, column)
 
 

@@ -1,0 +1,107 @@
+"""Extension values, one element at a time, inside an otherwise valid RSS item or channel.
+
+Each case is derived from the module's own text (Apple's podcast RSS requirements,
+Media RSS 1.5.1, Dublin Core, the Syndication module...), and names the rules the
+element must give: none for a valid value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedpub.validate import validate_bytes
+
+BASE = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+NAMESPACES = ('xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
+              'xmlns:media="http://search.yahoo.com/mrss/" '
+              'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+              'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"')
+
+
+# What Apple requires of a show, so iTunes cases test only their own element.
+SHOW = ('<itunes:image href="https://example.org/cover.jpg"/><itunes:category text="News"/>'
+        "<itunes:explicit>false</itunes:explicit>")
+
+
+def rules(item: str = "", channel: str = "") -> list[str]:
+    """Rule ids for ``item`` markup added to the item and ``channel`` markup to the channel."""
+    text = BASE.replace("<rss ", f"<rss {NAMESPACES} ", 1)
+    text = text.replace("</item>", item + "</item>", 1).replace("<item>", channel + "<item>", 1)
+    return [f.rule for f in validate_bytes(text.encode())]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("3600", []), ("45:10", []), ("1:02:03", []), ("00:45:12", []), ("2710.5", []),
+    ("1:2:3", ["ext-value-invalid"]), ("45:75", ["ext-value-invalid"]),
+    ("PT45M", ["ext-value-invalid"]), ("", ["ext-value-invalid"]),
+])
+def test_itunes_duration(value: str, expected: list[str]) -> None:
+    assert rules(f"<itunes:duration>{value}</itunes:duration>", SHOW) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("true", []), ("false", []), ("True", []), ("yes", ["itunes-explicit-legacy"]),
+    ("Clean", ["itunes-explicit-legacy"]), ("no", ["itunes-explicit-legacy"]),
+    (" true ", ["itunes-value-invalid"]), ("explicit", ["itunes-value-invalid"]),
+])
+def test_itunes_explicit(value: str, expected: list[str]) -> None:
+    assert rules(f"<itunes:explicit>{value}</itunes:explicit>", SHOW) == expected
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("<itunes:episodeType>trailer</itunes:episodeType>", []),
+    ("<itunes:episodeType>Trailer</itunes:episodeType>", ["itunes-value-invalid"]),
+    ("<itunes:episode>0</itunes:episode>", ["ext-value-invalid"]),
+    ("<itunes:season>2</itunes:season>", []),
+    ("<itunes:block>Yes</itunes:block>", []),
+    ("<itunes:block>maybe</itunes:block>", ["itunes-value-invalid"]),
+    ("<itunes:title>Part one</itunes:title>", []),
+    ("<itunes:owner><itunes:email>a@example.org</itunes:email></itunes:owner>",
+     ["ext-element-misplaced"]),
+    ("<itunes:name>Newsroom</itunes:name>", ["ext-element-misplaced"]),
+    ("<itunes:image>https://example.org/a.jpg</itunes:image>", ["ext-attribute-missing"]),
+])
+def test_itunes_item_elements(markup: str, expected: list[str]) -> None:
+    assert rules(markup, SHOW) == expected
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ('<media:rating scheme="urn:mpaa">pg-13</media:rating>', []),
+    ('<media:rating scheme="urn:mpaa">PG-13</media:rating>', ["ext-value-invalid"]),
+    ('<media:rating scheme="urn:v-chip">14+</media:rating>', []),
+    ("<media:rating>nonadult</media:rating>", []),
+    ('<media:rating scheme="urn:example:stars">5 stars</media:rating>', []),
+    ('<media:thumbnail url="https://example.org/t.jpg" time="12:05:01.123"/>', []),
+    ('<media:thumbnail url="https://example.org/t.jpg" time="noon"/>', ["ext-attribute-invalid"]),
+    ('<media:content url="https://example.org/a.mp3" lang="english"/>', ["ext-attribute-invalid"]),
+    ('<media:content url="https://example.org/a.mp3" fileSize="-1"/>', ["ext-attribute-invalid"]),
+    ('<media:content url="https://example.org/a.mp3" fileSize=""/>', ["ext-attribute-empty"]),
+    ('<media:content url="a.mp3"/>', ["ext-url-invalid"]),
+    ('<media:content url="https://example.org/a.mp3"><media:credit role="author">Jo'
+     "</media:credit></media:content>", []),
+    ('<media:content url="https://example.org/a.mp3"><media:content url="https://e.org/b"/>'
+     "</media:content>", ["ext-element-misplaced"]),
+    ('<media:price type="lease"/>', ["ext-attribute-invalid"]),
+    ('<media:rights status="official"/>', []),
+    ('<media:hash algo="md5">0123456789abcdef0123456789abcdef</media:hash>', []),
+    ('<media:hash algo="sha-256">00</media:hash>', ["ext-attribute-invalid"]),
+    ('<media:restriction relationship="allow" type="country">fr de</media:restriction>', []),
+    ('<media:restriction relationship="allow" type="country">France</media:restriction>',
+     ["ext-value-invalid"]),
+])
+def test_media_rss(markup: str, expected: list[str]) -> None:
+    assert rules(markup) == expected
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("<dc:language>en-GB</dc:language>", []),
+    ("<dc:language>jp</dc:language>", ["ext-language-invalid"]),
+    ("<sy:updatePeriod>hourly</sy:updatePeriod>", []),
+    ("<sy:updatePeriod>Hourly</sy:updatePeriod>", ["ext-value-invalid"]),
+    ("<sy:updateFrequency>0</sy:updateFrequency>", ["ext-value-invalid"]),
+    ("<dc:date>2024-12-07T09:00:00+01:00</dc:date>", []),
+])
+def test_channel_modules(markup: str, expected: list[str]) -> None:
+    assert rules(channel=markup) == expected
