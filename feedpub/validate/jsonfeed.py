@@ -67,7 +67,13 @@ _FEED_URLS = ("home_page_url", "feed_url", "next_url", "icon", "favicon")
 _ITEM_URLS = ("url", "external_url", "image", "banner_image")
 
 
-class JObject(dict):  # dict[str, Any]; a bare dict keeps typing out of the run time
+if TYPE_CHECKING:
+    _JSONDict = dict[str, Any]
+else:  # a bare dict at run time: subscripting would need typing's Any imported
+    _JSONDict = dict
+
+
+class JObject(_JSONDict):
     """A JSON object that also keeps its members in order, duplicates included."""
 
     __slots__ = ("offsets", "pairs")
