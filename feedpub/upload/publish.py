@@ -23,7 +23,7 @@ from feedpub.notices import Notice
 from feedpub.upload.base import FileMeta, Listing, PermanentError, Target, TransientError
 from feedpub.upload.headers import file_meta
 from feedpub.upload.manifest import Manifest, manifest_path, sha256_hex
-from feedpub.upload.retry import with_retries
+from feedpub.upload.retry import gave_up, with_retries
 from feedpub.upload.settings import UploadSettings
 
 # One line per scheme: a new kind of target is a new module with an `open_target(settings)`
@@ -236,8 +236,7 @@ class _Run:
         except PermanentError as exc:
             raise UploadError(f"{item.name}: {self.where}: {exc}") from None
         except TransientError as exc:
-            raise UploadError(f"{item.name}: {self.where}: {exc} (gave up after "
-                              f"{settings.retries + 1} attempts)") from None
+            raise UploadError(f"{item.name}: {self.where}: {exc} {gave_up(settings.retries + 1)}") from None
 
     def purge_pending(self) -> tuple[list[str], list[Notice]]:
         """Tell the CDN to drop every URL sent but not yet purged; keep the failures for next time."""

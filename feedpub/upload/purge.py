@@ -34,7 +34,7 @@ import requests
 from feedpub.deadline import DeadlineExceeded, deadline
 from feedpub.notices import Notice
 from feedpub.upload.anonymous import anonymous_session, plain_url, proxies_for
-from feedpub.upload.retry import backoff_delays
+from feedpub.upload.retry import backoff_delays, gave_up
 from feedpub.upload.settings import PurgeSettings, redact_url
 
 BATCH = 30
@@ -142,4 +142,4 @@ def _with_retries(send: Callable[[], tuple[str, bool] | None], retries: int, bac
         outcome = send()
     if outcome is None:
         return None
-    return outcome[0] if not outcome[1] else f"{outcome[0]} (gave up after {retries + 1} attempts)"
+    return outcome[0] if not outcome[1] else f"{outcome[0]} {gave_up(retries + 1)}"

@@ -113,4 +113,6 @@ def _ping_one(
         problem = f"HTTP {response.status_code} {response.reason or ''}".strip()
         if response.status_code < 500:
             return problem
-    return f"{problem} (gave up after {limits.retries + 1} attempts)"
+    from feedpub.upload.retry import gave_up
+
+    return f"{problem} {gave_up(limits.retries + 1)}"

@@ -193,6 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._forward(body)
 
     do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = handle_any
+    do_MOVE = do_MKCOL = do_PROPFIND = handle_any  # WebDAV, when used as a forward proxy
 
     def _read_body(self, length: int) -> bytes | None:
         chunks, left = [], length
@@ -209,7 +210,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self, body: bytes) -> None:
         upstream = http.client.HTTPConnection("127.0.0.1", self.proxy.upstream_port, timeout=30)
         try:
-            upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            path = self.path  # absolute-form when used as a forward proxy (HTTP_PROXY=…)
+            if path.startswith("http://"):
+                path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
+            upstream.putrequest(self.command, path, skip_host=True, skip_accept_encoding=True)
             for name, value in self.headers.items():
                 if name.lower() not in HOP_BY_HOP:
                     upstream.putheader(name, value)
