@@ -190,3 +190,15 @@ def test_archive_pages_are_immutable_on_the_store(s3, tmp_path: Path) -> None:
     target.put_atomic(page.name, page.data, page.meta)
     target.close()
     assert s3.objects()["archive/page-1.xml"][2] == "public, max-age=31536000, immutable"
+
+
+def test_public_read_acl_for_stores_without_a_bucket_policy(s3, tmp_path: Path) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1, names=("rss.xml",))
+    publish({**s3.table, "acl": "public-read"}, out, state)
+    grants = s3.server.client().get_object_acl(Bucket=s3.bucket, Key="live/rss.xml")["Grants"]
+    assert any(g["Grantee"].get("URI", "").endswith("/global/AllUsers") and g["Permission"] == "READ"
+               for g in grants)
+    publish(s3.table, out, tmp_path / "state2", force=True)  # no acl key: no ACL header sent
+    grants = s3.server.client().get_object_acl(Bucket=s3.bucket, Key="live/rss.xml")["Grants"]
+    assert not any(g["Grantee"].get("URI", "").endswith("/global/AllUsers") for g in grants)

@@ -45,7 +45,11 @@ from feedpub.upload.settings import UploadSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ListObjectsV2OutputTypeDef
+    from mypy_boto3_s3.type_defs import (
+        HeadObjectOutputTypeDef,
+        ListObjectsV2OutputTypeDef,
+        PutObjectRequestTypeDef,
+    )
 
 T = TypeVar("T")
 
@@ -89,9 +93,13 @@ class S3Target:
         """One PUT with the bytes, their MD5 and both headers: readers see old or new, never a mix."""
         key = self.key(name)
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
-        self._call(f"PUT {key}", lambda client: client.put_object(
-            Bucket=self.bucket, Key=key, Body=data, ContentMD5=md5,
-            ContentType=meta.content_type, CacheControl=meta.cache_control))
+        args: PutObjectRequestTypeDef = {
+            "Bucket": self.bucket, "Key": key, "Body": data, "ContentMD5": md5,
+            "ContentType": meta.content_type, "CacheControl": meta.cache_control,
+        }
+        if self.settings.acl is not None:  # else the bucket's policy decides (AWS: ACLs are off)
+            args["ACL"] = "public-read" if self.settings.acl == "public-read" else "private"
+        self._call(f"PUT {key}", lambda client: client.put_object(**args))
 
     def holding(self, files: dict[str, tuple[bytes, FileMeta]]) -> set[str]:
         """Names whose object has the same bytes (MD5 = single-part ETag) and the same headers."""

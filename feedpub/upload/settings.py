@@ -42,10 +42,12 @@ KNOWN_KEYS = (
     "region",
     "addressing_style",
     "profile",
+    "acl",
     "purge",
 )
-S3_KEYS = ("endpoint_url", "region", "addressing_style", "profile")
+S3_KEYS = ("endpoint_url", "region", "addressing_style", "profile", "acl")
 ADDRESSING_STYLES = ("auto", "path", "virtual")
+ACLS = ("private", "public-read")
 PURGE_KEYS = ("method", "url", "token_env", "token_header", "json_key")
 PURGE_METHODS = ("PURGE", "POST")
 # S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens, a letter or digit at each end.
@@ -92,6 +94,7 @@ class UploadSettings:
     region: str | None = None  # S3: the bucket's region (R2: "auto")
     addressing_style: str = "auto"  # S3: "path" for stores that need /bucket/key URLs
     profile: str | None = None  # S3: a profile of ~/.aws/credentials and ~/.aws/config
+    acl: str | None = None  # S3: a canned ACL per object, for stores without a public bucket policy
     purge: PurgeSettings | None = None
 
     @property
@@ -160,6 +163,7 @@ def parse_settings(table: Mapping[str, object], config_path: str) -> UploadSetti
         region=_region(table, fail),
         addressing_style=_choice(table, "addressing_style", "auto", ADDRESSING_STYLES, fail),
         profile=_optional_string(table, "profile", fail),
+        acl=_choice(table, "acl", "private", ACLS, fail) if "acl" in table else None,
         purge=_purge(table.get("purge"), fail),
     )
 
