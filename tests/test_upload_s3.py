@@ -202,3 +202,18 @@ def test_public_read_acl_for_stores_without_a_bucket_policy(s3, tmp_path: Path) 
     publish(s3.table, out, tmp_path / "state2", force=True)  # no acl key: no ACL header sent
     grants = s3.server.client().get_object_acl(Bucket=s3.bucket, Key="live/rss.xml")["Grants"]
     assert not any(g["Grantee"].get("URI", "").endswith("/global/AllUsers") for g in grants)
+
+
+def test_a_key_that_may_not_list_falls_back_to_sending_everything(s3, tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_outputs(out, 1)
+    publish(s3.table, out, tmp_path / "state")
+    denied = b"<?xml version='1.0'?><Error><Code>AccessDenied</Code><Message>no</Message></Error>"
+    s3.proxy.reset()
+    s3.proxy.fail_next("GET", 403, 1, path_part="list-type=2", body=denied)
+    report, _ = publish(s3.table, out, tmp_path / "fresh-state")
+    assert report.sent == ALL
+    assert [str(n) for n in report.notices] == [
+        f"s3://{s3.bucket}/live/: warning: cannot list what is already there (LIST live/: AccessDenied "
+        "(HTTP 403): access denied: check what this key may do (its policy, the bucket policy)); "
+        "sending every file"]

@@ -177,8 +177,10 @@ class _Run:
         try:
             held = with_retries(lambda: target.holding(wanted), retries=self.settings.retries,
                                 backoff=self.settings.backoff)
-        except (PermanentError, TransientError) as exc:
-            raise UploadError(f"{self.where}: cannot list what is already there: {exc}") from None
+        except (PermanentError, TransientError) as exc:  # e.g. a key without s3:ListBucket
+            self.target_notices.append(Notice(self.where, f"cannot list what is already there "
+                                              f"({exc}); sending every file"))
+            return
         for item in files:
             if item.name in held:
                 self.manifest.record(item.name, item.digest, self.headers_key(item))

@@ -57,7 +57,7 @@ T = TypeVar("T")
 TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling",
                    "ThrottlingException", "TooManyRequests", "BadDigest", "OperationAborted"}
 PERMANENT_HINTS = {
-    "AccessDenied": "access denied: these credentials may not write here (check the bucket policy)",
+    "AccessDenied": "access denied: check what this key may do (its policy, the bucket policy)",
     "AllAccessDisabled": "access to this bucket is disabled",
     "NoSuchBucket": "the bucket does not exist: create it first, or check upload.endpoint_url",
     "InvalidAccessKeyId": "the store does not know this access key: check AWS_ACCESS_KEY_ID or the profile",
