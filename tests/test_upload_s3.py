@@ -58,6 +58,10 @@ def test_fresh_state_folder_resends_nothing_unchanged(s3, tmp_path: Path) -> Non
     out = tmp_path / "feeds"
     write_outputs(out, 1)
     publish(s3.table, out, tmp_path / "state")
+    s3.proxy.reset()
+    report, _ = publish(s3.table, out, tmp_path / "fresh-state-1")
+    assert report.sent == () and s3.sent() == []  # read the listing (and HEADs), sent nothing
+    assert [m for m, _ in s3.proxy.requests] == ["GET", "HEAD", "HEAD", "HEAD", "HEAD"]
     new = write_outputs(out, 2, names=("feed.json",))
     s3.proxy.reset()
     report, lines = publish(s3.table, out, tmp_path / "fresh-state")
