@@ -246,6 +246,23 @@ def test_a_server_that_acknowledges_and_does_not_keep_is_exit_6(mode: str, tmp_p
     assert manifest is None or '"files": {}' in manifest.read_text()
 
 
+def test_a_server_without_head_sizes_is_checked_with_propfind(tmp_path: Path) -> None:
+    from servers.blackhole import BlackholeDav
+
+    server = BlackholeDav("nohead")
+    try:
+        out, state = tmp_path / "feeds", tmp_path / "state"
+        write_outputs(out, 1, names=("rss.xml", "atom.xml"))
+        report, _ = publish({"target": server.url()}, out, state)
+    finally:
+        server.close()
+    assert report.sent == ("rss.xml", "atom.xml")
+    assert [r for r in server.requests if r[0] != "PUT"] == [
+        ("MOVE", "/feeds/.rss.xml.feedpub-tmp-upload"), ("HEAD", "/feeds/rss.xml"),
+        ("PROPFIND", "/feeds/rss.xml"), ("MOVE", "/feeds/.atom.xml.feedpub-tmp-upload"),
+        ("HEAD", "/feeds/atom.xml"), ("PROPFIND", "/feeds/atom.xml")]
+
+
 def test_every_file_is_read_back_after_its_move(dav, tmp_path: Path) -> None:
     out, state = tmp_path / "feeds", tmp_path / "state"
     write_outputs(out, 1)

@@ -110,7 +110,11 @@ class WebDavTarget:
         if found.status_code == 404:
             return None
         self._check(found, "PROPFIND")
-        return _content_length(found.content)
+        size = _content_length(found.content)
+        if size is None:
+            raise PermanentError("the server reports no size (no Content-Length on HEAD, no "
+                                 "getcontentlength in PROPFIND), so the upload cannot be checked")
+        return size
 
     def _make_folders(self) -> None:
         """MKCOL each folder of the target path from the top; 405 means it already exists."""

@@ -3,7 +3,9 @@
 ``discard``: PUT, MOVE and MKCOL answer 201 and store nothing; HEAD and PROPFIND
 answer 404, because nothing is there. ``truncate``: PUT keeps only the first half of
 the body, MOVE renames, HEAD reports what is kept: a server that lost bytes on the way
-to its disk. Either way the status codes alone say "all is well".
+to its disk. Either way the status codes alone say "all is well". ``nohead`` is the
+honest control: it keeps every byte but answers HEAD with 405, so the size must come
+from PROPFIND's ``getcontentlength``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class BlackholeDav:
     def __init__(self, mode: str = "discard"):
-        assert mode in ("discard", "truncate")
+        assert mode in ("discard", "truncate", "nohead")
         self.mode = mode
         self.stored: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []
@@ -53,6 +55,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.owner.requests.append(("PUT", self.path))
         if self.owner.mode == "truncate":
             self.owner.stored[self.path] = body[: len(body) // 2]
+        elif self.owner.mode == "nohead":
+            self.owner.stored[self.path] = body
         self._reply(201)
 
     def do_MOVE(self) -> None:
@@ -69,6 +73,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self.owner.requests.append(("HEAD", self.path))
+        if self.owner.mode == "nohead":
+            self._reply(405)
+            return
         data = self.owner.stored.get(self.path)
         if data is None:
             self._reply(404)
@@ -79,4 +86,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PROPFIND(self) -> None:
         self._body()
-        self._reply(404)
+        self.owner.requests.append(("PROPFIND", self.path))
+        data = self.owner.stored.get(self.path)
+        if data is None:
+            self._reply(404)
+            return
+        body = (f'<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:"><D:response>'
+                f"<D:href>{self.path}</D:href><D:propstat><D:prop><D:getcontentlength>{len(data)}"
+                "</D:getcontentlength></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>"
+                "</D:response></D:multistatus>").encode()
+        self.send_response(207)
+        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
