@@ -88,4 +88,4 @@ def temp_name(name: str) -> str:
     listings, and the blog lock guarantees only one run writes it at a time. Named by
     the same scheme as every other temporary file of feedpub (``output.temp_path``).
     """
-    return temp_path(PurePosixPath(name), "upload").name
+    return str(temp_path(PurePosixPath(name), "upload"))  # archive/x.xml → archive/.x.xml…
