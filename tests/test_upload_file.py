@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import ConfigError, UploadError
-from feedpub.upload.publish import content_type, ordered_files
-from servers.outputs import publish, write_outputs
+from feedpub.upload.headers import content_type
+from feedpub.upload.publish import candidate_names, plan_upload
+from servers.outputs import publish, upload_config, write_outputs
 
 
 @pytest.fixture
@@ -74,10 +75,13 @@ def test_manifest_records_hashes_per_target(setup) -> None:
 
 
 def test_order_is_others_then_rss_atom_json(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
     for name in ("feed.json", "atom.xml", "b.css", "rss.xml", "a.html", ".hidden"):
-        (tmp_path / name).write_text("x")
-    (tmp_path / "sub").mkdir()
-    names = [p.name for p in ordered_files(tmp_path)]
+        (out / name).write_text("x")
+    (out / "sub").mkdir()
+    config = upload_config({"target": "file:///srv/feeds"}, out, tmp_path / "state")
+    names = [f.name for f in plan_upload(config, candidate_names(config))]
     assert names == ["a.html", "b.css", "rss.xml", "atom.xml", "feed.json"]
     assert content_type("feed.json") == "application/feed+json; charset=utf-8"
 

@@ -122,8 +122,8 @@ def test_importing_the_entry_point_loads_no_network_library() -> None:
     import subprocess
 
     code = (
-        "import sys, feedpub.upload.publish, feedpub.upload.websub;"
-        "print([m for m in sys.modules if m.split('.')[0] in ('requests', 'paramiko')])"
+        "import sys, feedpub.upload.publish, feedpub.upload.websub, feedpub.upload.headers;"
+        "print([m for m in sys.modules if m.split('.')[0] in ('requests', 'paramiko', 'boto3', 'botocore')])"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -133,3 +133,45 @@ def test_importing_the_entry_point_loads_no_network_library() -> None:
         cwd=Path(__file__).resolve().parents[1],
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_s3_defaults_and_keys() -> None:
+    s = parse_settings({"target": "s3://feeds/live/"}, "feedpub.toml")
+    assert (s.scheme, s.addressing_style, s.deadline, s.endpoint_url, s.profile) == (
+        "s3", "auto", 120.0, None, None)
+    assert s.stores_headers and s.display_target == "s3://feeds/live/"
+    s = parse_settings({"target": "s3://my.feeds-2024/", "endpoint_url": "https://acc.r2.cloudflarestorage.com",
+                        "region": "auto", "addressing_style": "path", "profile": "newsroom",
+                        "deadline": 60}, "feedpub.toml")
+    assert (s.region, s.addressing_style, s.profile, s.deadline) == ("auto", "path", "newsroom", 60.0)
+    assert not parse_settings({"target": "webdavs://h/x"}, "feedpub.toml").stores_headers
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "fragment"),
+    [
+        ({"target": "s3://Feeds/live/"}, "upload.target", "not a valid bucket name"),
+        ({"target": "s3://ab/"}, "upload.target", "not a valid bucket name"),
+        ({"target": "s3://feeds:9000/live/"}, "upload.target", "s3://bucket/prefix/"),
+        ({"target": "s3://key@feeds/live/"}, "upload.target", "s3://bucket/prefix/"),
+        ({"target": "s3://key:hunter2@feeds/"}, "upload.target", "must not contain a password"),
+        ({"target": "s3://feeds/", "endpoint_url": "minio:9000"}, "upload.endpoint_url", "http(s) URL"),
+        ({"target": "s3://feeds/", "endpoint_url": "http://k:hunter2@minio:9000"}, "upload.endpoint_url",
+         "must not contain credentials"),
+        ({"target": "webdavs://h/x", "endpoint_url": "https://e/"}, "upload.endpoint_url",
+         "only for s3:// targets"),
+        ({"target": "s3://feeds/", "addressing_style": "dns"}, "upload.addressing_style", "one of"),
+        ({"target": "s3://feeds/", "region": "EU West"}, "upload.region", "region name"),
+        ({"target": "s3://feeds/", "deadline": 0}, "upload.deadline", "at least"),
+        ({"target": "s3://feeds/", "endpoint": "https://e/"}, "upload.endpoint",
+         "did you mean upload.endpoint_url?"),
+        ({"target": "s3://feeds/", "retires": 2}, "upload.retires", "did you mean upload.retries?"),
+        ({"target": "s3://feeds/", "aws_secret_access_key": "hunter2"}, "upload.aws_secret_access_key",
+         "unknown key"),
+    ],
+)
+def test_bad_s3_tables(table: dict, key: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_settings(table, "feedpub.toml")
+    assert err.value.key == key and fragment in err.value.message, err.value.message
+    assert "\n" not in str(err.value) and "hunter2" not in str(err.value)

@@ -220,3 +220,112 @@ def test_watcher_catches_a_plain_put_onto_the_live_name(dav, drop_proxy) -> None
     with VersionWatcher(folder_reader(remote), {"rss.xml": (old, new)}) as watcher:
         requests.put(url, data=new, auth=auth, timeout=10).raise_for_status()
     assert watcher.violations
+
+
+# --- #11.15: a server that answers 201 and keeps nothing -------------------------------
+
+
+@pytest.mark.parametrize("mode", ["discard", "truncate"])
+def test_a_server_that_acknowledges_and_does_not_keep_is_exit_6(mode: str, tmp_path: Path) -> None:
+    from servers.blackhole import BlackholeDav
+
+    server = BlackholeDav(mode)
+    try:
+        out, state = tmp_path / "feeds", tmp_path / "state"
+        write_outputs(out, 1, names=("rss.xml",), size=1000)
+        with pytest.raises(UploadError) as err:
+            publish({"target": server.url(), "retries": 1}, out, state)
+    finally:
+        server.close()
+    size = len(version("rss.xml", 1, 1000))
+    found = "is not there" if mode == "discard" else f"has {size // 2} bytes instead of {size}"
+    assert str(err.value) == (f"rss.xml: {server.url()}: MOVE answered 201 but the server's rss.xml "
+                              f"{found} (gave up after 2 attempts)")
+    assert [m for m, _ in server.requests].count("PUT") == 2  # retried, then given up
+    manifest = next((state / "upload").glob("*.json"), None)
+    assert manifest is None or '"files": {}' in manifest.read_text()
+
+
+def test_a_server_without_head_sizes_is_checked_with_propfind(tmp_path: Path) -> None:
+    from servers.blackhole import BlackholeDav
+
+    server = BlackholeDav("nohead")
+    try:
+        out, state = tmp_path / "feeds", tmp_path / "state"
+        write_outputs(out, 1, names=("rss.xml", "atom.xml"))
+        report, _ = publish({"target": server.url()}, out, state)
+    finally:
+        server.close()
+    assert report.sent == ("rss.xml", "atom.xml")
+    assert [r for r in server.requests if r[0] != "PUT"] == [
+        ("MOVE", "/feeds/.rss.xml.feedpub-tmp-upload"), ("HEAD", "/feeds/rss.xml"),
+        ("PROPFIND", "/feeds/rss.xml"), ("MOVE", "/feeds/.atom.xml.feedpub-tmp-upload"),
+        ("HEAD", "/feeds/atom.xml"), ("PROPFIND", "/feeds/atom.xml")]
+
+
+def test_every_file_is_read_back_after_its_move(dav, tmp_path: Path) -> None:
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    publish({"target": dav.url}, out, state)
+    checks = [Path(p).name for m, p, _ in dav.recorder.requests if m in ("HEAD", "PROPFIND")]
+    assert checks == list(ALL)
+
+
+# --- Basic auth over plain http ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "warned"),
+    [
+        ("webdav://dav.example.org/feeds/", True),
+        ("http://dav.example.org/feeds/", True),
+        ("webdavs://dav.example.org/feeds/", False),
+        ("webdav://127.0.0.1:8080/feeds/", False),
+        ("webdav://localhost/feeds/", False),
+        ("webdav://[::1]/feeds/", False),
+    ],
+)
+def test_a_password_over_plain_http_to_another_host_is_warned_about(target: str, warned: bool,
+                                                                     monkeypatch) -> None:
+    from feedpub.upload.publish import open_target
+    from feedpub.upload.settings import parse_settings
+
+    monkeypatch.setenv("FEEDPUB_UPLOAD_USER", USER)
+    monkeypatch.setenv("FEEDPUB_UPLOAD_PASSWORD", PASSWORD)
+    table = {"target": target, **({"method": "PUT"} if target.startswith("http") else {})}
+    target_object = open_target(parse_settings(table, "feedpub.toml"))  # opens no connection
+    target_object.close()
+    expected = [f"{target}: warning: the WebDAV password is sent over plain http, readable by anyone "
+                "on the way; use webdavs:// (https)"] if warned else []
+    assert [str(n) for n in target_object.notices] == expected
+
+
+def test_no_credentials_no_warning(monkeypatch, tmp_path: Path) -> None:
+    from feedpub.upload.publish import open_target
+    from feedpub.upload.settings import parse_settings
+
+    monkeypatch.delenv("FEEDPUB_UPLOAD_PASSWORD", raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    target = open_target(parse_settings({"target": "webdav://dav.example.org/f/"}, "feedpub.toml"))
+    assert target.notices == []
+
+
+def test_plain_http_warning_reaches_the_run_report(dav, tmp_path: Path, monkeypatch) -> None:
+    """End to end through a forward proxy, so "another host" needs no other machine."""
+    from servers.s3 import FaultProxy
+
+    proxy = FaultProxy(dav.server.port)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "")
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1, names=("rss.xml",))
+    try:
+        report, _ = publish({"target": "webdav://dav.example.org/dav/warn/", "retries": 0}, out, state)
+    finally:
+        proxy.close()
+    assert proxy.requests[0][0] == "PUT" and proxy.requests[0][1].startswith("http://dav.example.org/")
+    assert report.sent == ("rss.xml",)
+    assert [str(n) for n in report.notices] == [
+        "webdav://dav.example.org/dav/warn/: warning: the WebDAV password is sent over plain http, "
+        "readable by anyone on the way; use webdavs:// (https)"]

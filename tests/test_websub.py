@@ -52,3 +52,40 @@ def test_unreachable_hub_is_a_warning_after_bounded_retries() -> None:
 @pytest.mark.parametrize(("hubs", "topics"), [([], TOPICS), (["http://127.0.0.1:9/"], [])])
 def test_nothing_to_do_sends_nothing(hubs: list[str], topics: list[str]) -> None:
     assert ping(hubs, topics, timeout=1, retries=0) == []
+
+
+# --- #11.11: credentials must never reach a hub ----------------------------------------
+
+
+def test_pings_send_no_netrc_credentials_not_even_after_a_redirect(dav, tmp_path, httpserver,
+                                                                    monkeypatch) -> None:
+    """The WebDAV login sits in ~/.netrc for 127.0.0.1; the hub is on 127.0.0.1 too (another
+    port) and redirects. No request to the hub or its redirect target may carry it."""
+    from servers.dav import PASSWORD, USER
+    from servers.outputs import publish, write_outputs
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".netrc").write_text(f"machine 127.0.0.1 login {USER} password {PASSWORD}\n")
+    (home / ".netrc").chmod(0o600)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("NETRC", raising=False)
+    monkeypatch.delenv("FEEDPUB_UPLOAD_USER")
+    monkeypatch.delenv("FEEDPUB_UPLOAD_PASSWORD")
+    httpserver.expect_request("/hub", method="POST").respond_with_response(
+        Response("", status=307, headers={"Location": httpserver.url_for("/hub2")}))
+    httpserver.expect_request("/hub2", method="POST").respond_with_data("", status=204)
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    write_outputs(out, 1)
+    report, _ = publish({"target": dav.url}, out, state, hubs=(httpserver.url_for("/hub"),))
+    assert len(report.sent) == 4 and report.notices == ()  # the upload itself used the netrc login
+    assert [req.path for req, _ in httpserver.log] == ["/hub", "/hub2"] * 3
+    assert [req.headers.get("Authorization") for req, _ in httpserver.log] == [None] * 6
+
+
+def test_user_info_in_a_hub_url_is_not_sent(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/hub", method="POST").respond_with_data("", status=204)
+    hub = httpserver.url_for("/hub").replace("http://", "http://user:pa55word@")
+    assert ping([hub], TOPICS[:1], timeout=5, retries=0) == []
+    (request, _), = httpserver.log
+    assert "Authorization" not in request.headers

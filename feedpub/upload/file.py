@@ -11,8 +11,9 @@ import errno
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from feedpub.notices import Notice
 from feedpub.output import write_atomic
-from feedpub.upload.base import PermanentError, TransientError
+from feedpub.upload.base import FileMeta, PermanentError, TransientError
 from feedpub.upload.settings import UploadSettings
 
 PERMANENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR}
@@ -24,12 +25,14 @@ class FileTarget:
     def __init__(self, settings: UploadSettings):
         self.display = settings.display_target
         self.folder = Path(unquote(urlsplit(settings.target).path))
+        self.notices: list[Notice] = []
 
-    def put_atomic(self, name: str, data: bytes, content_type: str) -> None:
-        """Write `name` atomically; the content type is the web server's job for local files."""
+    def put_atomic(self, name: str, data: bytes, meta: FileMeta) -> None:
+        """Write `name` atomically; the headers in `meta` are the web server's job for local files."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.folder / name, data)
+            path = self.folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data)
         except OSError as exc:
             cause = f"{exc.strerror or exc} ({exc.filename or self.folder})"
             if exc.errno in PERMANENT_ERRNOS:

@@ -21,6 +21,11 @@ def backoff_delays(retries: int, backoff: float, cap: float = 30.0) -> list[floa
     return [min(cap, backoff * (2**i)) for i in range(retries)]
 
 
+def gave_up(attempts: int) -> str:
+    """The tail of a message after the last attempt failed: "(gave up after 3 attempts)"."""
+    return f"(gave up after {attempts} attempt{'' if attempts == 1 else 's'})"
+
+
 def with_retries(
     action: Callable[[], T],
     *,

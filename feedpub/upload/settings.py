@@ -8,6 +8,8 @@ that people commit.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from feedpub.errors import ConfigError
 
 Fail = Callable[[str, str], ConfigError]  # (key, message) → the error to raise
 
-SCHEMES = ("file", "sftp", "webdav", "webdavs", "http", "https")
+SCHEMES = ("file", "sftp", "webdav", "webdavs", "http", "https", "s3")
 DEFAULT_USER_ENV = "FEEDPUB_UPLOAD_USER"
 DEFAULT_PASSWORD_ENV = "FEEDPUB_UPLOAD_PASSWORD"
 DEFAULT_PASSPHRASE_ENV = "FEEDPUB_SSH_PASSPHRASE"
@@ -35,7 +37,39 @@ KNOWN_KEYS = (
     "retries",
     "backoff",
     "after_build",
+    "deadline",
+    "endpoint_url",
+    "region",
+    "addressing_style",
+    "profile",
+    "acl",
+    "purge",
 )
+S3_KEYS = ("endpoint_url", "region", "addressing_style", "profile", "acl")
+ADDRESSING_STYLES = ("auto", "path", "virtual")
+ACLS = ("private", "public-read")
+PURGE_KEYS = ("method", "url", "token_env", "token_header", "json_key")
+PURGE_METHODS = ("PURGE", "POST")
+# S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens, a letter or digit at each end.
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class PurgeSettings:
+    """The ``[upload.purge]`` table: how to tell the CDN which public URLs changed.
+
+    ``PURGE``: one ``PURGE <url>`` request per changed URL (Varnish, Fastly, nginx's
+    cache purge). ``POST``: one JSON request to ``url`` per 30 URLs,
+    ``{"<json_key>": [urls]}`` (Cloudflare's purge by URL uses ``files``). A token is
+    sent only when ``token_env`` names the variable holding it.
+    """
+
+    method: str
+    url: str | None = None
+    token_env: str | None = None
+    token_header: str = "Authorization"
+    json_key: str = "files"
 
 
 @dataclass(frozen=True)
@@ -55,11 +89,27 @@ class UploadSettings:
     retries: int = 3
     backoff: float = 1.0
     after_build: bool = False
+    deadline: float = 120.0  # total seconds for one request (SFTP: one file), slow trickles included
+    endpoint_url: str | None = None  # S3: a non-AWS store's API endpoint
+    region: str | None = None  # S3: the bucket's region (R2: "auto")
+    addressing_style: str = "auto"  # S3: "path" for stores that need /bucket/key URLs
+    profile: str | None = None  # S3: a profile of ~/.aws/credentials and ~/.aws/config
+    acl: str | None = None  # S3: a canned ACL per object, for stores without a public bucket policy
+    purge: PurgeSettings | None = None
 
     @property
     def display_target(self) -> str:
         """The target URL safe to print: no user info at all, so no password can leak."""
         return redact_url(self.target)
+
+    @property
+    def stores_headers(self) -> bool:
+        """True when the target serves the Content-Type and Cache-Control we send (S3).
+
+        Then a changed header (the blog closed) must be sent again like changed bytes;
+        elsewhere the web server's configuration decides the headers.
+        """
+        return self.scheme == "s3"
 
 
 def redact_url(url: str) -> str:
@@ -82,11 +132,13 @@ def parse_settings(table: Mapping[str, object], config_path: str) -> UploadSetti
 
     if not isinstance(table, Mapping):
         raise ConfigError(config_path, "upload", 'must be a table, e.g. [upload] target = "…"')
-    for key in table:
-        if key not in KNOWN_KEYS:
-            raise fail(key, f"unknown key; known keys are {', '.join(KNOWN_KEYS)}")
+    _reject_unknown(table, KNOWN_KEYS, "", fail)
     target = _target(table, fail)
     scheme = urlsplit(target).scheme.lower()
+    if scheme != "s3":
+        for key in S3_KEYS:
+            if key in table:
+                raise fail(key, "is only for s3:// targets")
     method = _string(table, "method", "PUT", fail).upper()
     if method != "PUT":
         raise fail("method", f'{method!r} is not supported; the only method is "PUT"')
@@ -106,7 +158,90 @@ def parse_settings(table: Mapping[str, object], config_path: str) -> UploadSetti
         retries=int(_number(table, "retries", 3, fail, minimum=0, integer=True)),
         backoff=_number(table, "backoff", 1.0, fail, minimum=0.0),
         after_build=_bool(table, "after_build", False, fail),
+        deadline=_number(table, "deadline", 120.0, fail, minimum=0.1),
+        endpoint_url=_endpoint(table, fail),
+        region=_region(table, fail),
+        addressing_style=_choice(table, "addressing_style", "auto", ADDRESSING_STYLES, fail),
+        profile=_optional_string(table, "profile", fail),
+        acl=_choice(table, "acl", "private", ACLS, fail) if "acl" in table else None,
+        purge=_purge(table.get("purge"), fail),
     )
+
+
+def _reject_unknown(table: Mapping[str, object], known: tuple[str, ...], prefix: str, fail: Fail) -> None:
+    """An unknown key is an error, with the nearest known key as a hint for a typo."""
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = (f"did you mean upload.{prefix}{close[0]}?" if close
+                    else f"known keys are {', '.join(known)}")
+            raise fail(prefix + str(key), f"unknown key; {hint}")
+
+
+def _endpoint(table: Mapping[str, object], fail: Fail) -> str | None:
+    """An http(s) URL with a host and no credential (the keys come from the environment)."""
+    value = _optional_string(table, "endpoint_url", fail)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail("endpoint_url", 'must be an http(s) URL, e.g. "https://<account>.r2.cloudflarestorage.com"')
+    if parts.username or parts.password:
+        raise fail("endpoint_url", "must not contain credentials; set AWS_ACCESS_KEY_ID and "
+                   "AWS_SECRET_ACCESS_KEY in the environment or use a profile")
+    return value
+
+
+def _region(table: Mapping[str, object], fail: Fail) -> str | None:
+    value = _optional_string(table, "region", fail)
+    if value is not None and not re.fullmatch(r"[a-z0-9-]+", value):
+        raise fail("region", 'must be a region name such as "eu-west-1" (or "auto" for R2)')
+    return value
+
+
+def _purge(value: object, fail: Fail) -> PurgeSettings | None:
+    """The optional ``[upload.purge]`` table."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise fail("purge", 'must be a table: [upload.purge] method = "PURGE"')
+    _reject_unknown(value, PURGE_KEYS, "purge.", fail)
+
+    def sub(key: str, message: str) -> ConfigError:
+        return fail(f"purge.{key}", message)
+
+    if "method" not in value:
+        raise sub("method", 'missing; "PURGE" (Varnish, Fastly) or "POST" (an API such as Cloudflare\'s)')
+    method = _choice(value, "method", "PURGE", PURGE_METHODS, sub)
+    url = _optional_string(value, "url", sub)
+    if method == "POST" and url is None:
+        raise sub("url", "is required with method = \"POST\": the purge API's URL")
+    if method == "PURGE" and url is not None:
+        raise sub("url", "is only for method = \"POST\"; PURGE goes to each changed public URL")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise sub("url", "must be an absolute http(s) URL")
+        if parts.username or parts.password:
+            raise sub("url", "must not contain credentials; name a variable in purge.token_env")
+    token_env = _env_name(value, "token_env", "X", sub) if "token_env" in value else None
+    header = _string(value, "token_header", "Authorization", sub)
+    if not HEADER_NAME.fullmatch(header):
+        raise sub("token_header", "must be an HTTP header name, e.g. Authorization or Fastly-Key")
+    json_key = _string(value, "json_key", "files", sub)
+    return PurgeSettings(method, url, token_env, header, json_key)
+
+
+def _choice(table: Mapping[str, object], key: str, default: str, allowed: tuple[str, ...],
+            fail: Fail) -> str:
+    value = table.get(key, default)
+    if value not in allowed:
+        raise fail(key, f"must be one of {', '.join(repr(a) for a in allowed)}")
+    return str(value)
+
+
+def _optional_string(table: Mapping[str, object], key: str, fail: Fail) -> str | None:
+    return _string(table, key, "", fail).strip() if key in table else None
 
 
 def _target(table: Mapping[str, object], fail: Fail) -> str:
@@ -139,7 +274,19 @@ def _target(table: Mapping[str, object], fail: Fail) -> str:
         raise fail("target", f"a {scheme}:// target needs a host name")
     if scheme == "file" and parts.path.rstrip("/") == "":
         raise fail("target", "needs a folder path, e.g. file:///srv/www/feeds")
+    if scheme == "s3":
+        _check_bucket(parts.netloc, parts.port if parts.hostname else None, fail)
     return target.strip()
+
+
+def _check_bucket(netloc: str, port: int | None, fail: Fail) -> None:
+    """s3://bucket/prefix/: the bucket is the whole host part, exactly as S3 names it."""
+    if "@" in netloc or port is not None:
+        raise fail("target", "an s3:// target is s3://bucket/prefix/; the keys come from the "
+                   "environment or a profile, the endpoint from upload.endpoint_url")
+    if not BUCKET.fullmatch(netloc) or ".." in netloc:
+        raise fail("target", f"{netloc!r} is not a valid bucket name (3-63 lower-case letters, "
+                   "digits, dots and hyphens)")
 
 
 def _string(table: Mapping[str, object], key: str, default: str, fail: Fail) -> str:

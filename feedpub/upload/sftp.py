@@ -20,7 +20,9 @@ from urllib.parse import unquote, urlsplit
 
 import paramiko
 
-from feedpub.upload.base import PermanentError, TransientError, temp_name
+from feedpub.deadline import DeadlineExceeded, deadline
+from feedpub.notices import Notice
+from feedpub.upload.base import FileMeta, PermanentError, TransientError, temp_name
 from feedpub.upload.settings import UploadSettings
 
 PERMISSION_CODES = (errno.EACCES, errno.EPERM, errno.EROFS)
@@ -66,8 +68,24 @@ class SftpTarget:
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
         self._folder_ready = False
+        self.notices: list[Notice] = []
 
-    def put_atomic(self, name: str, data: bytes, content_type: str) -> None:
+    def put_atomic(self, name: str, data: bytes, meta: FileMeta) -> None:
+        """Connect if needed, then send one file, all within ``upload.deadline``.
+
+        SFTP carries no headers: `meta` is the web server's business (docs/upload.md).
+        A missed deadline drops the connection, whose state is unknown, so a retry
+        starts afresh.
+        """
+        try:
+            with deadline(self.settings.deadline, what=f"sending {name}"):
+                self._put(name, data)
+        except DeadlineExceeded:
+            self._drop()
+            raise TransientError(f"no progress to the end within {self.settings.deadline:g} s "
+                                 "(upload.deadline)") from None
+
+    def _put(self, name: str, data: bytes) -> None:
         """Write the temp file, check its size, chmod 644, then posix-rename it over `name`."""
         sftp = self._connect()
         tmp = self._path(temp_name(name))

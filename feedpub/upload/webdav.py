@@ -6,18 +6,30 @@ temporary sibling first and a MOVE with `Overwrite: T` swaps them in. Missing
 folders are created with MKCOL on the first 404/409. Credentials come from the
 environment (names set in [upload]) or, when those are unset, ~/.netrc, which
 requests reads itself; they are passed as auth, never put into a URL, so no
-message can show them.
+message can show them. Sending them over plain http to another machine is allowed
+(a NAS on the newsroom's network is common) but warned about on every run.
+
+Two checks a status code alone cannot give:
+- every request has a total deadline (``upload.deadline``), so a server that
+  trickles its answer cannot hold the run and the lock;
+- after the MOVE, the live file's size is read back (HEAD, or PROPFIND
+  ``getcontentlength`` where HEAD says nothing) before the manifest records it: a
+  server that answers 201 and stores nothing must not be believed forever.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+from lxml import etree
 
-from feedpub.upload.base import PermanentError, TransientError, temp_name
+from feedpub.deadline import DeadlineExceeded, deadline
+from feedpub.notices import Notice
+from feedpub.upload.base import FileMeta, PermanentError, TransientError, temp_name
 from feedpub.upload.settings import UploadSettings
 
 SCHEME_MAP = {"webdav": "http", "webdavs": "https", "http": "http", "https": "https"}
@@ -29,6 +41,10 @@ REASONS = {
     409: "conflict (409): a parent folder is missing",
     507: "insufficient storage (507)",
 }
+PROPFIND_SIZE = (b'<?xml version="1.0" encoding="utf-8"?>'
+                 b'<propfind xmlns="DAV:"><prop><getcontentlength/></prop></propfind>')
+# A PROPFIND answer is untrusted XML: no entities resolved, no network, no huge trees.
+SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 class WebDavTarget:
@@ -44,27 +60,61 @@ class WebDavTarget:
         self.base = urlunsplit((SCHEME_MAP[settings.scheme], netloc, path, "", ""))
         self.display = settings.display_target
         self.timeout = settings.timeout
+        self.deadline = settings.deadline
         self.session = requests.Session()
         self.session.auth = _auth(settings, parts.username)
         if settings.ca_bundle:
             self.session.verify = str(settings.ca_bundle)
         self._folders_ready = False
+        self.notices: list[Notice] = []
+        if self.session.auth or requests.utils.get_netrc_auth(self.base):
+            self.notices.extend(_plain_http_warning(self.base, settings.display_target))
 
     def url(self, name: str) -> str:
         """The absolute URL of a file in the target folder."""
         return self.base + quote(name)
 
-    def put_atomic(self, name: str, data: bytes, content_type: str) -> None:
-        """PUT the bytes to a temporary name, then MOVE it over `name` in one server-side step."""
+    def put_atomic(self, name: str, data: bytes, meta: FileMeta) -> None:
+        """PUT the bytes to a temporary name, MOVE it over `name`, then check what the server holds."""
         tmp_url = self.url(temp_name(name))
-        response = self._request("PUT", tmp_url, data=data, headers={"Content-Type": content_type})
+        headers = {"Content-Type": meta.content_type, "Cache-Control": meta.cache_control}
+        response = self._request("PUT", tmp_url, data=data, headers=headers)
         if response.status_code in (404, 409) and not self._folders_ready:
             self._make_folders()
-            response = self._request("PUT", tmp_url, data=data, headers={"Content-Type": content_type})
+            response = self._request("PUT", tmp_url, data=data, headers=headers)
         self._check(response, "PUT")
         self._folders_ready = True
         moved = self._request("MOVE", tmp_url, headers={"Destination": self.url(name), "Overwrite": "T"})
         self._check(moved, "MOVE")
+        self._verify(name, len(data), moved.status_code)
+
+    def _verify(self, name: str, size: int, moved: int) -> None:
+        """The live file must now exist with our size; a server that only says 201 is not enough."""
+        stored = self._stored_size(self.url(name))
+        if stored != size:
+            found = "is not there" if stored is None else f"has {stored} bytes instead of {size}"
+            raise TransientError(f"MOVE answered {moved} but the server's {name} {found}")
+
+    def _stored_size(self, url: str) -> int | None:
+        """The size the server reports for `url` (HEAD, else PROPFIND), or None if it has no such file."""
+        head = self._request("HEAD", url)
+        if head.status_code == 404:
+            return None
+        length = head.headers.get("Content-Length")
+        if 200 <= head.status_code < 300 and length is not None and length.isdigit():
+            return int(length)
+        if head.status_code not in (200, 204, 405, 501):
+            self._check(head, "HEAD")
+        found = self._request("PROPFIND", url, data=PROPFIND_SIZE,
+                              headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"})
+        if found.status_code == 404:
+            return None
+        self._check(found, "PROPFIND")
+        size = _content_length(found.content)
+        if size is None:
+            raise PermanentError("the server reports no size (no Content-Length on HEAD, no "
+                                 "getcontentlength in PROPFIND), so the upload cannot be checked")
+        return size
 
     def _make_folders(self) -> None:
         """MKCOL each folder of the target path from the top; 405 means it already exists."""
@@ -88,11 +138,16 @@ class WebDavTarget:
         data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """One HTTP request; network trouble becomes a TransientError worth retrying."""
+        """One HTTP request within the deadline; network trouble becomes a TransientError."""
         try:
-            response = self.session.request(
-                method, url, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
-            )
+            with deadline(self.deadline, what=method):
+                response = self.session.request(
+                    method, url, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
+                )
+                response.content  # noqa: B018 - read the (small) body inside the deadline
+        except DeadlineExceeded:
+            raise TransientError(f"{method} got no complete answer within {self.deadline:g} s "
+                                 "(upload.deadline)") from None
         except requests.Timeout:
             raise TransientError(f"{method} timed out after {self.timeout:g} s") from None
         except requests.exceptions.SSLError as exc:
@@ -126,6 +181,37 @@ def _auth(settings: UploadSettings, url_user: str | None) -> tuple[str, str] | N
     password = os.environ.get(settings.password_env)
     if user and password is not None:
         return (user, password)
+    return None
+
+
+def _plain_http_warning(base: str, display: str) -> list[Notice]:
+    """One warning when a password would cross the network unencrypted (http to another host)."""
+    parts = urlsplit(base)
+    if parts.scheme != "http" or _is_loopback(parts.hostname or ""):
+        return []
+    return [Notice(display, "the WebDAV password is sent over plain http, readable by anyone "
+                   "on the way; use webdavs:// (https)")]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _content_length(body: bytes) -> int | None:
+    """getcontentlength from a PROPFIND answer (any namespace prefix), or None."""
+    try:
+        root = etree.fromstring(body, SAFE_XML)
+    except etree.XMLSyntaxError:
+        return None
+    for element in root.iter("{DAV:}getcontentlength"):
+        text = (element.text or "").strip()
+        if text.isdigit():
+            return int(text)
     return None
 
 

@@ -6,17 +6,25 @@ form-encoded POST with `hub.mode=publish` and the topic URL. We send it as both
 `hub.url` (PubSubHubbub 0.4 name) and `hub.topic` (WebSub name) to satisfy either.
 A hub being down must not fail a publish whose files are already online, so every
 failure comes back as a one-line warning instead of an exception.
+
+A ping never carries a credential (``anonymous``: no netrc, no auth, none on
+redirects), and each POST has a total ``deadline`` besides the per-read ``timeout``,
+so a hub that answers one byte a second cannot hold the run and the blog's lock.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from feedpub.notices import Notice
 from feedpub.upload.settings import redact_url
 
-UNREACHABLE = ("timed out", "cannot connect")
+if TYPE_CHECKING:
+    import requests
+
+UNREACHABLE = ("timed out", "cannot connect", "no complete answer")
 
 
 def ping(
@@ -27,19 +35,21 @@ def ping(
     retries: int,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    deadline: float = 30.0,
 ) -> list[Notice]:
     """POST a publish notification to every hub for every topic; return warnings, one per failure.
 
-    2xx is success; 5xx, timeouts and connection errors are retried up to `retries` times
-    with exponential backoff; any 4xx is reported at once (asking again will not help).
+    2xx is success; 5xx, timeouts, a missed `deadline` (seconds for one whole POST) and
+    connection errors are retried up to `retries` times with exponential backoff; any
+    4xx is reported at once (asking again will not help).
     """
     if not hubs or not topics:
         return []
-    import requests  # lazy: the cron path without changes never pays for importing requests
+    # lazy: the cron path without changes never pays for importing requests
+    from feedpub.upload.anonymous import anonymous_session
 
     warnings: list[Notice] = []
-    with requests.Session() as session:
-        session.headers["User-Agent"] = "feedpub (WebSub publisher)"
+    with anonymous_session("WebSub publisher") as session:
         for hub in hubs:
             unreachable = None
             for topic in topics:
@@ -47,7 +57,8 @@ def ping(
                 if unreachable:  # do not spend the whole backoff again on a hub that is down
                     problem = f"not tried, hub unreachable ({unreachable})"
                 else:
-                    problem = _ping_one(session, hub, topic, timeout, retries, backoff, sleep)
+                    problem = _ping_one(session, hub, topic, _Limits(timeout, deadline, retries, backoff),
+                                        sleep)
                     if problem and problem.startswith(UNREACHABLE):
                         unreachable = problem.split(" (gave up")[0]
                 if problem:
@@ -55,28 +66,44 @@ def ping(
     return warnings
 
 
+class _Limits(NamedTuple):
+    """How long one POST may take (per read, and in total) and how often it is tried."""
+
+    timeout: float
+    deadline: float
+    retries: int
+    backoff: float
+
+
 def _ping_one(
-    session: object,
+    session: requests.Session,
     hub: str,
     topic: str,
-    timeout: float,
-    retries: int,
-    backoff: float,
+    limits: _Limits,
     sleep: Callable[[float], None],
 ) -> str | None:
     """One hub, one topic, bounded retries; the last problem as text, or None on success."""
     import requests
 
-    assert isinstance(session, requests.Session)
+    from feedpub.deadline import DeadlineExceeded, deadline
+    from feedpub.upload.anonymous import plain_url, proxies_for
+
     form = {"hub.mode": "publish", "hub.url": topic, "hub.topic": topic}
+    url = plain_url(hub)
     problem = "not tried"
-    for attempt in range(retries + 1):
+    for attempt in range(limits.retries + 1):
         if attempt:
-            sleep(min(30.0, backoff * 2 ** (attempt - 1)))
+            sleep(min(30.0, limits.backoff * 2 ** (attempt - 1)))
         try:
-            response = session.post(hub, data=form, timeout=timeout, allow_redirects=True)
+            with deadline(limits.deadline, what=f"POST {url}"):
+                response = session.post(url, data=form, timeout=limits.timeout, allow_redirects=True,
+                                        proxies=proxies_for(url))
+                response.close()
+        except DeadlineExceeded:
+            problem = f"{UNREACHABLE[2]} within {limits.deadline:g} s (upload.deadline)"
+            continue
         except requests.Timeout:
-            problem = f"{UNREACHABLE[0]} after {timeout:g} s"
+            problem = f"{UNREACHABLE[0]} after {limits.timeout:g} s"
             continue
         except requests.RequestException as exc:
             problem = f"{UNREACHABLE[1]} ({type(exc).__name__})"
@@ -86,4 +113,6 @@ def _ping_one(
         problem = f"HTTP {response.status_code} {response.reason or ''}".strip()
         if response.status_code < 500:
             return problem
-    return f"{problem} (gave up after {retries + 1} attempts)"
+    from feedpub.upload.retry import gave_up
+
+    return f"{problem} {gave_up(limits.retries + 1)}"

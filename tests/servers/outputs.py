@@ -38,7 +38,7 @@ def public_urls(base: str = "https://blog.example.org/feeds/") -> dict[str, str]
 
 
 def upload_config(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] = (),
-                  closed: bool = False) -> SiteConfig:
+                  closed: bool = False, feeds_url: str | None = None) -> SiteConfig:
     """A blog config whose output and state folders are ``out`` and ``state``, with ``table``
     as its checked ``[upload]`` table (so a bad table raises ConfigError, as loading would)."""
     from feedpub.config import ClosedConfig, parse_config
@@ -46,7 +46,7 @@ def upload_config(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] 
 
     base = parse_config(BASE_CONFIG, Path("feedpub.toml"))
     return replace(
-        base, output_dir=out, state_dir=state, hubs=tuple(hubs),
+        base, output_dir=out, state_dir=state, hubs=tuple(hubs), feeds_url=feeds_url or base.feeds_url,
         upload=parse_settings(table, "feedpub.toml"),
         closed=ClosedConfig("https://blog.example.org/next", datetime(2024, 12, 8, tzinfo=UTC))
         if closed else None,
@@ -68,6 +68,7 @@ def publish(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] = (), 
 
     table = {"backoff": 0.01, "timeout": 5, **table}
     lines: list[str] = []
-    config = upload_config(table, out, state, hubs=hubs, closed=bool(kw.pop("closed", False)))
+    config = upload_config(table, out, state, hubs=hubs, closed=bool(kw.pop("closed", False)),
+                           feeds_url=kw.pop("feeds_url", None))  # type: ignore[arg-type]
     report = upload_outputs(config, log=lines.append, **kw)  # type: ignore[arg-type]
     return report, lines
