@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from feedpub.upload.publish import upload_outputs  # noqa: E402
-from servers.outputs import upload_config, write_outputs  # noqa: E402
+from servers.outputs import output_names, upload_config, write_outputs  # noqa: E402
 
 Table = dict[str, object]
 
@@ -35,14 +35,16 @@ def run_once(table: Table, out: Path, state: Path) -> tuple[float, int]:
     """One upload_outputs call; returns (seconds, files sent)."""
     config = upload_config(table, out, state)
     start = time.perf_counter()
-    report = upload_outputs(config)
+    report = upload_outputs(config, names=output_names(out))
     return time.perf_counter() - start, len(report.sent)
 
 
 COLD = (
     "import json, sys, time; t = time.perf_counter(); from pathlib import Path;"
-    "from feedpub.upload.publish import upload_outputs; from servers.outputs import upload_config;"
-    "r = upload_outputs(upload_config(json.loads(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])));"
+    "from feedpub.upload.publish import upload_outputs;"
+    "from servers.outputs import output_names, upload_config; out = Path(sys.argv[2]);"
+    "r = upload_outputs(upload_config(json.loads(sys.argv[1]), out, Path(sys.argv[3])),"
+    " names=output_names(out));"
     "print(time.perf_counter() - t, len(r.sent), 'requests' in sys.modules, 'boto3' in sys.modules)"
 )
 

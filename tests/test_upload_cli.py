@@ -113,3 +113,25 @@ def test_close_with_a_failing_upload_is_closed_locally_and_retried(blog: Path, r
     assert again.code == 0, again.err
     assert (dav.remote / "feed.json").read_bytes() == (blog / "feeds" / "feed.json").read_bytes()
     assert run(blog, "build", "-v").out.strip() == "nothing changed"
+
+
+def test_upload_sends_only_what_the_build_wrote(blog: Path, run, tmp_path: Path) -> None:
+    """A file dropped into feeds/ (notes, raw Markdown, a backup) never goes to the host."""
+    remote = tmp_path / "www"
+    (blog / "feedpub.toml").write_text((blog / "feedpub.toml").read_text()
+                                       + f'\n[upload]\ntarget = "file://{remote}"\n')
+    assert run(blog, "build").code == 0
+    (blog / "feeds" / "draft-notes.md").write_text("---\ntitle: not for the public\n---\n")
+    (blog / "feeds" / "rss.xml.bak").write_text("old")
+    outcome = run(blog, "upload")
+    assert outcome.code == 0, outcome.err
+    assert sorted(p.name for p in remote.iterdir()) == sorted(FEEDS)
+
+
+def test_upload_before_any_build_says_so(blog: Path, run, tmp_path: Path) -> None:
+    (blog / "feedpub.toml").write_text((blog / "feedpub.toml").read_text()
+                                       + f'\n[upload]\ntarget = "file://{tmp_path / "www"}"\n')
+    outcome = run(blog, "upload")
+    assert outcome.code == 6
+    assert outcome.err.strip().endswith("no build is recorded in "
+                                        f"{blog / '.feedpub'}; run 'publish.py build' first")

@@ -9,7 +9,7 @@ import pytest
 
 from feedpub.errors import ConfigError, UploadError
 from feedpub.upload.headers import content_type
-from feedpub.upload.publish import candidate_names, plan_upload
+from feedpub.upload.publish import plan_upload
 from servers.outputs import publish, upload_config, write_outputs
 
 
@@ -81,7 +81,8 @@ def test_order_is_others_then_rss_atom_json(tmp_path: Path) -> None:
         (out / name).write_text("x")
     (out / "sub").mkdir()
     config = upload_config({"target": "file:///srv/feeds"}, out, tmp_path / "state")
-    names = [f.name for f in plan_upload(config, candidate_names(config))]
+    found = [p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")]
+    names = [f.name for f in plan_upload(config, found)]
     assert names == ["a.html", "b.css", "rss.xml", "atom.xml", "feed.json"]
     assert content_type("feed.json") == "application/feed+json; charset=utf-8"
 

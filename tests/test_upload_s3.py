@@ -186,7 +186,7 @@ def test_archive_pages_are_immutable_on_the_store(s3, tmp_path: Path) -> None:
     config = upload_config({**s3.table, "backoff": 0.01}, out, state)
     names = [*ALL, "archive/page-1.xml"]
     assert [f.name for f in plan_upload(config, names)][-3:] == list(FEEDS)
-    upload_outputs(config)  # sends the folder's own files; the archive page goes by name below
+    upload_outputs(config, names=ALL)  # the folder's own files; the archive page goes below
     from feedpub.upload.publish import open_target
 
     target = open_target(config.upload)  # type: ignore[arg-type]

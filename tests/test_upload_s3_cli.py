@@ -115,9 +115,10 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 from feedpub.upload.publish import upload_outputs
-from servers.outputs import upload_config
+from servers.outputs import output_names, upload_config
 table, out, state = json.loads(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-upload_outputs(upload_config(table, out, state), log=lambda s: print(s, flush=True))
+upload_outputs(upload_config(table, out, state), log=lambda s: print(s, flush=True),
+               names=output_names(out))
 """
 
 

@@ -64,21 +64,24 @@ class Outgoing:
 
 
 def upload_outputs(config: SiteConfig, *, dry_run: bool = False, force: bool = False,
-                   log: Callable[[str], None] = lambda s: None) -> UploadReport:
+                   log: Callable[[str], None] = lambda s: None,
+                   names: Iterable[str] | None = None) -> UploadReport:
     """Send every changed file of the output folder to the ``[upload]`` target, then purge and ping.
 
     Raises ConfigError when the config has no ``[upload]`` table and UploadError (one
     line: file and cause) when a file cannot be sent; files confirmed before the failure
     stay recorded, so the next run sends only the rest. Whether the blog is closed
     decides the Cache-Control of every file (``upload.headers``); a target that stores
-    headers (S3) gets every file again when that changes.
+    headers (S3) gets every file again when that changes. ``names`` (relative to the
+    output folder) defaults to what the last successful build wrote.
     """
     if config.upload is None:
         raise ConfigError(config.path, "upload", "no [upload] table; add one with a target "
                           "(see README, Upload)")
     run = _Run(config, config.upload, log)
     try:
-        todo = run.changed(plan_upload(config, candidate_names(config)), force=force, dry_run=dry_run)
+        files = plan_upload(config, candidate_names(config) if names is None else names)
+        todo = run.changed(files, force=force, dry_run=dry_run)
         if dry_run:
             return run.dry_run(todo)
         sent = run.send_all(todo)
@@ -91,15 +94,19 @@ def upload_outputs(config: SiteConfig, *, dry_run: bool = False, force: bool = F
 
 
 def candidate_names(config: SiteConfig) -> list[str]:
-    """The files that may need sending: every regular, non-hidden file of the output folder.
+    """The files the last successful build wrote, and nothing else of the output folder.
 
+    The build record, not a directory listing, is the source: a file someone dropped
+    into the folder (the state folder, raw Markdown, a stray backup) is never sent.
     Only the *source* of the list lives here; order and headers are ``plan_upload``'s.
     """
-    output_dir = config.output_dir
-    try:
-        return [p.name for p in output_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
-    except OSError as exc:
-        raise UploadError(f"{output_dir}: cannot read the output folder: {exc.strerror}") from None
+    from feedpub.state import load_build_record
+
+    record = load_build_record(config.state_dir, [])
+    if record is None:
+        raise UploadError(f"{config.output_dir}: nothing to upload: no build is recorded in "
+                          f"{config.state_dir}; run 'publish.py build' first")
+    return [name for name, stamp in record.outputs.items() if stamp is not None]
 
 
 def plan_upload(config: SiteConfig, names: Iterable[str]) -> list[Outgoing]:

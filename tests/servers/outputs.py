@@ -62,6 +62,14 @@ id_base = "tag:blog.example.org,2024:test/"
 """
 
 
+def output_names(out: Path) -> list[str]:
+    """What a build would have recorded as written: the folder's regular, non-hidden files
+    (the upload tests write their outputs by hand, without a build)."""
+    if not out.is_dir():
+        return []
+    return [p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")]
+
+
 def publish(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] = (), **kw: object):
     """upload_outputs with the test defaults (fast backoff, logs collected into a list)."""
     from feedpub.upload.publish import upload_outputs
@@ -70,5 +78,5 @@ def publish(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] = (), 
     lines: list[str] = []
     config = upload_config(table, out, state, hubs=hubs, closed=bool(kw.pop("closed", False)),
                            feeds_url=kw.pop("feeds_url", None))  # type: ignore[arg-type]
-    report = upload_outputs(config, log=lines.append, **kw)  # type: ignore[arg-type]
+    report = upload_outputs(config, log=lines.append, names=output_names(out), **kw)  # type: ignore[arg-type]
     return report, lines
