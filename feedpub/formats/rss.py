@@ -107,10 +107,10 @@ def _item_extras(element: etree._Element, published: datetime, image: str | None
         _media_image(element, image)
 
 
-def _pad_year(parent: etree._Element, tag: str, moment: datetime) -> None:
+def _pad_year(parent: etree._Element, tag: str, moment: datetime | None) -> None:
     """feedgen's date text replaced by ``dates.rfc822`` where strftime left the year short."""
     found = parent.find(tag)
-    if found is not None and to_utc(moment).year < _PADDED_BY_STRFTIME:
+    if found is not None and moment is not None and to_utc(moment).year < _PADDED_BY_STRFTIME:
         found.text = rfc822(moment)
 
 
