@@ -254,9 +254,28 @@ _LANGUAGE_TAG = re.compile(
 )
 
 
+# ISO 639-1, the two-letter language codes, with the withdrawn ones old feeds still use
+# (in, iw, ji, jw, mo, sh); three-letter codes (ISO 639-2/3) are taken on their shape.
+_ISO_639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
+cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
+ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
+ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
+ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
+ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
+yo za zh zu in iw ji jw mo sh""".split())
+
+
 def is_language_tag(value: str) -> bool:
-    """A well-formed BCP 47 tag such as ``en``, ``en-GB`` or ``zh-Hant-TW`` (not "english")."""
-    return _LANGUAGE_TAG.fullmatch(value) is not None
+    """A BCP 47 tag such as ``en``, ``en-GB`` or ``zh-Hant-TW`` (not "english", not "zz").
+
+    Well-formed (RFC 5646), and a two-letter language is an ISO 639-1 code, as feed
+    checks require; the other subtags are taken on their shape.
+    """
+    if _LANGUAGE_TAG.fullmatch(value) is None:
+        return False
+    primary = value.split("-", 1)[0].lower()
+    return len(primary) != 2 or primary in _ISO_639_1
 
 
 _CREDENTIAL = r"(?i)pass|secret|token|credential|api.?key|private.?key"

@@ -253,7 +253,8 @@ def test_good_id_bases(value: str) -> None:
     assert parse_config(edited(ID_BASE, f'id_base = "{value}"'), Path("f.toml")).id_base == value
 
 
-@pytest.mark.parametrize("value", ["not a lang!", "english", "en_GB", "e", "en-", "123"])
+@pytest.mark.parametrize("value", ["not a lang!", "english", "en_GB", "e", "en-", "123", "zz",
+                                   "Xa-GB"])
 def test_language_is_a_bcp47_tag(value: str) -> None:
     assert error_of(edited('language = "en"', f'language = "{value}"')) == (
         f'language: "{value}" is not a language tag; use e.g. en or en-GB')
@@ -264,6 +265,19 @@ def test_language_is_a_bcp47_tag(value: str) -> None:
 def test_good_languages(value: str) -> None:
     assert parse_config(edited('language = "en"', f'language = "{value}"'),
                         Path("f.toml")).language == value
+
+
+def test_every_two_letter_language_accepted_passes_the_feed_check() -> None:
+    """A language the config accepts never fails the check of the rendered feeds (exit 5)."""
+    from string import ascii_lowercase
+
+    from feedpub.text import is_language_tag
+    from feedpub.validate.urls import is_language
+
+    codes = [a + b for a in ascii_lowercase for b in ascii_lowercase]
+    accepted = [code for code in codes if is_language_tag(code)]
+    assert "en" in accepted and "zz" not in accepted
+    assert all(is_language(code) for code in accepted)
 
 
 @pytest.mark.parametrize(
