@@ -111,9 +111,9 @@ def public_url(value: str, *, base: str | None = None, mailto: bool = False) -> 
     The ONE allowlist for every URL that reaches output, from the config, the front
     matter and the HTML of a body alike: http and https (and mailto where ``mailto``
     says a link allows it); a host; no ``user:password@`` (a feed is public); no control
-    characters. A relative reference is resolved against ``base`` (itself checked);
-    without a base it is refused. Anything else, ``javascript:`` and ``data:`` first,
-    is refused, whatever its case or surrounding spaces.
+    characters. A relative reference is resolved against ``base`` (a URL the caller
+    checked with this function); without a base it is refused. Anything else,
+    ``javascript:`` and ``data:`` first, is refused, whatever its case or spaces around.
     """
     if _CONTROL.search(value):
         raise RefusedUrl(f"{quoted(value)} contains a control character; delete it")
