@@ -98,7 +98,7 @@ def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
 WEB_SCHEMES = frozenset({"http", "https"})
 LINK_SCHEMES = WEB_SCHEMES | {"mailto"}  # only where a link is followed by a person (a href)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_CONTROL = re.compile("[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_WHITE_CONTROLS = "\t\n\r\x7f"  # the controls XML allows but a URL may not hold
 
 
 class RefusedUrl(ValueError):
@@ -115,7 +115,7 @@ def public_url(value: str, *, base: str | None = None, mailto: bool = False) -> 
     checked with this function); without a base it is refused. Anything else,
     ``javascript:`` and ``data:`` first, is refused, whatever its case or spaces around.
     """
-    if _CONTROL.search(value):
+    if XML_FORBIDDEN.search(value) or any(c in value for c in _WHITE_CONTROLS):
         raise RefusedUrl(f"{quoted(value)} contains a control character; delete it")
     url = value.strip()
     if base is not None and not url.startswith(("https://", "http://", "mailto:")):
@@ -184,7 +184,7 @@ _TAG_URI = re.compile(
     r"tag:(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[A-Za-z0-9._-]+@"
     r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?),"
     r"[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?:.*", re.S)
-_URN = re.compile(r"urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:\S+", re.I)
+_URN = r"(?i)urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:\S+"
 _UUID_URN = r"(?i)urn:uuid:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
 TAG_EXAMPLE = '"tag:example.org,2024-12-07:blog/"'
 
@@ -205,7 +205,7 @@ def identifier_problem(value: str) -> str | None:
     if scheme == "tag" and not _TAG_URI.fullmatch(value):
         return (f"is not a complete tag: URI; use e.g. {TAG_EXAMPLE} (a domain or email, a "
                 "comma, a date, a colon)")
-    if scheme == "urn" and (not _URN.fullmatch(value) or (
+    if scheme == "urn" and (not re.fullmatch(_URN, value) or (
             value[:9].lower() == "urn:uuid:" and not re.fullmatch(_UUID_URN, value))):
         return "is not a complete urn: URI (urn:<namespace>:<name>, or urn:uuid:<a UUID>)"
     if scheme in WEB_SCHEMES:
@@ -242,7 +242,7 @@ def uri_segment(text: str) -> str:
 # RFC 5646 "langtag" (language with extlangs, script, region, variants, extensions,
 # private use), private-use-only tags and the irregular "i-" tags. The language part
 # is two or three letters: the reserved 4-8 letter form is refused, as feed checks do.
-_LANGUAGE_TAG = re.compile(
+_LANGUAGE_TAG = (
     r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}"
     r"(?:-[A-Za-z]{4})?"
     r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
@@ -272,7 +272,10 @@ def is_language_tag(value: str) -> bool:
     Well-formed (RFC 5646), and a two-letter language is an ISO 639-1 code, as feed
     checks require; the other subtags are taken on their shape.
     """
-    if _LANGUAGE_TAG.fullmatch(value) is None:
+    simple = len(value) == 2 or (len(value) == 5 and value[2] == "-" and value[3:].isalpha())
+    if simple and value.isascii() and value[:2].isalpha():  # "en", "en-GB": no regex needed
+        return value[:2].lower() in _ISO_639_1
+    if re.fullmatch(_LANGUAGE_TAG, value) is None:
         return False
     primary = value.split("-", 1)[0].lower()
     return len(primary) != 2 or primary in _ISO_639_1
