@@ -6,28 +6,51 @@ without files; ``load_config`` is the thin I/O wrapper.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
+import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from typing import TypeVar
+from urllib.parse import urljoin
 
+from feedpub import values
 from feedpub.errors import ConfigError
 from feedpub.model import Author
-from feedpub.text import forbidden_character
-from feedpub.upload.settings import UploadSettings, parse_settings
-
-KNOWN_KEYS = frozenset(
-    {
-        "title", "description", "home_page_url", "feeds_url", "id_base", "language",
-        "timezone", "authors", "icon", "logo", "item_limit", "ttl", "hubs",
-        "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
-    }
+from feedpub.text import (
+    TAG_EXAMPLE,
+    RefusedUrl,
+    identifier_problem,
+    one_line,
+    public_url,
+    quoted,
+    shown_key,
+    unknown_key_message,
 )
-CLOSED_KEYS = frozenset({"continued_at", "title", "message", "at"})
+from feedpub.upload.settings import UploadSettings, parse_settings
+from feedpub.values import Invalid
+
+KNOWN_KEYS = (
+    "title", "description", "home_page_url", "feeds_url", "id_base", "language",
+    "timezone", "authors", "icon", "logo", "item_limit", "ttl", "hubs",
+    "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
+)
+CLOSED_KEYS = ("continued_at", "at", "title", "message")
+_FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub"}
+FOLDER_KEYS = tuple(_FOLDER_DEFAULTS)
+AUTHORS_EXAMPLE = '[{ name = "Live desk" }]'
+CLOSED_AT_EXAMPLE = "2024-12-07T23:00:00+00:00"
+CLOSED_TITLE = "This live blog is closed"
+CLOSED_MESSAGE = "These live updates have ended. Coverage continues on a new page."
+T = TypeVar("T")
+
+# An IANA name: letters, digits and _+- in up to four "/"-separated parts; never a path.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}")
+_POSIX_OFFSET = r"([A-Za-z]{1,6})([+-])([0-9]{1,2})(?::?([0-9]{2}))?"  # only for messages
+_TOML_MESSAGE_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +59,8 @@ class ClosedConfig:
 
     continued_at: str
     at: datetime
-    title: str = "This live blog is closed"
-    message: str = "These live updates have ended. Coverage continues on a new page."
+    title: str = CLOSED_TITLE
+    message: str = CLOSED_MESSAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +93,12 @@ class SiteConfig:
 
 
 def is_http_url(value: str) -> bool:
-    """True for an absolute http(s) URL with a host: the only kind a feed may link to."""
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+    """True for a URL a feed may link to: the same allowlist as every other URL (text.public_url)."""
+    try:
+        public_url(value)
+    except RefusedUrl:
+        return False
+    return not any(c.isspace() for c in value)
 
 
 def load_config(path: Path) -> SiteConfig:
@@ -103,142 +129,118 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
 
 
 def parse_config(text: str, path: Path, read_stamp: tuple[int, int] | None = None) -> SiteConfig:
+    """Every key of the config, typed and checked; the first problem is a one-line ConfigError."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r" \(at line (\d+), column \d+\)", str(exc))
-        message = str(exc)[: found.start()] if found else str(exc)
+        message = one_line(str(exc)[: found.start()] if found else str(exc))
+        if len(message) > _TOML_MESSAGE_LIMIT:
+            message = message[:_TOML_MESSAGE_LIMIT] + "…"
         line = int(found[1]) if found else None
         raise ConfigError(str(path), None, f"is not valid TOML: {message}", line) from None
+    except RecursionError:
+        raise ConfigError(str(path), None, "is not valid TOML: arrays or tables nested too "
+                          "deeply; the config needs two levels at most") from None
     return _Reader(raw, path).site(read_stamp)
 
 
+_MISSING = object()
+
+
 class _Reader:
-    """Reads typed values out of the raw TOML table, raising ConfigError by key."""
+    """Reads typed values out of the raw TOML table, raising ConfigError by key.
+
+    Every value goes through one reader of ``feedpub.values`` (or one of the few
+    config-only ones below), so its type, range and characters are checked once.
+    """
 
     def __init__(self, raw: dict[str, object], path: Path):
         self.raw, self.path = raw, path
         self.base = path.parent
 
     def fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(str(self.path), key, message)
+        return ConfigError(str(self.path), shown_key(key), message)
+
+    def value(self, key: str, reader: Callable[[object], T], default: object = _MISSING,
+              table: dict[str, object] | None = None, prefix: str = "") -> T:
+        """``reader`` applied to ``key`` of ``table`` (the top level by default)."""
+        source = self.raw if table is None else table
+        if key not in source:
+            if default is _MISSING:
+                raise self.fail(prefix + key, "is required; add it to the config")
+            source = {key: default}
+        try:
+            return reader(source[key])
+        except Invalid as invalid:
+            raise self.fail(prefix + key, str(invalid)) from None
 
     def site(self, read_stamp: tuple[int, int] | None) -> SiteConfig:
         self.reject_unknown(self.raw, KNOWN_KEYS, "")
-        zone_name = self.string("timezone", "UTC")
+        zone_name, zone = self.value("timezone", read_zone, "UTC")
+        folders = {key: self.folder(key, default) for key, default in _FOLDER_DEFAULTS.items()}
+        self.check_separate(folders)
         return SiteConfig(
             path=str(self.path),
-            title=self.string("title"),
-            description=self.string("description"),
-            home_page_url=self.url("home_page_url"),
-            feeds_url=self.folder_url("feeds_url"),
-            id_base=self.id_base(),
-            language=self.string("language", "en"),
-            timezone=self.zone(zone_name),
+            title=self.value("title", read_text),
+            description=self.value("description", read_text),
+            home_page_url=self.value("home_page_url", values.url),
+            feeds_url=self.value("feeds_url", folder_url),
+            id_base=self.value("id_base", read_id_base),
+            language=self.value("language", values.language, "en"),
+            timezone=zone,
             timezone_name=zone_name,
-            authors=self.authors(),
-            icon=self.optional_url("icon"),
-            logo=self.optional_url("logo"),
-            item_limit=self.count("item_limit", 0),
-            ttl=self.count("ttl", 5, minimum=1),
-            hubs=tuple(self.url_list("hubs")),
-            entries_dir=self.folder("entries_dir", "entries"),
-            output_dir=self.folder("output_dir", "feeds"),
-            state_dir=self.folder("state_dir", ".feedpub"),
-            itunes_complete=self.flag("itunes_complete", False),
-            closed=self.closed(zone_name),
+            authors=self.value("authors", read_authors, []),
+            icon=self.value("icon", values.url, None) if "icon" in self.raw else None,
+            logo=self.value("logo", values.url, None) if "logo" in self.raw else None,
+            item_limit=self.value("item_limit", lambda v: values.whole_number(v, minimum=0), 0),
+            ttl=self.value("ttl", lambda v: values.whole_number(v, minimum=1), 5),
+            hubs=self.value("hubs", read_urls, []),
+            entries_dir=folders["entries_dir"],
+            output_dir=folders["output_dir"],
+            state_dir=folders["state_dir"],
+            itunes_complete=self.value("itunes_complete", values.flag, False),
+            closed=self.closed(zone),
             upload=self.upload(),
             read_stamp=read_stamp,
         )
 
-    def reject_unknown(self, table: dict[str, object], known: frozenset[str], prefix: str) -> None:
+    def reject_unknown(self, table: dict[str, object], known: tuple[str, ...], prefix: str) -> None:
         for key in table:
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f"; did you mean {prefix}{close[0]}?" if close else ""
-                raise self.fail(prefix + key, f"unknown key{hint}")
-
-    def string(self, key: str, default: str | None = None, table: dict[str, object] | None = None,
-               prefix: str = "") -> str:
-        source = self.raw if table is None else table
-        value = source.get(key, default)
-        if value is None:
-            raise self.fail(prefix + key, "is required; add it to the config")
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(prefix + key, "must be a non-empty string")
-        bad = forbidden_character(value)
-        if bad:
-            raise self.fail(prefix + key, bad[1])
-        return value.strip()
-
-    def optional_url(self, key: str) -> str | None:
-        return self.url(key) if key in self.raw else None
-
-    def url(self, key: str) -> str:
-        value = self.string(key)
-        if not is_http_url(value):
-            raise self.fail(key, f'"{value}" is not an absolute http(s) URL')
-        return value
-
-    def folder_url(self, key: str) -> str:
-        value = self.url(key)
-        return value if value.endswith("/") else value + "/"
-
-    def url_list(self, key: str) -> list[str]:
-        value = self.raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "must be a list of URLs")
-        for item in value:
-            if not is_http_url(item):
-                raise self.fail(key, f'"{item}" is not an absolute http(s) URL')
-        return value
-
-    def id_base(self) -> str:
-        value = self.string("id_base")
-        if not (value.startswith("tag:") or is_http_url(value) or value.startswith("urn:")):
-            raise self.fail(
-                "id_base",
-                f'"{value}" is not a URI; use a tag: URI such as "tag:example.org,2024-12-07:blog/"',
-            )
-        return value
-
-    def zone(self, name: str) -> tzinfo:
-        if not _known_zone(name):
-            raise self.fail("timezone", f'"{name}" is not a known time zone; use e.g. "UTC"')
-        return LazyZone(name)
-
-    def authors(self) -> tuple[Author, ...]:
-        value = self.raw.get("authors", [])
-        if not isinstance(value, list):
-            raise self.fail("authors", 'must be a list such as [{ name = "Live desk" }]')
-        return tuple(self.author(item) for item in value)
-
-    def author(self, item: object) -> Author:
-        if isinstance(item, str) and item.strip():
-            return Author(item.strip())
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise self.fail("authors", 'each author needs a name, e.g. { name = "Live desk" }')
-        self.reject_unknown(item, frozenset({"name", "email", "url"}), "authors.")
-        url = item.get("url")
-        if url is not None and not is_http_url(str(url)):
-            raise self.fail("authors.url", f'"{url}" is not an absolute http(s) URL')
-        return Author(item["name"], item.get("email"), url)
-
-    def count(self, key: str, default: int, minimum: int = 0) -> int:
-        value = self.raw.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise self.fail(key, f"must be a whole number of at least {minimum}")
-        return value
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.raw.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(key, "must be true or false")
-        return value
+                raise self.fail(prefix + key, unknown_key_message(key, known, prefix))
 
     def folder(self, key: str, default: str) -> Path:
-        value = self.string(key, default)
-        return (self.base / value).resolve() if not Path(value).is_absolute() else Path(value)
+        name = self.value(key, lambda v: values.text(v, collapse=False), default)
+        try:
+            return (self.base / name).resolve() if not Path(name).is_absolute() else Path(name)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise self.fail(key, f"{quoted(name)} cannot be used as a folder: {exc}") from None
+
+    def check_separate(self, folders: dict[str, Path]) -> None:
+        """Entries, output and state never share a folder: an upload of the output would
+        publish the state and lock (or the raw entries, drafts included)."""
+        # relative folders are resolved already; an absolute one may pass through a link
+        parts = {key: (_real(path) if Path(self.written(key)).is_absolute() else path).parts
+                 for key, path in folders.items()}
+        for index, first in enumerate(FOLDER_KEYS):
+            for second in FOLDER_KEYS[index + 1:]:
+                a, b = parts[first], parts[second]
+                if a[:len(b)] != b and b[:len(a)] != a:
+                    continue
+                blamed, other = (first, second) if first in self.raw and \
+                    second not in self.raw else (second, first)
+                shorter = len(parts[blamed]) < len(parts[other])
+                relation = "is the same folder as" if a == b else \
+                    "contains" if shorter else "is inside"
+                raise self.fail(blamed, f"{quoted(self.written(blamed))} {relation} "
+                                f"{other} ({quoted(self.written(other))}); entries, output "
+                                "and state need three separate folders, none inside another")
+
+    def written(self, folder_key: str) -> str:
+        """A folder as the config wrote it (or its default), for messages."""
+        value = self.raw.get(folder_key, _FOLDER_DEFAULTS[folder_key])
+        return value if isinstance(value, str) else str(value)
 
     def table(self, key: str) -> dict[str, object] | None:
         value = self.raw.get(key)
@@ -250,81 +252,95 @@ class _Reader:
         table = self.table("upload")
         return None if table is None else parse_settings(table, str(self.path))
 
-    def closed(self, zone_name: str) -> ClosedConfig | None:
+    def closed(self, zone: tzinfo) -> ClosedConfig | None:
         table = self.table("closed")
         if table is None:
             return None
         self.reject_unknown(table, CLOSED_KEYS, "closed.")
-        continued_at = self.string("continued_at", table=table, prefix="closed.")
-        if not is_http_url(continued_at):
-            raise self.fail("closed.continued_at", f'"{continued_at}" is not an absolute http(s) URL')
-        at = table.get("at")
-        if isinstance(at, str):
-            from feedpub.dates import parse_time
-
-            parsed = parse_time(at, self.zone(zone_name))
-            if parsed is None:
-                raise self.fail("closed.at", f'"{at}" is not a date; use 2024-12-07T23:00:00+00:00')
-            at = parsed
-        if not isinstance(at, datetime) or at.tzinfo is None:
-            raise self.fail("closed.at", "must be a time with a zone, e.g. 2024-12-07T23:00:00+00:00")
-        extra = {k: self.string(k, table=table, prefix="closed.") for k in ("title", "message")
-                 if k in table}
-        return ClosedConfig(continued_at=continued_at, at=at, **extra)
+        continued_at = self.value("continued_at", values.url, table=table, prefix="closed.")
+        at = self.value("at", lambda v: read_closed_at(v, zone), None, table, "closed.")
+        title = self.value("title", read_text, CLOSED_TITLE, table, "closed.")
+        message = self.value("message", read_text, CLOSED_MESSAGE, table, "closed.")
+        return ClosedConfig(continued_at=continued_at, at=at, title=title, message=message)
 
 
-def _known_zone(name: str) -> bool:
-    """Whether dateutil knows ``name``, asking the stdlib's zoneinfo first (3 ms, not 6+)."""
-    import zoneinfo
-
+def _real(path: Path) -> Path:
     try:
-        zoneinfo.ZoneInfo(name)
-        return True
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        from dateutil import tz
-
-        return tz.gettz(name) is not None
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
 
 
-class LazyZone(tzinfo):
-    """The blog's zone, resolved with dateutil only when a time is actually read in it.
+def read_text(value: object) -> str:
+    return values.text(value, collapse=False)
 
-    Every cron run loads the config, but only a run that parses an entry needs the
-    zone: deferring dateutil keeps it off the no-op path. Behaviour is dateutil's.
+
+def folder_url(value: object) -> str:
+    url = values.url(value)
+    return url if url.endswith("/") else url + "/"
+
+
+def read_urls(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid(f'must be a list of URLs, e.g. ["https://hub.example.org/"], not {quoted(value)}')
+    return tuple(values.url(item) for item in value)
+
+
+def read_authors(value: object) -> tuple[Author, ...]:
+    return values.authors(value, single=False, example=AUTHORS_EXAMPLE)
+
+
+def read_id_base(value: object) -> str:
+    """The prefix of every id: a tag:, urn: or http(s) URI that a file name completes.
+
+    Checked as the ids it makes (``<id_base><stem>``) will be, so a bad prefix is a
+    config error (exit 3) rather than a failed feed check (exit 5); it must end with
+    "/", ":" or "#" so that the name stays a part of its own.
     """
+    base = values.text(value, collapse=False)
+    scheme = base.split(":", 1)[0].lower() if ":" in base else ""
+    if scheme not in ("tag", "urn", "http", "https"):
+        raise Invalid(f"{quoted(base)} is not a tag:, urn: or http(s) URI; use e.g. {TAG_EXAMPLE}")
+    if base.lower().startswith("urn:uuid:"):
+        raise Invalid(f"{quoted(base)}: a urn:uuid: names one thing, not a blog's entries; "
+                      f"use e.g. {TAG_EXAMPLE}")
+    problem = identifier_problem(base + "x")
+    if problem:
+        raise Invalid(f"{quoted(base)} {problem}")
+    if not base.endswith(("/", ":", "#")):
+        raise Invalid(f'{quoted(base)} must end with "/", ":" or "#", so that the file name '
+                      f"appended to it stays a part of its own; e.g. {TAG_EXAMPLE}")
+    return base
 
-    __slots__ = ("_zone", "name")
 
-    def __init__(self, name: str):
-        self.name = name
-        self._zone: tzinfo | None = None
+def read_zone(value: object) -> tuple[str, tzinfo]:
+    """An IANA time zone name and its zone, from the system's database (or tzdata).
 
-    def resolve(self) -> tzinfo:
-        if self._zone is None:
-            from dateutil import tz
+    Only a name is accepted, never a path or a POSIX TZ string: dateutil would read
+    "../../etc/passwd" as a file, and "UTC+1" means UTC-1 to POSIX.
+    """
+    name = values.text(value, collapse=False)
+    if _ZONE_NAME.fullmatch(name):
+        try:
+            return name, zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise Invalid(f"{quoted(name)} is not a known time zone; {zone_suggestion(name)}")
 
-            zone = tz.gettz(self.name)
-            if zone is None:
-                raise ValueError(f"unknown time zone {self.name!r}")
-            self._zone = zone
-        return self._zone
 
-    def utcoffset(self, dt: datetime | None) -> timedelta | None:
-        return self.resolve().utcoffset(dt)
+def zone_suggestion(name: str) -> str:
+    """What to write instead: for "UTC+1"-style offsets, the Etc/GMT name that means it."""
+    offset = re.fullmatch(_POSIX_OFFSET, name)
+    if offset and int(offset[3]) <= 14 and not (offset[4] or "").strip("0"):
+        hours, reversed_sign = int(offset[3]), "-" if offset[2] == "+" else "+"
+        etc = "Etc/UTC" if hours == 0 else f"Etc/GMT{reversed_sign}{hours}"
+        return (f'use an IANA name: a place such as "Europe/Paris" follows summer time; for a '
+                f'fixed UTC{offset[2]}{hours:02d}:00 write "{etc}" (Etc names reverse the sign)')
+    return 'use an IANA name such as "UTC" or "Europe/Paris"'
 
-    def dst(self, dt: datetime | None) -> timedelta | None:
-        return self.resolve().dst(dt)
 
-    def tzname(self, dt: datetime | None) -> str | None:
-        return self.resolve().tzname(dt)
-
-    def fromutc(self, dt: datetime) -> datetime:
-        zone = self.resolve()
-        return zone.fromutc(dt.replace(tzinfo=zone)).replace(tzinfo=self)
-
-    def __reduce__(self) -> tuple[type[LazyZone], tuple[str]]:
-        return (LazyZone, (self.name,))  # by name: worker processes resolve it themselves
-
-    def __repr__(self) -> str:
-        return f"LazyZone({self.name!r})"
-
+def read_closed_at(value: object, zone: tzinfo) -> datetime:
+    if value is None or isinstance(value, time) or (isinstance(value, date) and (
+            not isinstance(value, datetime) or value.tzinfo is None)):
+        raise Invalid(f"must be a time with a zone, e.g. {CLOSED_AT_EXAMPLE}")
+    return values.moment(value, zone, CLOSED_AT_EXAMPLE)

@@ -55,9 +55,29 @@ def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def representable(moment: datetime) -> bool:
+    """Whether every format can write ``moment``: in UTC it falls in the years 0001-9999.
+
+    ``0001-01-01T00:00:00+14:00`` is a valid ISO 8601 time whose UTC form is in year 0,
+    which Python cannot hold (OverflowError) and no feed format can write. Entry and
+    config readers refuse such times, so renderers never meet one.
+    """
+    try:
+        to_utc(moment)
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
 def rfc3339(moment: datetime) -> str:
-    """2024-12-07T21:40:00Z: UTC, seconds precision, the form every reader accepts."""
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """2024-12-07T21:40:00Z: UTC, seconds precision, the form every reader accepts.
+
+    Written by hand, not with strftime, whose ``%Y`` gives "1" rather than "0001" for
+    early years on glibc.
+    """
+    utc = to_utc(moment)
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+            f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z")
 
 
 def rfc822(moment: datetime) -> str:

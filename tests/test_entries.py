@@ -82,7 +82,8 @@ def built(blog: Path, run: Run) -> Path:
         ),
         (
             "---\ntitle: Hi\npublished: 2024-12-07T10:00:00Z\nid: not a uri\n---\nBody\n",
-            'entries/9000-x.md:4: id: "not a uri" is not a URI; remove it to use the default tag: id',
+            'entries/9000-x.md:4: id: "not a uri" is not a URI (it has no scheme such as tag: or '
+            "https:); or remove it to use the default tag: id",
         ),
         (
             "---\ntitle: Hi\npublished: 2024-12-07T10:00:00Z\nlink: javascript:alert(1)\n---\nB\n",
@@ -214,7 +215,8 @@ def test_missing_config(tmp_path: Path, run: Run) -> None:
         ),
         (
             lambda t: t.replace('timezone = "UTC"', 'timezone = "Mars/Olympus"'),
-            'feedpub.toml: timezone: "Mars/Olympus" is not a known time zone; use e.g. "UTC"',
+            'feedpub.toml: timezone: "Mars/Olympus" is not a known time zone; use an IANA name '
+            'such as "UTC" or "Europe/Paris"',
         ),
         (
             lambda t: t.replace("ttl = 5", "ttl = -1"),
@@ -254,3 +256,242 @@ def test_unwritable_output_is_one_line_and_its_own_exit_code(blog: Path, run: Ru
     assert outcome.code == ExitCode.IO
     assert outcome.err.strip().endswith("/feeds: File exists; check permissions and free space "
                                         "(published files are complete old or new versions)")
+
+
+# --- Input typed at one boundary (issue #11.4, #11.5, #11.10, #11.17, #11.18, #13) -----------
+
+FRONT = "---\ntitle: A fine update\npublished: 2024-12-07T20:05:00+00:00\n"
+
+
+def with_fields(extra: str, body: str = "Body text.\n") -> str:
+    return f"{FRONT}{extra}---\n{body}"
+
+
+def alias_bomb(levels: int) -> str:
+    """Each level is a list of nine aliases of the one before: 9**levels values in a few bytes."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\nid: *a{levels}\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (  # issue 11.4: 529 bytes once took 34 s and a gigabyte to format into a message
+            with_fields(alias_bomb(6)),
+            "entries/9000-x.md:4: front matter uses a YAML anchor or alias (&name or *name); "
+            "write each value out in full",
+        ),
+        (  # the forbidden-character check must run after YAML decodes escapes
+            '---\ntitle: "Bell\\x01here"\npublished: 2024-12-07T20:05:00+00:00\n---\nB\n',
+            "entries/9000-x.md:2: title: contains the control character U+0001, which XML 1.0 "
+            "forbids; delete it",
+        ),
+        (
+            '---\ntitle: "Not\\uFFFEa character"\npublished: 2024-12-07T20:05:00+00:00\n---\nB\n',
+            "entries/9000-x.md:2: title: contains the control character U+FFFE, which XML 1.0 "
+            "forbids; delete it",
+        ),
+        (  # lxml refused the decoded reference with a ValueError traceback
+            with_fields("", "First line.\n\nA &#x1; here.\n"),
+            "entries/9000-x.md:7: body: &#x1; stands for U+0001, a character XML 1.0 forbids; "
+            "delete it",
+        ),
+        (  # cmarkgfm raised UnicodeDecodeError
+            with_fields("", "A &#xFFFF; here.\n"),
+            "entries/9000-x.md:5: body: &#xFFFF; stands for U+FFFF, a character XML 1.0 forbids; "
+            "delete it",
+        ),
+        (
+            with_fields("", '<p title="&#11;">raw HTML decodes references too</p>\n'),
+            "entries/9000-x.md:5: body: &#11; stands for U+000B, a character XML 1.0 forbids; "
+            "delete it",
+        ),
+        (  # OverflowError: in UTC this is in the year 0
+            "---\ntitle: Early\npublished: 0001-01-01T00:00:00+14:00\n---\nB\n",
+            'entries/9000-x.md:3: published: "0001-01-01T00:00:00+14:00" is outside the years '
+            "0001-9999 in UTC; use 2024-12-07T14:05:00+00:00",
+        ),
+        (
+            with_fields("authors: [{name: Jane, email: 5}]\n"),
+            "entries/9000-x.md:4: authors: email: 5 is not an email address; use e.g. "
+            "desk@example.org",
+        ),
+        (
+            with_fields("authors: [{name: Jane, email: [a, b]}]\n"),
+            "entries/9000-x.md:4: authors: email: a list is not an email address; use e.g. "
+            "desk@example.org",
+        ),
+        (
+            with_fields("authors: [{name: Jane, url: 5}]\n"),
+            "entries/9000-x.md:4: authors: url: must be a URL, not 5",
+        ),
+        (  # issue 11.10: reached Atom <uri> and JSON "url"
+            with_fields('authors: [{name: Jane, url: "javascript:alert(1)"}]\n'),
+            'entries/9000-x.md:4: authors: url: "javascript:alert(1)" is not an absolute http(s) URL',
+        ),
+        (
+            with_fields("authors: [{name: Jane, emial: j@example.org}]\n"),
+            'entries/9000-x.md:4: authors: "emial" is not an author key; did you mean email?',
+        ),
+        (  # RecursionError while formatting the message
+            "---\ntitle: Deep\npublished: " + "[" * 999 + "]" * 999 + "\n---\nB\n",
+            "entries/9000-x.md:3: published: a list is not a date; use 2024-12-07T14:05:00+00:00",
+        ),
+        (  # issue 13: a string used to become one tag "Results, Zenda"
+            with_fields("tags: Results, Zenda\n"),
+            "entries/9000-x.md:4: tags: must be a list, not one piece of text; write it as "
+            "[Results, Zenda]",
+        ),
+        (
+            with_fields("link: https://user:secret@news.example.org/live\n"),
+            "entries/9000-x.md:4: link: contains a user name or password (the part before @), "
+            "which every reader of the feed would see; remove it",
+        ),
+        (
+            with_fields("image: data:image/png;base64,AAAA\n"),
+            'entries/9000-x.md:4: image: "data:image/png;base64,AAAA" is not an http(s) URL',
+        ),
+        (
+            with_fields("published_at: " + "x" * 5000 + "\n"),
+            "entries/9000-x.md:4: published_at: unknown field; did you mean published?",
+        ),
+        (
+            with_fields("summary: " + "z" * 5000 + "\nupdated: " + "y" * 5000 + "\n"),
+            'entries/9000-x.md:5: updated: "' + "y" * 60 + '…" is not a date; use '
+            "2024-12-07T14:05:00+00:00",
+        ),
+        (
+            with_fields("draft: !!binary aGk=\n"),
+            'entries/9000-x.md:4: front matter uses the YAML tag "!!binary", which an entry never '
+            "needs; remove it",
+        ),
+        (
+            with_fields("title: " + "1" * 5000 + "\n"),
+            "entries/9000-x.md: front matter has a value YAML cannot convert (a number too long, "
+            "say); put it in quotes",
+        ),
+    ],
+    ids=[
+        "alias-bomb", "title-escape-x01", "title-escape-uFFFE", "body-reference-x1",
+        "body-reference-xFFFF", "raw-html-reference", "year-0-in-utc", "author-email-number",
+        "author-email-list", "author-url-number", "author-url-javascript", "author-key-typo",
+        "published-nested-999", "tags-as-string", "link-with-password", "image-data-url",
+        "long-unknown-key", "long-value-is-cut", "explicit-yaml-tag", "number-too-long",
+    ],
+)
+def test_hostile_front_matter_is_one_line(built: Path, run: Run, content: str, message: str) -> None:
+    write(built, "9000-x.md", content)
+    fails_with(run, built, message)
+
+
+def test_a_broken_file_lists_at_most_twenty_problems_then_a_count(built: Path, run: Run) -> None:
+    """Issue 11.18: 20 000 unknown keys took 25 s (a regex over the file per key)."""
+    write(built, "9000-x.md", with_fields("".join(f"key{i}: v\n" for i in range(20_000))))
+    before = snapshot(built / "feeds")
+    outcome = run(built, "build")
+    lines = outcome.err.strip().split("\n")
+    assert outcome.code == ExitCode.BAD_ENTRY
+    assert len(lines) == 21
+    assert lines[0].startswith("entries/9000-x.md:4: key0: unknown field; known fields: title,")
+    assert lines[19].startswith("entries/9000-x.md:23: key19: unknown field;")
+    assert lines[20] == "entries/9000-x.md: … and 19980 more problems; fix the ones above first"
+    assert snapshot(built / "feeds") == before
+
+
+def test_urls_in_cite_are_checked_like_every_other(built: Path, run: Run) -> None:
+    """Issue 11.10: nh3 checks href and src only; cite kept javascript: and data: URLs."""
+    body = (
+        '<blockquote cite="javascript:alert(1)">one</blockquote>\n\n'
+        '<p><q cite="data:text/html,x">two</q> <del cite="JavaScript:alert(2)">three</del> '
+        '<ins cite=" javascript:alert(3)">four</ins> <ins cite="../sources">five</ins> '
+        '<img src="mailto:desk@example.org" alt="six"> <a href="mailto:desk@example.org">seven</a> '
+        '<a href="https://user:pw@news.example.org/">eight</a></p>\n'
+    )
+    write(built, "9000-x.md", with_fields("", body))
+    assert run(built, "build").code == 0
+    item = json.loads((built / "feeds" / "feed.json").read_text())["items"]
+    html = next(i["content_html"] for i in item if "9000-x" in i["id"])
+    assert html == (
+        "<blockquote>one</blockquote>\n"
+        "<p><q>two</q> <del>three</del> <ins>four</ins> "
+        '<ins cite="https://news.example.org/live/2024/12/sources">five</ins> '
+        '<img alt="six"> <a href="mailto:desk@example.org">seven</a> <a>eight</a></p>'
+    )
+    for name in ("rss.xml", "atom.xml", "feed.json"):
+        data = (built / "feeds" / name).read_text()
+        for bad in ("javascript:", "JavaScript:", "data:text", "user:pw"):
+            assert bad not in data, (name, bad)
+
+
+def test_every_allowed_url_attribute_is_checked() -> None:
+    from feedpub.entries.markdown import _ALLOWED_ATTRIBUTES, URL_ATTRIBUTES
+
+    plain = {"align", "alt", "char", "charoff", "colspan", "datetime", "dir", "headers",
+             "height", "hreflang", "rowspan", "scope", "size", "span", "start", "summary",
+             "title", "width"}
+    allowed = set().union(*_ALLOWED_ATTRIBUTES.values())
+    assert allowed <= plain | URL_ATTRIBUTES, allowed - plain - URL_ATTRIBUTES
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [("homs update.md", "homs%20update"), ("ünïcode.md", "%C3%BCn%C3%AFcode"),
+     ("100%-sure.md", "100%25-sure"), ("a%20b.md", "a%20b"), ("q&a(1).md", "q&a(1)")],
+)
+def test_any_file_name_makes_a_valid_id_and_link(built: Path, run: Run, name: str,
+                                                 fragment: str) -> None:
+    """Issue 11.17: a space or a non-ASCII letter gave exit 5 on rss.xml instead of working."""
+    write(built, name, GOOD)
+    assert run(built, "build").code == 0
+    item = next(i for i in json.loads((built / "feeds" / "feed.json").read_text())["items"]
+                if i["title"] == "A fine update")
+    assert item["id"] == f"tag:news.example.org,2024-12-07:syria-homs/{fragment}"
+    assert item["url"] == f"https://news.example.org/live/2024/12/07/syria-homs#{fragment}"
+
+
+def test_year_0001_is_written_with_four_digits_everywhere(built: Path, run: Run) -> None:
+    """Issue 11.17: strftime wrote "1-01-01T…" and the feed check failed (exit 5)."""
+    write(built, "9000-x.md", GOOD.replace("2024-12-07T20:05:00+00:00", "0001-01-01T00:00:00Z"))
+    assert run(built, "build").code == 0
+    assert b"<pubDate>Mon, 01 Jan 0001 00:00:00 +0000</pubDate>" in \
+        (built / "feeds" / "rss.xml").read_bytes()
+    assert b"<published>0001-01-01T00:00:00+00:00</published>" in \
+        (built / "feeds" / "atom.xml").read_bytes()
+    assert b'"date_published": "0001-01-01T00:00:00Z"' in (built / "feeds" / "feed.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "authors",
+    ['[{name: Ana, email: ana@example.org}, {name: Bo, email: bo@example.org}]',
+     '[{name: "Ana (AP)", email: ana@example.org}]'],
+    ids=["two-with-email", "parentheses-in-name"],
+)
+def test_authors_rss_cannot_write_as_author_are_creators(built: Path, run: Run, authors: str) -> None:
+    """Found by tests/test_properties.py: RSS has one <author> per item, written "email (name)"."""
+    write(built, "9000-x.md", with_fields(f"authors: {authors}\n"))
+    outcome = run(built, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.OK, "")
+    rss = (built / "feeds" / "rss.xml").read_text()
+    assert "<dc:creator>Ana" in rss and "<author>ana@example.org" not in rss
+
+
+def test_a_feed_of_year_0001_only_has_four_digit_years_in_every_date() -> None:
+    from datetime import UTC, datetime
+
+    from feedpub.dates import rfc822, rfc3339
+    from feedpub.formats import render
+    from feedpub.model import Entry, Feed
+    from feedpub.validate import validate_bytes
+
+    early = datetime(1, 1, 1, tzinfo=UTC)
+    assert (rfc3339(early), rfc822(early)) == ("0001-01-01T00:00:00Z", "Mon, 01 Jan 0001 00:00:00 +0000")
+    entry = Entry(id="tag:example.org,2024:x/1", title="t", link="https://example.org/#1",
+                  published=early, updated=early, content_html="<p>x</p>")
+    feed = Feed(id="tag:example.org,2024:x/feed", title="T", description="D",
+                home_page_url="https://example.org/", updated=early, entries=(entry,),
+                self_urls={n: f"https://example.org/{n}" for n in ("rss", "atom", "json")})
+    rss = render("rss", feed)
+    assert rss.count(b"Mon, 01 Jan 0001 00:00:00 +0000") == 2  # lastBuildDate and pubDate
+    for name in ("rss", "atom", "json"):
+        assert validate_bytes(render(name, feed)) == [], name

@@ -8,12 +8,12 @@ list, not one error per build.
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from urllib.parse import urljoin
+from typing import TypeVar
 
 import yaml
 
@@ -22,35 +22,46 @@ try:  # libyaml's C loader is 7× faster; the pure-Python one is the fallback
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-from feedpub.dates import parse_time
-from feedpub.entries.markdown import render_markdown
+from feedpub import values
+from feedpub.entries.markdown import BodyProblem, render_markdown
 from feedpub.errors import EntryProblem
 from feedpub.model import Author, Entry
-from feedpub.text import forbidden_character
+from feedpub.text import closest, forbidden_character, one_line, quoted, shown_key, uri_segment
+from feedpub.values import DATE_EXAMPLE, Invalid
 
 KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
     "language", "draft",
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)  # an edit's time may run this far ahead (laptop clocks)
-DATE_EXAMPLE = "2024-12-07T14:05:00+00:00"
+MAX_PROBLEMS_PER_FILE = 20  # then "… and N more": a broken file never floods the report
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_KEY_AT_LINE_START = re.compile(r"""^(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#"'][^:\n]*?))[ \t]*:""", re.M)
+_YAML_MESSAGE_LIMIT = 100
+_UNKNOWN_TAG = re.compile(r"could not determine a constructor for the tag '(.*)'", re.S)
 
 
 class _FrontMatterLoader(_SafeLoader):
-    """libyaml's safe loader that keeps dates as text.
+    """libyaml's safe loader that keeps dates as text and builds only plain values.
 
     PyYAML would turn ``2024-12-07 14:05`` into a naive datetime and silently drop an
     offset it cannot read; we want the text, to parse it in the blog's zone and to
-    quote it back in error messages.
+    quote it back in error messages. Explicit tags (``!!timestamp``, ``!!binary``,
+    ``!!set``…) are refused: a front matter needs text, numbers, booleans, lists and
+    mappings, and each extra constructor is one more way to a traceback.
     """
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float", "str",
+                                                         "seq", "map")}
+_FrontMatterLoader.yaml_constructors = {
+    tag: build for tag, build in yaml.SafeLoader.yaml_constructors.items()
+    if tag in _PLAIN_TAGS or tag is None  # None: the "unknown tag" error
 }
 
 
@@ -65,10 +76,13 @@ class EntryContext:
 
 
 Outcome = Entry | list[EntryProblem] | None  # an entry, its problems, or None for a draft
+T = TypeVar("T")
 
 
 def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Outcome:
     """An Entry, None for a draft, or the list of everything wrong with the file."""
+    stem = Path(path).stem  # as on disk: it becomes part of the default id and link
+    path = one_line(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -86,18 +100,41 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Outcome:
     fields = _load_front_matter(match[1], path)
     if isinstance(fields, list):
         return fields
-    return _FieldReader(path, match[1], fields, ctx).entry(text[match.end():])
+    body_line = text.count("\n", 0, match.end()) + 1
+    return _FieldReader(path, match[1], fields, ctx).entry(stem, text[match.end():], body_line)
 
 
-def _load_front_matter(source: str, path: str) -> dict[str, object] | list[EntryProblem]:
+def _load_front_matter(source: str, path: str) -> dict[object, object] | list[EntryProblem]:
+    """The front matter as a mapping, or the one problem that stops reading it.
+
+    Anchors and aliases are refused before anything is built: 529 bytes of nested
+    aliases stand for gigabytes of values (issue #11.4), and a live blog's front matter
+    never needs them. Only a source that contains ``&`` or ``*`` is scanned for them.
+    """
+    if "&" in source or "*" in source:
+        line = _anchor_line(source)
+        if line is not None:
+            return [EntryProblem(path, None, "front matter uses a YAML anchor or alias "
+                                 "(&name or *name); write each value out in full", line)]
     try:
         fields = yaml.load(source, Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
-        reason = getattr(exc, "problem", None) or "cannot be read"
+        reason = str(getattr(exc, "problem", None) or "cannot be read")
+        tag = _UNKNOWN_TAG.search(reason)
+        if tag:
+            shown = quoted(tag[1].replace("tag:yaml.org,2002:", "!!"))
+            return [EntryProblem(path, None, f"front matter uses the YAML tag {shown}, which "
+                                 "an entry never needs; remove it", line)]
+        reason = one_line(reason)
+        if len(reason) > _YAML_MESSAGE_LIMIT:
+            reason = reason[:_YAML_MESSAGE_LIMIT] + "…"
         return [EntryProblem(path, None, f"front matter is not valid YAML ({reason}); "
                              "check quotes and colons", line)]
+    except (ValueError, OverflowError, RecursionError):  # e.g. a number of 5 000 digits
+        return [EntryProblem(path, None, "front matter has a value YAML cannot convert "
+                             "(a number too long, say); put it in quotes")]
     if fields is None:
         fields = {}
     if not isinstance(fields, dict):
@@ -105,137 +142,128 @@ def _load_front_matter(source: str, path: str) -> dict[str, object] | list[Entry
     return fields
 
 
-class _FieldReader:
-    """Checks one entry's fields, collecting every problem instead of stopping."""
+def _anchor_line(source: str) -> int | None:
+    """The file line of the first anchor or alias in ``source``, or None (also for bad YAML)."""
+    try:
+        for event in yaml.parse(source, Loader=_FrontMatterLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                mark = event.start_mark
+                return int(mark.line) + 2 if mark is not None else 2
+    except yaml.YAMLError:
+        return None  # reading it for real reports the error with its line
+    return None
 
-    def __init__(self, path: str, source: str, fields: dict[str, object], ctx: EntryContext):
+
+class _FieldReader:
+    """Checks one entry's fields, collecting every problem instead of stopping.
+
+    Each field goes through one reader of ``feedpub.values``; a field's line is found
+    with one scan of the front matter for the whole file, and at most
+    MAX_PROBLEMS_PER_FILE problems are listed, so a file with 20 000 unknown keys costs
+    one pass, not 20 000.
+    """
+
+    def __init__(self, path: str, source: str, fields: dict[object, object], ctx: EntryContext):
         self.path, self.source, self.fields, self.ctx = path, source, fields, ctx
         self.problems: list[EntryProblem] = []
+        self.hidden = 0
+        self._lines: dict[str, int] | None = None
 
     def line_of(self, field: str) -> int | None:
-        found = re.search(rf"^{re.escape(field)}\s*:", self.source, re.M)
-        return self.source.count("\n", 0, found.start()) + 2 if found else None
+        if self._lines is None:  # one pass for the whole file, on the first problem
+            self._lines, line, counted = {}, 2, 0
+            for found in _KEY_AT_LINE_START.finditer(self.source):
+                line += self.source.count("\n", counted, found.start())
+                counted = found.start()
+                key = found[1] if found[1] is not None else found[2] if found[2] is not None \
+                    else found[3]
+                self._lines.setdefault(key, line)
+        return self._lines.get(field)
 
-    def problem(self, field: str, message: str) -> None:
-        self.problems.append(EntryProblem(self.path, field, message, self.line_of(field)))
+    def problem(self, field: str, message: str, line: int | None = None) -> None:
+        if len(self.problems) >= MAX_PROBLEMS_PER_FILE:
+            self.hidden += 1
+            return
+        self.problems.append(EntryProblem(self.path, shown_key(field), message,
+                                          line or self.line_of(field)))
 
-    def entry(self, body: str) -> Entry | list[EntryProblem] | None:
+    def read(self, field: str, reader: Callable[[object], T]) -> T | None:
+        """``reader`` applied to the field's value; None when absent or wrong (then noted)."""
+        value = self.fields.get(field)
+        if value is None:
+            return None
+        try:
+            return reader(value)
+        except Invalid as invalid:
+            self.problem(field, str(invalid))
+            return None
+
+    def entry(self, stem: str, body: str, body_line: int) -> Entry | list[EntryProblem] | None:
         self.check_unknown()
         if self.fields.get("draft") is True:
             return None
-        if "draft" in self.fields and not isinstance(self.fields["draft"], bool):
-            self.problem("draft", "must be true or false")
-        stem = Path(self.path).stem
-        link = self.url("link") or f"{self.ctx.home_page_url}#{stem}"
-        title = self.text("title", required=True)
+        self.read("draft", values.flag)
+        name = uri_segment(stem)
+        link = self.read("link", lambda v: values.url(v, base=self.ctx.home_page_url)) \
+            or f"{self.ctx.home_page_url}#{name}"
+        title = self.required("title", lambda v: values.text(v, numbers=True),
+                              "is required; add it to the front matter")
         published = self.time("published", required=True)
         updated = self.time("updated") or published
         if published and updated and updated < published:
-            self.problem("updated", f'"{self.fields["updated"]}" is before published; '
+            self.problem("updated", f"{quoted(self.fields['updated'])} is before published; "
                          "an update cannot come before the entry")
-        elif published and updated and published <= self.ctx.now < updated - FUTURE_TOLERANCE:
-            self.problem("updated", f'"{self.fields["updated"]}" is in the future; use the time '
-                         "of the correction (a future published: schedules an entry, but an "
-                         "edit cannot be scheduled)")
-        entry_id = self.identifier(stem)
-        summary, authors, tags = self.text("summary"), self.authors(), self.tags()
-        image, language = self.url("image", base=link), self.language()
-        if self.problems or not (title and published and updated):
-            return self.problems
+        elif published and updated and published <= self.ctx.now and \
+                updated > self.ctx.now + FUTURE_TOLERANCE:
+            self.problem("updated", f"{quoted(self.fields['updated'])} is in the future; use the "
+                         "time of the correction (a future published: schedules an entry, but "
+                         "an edit cannot be scheduled)")
+        entry_id = self.read("id", values.identifier) or f"{self.ctx.id_base}{name}"
+        summary = self.read("summary", lambda v: values.text(v, numbers=True))
+        authors: tuple[Author, ...] = self.read(
+            "authors", lambda v: values.authors(v, single=True, example="[Jane Doe]")) or ()
+        tags = self.read("tags", values.words) or ()
+        image = self.read("image", lambda v: values.url(v, base=link))
+        language = self.read("language", values.language)
+        if self.problems or self.hidden or not (title and published and updated):
+            return self.reported()
+        try:
+            html = render_markdown(body, link)
+        except BodyProblem as problem:
+            where = body_line + body.count("\n", 0, problem.offset) \
+                if problem.offset is not None else None
+            self.problem("body", str(problem), where)
+            return self.reported()
         return Entry(id=entry_id, title=title, link=link, published=published, updated=updated,
-                     content_html=render_markdown(body, link), summary=summary, authors=authors,
-                     tags=tags, image=image, language=language, source=self.path)
+                     content_html=html, summary=summary, authors=authors, tags=tags,
+                     image=image, language=language, source=self.path)
+
+    def reported(self) -> list[EntryProblem]:
+        if self.hidden:
+            self.problems.append(EntryProblem(self.path, None, f"… and {self.hidden} more "
+                                              "problems; fix the ones above first"))
+        return self.problems
+
+    def required(self, field: str, reader: Callable[[object], T], missing: str) -> T | None:
+        if self.fields.get(field) is None:
+            self.problem(field, missing)
+            return None
+        return self.read(field, reader)
 
     def check_unknown(self) -> None:
         for key in self.fields:
-            if key not in KNOWN_FIELDS:
-                close = difflib.get_close_matches(str(key), KNOWN_FIELDS, n=1)
-                hint = f"did you mean {close[0]}?" if close else \
-                    f"known fields: {', '.join(KNOWN_FIELDS)}"
-                self.problem(str(key), f"unknown field; {hint}")
-
-    def text(self, field: str, required: bool = False) -> str | None:
-        value = self.fields.get(field)
-        if value is None:
-            if required:
-                self.problem(field, "is required; add it to the front matter")
-            return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            self.problem(field, "must be text")
-            return None
-        value = " ".join(value.split())
-        if not value:
-            self.problem(field, "is empty; write some text or remove the field")
-            return None
-        return value
+            if key in KNOWN_FIELDS:
+                continue
+            if len(self.problems) >= MAX_PROBLEMS_PER_FILE:
+                self.hidden += 1  # no hint to compute: it would not be shown
+                continue
+            name = key if isinstance(key, str) else "null" if key is None else quoted(key)
+            close = closest(name, KNOWN_FIELDS)
+            hint = f"did you mean {close}?" if close else f"known fields: {', '.join(KNOWN_FIELDS)}"
+            self.problem(name, f"unknown field; {hint}")
 
     def time(self, field: str, required: bool = False) -> datetime | None:
-        value = self.fields.get(field)
-        if value is None:
-            if required:
-                self.problem(field, f"is required; add e.g. {field}: {DATE_EXAMPLE}")
+        if required and self.fields.get(field) is None:
+            self.problem(field, f"is required; add e.g. {field}: {DATE_EXAMPLE}")
             return None
-        parsed = parse_time(value, self.ctx.zone)
-        if parsed is None:
-            self.problem(field, f'"{value}" is not a date; use {DATE_EXAMPLE}')
-            return None
-        return parsed
-
-    def url(self, field: str, base: str | None = None) -> str | None:
-        value = self.fields.get(field)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value.strip()):
-            self.problem(field, "must be a URL without spaces")
-            return None
-        absolute = urljoin(base or self.ctx.home_page_url, value.strip())
-        if not absolute.startswith(("http://", "https://")):
-            self.problem(field, f'"{value}" is not an http(s) URL')
-            return None
-        return absolute
-
-    def identifier(self, stem: str) -> str:
-        value = self.fields.get("id")
-        if value is None:
-            return f"{self.ctx.id_base}{stem}"
-        if not isinstance(value, str) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
-            self.problem("id", f'"{value}" is not a URI; remove it to use the default tag: id')
-            return ""
-        return value
-
-    def authors(self) -> tuple[Author, ...]:
-        value = self.fields.get("authors")
-        if value is None:
-            return ()
-        items = value if isinstance(value, list) else [value]
-        authors = []
-        for item in items:
-            if isinstance(item, str) and item.strip():
-                authors.append(Author(item.strip()))
-            elif isinstance(item, dict) and isinstance(item.get("name"), str):
-                authors.append(Author(item["name"], item.get("email"), item.get("url")))
-            else:
-                self.problem("authors", "must be a list of names, e.g. [Jane Doe]")
-                return ()
-        return tuple(authors)
-
-    def tags(self) -> tuple[str, ...]:
-        value = self.fields.get("tags")
-        if value is None:
-            return ()
-        items = value if isinstance(value, list) else [value]
-        if not all(isinstance(t, str | int) and str(t).strip() for t in items):
-            self.problem("tags", "must be a list of words, e.g. [Homs, HTS]")
-            return ()
-        return tuple(str(t).strip() for t in items)
-
-    def language(self) -> str | None:
-        value = self.fields.get("language")
-        if value is None:
-            return None
-        if not isinstance(value, str) or not _LANGUAGE.match(value):
-            self.problem("language", f'"{value}" is not a language tag; use e.g. en or en-GB')
-            return None
-        return value
+        return self.read(field, lambda v: values.moment(v, self.ctx.zone))

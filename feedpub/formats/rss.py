@@ -6,7 +6,9 @@ Workarounds (each covered by tests/test_formats.py):
 - ``lastBuildDate`` defaults to now, so it is always set to the newest entry time (and
   removed again for a blog with no entry yet, which has no such time);
 - entries are prepended by default, so they are appended explicitly;
-- ``atom:link rel="hub"`` and RFC 5005 ``fh:complete`` are not written by feedgen.
+- ``atom:link rel="hub"`` and RFC 5005 ``fh:complete`` are not written by feedgen;
+- its dates come from ``strftime("%Y")``, which does not pad years before 1000 ("1",
+  not "0001"), so those dates, and only those, are rewritten with ``dates.rfc822``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feedpub.dates import to_utc
+from feedpub.dates import rfc822, to_utc
 from feedpub.formats import FORMATS
 from feedpub.formats._feedgen import (
     ATOM_NS,
@@ -30,6 +32,7 @@ from feedpub.formats._feedgen import (
 from feedpub.model import Author, Closing, Entry, Feed
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+_PADDED_BY_STRFTIME = 1000  # %Y writes years from 1000 on with four digits
 RSS_SPEC = "https://www.rssboard.org/rss-specification"
 
 
@@ -55,10 +58,10 @@ def _channel(generator: FeedGenerator, feed: Feed) -> None:
     generator.docs(RSS_SPEC)
     if feed.logo:
         generator.image(url=feed.logo, title=feed.title, link=feed.home_page_url)
-    managing = [a for a in feed.authors if a.email]
+    managing = [a for a in feed.authors if _has_contact(a)]
     if managing:
         generator.managingEditor(_rss_person(managing[0]))
-    names = [a.name for a in feed.authors if not a.email]
+    names = [a.name for a in feed.authors if not _has_contact(a)]
     if names:
         generator.dc.dc_creator(names)
     patch = feed_patch(generator)
@@ -77,6 +80,7 @@ def _channel_links(channel: etree._Element, feed: Feed) -> None:
     if feed.updated is None:  # feedgen wrote the time of the build: no time is the truth
         for element in channel.findall("lastBuildDate"):
             channel.remove(element)
+    _pad_year(channel, "lastBuildDate", feed.updated)
     etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=feed.self_urls["rss"], rel="self",
                      type=FORMATS["rss"].media_type)
     for hub in feed.hubs:
@@ -88,7 +92,7 @@ def _channel_links(channel: etree._Element, feed: Feed) -> None:
 
 
 def _new_item(generator: FeedGenerator, guid: str, title: str, link: str, description: str,
-              content_html: str, published: datetime) -> FeedEntry:
+              content_html: str, published: datetime, image: str | None = None) -> FeedEntry:
     """An appended feedgen item with what every item of ours has, in RSS's own order."""
     item = generator.add_entry(order="append")
     item.title(title)
@@ -97,7 +101,22 @@ def _new_item(generator: FeedGenerator, guid: str, title: str, link: str, descri
     item.description(description)
     item.content(content_html, type="html")
     item.pubDate(to_utc(published))
+    if image or to_utc(published).year < _PADDED_BY_STRFTIME:
+        entry_patch(item).rss_patch = lambda element: _item_extras(element, published, image)
     return item
+
+
+def _item_extras(element: etree._Element, published: datetime, image: str | None) -> None:
+    _pad_year(element, "pubDate", published)
+    if image:
+        _media_image(element, image)
+
+
+def _pad_year(parent: etree._Element, tag: str, moment: datetime | None) -> None:
+    """feedgen's date text replaced by ``dates.rfc822`` where strftime left the year short."""
+    found = parent.find(tag)
+    if found is not None and moment is not None and to_utc(moment).year < _PADDED_BY_STRFTIME:
+        found.text = rfc822(moment)
 
 
 def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
@@ -107,30 +126,35 @@ def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
 
 def _item(generator: FeedGenerator, entry: Entry) -> None:
     item = _new_item(generator, entry.id, entry.title, entry.link,
-                     entry.summary or entry.content_html, entry.content_html, entry.published)
+                     entry.summary or entry.content_html, entry.content_html, entry.published,
+                     entry.image)
     for tag in entry.tags:
         item.category(term=tag)
     _item_authors(item, entry.authors)
-    image = entry.image
-    if image:
-        entry_patch(item).rss_patch = lambda element: _media_image(element, image)
 
 
 def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:
-    """RSS ``author`` needs an email; anyone without one is a ``dc:creator``.
+    """RSS ``author`` is one email per item; every other case is ``dc:creator``.
 
-    Mixing both in one item is "duplicate semantics" to validators, so as soon as one
-    author has no email, every author is written as ``dc:creator``.
+    An item has at most one ``author`` element, and mixing it with ``dc:creator`` is
+    "duplicate semantics" to validators, so only a sole author with an email (and a name
+    RSS can carry in ``email (name)``) is an ``author``; otherwise every author is
+    written as ``dc:creator``.
     """
-    if authors and all(a.email for a in authors):
-        for author in authors:
-            item.author(email=author.email, name=author.name)
+    if len(authors) == 1 and _has_contact(authors[0]):
+        item.author(email=authors[0].email, name=authors[0].name)
     elif authors:
         item.dc.dc_creator([a.name for a in authors])
 
 
 def _media_image(element: etree._Element, url: str) -> None:
     etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
+
+
+def _has_contact(author: Author) -> bool:
+    """Whether RSS can write the author as ``email (name)``: a name in parentheses cannot
+    itself hold parentheses ("Jane Doe (AP)"), so such an author is a ``dc:creator``."""
+    return bool(author.email) and "(" not in author.name and ")" not in author.name
 
 
 def _rss_person(author: Author) -> str:

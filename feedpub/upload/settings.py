@@ -8,7 +8,7 @@ that people commit.
 
 from __future__ import annotations
 
-import difflib
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from feedpub.errors import ConfigError
+from feedpub.text import forbidden_character, shown_key, unknown_key_message
 
 Fail = Callable[[str, str], ConfigError]  # (key, message) → the error to raise
 
@@ -23,6 +24,10 @@ SCHEMES = ("file", "sftp", "webdav", "webdavs", "http", "https", "s3")
 DEFAULT_USER_ENV = "FEEDPUB_UPLOAD_USER"
 DEFAULT_PASSWORD_ENV = "FEEDPUB_UPLOAD_PASSWORD"
 DEFAULT_PASSPHRASE_ENV = "FEEDPUB_SSH_PASSPHRASE"
+
+MAX_TIMEOUT = 600.0  # seconds; a run every minute must not hang on one request for longer
+MAX_BACKOFF = 60.0
+MAX_DEADLINE = 3600.0  # seconds for one whole network call, retries excluded
 
 KNOWN_KEYS = (
     "target",
@@ -128,7 +133,7 @@ def parse_settings(table: Mapping[str, object], config_path: str) -> UploadSetti
     """Check the raw `[upload]` table and return frozen settings, or raise ConfigError."""
 
     def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(config_path, f"upload.{key}", message)
+        return ConfigError(config_path, shown_key(f"upload.{key}"), message)
 
     if not isinstance(table, Mapping):
         raise ConfigError(config_path, "upload", 'must be a table, e.g. [upload] target = "…"')
@@ -154,11 +159,11 @@ def parse_settings(table: Mapping[str, object], config_path: str) -> UploadSetti
         passphrase_env=_env_name(table, "passphrase_env", DEFAULT_PASSPHRASE_ENV, fail),
         known_hosts=_path(table, "known_hosts", fail),
         ca_bundle=_path(table, "ca_bundle", fail),
-        timeout=_number(table, "timeout", 30.0, fail, minimum=0.1),
-        retries=int(_number(table, "retries", 3, fail, minimum=0, integer=True)),
-        backoff=_number(table, "backoff", 1.0, fail, minimum=0.0),
+        timeout=_number(table, "timeout", 30.0, fail, minimum=0.1, maximum=MAX_TIMEOUT),
+        retries=int(_number(table, "retries", 3, fail, minimum=0, maximum=10, integer=True)),
+        backoff=_number(table, "backoff", 1.0, fail, minimum=0.0, maximum=MAX_BACKOFF),
         after_build=_bool(table, "after_build", False, fail),
-        deadline=_number(table, "deadline", 120.0, fail, minimum=0.1),
+        deadline=_number(table, "deadline", 120.0, fail, minimum=0.1, maximum=MAX_DEADLINE),
         endpoint_url=_endpoint(table, fail),
         region=_region(table, fail),
         addressing_style=_choice(table, "addressing_style", "auto", ADDRESSING_STYLES, fail),
@@ -172,10 +177,7 @@ def _reject_unknown(table: Mapping[str, object], known: tuple[str, ...], prefix:
     """An unknown key is an error, with the nearest known key as a hint for a typo."""
     for key in table:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = (f"did you mean upload.{prefix}{close[0]}?" if close
-                    else f"known keys are {', '.join(known)}")
-            raise fail(prefix + str(key), f"unknown key; {hint}")
+            raise fail(prefix + str(key), unknown_key_message(str(key), known, f"upload.{prefix}"))
 
 
 def _endpoint(table: Mapping[str, object], fail: Fail) -> str | None:
@@ -251,6 +253,7 @@ def _target(table: Mapping[str, object], fail: Fail) -> str:
     target = table["target"]
     if not isinstance(target, str) or not target.strip():
         raise fail("target", 'must be a URL string, e.g. "sftp://user@host/srv/www/feeds"')
+    _check_characters(target, "target", fail)
     try:
         parts = urlsplit(target.strip())
         parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -289,10 +292,17 @@ def _check_bucket(netloc: str, port: int | None, fail: Fail) -> None:
                    "digits, dots and hyphens)")
 
 
+def _check_characters(value: str, key: str, fail: Fail) -> None:
+    bad = forbidden_character(value)
+    if bad:
+        raise fail(key, bad[1])
+
+
 def _string(table: Mapping[str, object], key: str, default: str, fail: Fail) -> str:
     value = table.get(key, default)
     if not isinstance(value, str) or not value:
         raise fail(key, "must be a non-empty string")
+    _check_characters(value, key, fail)
     return value
 
 
@@ -313,6 +323,7 @@ def _path(table: Mapping[str, object], key: str, fail: Fail) -> Path | None:
     value = table[key]
     if not isinstance(value, str) or not value:
         raise fail(key, "must be a file path string")
+    _check_characters(value, key, fail)
     return Path(value).expanduser()
 
 
@@ -323,16 +334,17 @@ def _number(
     fail: Fail,
     *,
     minimum: float,
+    maximum: float,
     integer: bool = False,
 ) -> float:
     value = table.get(key, default)
     kinds: tuple[type[int] | type[float], ...] = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
         raise fail(key, f"must be {'a whole number' if integer else 'a number'}")
     if value < minimum:
         raise fail(key, f"must be at least {minimum:g}")
-    if integer and value > 10:
-        raise fail(key, "must be at most 10, so a dead host cannot stall the run")
+    if value > maximum:
+        raise fail(key, f"must be at most {maximum:g}, so a dead host cannot stall the run")
     return float(value)
 
 
