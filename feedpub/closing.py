@@ -16,6 +16,7 @@ from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
+from feedpub import values
 from feedpub.config import ClosedConfig, SiteConfig, is_http_url, parse_config
 from feedpub.dates import parse_time
 from feedpub.errors import ConfigError, UsageError
@@ -30,7 +31,12 @@ def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str 
     if config.closed is not None:
         raise UsageError(f"{config.path}: closed: the blog is already closed (continued at "
                          f"{config.closed.continued_at}); run 'publish.py reopen' first")
-    if not is_http_url(continued_at):
+    try:
+        continued_at = values.url(continued_at)  # the config's own reader: same URL, same rules
+    except values.Invalid as invalid:
+        raise UsageError(f"--continued-at: {invalid}; use e.g. https://example.org/live/next") \
+            from None
+    if not is_http_url(continued_at):  # relative: values.url resolves nothing without a base
         raise UsageError(f'--continued-at: "{continued_at}" is not an absolute http(s) URL; '
                          "use e.g. https://example.org/live/next")
     for option, value in (("--title", title), ("--message", message)):
