@@ -44,16 +44,23 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     An OSError names ``path`` (not the temporary file), so a full disk says which file.
     """
     temp = temp_path(path, str(os.getpid()))
-    try:
+    with _cleaned_up(temp, path):
         _write_synced(temp, data, mode)
         os.replace(temp, path)
+    fsync_folder(path.parent)
+
+
+@contextlib.contextmanager
+def _cleaned_up(temp: Path, path: Path) -> Iterator[None]:
+    """On any failure remove ``temp``; an OSError is re-raised naming ``path``, not ``temp``."""
+    try:
+        yield
     except BaseException as error:
         with contextlib.suppress(OSError):
             temp.unlink()
         if isinstance(error, OSError):
             raise OSError(error.errno, error.strerror, str(path)) from None
         raise
-    fsync_folder(path.parent)
 
 
 def _write_synced(path: Path, data: bytes, mode: int) -> None:
@@ -91,14 +98,8 @@ def stage(path: Path, data: bytes, tag: str) -> Staged | None:
     if _same_bytes(path, data):
         return None
     temp = temp_path(path, tag)
-    try:
+    with _cleaned_up(temp, path):
         _write_synced(temp, data, 0o644)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        if isinstance(error, OSError):
-            raise OSError(error.errno, error.strerror, str(path)) from None
-        raise
     return Staged(path, temp)
 
 

@@ -16,6 +16,8 @@ from datetime import date, time
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from feedpub.languages import ISO_639_1
+
 # XML 1.0 allows TAB, LF, CR and everything from U+0020 except U+FFFE/U+FFFF and surrogates.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -51,7 +53,8 @@ _LARGEST_SHOWN_NUMBER = 10**18
 
 
 def one_line(text: str) -> str:
-    """``text`` with line breaks and control characters written as ``\\uXXXX`` escapes."""
+    """``text`` with line breaks and control characters written as ``\\u`` escapes
+    (``\\u000a`` for a line feed), so a message stays on one line."""
     if re.search(_UNPRINTABLE, text) is None:
         return text
     return re.sub(_UNPRINTABLE, lambda m: f"\\u{ord(m[0]):04x}", text)
@@ -254,18 +257,6 @@ _LANGUAGE_TAG = (
 )
 
 
-# ISO 639-1, the two-letter language codes, with the withdrawn ones old feeds still use
-# (in, iw, ji, jw, mo, sh); three-letter codes (ISO 639-2/3) are taken on their shape.
-_ISO_639_1 = frozenset("""
-aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
-cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
-ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
-ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
-ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
-ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
-yo za zh zu in iw ji jw mo sh""".split())
-
-
 def is_language_tag(value: str) -> bool:
     """A BCP 47 tag such as ``en``, ``en-GB`` or ``zh-Hant-TW`` (not "english", not "zz").
 
@@ -274,11 +265,11 @@ def is_language_tag(value: str) -> bool:
     """
     simple = len(value) == 2 or (len(value) == 5 and value[2] == "-" and value[3:].isalpha())
     if simple and value.isascii() and value[:2].isalpha():  # "en", "en-GB": no regex needed
-        return value[:2].lower() in _ISO_639_1
+        return value[:2].lower() in ISO_639_1
     if re.fullmatch(_LANGUAGE_TAG, value) is None:
         return False
     primary = value.split("-", 1)[0].lower()
-    return len(primary) != 2 or primary in _ISO_639_1
+    return len(primary) != 2 or primary in ISO_639_1
 
 
 _CREDENTIAL = r"(?i)pass|secret|token|credential|api.?key|private.?key"

@@ -9,7 +9,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "feedpub"
 RENDERER_IMPORTS = {"feedpub.model", "feedpub.formats", "feedpub.dates", "feedpub.formats._feedgen"}
-VALIDATOR_IMPORTS = {"feedpub.errors", "feedpub.formats"}
+VALIDATOR_IMPORTS = {"feedpub.errors", "feedpub.formats", "feedpub.languages"}
 
 
 def layers() -> dict[str, int]:

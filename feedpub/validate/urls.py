@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from feedpub.languages import ISO_639_1
+
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # The common case, an ordinary http(s) URL, is settled by this one match.
 _PLAIN_HTTP = re.compile(
@@ -40,17 +42,6 @@ _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"]*\"))*")
 # A 2- or 3-letter ISO 639 primary subtag (or RFC 1766's i-/x- prefixes), then subtags.
 _LANGUAGE = re.compile(r"(?:[A-Za-z]{2,3}|[iIxX])(?:-[A-Za-z0-9]{1,8})*")
-# ISO 639-1, with the codes it withdrew but old feeds still carry (iw, in, ji, jw, mo,
-# sh). Three-letter codes (ISO 639-2/3, several thousand) are taken on their shape.
-_ISO_639_1 = frozenset("""
-aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
-cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
-ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
-ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
-ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
-ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
-yo za zh zu iw in ji jw mo sh""".split())
-
 
 def has_scheme(value: str) -> bool:
     """True when the reference starts with a syntactically valid scheme (is absolute)."""
@@ -145,4 +136,4 @@ def is_language(value: str) -> bool:
     if _LANGUAGE.fullmatch(value) is None:
         return False
     primary = value.split("-", 1)[0].lower()
-    return len(primary) != 2 or primary in _ISO_639_1
+    return len(primary) != 2 or primary in ISO_639_1
