@@ -14,13 +14,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from feedpub.errors import ConfigError, ExitCode, FeedpubError, UsageError
-from feedpub.notices import Notice, shown
+from feedpub.exitcodes import ExitCode
 
+# typing.TYPE_CHECKING without importing typing; errors and notices are imported where
+# used: the every-minute no-op run (feedpub.quick) needs neither, nor their dataclasses.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.notices import Notice
 
 COMMANDS = ("build", "close", "reopen", "validate", "upload")
 _VALUE_OPTIONS = ("--config", "--wait")  # options allowed before the command that take a value
@@ -34,6 +36,8 @@ EPILOG = """Examples:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from feedpub.errors import UsageError
+
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
@@ -97,6 +101,7 @@ def locked_blog(args: argparse.Namespace, *, create: bool = True) -> Iterator[tu
     a ``build --wait`` waited, say).
     """
     from feedpub.config import load_config_text
+    from feedpub.errors import ConfigError
     from feedpub.lock import BlogLock
 
     first, _ = load_config_text(args.config)
@@ -113,6 +118,8 @@ def _flags(args: argparse.Namespace) -> tuple[bool, bool]:
 
 
 def _print_notices(notices: list[Notice], args: argparse.Namespace) -> None:
+    from feedpub.notices import shown
+
     verbose, quiet = _flags(args)
     for notice in shown(notices, verbose=verbose, quiet=quiet):
         print(notice, file=sys.stderr)
@@ -123,6 +130,12 @@ def _log(args: argparse.Namespace) -> Callable[[str], None]:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    if not args.dry_run:
+        from feedpub.quick import unchanged
+
+        problems = unchanged(args.config, now=_now())
+        if problems is not None:  # nothing changed: the full path would do nothing either
+            return _report_unchanged(args, problems)
     from feedpub.pipeline import build
 
     quiet = _flags(args)[1]
@@ -141,6 +154,15 @@ def run_build(args: argparse.Namespace) -> int:
     for line in result.problems:  # the other entries are published; cron mails these
         print(line, file=sys.stderr)
     return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
+
+
+def _report_unchanged(args: argparse.Namespace, problems: tuple[str, ...]) -> int:
+    """What a no-op run prints: the entry problems still unfixed (and, with -v, so)."""
+    if args.verbose:
+        print("nothing changed")
+    for line in problems:
+        print(line, file=sys.stderr)
+    return ExitCode.BAD_ENTRY if problems else ExitCode.OK
 
 
 def run_close(args: argparse.Namespace) -> int:
@@ -191,9 +213,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = make_parser(arguments[0] if arguments else "build").parse_args(arguments)
         return HANDLERS[args.command](args)
-    except FeedpubError as error:
-        print(str(error), file=sys.stderr)
-        return error.exit_code
     except KeyboardInterrupt:
         print("interrupted; published files are complete old or new versions", file=sys.stderr)
         return ExitCode.INTERRUPTED
@@ -202,6 +221,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{where}: {error.strerror or error}; check permissions and free space "
               "(published files are complete old or new versions)", file=sys.stderr)
         return ExitCode.IO
+    except Exception as error:  # a FeedpubError: its module is imported only when one is raised
+        from feedpub.errors import FeedpubError
+
+        if not isinstance(error, FeedpubError):
+            raise
+        print(str(error), file=sys.stderr)
+        return error.exit_code
 
 
 def _with_command(arguments: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
-from feedpub.entries import FileStamp, scan_entries
+from feedpub.entries import FileStamp, Scan, scan_entries
 from feedpub.errors import EntryError, EntryProblem, FeedCheckError, UploadError
 from feedpub.model import Entry, Feed
 from feedpub.notices import Level, Notice
@@ -82,10 +82,11 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     result = BuildResult()
     if not dry_run:
         recover(config.state_dir)
-    stamps = _scan(config)
+    scan = _scan(config)
+    stamps = scan.stamps
     wants_upload = upload or (config.upload is not None and config.upload.after_build)
     last = load_build_record(config.state_dir, result.notices)
-    digest = _digest(config, stamps)
+    digest = _digest(config, scan)
     if edit is None and not dry_run and _up_to_date(last, digest, config, wants_upload, now):
         assert last is not None
         result.unchanged, result.problems = True, list(last.problems)
@@ -97,8 +98,8 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     if edit is not None:  # the config on disk is the edited one: record its stamp
         config = replace(config, read_stamp=file_stamp(Path(config.path)))
     due = min((e.published for e in result.scheduled), default=None)
-    record = BuildRecord(_digest(config, stamps), _output_stamps(config), wants_upload,
-                         tuple(result.problems), due)
+    record = BuildRecord(_digest(config, scan), _output_stamps(config), wants_upload,
+                         tuple(result.problems), due, _paths(config))
     save_build_record(config.state_dir, record)
     if wants_upload:
         result.upload = _upload(config, log, result.notices)
@@ -208,7 +209,7 @@ def _prepare(config: SiteConfig) -> Path:
     return config.output_dir
 
 
-def _scan(config: SiteConfig) -> list[FileStamp]:
+def _scan(config: SiteConfig) -> Scan:
     try:
         scan = scan_entries(config.entries_dir)
     except FileNotFoundError:
@@ -221,11 +222,17 @@ def _scan(config: SiteConfig) -> list[FileStamp]:
     if scan.refused:
         raise EntryError([EntryProblem(_shown(config, config.entries_dir / name), None, why)
                           for name, why in scan.refused])
-    return scan.stamps
+    return scan
 
 
-def _digest(config: SiteConfig, stamps: list[FileStamp]) -> str:
-    return inputs_digest(Path(config.path).resolve(), config.read_stamp, stamps, __version__)
+def _digest(config: SiteConfig, scan: Scan) -> str:
+    return inputs_digest(str(Path(config.path).resolve()), config.read_stamp, scan.digest,
+                         __version__)
+
+
+def _paths(config: SiteConfig) -> tuple[str, str, str]:
+    """What ``feedpub.quick`` checks before it trusts the record (see BuildRecord.paths)."""
+    return str(Path(config.path).resolve()), str(config.entries_dir), str(config.output_dir)
 
 
 def _output_stamps(config: SiteConfig) -> dict[str, tuple[int, int] | None]:

@@ -1,0 +1,144 @@
+"""The every-minute run when nothing changed, decided before the config is even parsed.
+
+Cron runs ``publish.py build`` every minute, and almost every run finds nothing to do.
+The full path answers that too (``pipeline.build``), but only after importing and
+checking the whole config; this module answers it with the standard library alone,
+from the sealed build record (``state.json``), and falls back to the full path on any
+doubt: it never decides that something must be built, only that nothing must.
+
+It trusts the record only when all of these hold, under the blog's lock:
+
+- the record is sealed with the state folder's key and has the shape it expects;
+- it was written by a build of this config file at exactly this stamp (size, mtime),
+  so the config is the one that build checked, and the folders the record names are
+  the ones this config names (re-derived from its text, so a moved folder is seen);
+- no set of files is journaled but unfinished, no upload is owed, and no scheduled
+  entry has come due;
+- the entries (names, sizes, mtimes; no entry is a link), feedpub's own code and
+  every output file are exactly as that build saw and left them.
+
+Then the run is a no-op: it writes nothing, opens no entry file, and reports the
+recorded entry problems again. The state folder is found from the config's text: the
+default ``.feedpub`` beside it, or the ``state_dir`` the text sets (read with tomllib
+only when the text mentions a folder key).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from datetime import datetime
+from pathlib import Path
+
+from feedpub import __version__
+from feedpub.seal import read_sealed
+from feedpub.stamps import (
+    entries_digest,
+    file_stamp,
+    folder_path,
+    inputs_digest,
+    is_link,
+    is_regular,
+    list_entries,
+)
+
+FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub"}
+STATE_NAME = "state.json"
+LOCK_NAME = "lock"
+JOURNAL_NAME = "commit.json"
+
+
+def unchanged(config: Path, *, now: datetime) -> tuple[str, ...] | None:
+    """The entry problems the last build recorded, when nothing changed since; else None.
+
+    None means "ask the full path": something changed, or this module cannot be sure.
+    """
+    try:
+        return _unchanged(config, now)
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _unchanged(config: Path, now: datetime) -> tuple[str, ...] | None:
+    with open(config, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        text = handle.read().decode("utf-8")
+    folders = _folders(text, config.parent)
+    if folders is None or (folders["state_dir"] / JOURNAL_NAME).exists():
+        return None  # a journaled set must be finished first (output.recover)
+    fd = os.open(folders["state_dir"] / LOCK_NAME, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # another run works: the full path waits or says so (exit 7)
+        if file_stamp(config) != (info.st_size, info.st_mtime_ns):
+            return None
+        return _checked(config, (info.st_size, info.st_mtime_ns), folders, now)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path],
+             now: datetime) -> tuple[str, ...] | None:
+    body, _ = read_sealed(folders["state_dir"] / STATE_NAME, "state")
+    if body is None or body.get("upload_pending") is not False:
+        return None
+    config_path = str(config.resolve())
+    if body.get("paths") != [config_path, str(folders["entries_dir"]), str(folders["output_dir"])]:
+        return None
+    problems, due, outputs = body.get("problems"), body.get("due"), body.get("outputs")
+    if not isinstance(problems, list) or not all(type(p) is str for p in problems):
+        return None
+    if due is not None and not (type(due) is str and _later(due, now)):
+        return None
+    entries = _entries(folders["entries_dir"])
+    if entries is None or body.get("inputs") != inputs_digest(config_path, stamp, entries,
+                                                               __version__):
+        return None
+    if not isinstance(outputs, dict) or not _outputs_as_written(folders["output_dir"], outputs):
+        return None
+    return tuple(problems)
+
+
+def _folders(text: str, base: Path) -> dict[str, Path] | None:
+    """The three folders the config names, resolved as the config reader resolves them."""
+    names: dict[str, object] = dict(FOLDER_DEFAULTS)
+    if any(key in text for key in FOLDER_DEFAULTS):
+        import tomllib
+
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return None
+        names.update((key, raw[key]) for key in FOLDER_DEFAULTS if key in raw)
+    if not all(type(name) is str and name and "\0" not in name for name in names.values()):
+        return None
+    return {key: folder_path(base, str(name)) for key, name in names.items()}
+
+
+def _later(due: str, now: datetime) -> bool:
+    moment = datetime.fromisoformat(due)
+    return moment.tzinfo is not None and moment > now
+
+
+def _entries(folder: Path) -> str | None:
+    """``entries_digest`` of the entry files, or None when one is a link (its target's
+    stamp is what the build used, and only the full path follows links)."""
+    names, infos = list_entries(folder)
+    if any(is_link(info) for info in infos):
+        return None
+    kept = [(name, info) for name, info in zip(names, infos, strict=True) if is_regular(info)]
+    return entries_digest([name for name, _ in kept], [info.st_size for _, info in kept],
+                          [info.st_mtime_ns for _, info in kept])
+
+
+def _outputs_as_written(folder: Path, outputs: dict[str, object]) -> bool:
+    for name, recorded in outputs.items():
+        stamp = file_stamp(folder / name)
+        if recorded is None:
+            if stamp is not None:
+                return False
+        elif stamp is None or [stamp[0], stamp[1]] != recorded:
+            return False
+    return True
