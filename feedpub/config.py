@@ -25,6 +25,7 @@ KNOWN_KEYS = frozenset(
         "title", "description", "home_page_url", "feeds_url", "id_base", "language",
         "timezone", "authors", "icon", "logo", "item_limit", "ttl", "hubs",
         "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
+        "html", "template", "media_dir",
     }
 )
 CLOSED_KEYS = frozenset({"continued_at", "title", "message", "at"})
@@ -63,6 +64,9 @@ class SiteConfig:
     itunes_complete: bool
     closed: ClosedConfig | None
     upload: UploadSettings | None  # the [upload] table, checked like the rest
+    html: bool = True  # write the HTML page (index.html) beside the feeds
+    template: Path | None = None  # the user's Jinja2 template for the page; None: the shipped one
+    media_dir: Path | None = None  # files published beside the feeds; None: no media folder
     read_stamp: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes parsed
 
     def feed_url(self, filename: str) -> str:
@@ -148,6 +152,9 @@ class _Reader:
             itunes_complete=self.flag("itunes_complete", False),
             closed=self.closed(zone_name),
             upload=self.upload(),
+            html=self.flag("html", True),
+            template=self.folder("template", "") if "template" in self.raw else None,
+            media_dir=self.folder("media_dir", "media"),
             read_stamp=read_stamp,
         )
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from feedpub.config import SiteConfig
 from feedpub.errors import EntryError, EntryProblem
 from feedpub.formats import FORMATS
-from feedpub.model import Closing, Entry, Feed
+from feedpub.model import Closing, Entry, Feed, MediaFile, Page
 
 CLOSED_TTL_MINUTES = 1440  # a finished feed changes at most once a day (corrections)
 
@@ -32,7 +32,7 @@ def build_closing(config: SiteConfig) -> Closing | None:
         f'<p><a href="{href}">Keep reading: the coverage continues here.</a></p>'
     )
     return Closing(id=closing_id(config), title=closed.title, content_html=body,
-                   continued_at=closed.continued_at, at=closed.at)
+                   continued_at=closed.continued_at, at=closed.at, message=closed.message)
 
 
 def newest_time(entries: list[Entry]) -> datetime | None:
@@ -54,8 +54,13 @@ def check_closed_blog(config: SiteConfig, entries: list[Entry]) -> None:
         ])
 
 
-def assemble_feed(config: SiteConfig, entries: list[Entry]) -> Feed:
-    """The Feed to render: newest first, limited while live, complete once closed."""
+def assemble_feed(config: SiteConfig, entries: list[Entry], *, media: tuple[MediaFile, ...] = (),
+                  template: tuple[str, str] | None = None) -> Feed:
+    """The Feed to render: newest first, limited while live, complete once closed.
+
+    ``media`` are the files published beside the feeds; ``template`` is the user's page
+    template as (name, text), read by the caller.
+    """
     if not entries:
         raise EntryError([EntryProblem(str(config.entries_dir), None,
                                        "has no published entries; add one .md file per update")])
@@ -83,4 +88,12 @@ def assemble_feed(config: SiteConfig, entries: list[Entry]) -> Feed:
         closing=closing,
         ttl_minutes=CLOSED_TTL_MINUTES if closing else config.ttl,
         itunes_complete=config.itunes_complete and closing is not None,
+        media=media,
+        page=_page(config, entries, template) if config.html else None,
     )
+
+
+def _page(config: SiteConfig, entries: list[Entry], template: tuple[str, str] | None) -> Page:
+    name, text = template if template else ("", None)
+    return Page(zone=config.timezone, feeds_url=config.feeds_url,
+                started=min(e.published for e in entries), template=text, template_name=name)

@@ -1,8 +1,10 @@
-"""Render, check and stage every format of a Feed, on both cores for long feeds.
+"""Render, check and stage every output of a Feed, on both cores for long feeds.
 
-Each format is rendered to bytes, checked by the validator (the same one ``validate``
+Each feed is rendered to bytes, checked by the validator (the same one ``validate``
 runs, which never imports a renderer, so it catches renderer bugs) and, when it
 passed and its bytes changed, staged beside the published file by ``output.stage``.
+The HTML page goes the same way, checked by ``pagecheck`` (html5lib and our rules);
+a mistake in a user's page template is a finding at the template's line.
 Nothing here replaces a published file: the pipeline publishes the staged set only
 when every format passed.
 
@@ -43,18 +45,43 @@ class Rendered:
 
 
 def render_one(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Rendered:
-    """Render, check and (with an output folder, when it passed) stage one format."""
-    from feedpub.formats import FORMATS, render
+    """Render, check and (with an output folder, when it passed) stage one output."""
+    from feedpub.formats import OUTPUTS
     from feedpub.output import stage
+
+    fmt = OUTPUTS[name]
+    rendered = _render(name, feed)
+    if isinstance(rendered, CheckFinding):
+        return Rendered(name, [rendered])
+    outcome = Rendered(name, _check(fmt.kind, fmt.filename, rendered))
+    if output_dir is not None and not outcome.errors:
+        outcome.staged = stage(output_dir / fmt.filename, rendered, tag)
+    return outcome
+
+
+def _render(name: str, feed: Feed) -> bytes | CheckFinding:
+    """The output's bytes, or the finding that says why a page template could not make them."""
+    from feedpub.formats import PAGE, render
+
+    if name != PAGE.name:
+        return render(name, feed)
+    from feedpub.formats.html import PageTemplateError
+
+    try:
+        return render(name, feed)
+    except PageTemplateError as error:
+        return CheckFinding(error.template, error.line, 1, "error", "page-template", error.message)
+
+
+def _check(kind: str, filename: str, data: bytes) -> list[CheckFinding]:
+    if kind == "page":
+        from feedpub.pagecheck import check_page
+
+        return check_page(data, filename)
     from feedpub.validate import validate_bytes
 
-    fmt = FORMATS[name]
-    data = render(name, feed)
-    outcome = Rendered(name, [CheckFinding(fmt.filename, f.line, f.column, _severity(f.severity, f.rule),
-                                           f.rule, f.message) for f in validate_bytes(data)])
-    if output_dir is not None and not outcome.errors:
-        outcome.staged = stage(output_dir / fmt.filename, data, tag)
-    return outcome
+    return [CheckFinding(filename, f.line, f.column, _severity(f.severity, f.rule), f.rule, f.message)
+            for f in validate_bytes(data)]
 
 
 def _severity(severity: str, rule: str) -> str:
@@ -63,10 +90,13 @@ def _severity(severity: str, rule: str) -> str:
 
 
 def render_all(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
-    """Every format rendered, checked and (when ``output_dir`` is set) staged, in order."""
-    from feedpub.formats import FORMATS
+    """Every output rendered, checked and (when ``output_dir`` is set) staged, in order.
 
-    names = list(FORMATS)
+    The page is one of them unless the blog turned it off (``feed.page`` is None).
+    """
+    from feedpub.formats import OUTPUTS
+
+    names = [name for name, fmt in OUTPUTS.items() if fmt.kind == "feed" or feed.page is not None]
     if len(feed.entries) < RENDER_IN_CHILDREN_AT or not can_fork():
         return [render_one(name, feed, output_dir, tag) for name in names]
     with Children() as children:
@@ -81,10 +111,10 @@ def _job(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Callable[[
 
 
 def _collect(name: str, child: Child[Rendered]) -> Rendered:
-    from feedpub.formats import FORMATS
+    from feedpub.formats import OUTPUTS
 
     try:
         return child.result()
     except ChildFailed as failure:
-        return Rendered(name, [CheckFinding(FORMATS[name].filename, 1, 1, "error",
+        return Rendered(name, [CheckFinding(OUTPUTS[name].filename, 1, 1, "error",
                                             "render-failed", f"rendering failed: {failure}")])

@@ -42,7 +42,8 @@ def test_dry_run_sends_nothing(blog: Path, run, dav, hub) -> None:
     configure(blog, dav.url, hub.url_for("/hub"))
     run(blog, "build")
     outcome = run(blog, "upload", "--dry-run")
-    assert outcome.code == 0 and outcome.out.count("would send") == 3
+    # the two sample images and the page, then the three feeds
+    assert outcome.code == 0 and outcome.out.count("would send") == 6
     assert not dav.remote.exists() and len(hub.log) == 0
 
 

@@ -26,7 +26,7 @@ from feedpub.formats._feedgen import (
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Entry, Feed
+from feedpub.model import Author, Closing, Entry, Feed, MediaFile
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 RSS_SPEC = "https://www.rssboard.org/rss-specification"
@@ -39,7 +39,7 @@ def render(feed: Feed) -> bytes:
     if feed.closing:
         _closing_item(generator, feed.closing)
     for entry in feed.entries:
-        _item(generator, entry)
+        _item(generator, entry, feed.media_file(entry.image))
     return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
@@ -100,15 +100,17 @@ def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
               closing.content_html, closing.at)
 
 
-def _item(generator: FeedGenerator, entry: Entry) -> None:
+def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None) -> None:
     item = _new_item(generator, entry.id, entry.title, entry.link,
                      entry.summary or entry.content_html, entry.content_html, entry.published)
     for tag in entry.tags:
         item.category(term=tag)
     _item_authors(item, entry.authors)
     image = entry.image
+    if local:  # a file published beside the feed: its exact length and type are known
+        item.enclosure(url=local.url, length=str(local.length), type=local.media_type)
     if image:
-        entry_patch(item).rss_patch = lambda element: _media_image(element, image)
+        entry_patch(item).rss_patch = lambda element: _media_image(element, image, local)
 
 
 def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:
@@ -124,8 +126,12 @@ def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:
         item.dc.dc_creator([a.name for a in authors])
 
 
-def _media_image(element: etree._Element, url: str) -> None:
-    etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
+def _media_image(element: etree._Element, url: str, local: MediaFile | None) -> None:
+    """Media RSS: readers that show an item's picture look here (and at the enclosure)."""
+    media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
+    if local:
+        media.set("type", local.media_type)
+        media.set("fileSize", str(local.length))
 
 
 def _rss_person(author: Author) -> str:
