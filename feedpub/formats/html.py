@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
@@ -79,8 +80,14 @@ def _template(name: str, text: str | None) -> tuple[str, Template]:
     if text is None:
         name = SHIPPED_TEMPLATE
         text = resources.files(__package__).joinpath("templates", SHIPPED_TEMPLATE).read_text("utf-8")
+    source = text
+
+    def load(wanted: str) -> tuple[str, str, Callable[[], bool]] | None:
+        # The file name is the template's name, so Jinja2 maps render errors to its lines.
+        return (source, wanted, lambda: True) if wanted == name else None
+
     environment = jinja2.Environment(
-        loader=jinja2.DictLoader({name: text}), autoescape=True, undefined=jinja2.StrictUndefined,
+        loader=jinja2.FunctionLoader(load), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
     try:
         return name, environment.get_template(name)
