@@ -15,7 +15,8 @@ from pathlib import Path
 
 from feedpub.config import SiteConfig
 from feedpub.errors import ConfigError, UploadError
-from feedpub.formats import FEED_FILES, FORMATS, by_filename
+from feedpub.formats import FEED_FILES, FORMATS
+from feedpub.formats import content_type as registry_content_type
 from feedpub.notices import Notice
 from feedpub.upload.base import PermanentError, Target, TransientError
 from feedpub.upload.manifest import Manifest, manifest_path, sha256_hex
@@ -88,9 +89,9 @@ def ordered_files(output_dir: Path) -> list[Path]:
 
 def content_type(name: str) -> str:
     """The Content-Type sent with a file (where the protocol carries one)."""
-    feed = by_filename(name)
-    if feed is not None:
-        return feed.content_type
+    known = registry_content_type(name)  # the page, the feeds and media files
+    if known is not None:
+        return known
     return OTHER_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
