@@ -13,6 +13,7 @@ from feedpub.config import SiteConfig
 from feedpub.errors import EntryError, EntryProblem
 from feedpub.formats import FORMATS
 from feedpub.model import Closing, Entry, Feed, MediaFile, Page
+from feedpub.tuning import PAGE_UPDATES
 
 CLOSED_TTL_MINUTES = 1440  # a finished feed changes at most once a day (corrections)
 
@@ -96,4 +97,5 @@ def assemble_feed(config: SiteConfig, entries: list[Entry], *, media: tuple[Medi
 def _page(config: SiteConfig, entries: list[Entry], template: tuple[str, str] | None) -> Page:
     name, text = template if template else ("", None)
     return Page(zone=config.timezone, feeds_url=config.feeds_url,
-                started=min(e.published for e in entries), template=text, template_name=name)
+                started=min(e.published for e in entries), template=text, template_name=name,
+                limit=PAGE_UPDATES)

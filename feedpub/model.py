@@ -85,6 +85,7 @@ class Page:
     started: datetime
     template: str | None = None
     template_name: str = ""
+    limit: int | None = None  # the newest updates the page shows; None: all
 
 
 @dataclass(frozen=True, slots=True)

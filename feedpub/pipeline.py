@@ -164,7 +164,7 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
     from feedpub.feed import assemble_feed
 
     loaded = load_entries(config, _scan(config), now=now, save=False, progress=False, notices=[])
-    return assemble_feed(config, loaded.entries)
+    return assemble_feed(replace(config, html=True), loaded.entries)  # with the page's facts
 
 
 def _render(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:

@@ -23,7 +23,7 @@ from feedpub.errors import CheckFinding
 from feedpub.forks import Child, ChildFailed, Children, can_fork, one
 from feedpub.model import Feed
 from feedpub.output import Staged
-from feedpub.tuning import RENDER_IN_CHILDREN_AT
+from feedpub.tuning import PAGE_IN_CHILD_AT, RENDER_IN_CHILDREN_AT
 
 # A warning when `validate` judges someone else's feed, but a build error here: entries are
 # sanitized when parsed, so a script or event handler in a rendered feed means something
@@ -92,18 +92,31 @@ def _severity(severity: str, rule: str) -> str:
 def render_all(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
     """Every output rendered, checked and (when ``output_dir`` is set) staged, in order.
 
-    The page is one of them unless the blog turned it off (``feed.page`` is None).
+    The page is one of them unless the blog turned it off (``feed.page`` is None). Long
+    feeds are rendered in forked children beside the last one; a long page is checked in
+    a child of its own as soon as its check (html5lib, pure Python) would hold up the
+    feeds.
     """
     from feedpub.formats import OUTPUTS
 
     names = [name for name, fmt in OUTPUTS.items() if fmt.kind == "feed" or feed.page is not None]
-    if len(feed.entries) < RENDER_IN_CHILDREN_AT or not can_fork():
+    in_children = names[:-1] if len(feed.entries) >= RENDER_IN_CHILDREN_AT else []
+    if feed.page is not None and _page_updates(feed) >= PAGE_IN_CHILD_AT and names[0] not in in_children:
+        in_children.insert(0, names[0])
+    if not in_children or not can_fork():
         return [render_one(name, feed, output_dir, tag) for name in names]
     with Children() as children:
         forked = [(name, children.start(one(_job(name, feed, output_dir, tag))))
-                  for name in names[:-1]]
-        last = render_one(names[-1], feed, output_dir, tag)
-        return [*(_collect(name, child) for name, child in forked), last]
+                  for name in in_children]
+        here = {name: render_one(name, feed, output_dir, tag) for name in names
+                if name not in in_children}
+        done = {name: _collect(name, child) for name, child in forked} | here
+        return [done[name] for name in names]
+
+
+def _page_updates(feed: Feed) -> int:
+    limit = feed.page.limit if feed.page else None
+    return len(feed.entries) if limit is None else min(limit, len(feed.entries))
 
 
 def _job(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Callable[[], Rendered]:

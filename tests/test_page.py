@@ -9,6 +9,7 @@ replaceable by the user's own template.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import re
@@ -295,6 +296,54 @@ def test_content_quality_is_a_warning(body: str, rule: str) -> None:
 
 
 # --- the page in the build --------------------------------------------------------
+
+
+def test_the_page_shows_the_newest_updates_up_to_its_limit() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from feedpub.formats import FORMATS, render
+    from feedpub.model import Entry, Feed, Page
+
+    start = datetime(2024, 12, 7, 9, 0, tzinfo=UTC)
+    entries = tuple(Entry(id=f"tag:example.org,2024:e{n}", title=f"Update {n}",
+                          link=f"https://example.org/live#e{n}",
+                          published=start + timedelta(minutes=n), updated=start + timedelta(minutes=n),
+                          content_html=f"<p>Body {n}</p>") for n in range(5, 0, -1))
+    feed = Feed(id="tag:example.org,2024:feed", title="T", description="D",
+                home_page_url="https://example.org/live",
+                self_urls={n: f"https://example.org/feeds/{f.filename}" for n, f in FORMATS.items()},
+                updated=entries[0].updated, entries=entries,
+                page=Page(zone=UTC, feeds_url="https://example.org/feeds/", started=start, limit=3))
+    data = render("html", feed)
+    root = tree(data)
+    assert [text(a.find("h3")) for a in root.findall(".//article")] == ["Update 5", "Update 4",
+                                                                        "Update 3"]
+    assert "The newest 3 of 5 updates" in text(root.find(".//section[@aria-labelledby='updates']"))
+    assert len(json_ld(root)["liveBlogUpdate"]) == 3
+    assert json_ld(root)["coverageStartTime"] == "2024-12-07T09:00:00Z"  # the first, not shown
+    assert check_page(data, "index.html") == []
+
+
+def test_a_long_page_checked_in_a_child_is_the_same_page(tmp_path: Path, run: Run) -> None:
+    """From PAGE_IN_CHILD_AT updates the page is rendered and checked in a forked child."""
+    from datetime import UTC, datetime
+
+    from feedpub.config import load_config
+    from feedpub.formats import render
+    from feedpub.pipeline import current_feed
+    from feedpub.tuning import PAGE_IN_CHILD_AT, PAGE_UPDATES
+
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+    assert spec is not None and spec.loader is not None
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    site = tmp_path / "long"
+    synth.make_blog(site, PAGE_IN_CHILD_AT + 20)
+    assert run(site, "build").code == 0
+    published = (site / "feeds" / "index.html").read_bytes()
+    feed = current_feed(load_config(site / "feedpub.toml"), now=datetime.now(UTC))
+    assert published == render("html", feed)  # rendered here, in this process
+    assert len(tree(published).findall(".//article")) == min(PAGE_UPDATES, PAGE_IN_CHILD_AT + 20)
 
 
 def test_the_page_is_recorded_and_rebuilt_when_deleted_or_edited(blog: Path, run: Run) -> None:

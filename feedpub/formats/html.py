@@ -109,7 +109,8 @@ def page_context(feed: Feed, page: Page) -> dict[str, object]:
     """Every variable a page template sees (docs/page.md lists them)."""
     from markupsafe import Markup
 
-    times = [e.published for e in feed.entries] + ([feed.closing.at] if feed.closing else [])
+    shown = _shown(feed)
+    times = [e.published for e in shown] + ([feed.closing.at] if feed.closing else [])
     clock = _Clock(page.zone, one_day=len({_local(t, page.zone).date() for t in times}) <= 1)
     return {
         "title": feed.title,
@@ -122,6 +123,7 @@ def page_context(feed: Feed, page: Page) -> dict[str, object]:
         "closed": _closed(feed.closing, clock) if feed.closing else None,
         "feeds": alternates(feed.title, feed.self_urls, relative=True),
         "updates": _updates(feed, page, clock),
+        "total": len(feed.entries),
         "json_ld": Markup(json_ld_text(feed)),
         "page_file": PAGE.filename,
     }
@@ -187,7 +189,7 @@ def _updates(feed: Feed, page: Page, clock: _Clock) -> list[dict[str, object]]:
 
     anchors: set[str] = set()
     updates: list[dict[str, object]] = []
-    for index, entry in enumerate(feed.entries):
+    for index, entry in enumerate(_shown(feed)):
         content = page_html(entry.content_html, page.feeds_url)
         image = _lead_image(entry, page.feeds_url, content)
         updates.append({
@@ -248,7 +250,7 @@ def _anchor(entry: Entry, home_page_url: str, number: int, taken: set[str]) -> s
 def json_ld(feed: Feed) -> dict[str, object]:
     """schema.org LiveBlogPosting: the coverage window and every update, for search engines."""
     updates = ([_closing_posting(feed.closing)] if feed.closing else []) + \
-        [_posting(entry) for entry in feed.entries]
+        [_posting(entry) for entry in _shown(feed)]
     started = rfc3339(feed.page.started if feed.page else _started(feed))
     data: dict[str, object] = {
         "@context": SCHEMA_CONTEXT,
@@ -314,6 +316,12 @@ def plain_text(content_html: str) -> str:
 
 def _drop_none(value: dict[str, object]) -> dict[str, object]:
     return {key: item for key, item in value.items() if item is not None}
+
+
+def _shown(feed: Feed) -> tuple[Entry, ...]:
+    """The updates the page shows: the newest ``Page.limit`` (the feeds keep them all)."""
+    limit = feed.page.limit if feed.page else None
+    return feed.entries if limit is None else feed.entries[:limit]
 
 
 def _started(feed: Feed) -> datetime:
