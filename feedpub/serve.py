@@ -246,7 +246,10 @@ class Watcher:
             self.seen = key  # not again until something changes
             self._failed(_one_line(error))
             return None
-        self.seen = self.fingerprint()  # the outputs as this rebuild left them
+        try:
+            self.seen = self.fingerprint()  # the outputs as this rebuild left them
+        except (FeedpubError, OSError):
+            self.seen = None  # changed again meanwhile: the next look tells
         if self.failure is not None:
             self.say("fixed: serving the rebuilt files")
             self.failure = None
