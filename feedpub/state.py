@@ -210,16 +210,17 @@ def file_stamp(path: Path) -> Stamp | None:
 
 
 def code_digest() -> str:
-    """Name, size and mtime of feedpub's own modules: new code means a new build.
+    """Name, size and mtime of feedpub's own modules and templates: new code means a new build.
 
     The version number alone would miss a local edit or a reinstall of the same
-    version; stat-ing some forty files costs well under a millisecond.
+    version; stat-ing some forty files costs well under a millisecond. The shipped page
+    template is code too: editing it must rebuild the page.
     """
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for folder, _, files in sorted(os.walk(package)):
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith((".py", ".j2")):
                 info = os.stat(os.path.join(folder, name))
                 digest.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
