@@ -24,13 +24,15 @@ if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.notices import Notice
 
-COMMANDS = ("build", "close", "reopen", "validate", "upload")
+COMMANDS = ("build", "close", "reopen", "validate", "upload", "serve", "snippet")
 _VALUE_OPTIONS = ("--config", "--wait")  # options allowed before the command that take a value
 EPILOG = """Examples:
   publish.py                      build feeds/ from entries/ (same as 'publish.py build')
   publish.py -v build             ... and say which files changed
   publish.py close --continued-at https://example.org/live/next
   publish.py validate feeds/rss.xml https://example.org/feed.xml
+  publish.py serve                preview feeds/ at http://127.0.0.1:8000/, rebuilt on change
+  publish.py snippet --json-ld    the <head> lines that let readers find the feeds
 """
 
 
@@ -78,12 +80,29 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     _common(upload)
     upload.add_argument("--dry-run", action="store_true", help="list what would be sent")
     upload.add_argument("--force", action="store_true", help="send every file again")
+    serve = sub.add_parser("serve", help="preview feeds/ over HTTP on this machine, rebuilt on change")
+    _common(serve)
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="TCP port (default 8000; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    snippet = sub.add_parser("snippet", help="print the <link rel=alternate> lines for the live page")
+    snippet.add_argument("--config", type=Path, default=Path("feedpub.toml"),
+                         help="the blog's config file (default: ./feedpub.toml)")
+    snippet.add_argument("--json-ld", action="store_true",
+                         help="also print the schema.org LiveBlogPosting block")
     validate = sub.add_parser("validate", help="check RSS, Atom or JSON Feed files or URLs")
     if command == "validate":
         from feedpub.validate.command import add_arguments
 
         add_arguments(validate)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
 
 
 def _now() -> datetime:
@@ -198,6 +217,47 @@ def run_upload(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the output folder, rebuilding (under the lock, never uploading) on change."""
+    from feedpub.config import load_config
+    from feedpub.pipeline import build, fingerprint
+    from feedpub.serve import Site, serve
+
+    def site_of(config: SiteConfig) -> Site:
+        return Site(config.output_dir, config.closed is not None, config.ttl)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    def warn(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    def rebuild() -> tuple[Site, list[str], list[str]]:
+        with locked_blog(args) as (config, _):
+            result = build(config, now=_now(), preview=True)
+        _print_notices(result.notices, args)
+        return site_of(config), result.written, result.problems
+
+    first = load_config(args.config)
+    return serve(site_of(first), host=args.host, port=args.port, rebuild=rebuild,
+                 fingerprint=lambda: fingerprint(load_config(args.config)), say=say, warn=warn,
+                 log_requests=args.verbose)
+
+
+def run_snippet(args: argparse.Namespace) -> int:
+    from feedpub.config import load_config
+    from feedpub.formats import FORMATS
+    from feedpub.snippet import json_ld_block, link_lines
+
+    config = load_config(args.config)
+    print(link_lines(config.title, {name: config.feed_url(f.filename) for name, f in FORMATS.items()}))
+    if args.json_ld:
+        from feedpub.pipeline import current_feed
+
+        print(json_ld_block(current_feed(config, now=_now())))
+    return ExitCode.OK
+
+
 def run_validate(args: argparse.Namespace) -> int:
     from feedpub.validate.command import run
 
@@ -205,7 +265,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 HANDLERS = {"build": run_build, "close": run_close, "reopen": run_reopen,
-            "upload": run_upload, "validate": run_validate}
+            "upload": run_upload, "validate": run_validate, "serve": run_serve,
+            "snippet": run_snippet}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

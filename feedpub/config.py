@@ -38,6 +38,7 @@ KNOWN_KEYS = (
     "title", "description", "home_page_url", "feeds_url", "id_base", "language",
     "timezone", "authors", "icon", "logo", "item_limit", "ttl", "hubs",
     "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
+    "html", "template", "media_dir",
 )
 CLOSED_KEYS = ("continued_at", "at", "title", "message")
 _FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub"}
@@ -88,6 +89,9 @@ class SiteConfig:
     closed: ClosedConfig | None
     upload: UploadSettings | None  # the [upload] table, checked like the rest
     read_stamp: tuple[int, int] | None = None  # (size, mtime_ns) of the bytes parsed
+    html: bool = True  # write the HTML page (index.html) beside the feeds
+    template: Path | None = None  # the user's Jinja2 template for the page; None: the shipped one
+    media_dir: Path | None = None  # files published beside the feeds; None: no media folder
 
     def feed_url(self, filename: str) -> str:
         return urljoin(self.feeds_url, filename)
@@ -204,6 +208,9 @@ class _Reader:
             closed=self.closed(zone),
             upload=self.upload(),
             read_stamp=read_stamp,
+            html=self.value("html", values.flag, True),
+            template=self.folder("template", "") if "template" in self.raw else None,
+            media_dir=self.media_folder(folders),
         )
 
     def reject_unknown(self, table: dict[str, object], known: tuple[str, ...], prefix: str) -> None:
@@ -237,6 +244,17 @@ class _Reader:
                 raise self.fail(blamed, f"{quoted(self.written(blamed))} {relation} "
                                 f"{other} ({quoted(self.written(other))}); entries, output "
                                 "and state need three separate folders, none inside another")
+
+    def media_folder(self, folders: dict[str, Path]) -> Path:
+        """The media folder: its files are copied into the output, so it is neither the
+        output folder nor the state folder, nor inside them."""
+        media = self.folder("media_dir", "media")
+        for key in ("output_dir", "state_dir"):
+            if media == folders[key] or media.is_relative_to(folders[key]):
+                raise self.fail("media_dir", f"{quoted(str(self.raw.get('media_dir', 'media')))} "
+                                f"is inside {key} ({quoted(self.written(key))}); keep the media "
+                                "beside the entries, in a folder of its own")
+        return media
 
     def written(self, folder_key: str) -> str:
         """A folder as the config wrote it (or its default), for messages."""

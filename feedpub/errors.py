@@ -86,7 +86,7 @@ class FeedCheckError(FeedpubError):
     """
 
     exit_code = ExitCode.FEED_CHECK
-    CLOSING_LINE = "the rendered feeds failed their check; the published feeds were kept"
+    CLOSING_LINE = "the rendered files failed their check; the published files were kept"
 
     def __init__(self, findings: list[CheckFinding], *, detail: str | None = None):
         self.findings = findings

@@ -12,7 +12,8 @@ from datetime import datetime
 from feedpub.config import SiteConfig
 from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS
-from feedpub.model import Closing, Entry, Feed
+from feedpub.model import Closing, Entry, Feed, MediaFile, Page
+from feedpub.tuning import PAGE_UPDATES
 
 CLOSED_TTL_MINUTES = 1440  # a finished feed changes at most once a day (corrections)
 
@@ -32,7 +33,7 @@ def build_closing(config: SiteConfig) -> Closing | None:
         f'<p><a href="{href}">Keep reading: the coverage continues here.</a></p>'
     )
     return Closing(id=closing_id(config), title=closed.title, content_html=body,
-                   continued_at=closed.continued_at, at=closed.at)
+                   continued_at=closed.continued_at, at=closed.at, message=closed.message)
 
 
 def newest_time(entries: list[Entry]) -> datetime | None:
@@ -50,11 +51,14 @@ def after_closing(config: SiteConfig, entries: list[Entry]) -> list[EntryProblem
             for e in entries if e.published > closed.at]
 
 
-def assemble_feed(config: SiteConfig, entries: list[Entry]) -> Feed:
+def assemble_feed(config: SiteConfig, entries: list[Entry], *, media: tuple[MediaFile, ...] = (),
+                  template: tuple[str, str] | None = None) -> Feed:
     """The Feed to render: newest first, limited while live, complete once closed.
 
     ``entries`` are those to publish (the caller has left out the ones ``after_closing``
     refuses). A blog with none yet is a valid, empty feed whose ``updated`` is unknown.
+    ``media`` are the files published beside the feeds; ``template`` is the user's page
+    template as (name, text), read by the caller.
     """
     ordered = sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
     closing = build_closing(config)
@@ -78,4 +82,13 @@ def assemble_feed(config: SiteConfig, entries: list[Entry]) -> Feed:
         closing=closing,
         ttl_minutes=CLOSED_TTL_MINUTES if closing else config.ttl,
         itunes_complete=config.itunes_complete and closing is not None,
+        media=media,
+        page=_page(config, entries, template) if config.html else None,
     )
+
+
+def _page(config: SiteConfig, entries: list[Entry], template: tuple[str, str] | None) -> Page:
+    name, text = template if template else ("", None)
+    return Page(zone=config.timezone, feeds_url=config.feeds_url,
+                started=min((e.published for e in entries), default=None), template=text, template_name=name,
+                limit=PAGE_UPDATES)

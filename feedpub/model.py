@@ -8,7 +8,7 @@ never depend on a renderer, a file or the clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,38 @@ class Closing:
     content_html: str
     continued_at: str
     at: datetime
+    message: str = ""  # the plain-text sentence of content_html, for the page's banner
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A file of the blog's media folder, published beside the feeds under ``name``.
+
+    Knowing its exact length and type lets the feeds announce it as an enclosure
+    (RSS requires both); an image elsewhere on the web is announced as media only.
+    """
+
+    name: str
+    url: str
+    media_type: str
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What the HTML page needs beyond the feed itself.
+
+    ``template`` is the text of the user's own Jinja2 template (None: the shipped one),
+    read by the pipeline so that the renderer never opens a file; ``started`` is when
+    coverage began (the first entry, before any item limit; None before the first).
+    """
+
+    zone: tzinfo
+    feeds_url: str
+    started: datetime | None
+    template: str | None = None
+    template_name: str = ""
+    limit: int | None = None  # the newest updates the page shows; None: all
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +113,12 @@ class Feed:
     closing: Closing | None = None
     ttl_minutes: int = 5
     itunes_complete: bool = False
+    media: tuple[MediaFile, ...] = ()
+    page: Page | None = None  # None: no HTML page (``html = false``)
+
+    def media_file(self, url: str | None) -> MediaFile | None:
+        """The published media file served at ``url``, if it is one of ours."""
+        return next((m for m in self.media if m.url == url), None) if url else None
 
     @property
     def complete(self) -> bool:

@@ -1,8 +1,9 @@
 """The build as a plain sequence, and the commands made of builds (close, reopen).
 
-scan the entry files → stop if nothing changed → load entries through the cache →
-assemble the Feed → render, check and stage each format → publish the staged set →
-record the build → upload if asked. Each step is owned by its own module; this one
+scan the entry and media files → stop if nothing changed → load entries through the
+cache → assemble the Feed → render, check and stage each output (the page and the
+feeds) and the media → publish the staged set → remove what the blog no longer
+publishes → record the build → upload if asked. Each step is owned by its own module; this one
 only orders them and holds no policy of its own. Nothing here reads the clock: ``now``
 comes from the CLI. Every step before ``publish`` leaves the published files alone, so
 any failure up to there changes nothing.
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING
 from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
 from feedpub.entries import FileStamp, Scan, scan_entries
-from feedpub.errors import EntryError, EntryProblem, FeedCheckError, UploadError
+from feedpub.errors import ConfigError, EntryError, EntryProblem, FeedCheckError, UploadError
 from feedpub.model import Entry, Feed
 from feedpub.notices import Level, Notice
 from feedpub.output import Staged
-from feedpub.state import BuildRecord, file_stamp, inputs_digest, load_build_record, save_build_record
+from feedpub.stamps import entries_digest, inputs_digest, template_text
+from feedpub.state import BuildRecord, Stamp, file_stamp, load_build_record, save_build_record
 from feedpub.text import shown_path
 from feedpub.upload.publish import UploadReport
 
@@ -53,6 +55,16 @@ class BuildResult:
 
 
 @dataclass(frozen=True)
+class Inputs:
+    """What a build reads, as the cheap scan sees it (names, sizes, mtimes; nothing opened)."""
+
+    entries: list[FileStamp]
+    media: list[FileStamp]
+    template: FileStamp | None  # the user's page template, if the config names one
+    entries_digest: str  # stamps.entries_digest of ``entries``, from the same listing
+
+
+@dataclass(frozen=True)
 class ConfigEdit:
     """A new text for feedpub.toml, published together with the feeds built from it.
 
@@ -66,7 +78,7 @@ class ConfigEdit:
 
 def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: bool = False,
           log: Log = _quiet, progress: bool = False, edit: ConfigEdit | None = None,
-          strict: bool = False) -> BuildResult:
+          strict: bool = False, preview: bool = False) -> BuildResult:
     """Bring the output folder (and the upload target) up to date with the entries.
 
     A run where nothing changed since the last successful one reads no entry and
@@ -75,55 +87,63 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     reported in ``result.problems`` while every other entry is published; ``strict``
     (and every config edit) refuses to publish anything instead. On any error before
     publishing, the published files are left exactly as they were; a failed upload
-    after it leaves the build done and the upload owed to the next run (exit 6).
+    after it leaves the build done and the upload owed to the next run (exit 6). A
+    ``preview`` build (``serve``) never uploads: an upload the config asks for
+    (``after_build``) stays owed to the next real run.
     """
     from feedpub.output import recover
 
     result = BuildResult()
     if not dry_run:
         recover(config.state_dir)
-    scan = _scan(config)
-    stamps = scan.stamps
+    inputs = scan_inputs(config)
     wants_upload = upload or (config.upload is not None and config.upload.after_build)
     last = load_build_record(config.state_dir, result.notices)
-    digest = _digest(config, scan)
-    if edit is None and not dry_run and _up_to_date(last, digest, config, wants_upload, now):
+    digest = _digest(config, inputs)
+    outputs = _output_names(config, inputs)
+    if edit is None and not dry_run and _up_to_date(last, digest, config, outputs, wants_upload,
+                                                    now):
         assert last is not None
         result.unchanged, result.problems = True, list(last.problems)
         return result
-    _build_and_publish(config, stamps, now=now, dry_run=dry_run, log=log, progress=progress,
+    _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
                        edit=edit, strict=strict or edit is not None, result=result)
     if dry_run:
         return result
     if edit is not None:  # the config on disk is the edited one: record its stamp
         config = replace(config, read_stamp=file_stamp(Path(config.path)))
+    _remove_unpublished(config, last, outputs, log)
     due = min((e.published for e in result.scheduled), default=None)
-    record = BuildRecord(_digest(config, scan), _output_stamps(config), wants_upload,
+    record = BuildRecord(_digest(config, inputs), _output_stamps(config, outputs), wants_upload,
                          tuple(result.problems), due, _paths(config))
     save_build_record(config.state_dir, record)
-    if wants_upload:
+    if wants_upload and not preview:
         result.upload = _upload(config, log, result.notices)
         save_build_record(config.state_dir, replace(record, upload_pending=False))
     return result
 
 
-def _build_and_publish(config: SiteConfig, stamps: list[FileStamp], *, now: datetime,
+def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
                        strict: bool, result: BuildResult) -> None:
     from feedpub.feed import assemble_feed
+    from feedpub.media import media_files, read_media
     from feedpub.output import discard_tagged, pending
 
-    entries = _usable_entries(config, stamps, now=now, dry_run=dry_run, progress=progress,
+    entries = _usable_entries(config, inputs.entries, now=now, dry_run=dry_run, progress=progress,
                               strict=strict, edit=edit, result=result)
     for entry in result.scheduled:
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
-    feed = assemble_feed(config, entries)
+    media = read_media(config.media_dir, inputs.media) if config.media_dir else []
+    feed = assemble_feed(config, entries, media=media_files(media, config.feeds_url),
+                         template=_read_template(config))
     if dry_run:
         _check(config, _render(feed, None, ""), result)
         return
     tag = str(os.getpid())
     try:
         staged = _check(config, _render(feed, _prepare(config), tag), result)
+        staged += _stage_media(config.output_dir, media, tag)
         feeds = list(staged)
         if edit is not None:
             staged += _stage_config(Path(config.path), edit.text, tag)
@@ -136,6 +156,18 @@ def _build_and_publish(config: SiteConfig, stamps: list[FileStamp], *, now: date
     for item in feeds:
         result.written.append(_shown(config, item.target))
         log(f"wrote {_shown(config, item.target)}")
+
+
+def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
+    """The Feed the entries make now, for commands that print from it (``snippet``).
+
+    Reads the entries through the cache without saving it, and writes nothing.
+    """
+    from feedpub.cache import load_entries
+    from feedpub.feed import assemble_feed
+
+    loaded = load_entries(config, _scan(config).stamps, now=now, save=False, progress=False, notices=[])
+    return assemble_feed(replace(config, html=True), loaded.entries)  # with the page's facts
 
 
 def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
@@ -193,6 +225,52 @@ def _stage_config(config_path: Path, text: str, tag: str) -> list[Staged]:
     return [staged] if staged else []
 
 
+def _stage_media(output_dir: Path, media: list[tuple[str, bytes]], tag: str) -> list[Staged]:
+    """The media files whose bytes changed, staged beside the feeds for the same set."""
+    from feedpub.output import stage
+
+    return [staged for name, data in media if (staged := stage(output_dir / name, data, tag))]
+
+
+def _read_template(config: SiteConfig) -> tuple[str, str] | None:
+    """The user's page template as (name shown in messages, text); None for the shipped one."""
+    if config.template is None or not config.html:
+        return None
+    shown = _shown(config, config.template)
+    try:
+        return shown, config.template.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(config.path, "template", f"{shown} not found; create it or remove "
+                          "the key to use the shipped page") from None
+    except UnicodeDecodeError:
+        raise ConfigError(config.path, "template", f"{shown} is not UTF-8 text; save it as "
+                          "UTF-8") from None
+    except OSError as error:
+        raise ConfigError(config.path, "template", f"{shown} cannot be read: "
+                          f"{error.strerror}") from None
+
+
+def _remove_unpublished(config: SiteConfig, last: BuildRecord | None, outputs: list[str],
+                        log: Log) -> None:
+    """Delete the files the last build published and this one no longer does.
+
+    A media file taken out of the media folder, or the page once ``html = false``, must
+    not linger in the output folder (nor be uploaded again). Only names the last build
+    itself recorded are candidates, never a feed, and only plain names in the folder.
+    """
+    from feedpub.formats import FEED_FILES
+
+    if last is None:
+        return
+    for name in sorted(set(last.outputs) - set(outputs) - set(FEED_FILES)):
+        if "/" in name or name.startswith(".") or not name:
+            continue
+        path = config.output_dir / name
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            log(f"removed {_shown(config, path)}")
+
+
 def _publish(staged: list[Staged], journal_dir: Path) -> None:
     from feedpub.output import publish
 
@@ -225,23 +303,65 @@ def _scan(config: SiteConfig) -> Scan:
     return scan
 
 
-def _digest(config: SiteConfig, scan: Scan) -> str:
-    return inputs_digest(str(Path(config.path).resolve()), config.read_stamp, scan.digest,
-                         __version__)
+def scan_inputs(config: SiteConfig) -> Inputs:
+    """The entries, media and template as stamps, without opening a file."""
+    from feedpub.media import scan_media
+
+    media = scan_media(config.media_dir)
+    if media.refused and config.media_dir is not None:
+        from feedpub.media import media_error
+
+        raise media_error(media.refused, _shown(config, config.media_dir))
+    template = None
+    if config.template is not None and config.html:
+        stamp = file_stamp(config.template) or (-1, -1)
+        template = FileStamp(f"template:{config.template}", *stamp)
+    scan = _scan(config)
+    return Inputs(scan.stamps, media.stamps, template, scan.digest)
 
 
-def _paths(config: SiteConfig) -> tuple[str, str, str]:
+def fingerprint(config: SiteConfig) -> str:
+    """What a build's result depends on, as cheaply as the no-op check sees it.
+
+    It changes when an input (config text, entry, media file, template) or an output
+    changes; a caller that polls (``serve``) rebuilds only then.
+    """
+    inputs = scan_inputs(config)
+    stamps = _output_stamps(config, _output_names(config, inputs))
+    return f"{_digest(config, inputs)} {sorted(stamps.items())}"
+
+
+def _digest(config: SiteConfig, inputs: Inputs) -> str:
+    """``stamps.inputs_digest`` of what this build reads: ``feedpub.quick`` computes the
+    same from its own listing, so the two paths agree on what "nothing changed" means."""
+    media = entries_digest([m.name for m in inputs.media], [m.size for m in inputs.media],
+                           [m.mtime_ns for m in inputs.media])
+    template = "" if inputs.template is None else template_text(
+        str(config.template), (inputs.template.size, inputs.template.mtime_ns))
+    return inputs_digest(str(Path(config.path).resolve()), config.read_stamp,
+                         inputs.entries_digest, media, template, __version__)
+
+
+def _paths(config: SiteConfig) -> tuple[str, ...]:
     """What ``feedpub.quick`` checks before it trusts the record (see BuildRecord.paths)."""
-    return str(Path(config.path).resolve()), str(config.entries_dir), str(config.output_dir)
+    template = str(config.template) if config.template is not None and config.html else ""
+    return (str(Path(config.path).resolve()), str(config.entries_dir), str(config.output_dir),
+            str(config.media_dir or ""), template)
 
 
-def _output_stamps(config: SiteConfig) -> dict[str, tuple[int, int] | None]:
-    from feedpub.formats import FEED_FILES
+def _output_names(config: SiteConfig, inputs: Inputs) -> list[str]:
+    """Every file the build publishes in the output folder: page, feeds, media."""
+    from feedpub.formats import OUTPUTS
 
-    return {name: file_stamp(config.output_dir / name) for name in FEED_FILES}
+    rendered = [f.filename for f in OUTPUTS.values() if f.kind == "feed" or config.html]
+    return rendered + [m.name for m in inputs.media]
 
 
-def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig,
+def _output_stamps(config: SiteConfig, names: list[str]) -> dict[str, Stamp | None]:
+    return {name: file_stamp(config.output_dir / name) for name in names}
+
+
+def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig, outputs: list[str],
                 wants_upload: bool, now: datetime) -> bool:
     """True when inputs and outputs are exactly as the last successful run left them."""
     if last is None or last.inputs != digest:
@@ -250,7 +370,7 @@ def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig,
         return False  # a scheduled entry has come due
     if last.upload_pending and wants_upload:
         return False  # the previous upload failed: this run must finish it
-    return last.outputs == _output_stamps(config)
+    return last.outputs == _output_stamps(config, outputs)
 
 
 def _upload(config: SiteConfig, log: Log, notices: list[Notice]) -> UploadReport:

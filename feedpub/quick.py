@@ -14,13 +14,14 @@ It trusts the record only when all of these hold, under the blog's lock:
   the ones this config names (re-derived from its text, so a moved folder is seen);
 - no set of files is journaled but unfinished, no upload is owed, and no scheduled
   entry has come due;
-- the entries (names, sizes, mtimes; no entry is a link), feedpub's own code and
-  every output file are exactly as that build saw and left them.
+- the entries and the media files (names, sizes, mtimes; none is a link), the page
+  template, feedpub's own code and every output file are exactly as that build saw and
+  left them.
 
 Then the run is a no-op: it writes nothing, opens no entry file, and reports the
-recorded entry problems again. The state folder is found from the config's text: the
-default ``.feedpub`` beside it, or the ``state_dir`` the text sets (read with tomllib
-only when the text mentions a folder key).
+recorded entry problems again. The folders are found from the config's text: the
+defaults beside it, or what the text sets (read with tomllib only when the text
+mentions one of those keys).
 """
 
 from __future__ import annotations
@@ -40,9 +41,13 @@ from feedpub.stamps import (
     is_link,
     is_regular,
     list_entries,
+    list_media,
+    template_text,
 )
 
-FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub"}
+# The config keys that decide where a build reads and writes, with the config's defaults.
+FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub",
+                   "media_dir": "media"}
 STATE_NAME = "state.json"
 LOCK_NAME = "lock"
 JOURNAL_NAME = "commit.json"
@@ -64,9 +69,10 @@ def _unchanged(config: Path, now: datetime) -> tuple[str, ...] | None:
         info = os.fstat(handle.fileno())
         text = handle.read().decode("utf-8")
     folders = _folders(text, config.parent)
-    if folders is None or (folders["state_dir"] / JOURNAL_NAME).exists():
+    state = folders["state_dir"] if folders is not None else None
+    if folders is None or state is None or (state / JOURNAL_NAME).exists():
         return None  # a journaled set must be finished first (output.recover)
-    fd = os.open(folders["state_dir"] / LOCK_NAME, os.O_RDONLY)
+    fd = os.open(state / LOCK_NAME, os.O_RDONLY)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -79,32 +85,45 @@ def _unchanged(config: Path, now: datetime) -> tuple[str, ...] | None:
         os.close(fd)  # releases the lock
 
 
-def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path],
+def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path | None],
              now: datetime) -> tuple[str, ...] | None:
-    body, _ = read_sealed(folders["state_dir"] / STATE_NAME, "state")
+    state, entries_dir, output_dir, media_dir = (folders["state_dir"], folders["entries_dir"],
+                                                 folders["output_dir"], folders["media_dir"])
+    template = folders["template"]
+    assert state is not None and entries_dir is not None and output_dir is not None
+    body, _ = read_sealed(state / STATE_NAME, "state")
     if body is None or body.get("upload_pending") is not False:
         return None
     config_path = str(config.resolve())
-    if body.get("paths") != [config_path, str(folders["entries_dir"]), str(folders["output_dir"])]:
+    paths = [config_path, str(entries_dir), str(output_dir), str(media_dir or ""),
+             str(template or "")]
+    if body.get("paths") != paths:
         return None
     problems, due, outputs = body.get("problems"), body.get("due"), body.get("outputs")
     if not isinstance(problems, list) or not all(type(p) is str for p in problems):
         return None
     if due is not None and not (type(due) is str and _later(due, now)):
         return None
-    entries = _entries(folders["entries_dir"])
-    if entries is None or body.get("inputs") != inputs_digest(config_path, stamp, entries,
-                                                               __version__):
+    entries = _digest(*list_entries(entries_dir), odd_files_skipped=True)
+    media = _digest(*list_media(media_dir), odd_files_skipped=False) if media_dir is not None \
+        else _digest([], [], odd_files_skipped=False)
+    if entries is None or media is None:
         return None
-    if not isinstance(outputs, dict) or not _outputs_as_written(folders["output_dir"], outputs):
+    shown_template = "" if template is None else template_text(str(template), file_stamp(template))
+    if body.get("inputs") != inputs_digest(config_path, stamp, entries, media, shown_template,
+                                           __version__):
+        return None
+    if not isinstance(outputs, dict) or not _outputs_as_written(output_dir, outputs):
         return None
     return tuple(problems)
 
 
-def _folders(text: str, base: Path) -> dict[str, Path] | None:
-    """The three folders the config names, resolved as the config reader resolves them."""
+def _folders(text: str, base: Path) -> dict[str, Path | None] | None:
+    """The folders (and page template) the config names, resolved as the config reader
+    resolves them; None when the text cannot say."""
     names: dict[str, object] = dict(FOLDER_DEFAULTS)
-    if any(key in text for key in FOLDER_DEFAULTS):
+    template: object = None
+    if any(key in text for key in (*FOLDER_DEFAULTS, "template")):
         import tomllib
 
         try:
@@ -112,9 +131,16 @@ def _folders(text: str, base: Path) -> dict[str, Path] | None:
         except tomllib.TOMLDecodeError:
             return None
         names.update((key, raw[key]) for key in FOLDER_DEFAULTS if key in raw)
+        if raw.get("html", True) is not False:  # the template counts only for the page
+            template = raw.get("template")
+    if template is not None:
+        names["template"] = template
     if not all(type(name) is str and name and "\0" not in name for name in names.values()):
         return None
-    return {key: folder_path(base, str(name)) for key, name in names.items()}
+    found: dict[str, Path | None] = {key: folder_path(base, str(name))
+                                     for key, name in names.items()}
+    found.setdefault("template", None)
+    return found
 
 
 def _later(due: str, now: datetime) -> bool:
@@ -122,11 +148,14 @@ def _later(due: str, now: datetime) -> bool:
     return moment.tzinfo is not None and moment > now
 
 
-def _entries(folder: Path) -> str | None:
-    """``entries_digest`` of the entry files, or None when one is a link (its target's
-    stamp is what the build used, and only the full path follows links)."""
-    names, infos = list_entries(folder)
+def _digest(names: list[str], infos: list[os.stat_result], *,
+            odd_files_skipped: bool) -> str | None:
+    """``entries_digest`` of the plain files listed, or None when one is a link (its
+    target's stamp is what the build used, and only the full path follows links) or,
+    where the build refuses anything but plain files (media), one is something else."""
     if any(is_link(info) for info in infos):
+        return None
+    if not odd_files_skipped and not all(is_regular(info) for info in infos):
         return None
     kept = [(name, info) for name, info in zip(names, infos, strict=True) if is_regular(info)]
     return entries_digest([name for name, _ in kept], [info.st_size for _, info in kept],

@@ -1,8 +1,10 @@
-"""Render, check and stage every format of a Feed, on both cores for long feeds.
+"""Render, check and stage every output of a Feed, on both cores for long feeds.
 
-Each format is rendered to bytes, checked by the validator (the same one ``validate``
+Each feed is rendered to bytes, checked by the validator (the same one ``validate``
 runs, which never imports a renderer, so it catches renderer bugs) and, when it
 passed and its bytes changed, staged beside the published file by ``output.stage``.
+The HTML page goes the same way, checked by ``pagecheck`` (html5lib and our rules);
+a mistake in a user's page template is a finding at the template's line.
 Nothing here replaces a published file: the pipeline publishes the staged set only
 when every format passed.
 
@@ -21,7 +23,7 @@ from feedpub.errors import CheckFinding
 from feedpub.forks import Child, ChildFailed, Children, can_fork, one
 from feedpub.model import Feed
 from feedpub.output import Staged
-from feedpub.tuning import RENDER_IN_CHILDREN_AT
+from feedpub.tuning import PAGE_IN_CHILD_AT, RENDER_IN_CHILDREN_AT
 
 # A warning when `validate` judges someone else's feed, but a build error here: entries are
 # sanitized when parsed, so a script or event handler in a rendered feed means something
@@ -44,20 +46,45 @@ class Rendered:
 
 
 def render_one(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Rendered:
-    """Render, check and (with an output folder, when it passed) stage one format."""
-    from feedpub.formats import FORMATS, render
+    """Render, check and (with an output folder, when it passed) stage one output."""
+    from feedpub.formats import OUTPUTS
     from feedpub.output import stage
-    from feedpub.validate import validate_bytes
 
-    fmt = FORMATS[name]
+    fmt = OUTPUTS[name]
     if fmt.needs_updated and feed.updated is None:
         return Rendered(name, skipped=True)
-    data = render(name, feed)
-    outcome = Rendered(name, [CheckFinding(fmt.filename, f.line, f.column, _severity(f.severity, f.rule),
-                                           f.rule, f.message) for f in validate_bytes(data)])
+    rendered = _render(name, feed)
+    if isinstance(rendered, CheckFinding):
+        return Rendered(name, [rendered])
+    outcome = Rendered(name, _check(fmt.kind, fmt.filename, rendered))
     if output_dir is not None and not outcome.errors:
-        outcome.staged = stage(output_dir / fmt.filename, data, tag)
+        outcome.staged = stage(output_dir / fmt.filename, rendered, tag)
     return outcome
+
+
+def _render(name: str, feed: Feed) -> bytes | CheckFinding:
+    """The output's bytes, or the finding that says why a page template could not make them."""
+    from feedpub.formats import PAGE, render
+
+    if name != PAGE.name:
+        return render(name, feed)
+    from feedpub.formats.html import PageTemplateError
+
+    try:
+        return render(name, feed)
+    except PageTemplateError as error:
+        return CheckFinding(error.template, error.line, 1, "error", "page-template", error.message)
+
+
+def _check(kind: str, filename: str, data: bytes) -> list[CheckFinding]:
+    if kind == "page":
+        from feedpub.pagecheck import check_page
+
+        return check_page(data, filename)
+    from feedpub.validate import validate_bytes
+
+    return [CheckFinding(filename, f.line, f.column, _severity(f.severity, f.rule), f.rule, f.message)
+            for f in validate_bytes(data)]
 
 
 def _severity(severity: str, rule: str) -> str:
@@ -66,17 +93,33 @@ def _severity(severity: str, rule: str) -> str:
 
 
 def render_all(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
-    """Every format rendered, checked and (when ``output_dir`` is set) staged, in order."""
-    from feedpub.formats import FORMATS
+    """Every output rendered, checked and (when ``output_dir`` is set) staged, in order.
 
-    names = list(FORMATS)
-    if len(feed.entries) < RENDER_IN_CHILDREN_AT or not can_fork():
+    The page is one of them unless the blog turned it off (``feed.page`` is None). Long
+    feeds are rendered in forked children beside the last one; a long page is checked in
+    a child of its own as soon as its check (html5lib, pure Python) would hold up the
+    feeds.
+    """
+    from feedpub.formats import OUTPUTS
+
+    names = [name for name, fmt in OUTPUTS.items() if fmt.kind == "feed" or feed.page is not None]
+    in_children = names[:-1] if len(feed.entries) >= RENDER_IN_CHILDREN_AT else []
+    if feed.page is not None and _page_updates(feed) >= PAGE_IN_CHILD_AT and names[0] not in in_children:
+        in_children.insert(0, names[0])
+    if not in_children or not can_fork():
         return [render_one(name, feed, output_dir, tag) for name in names]
     with Children() as children:
         forked = [(name, children.start(one(_job(name, feed, output_dir, tag))))
-                  for name in names[:-1]]
-        last = render_one(names[-1], feed, output_dir, tag)
-        return [*(_collect(name, child) for name, child in forked), last]
+                  for name in in_children]
+        here = {name: render_one(name, feed, output_dir, tag) for name in names
+                if name not in in_children}
+        done = {name: _collect(name, child) for name, child in forked} | here
+        return [done[name] for name in names]
+
+
+def _page_updates(feed: Feed) -> int:
+    limit = feed.page.limit if feed.page else None
+    return len(feed.entries) if limit is None else min(limit, len(feed.entries))
 
 
 def _job(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Callable[[], Rendered]:
@@ -84,10 +127,10 @@ def _job(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Callable[[
 
 
 def _collect(name: str, child: Child[Rendered]) -> Rendered:
-    from feedpub.formats import FORMATS
+    from feedpub.formats import OUTPUTS
 
     try:
         return child.result()
     except ChildFailed as failure:
-        return Rendered(name, [CheckFinding(FORMATS[name].filename, 1, 1, "error",
+        return Rendered(name, [CheckFinding(OUTPUTS[name].filename, 1, 1, "error",
                                             "render-failed", f"rendering failed: {failure}")])

@@ -45,6 +45,22 @@ def list_entries(folder: str | os.PathLike[str]) -> tuple[list[str], list[os.sta
         os.close(fd)
 
 
+def list_media(folder: str | os.PathLike[str]) -> tuple[list[str], list[os.stat_result]]:
+    """Every name in the media folder that is not hidden, sorted, with its ``lstat``.
+
+    A missing folder is no media (the page's ``media.scan_media`` says the same).
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        return [], []
+    try:
+        names = sorted(name for name in os.listdir(fd) if not name.startswith("."))
+        return names, [os.stat(name, dir_fd=fd, follow_symlinks=False) for name in names]
+    finally:
+        os.close(fd)
+
+
 def is_link(info: os.stat_result) -> bool:
     return stat.S_ISLNK(info.st_mode)
 
@@ -54,7 +70,7 @@ def is_regular(info: os.stat_result) -> bool:
 
 
 def entries_digest(names: Sequence[str], sizes: Sequence[int], mtimes: Sequence[int]) -> str:
-    """A digest of the entry files a build used: name, size and mtime of each, in order."""
+    """A digest of the files a build used (entries, media): name, size and mtime of each."""
     digest = hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape"))
     digest.update(b"\1")
     digest.update(array("q", sizes))
@@ -78,28 +94,38 @@ def file_stamp(path: str | os.PathLike[str]) -> Stamp | None:
 
 
 def code_digest() -> str:
-    """Name, size and mtime of feedpub's own modules: new code means a new build.
+    """Name, size and mtime of feedpub's own modules and templates: new code means a new build.
 
     The version number alone would miss a local edit or a reinstall of the same
-    version; stat-ing some sixty files costs well under a millisecond.
+    version; stat-ing some sixty files costs well under a millisecond. The shipped page
+    template is code too: editing it must rebuild the page.
     """
     package = os.path.dirname(os.path.realpath(__file__))
     digest = hashlib.sha256()
     for folder, _, files in sorted(os.walk(package)):
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith((".py", ".j2")):
                 info = os.stat(os.path.join(folder, name))
                 digest.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def inputs_digest(config_path: str, config_stamp: Stamp | None, entries: str,
-                  tool_version: str) -> str:
-    """What a run's output depends on: the config text's stamp, the entries, feedpub itself.
+def template_text(path: str | None, stamp: Stamp | None) -> str:
+    """The page template's part of the inputs: none, or its path and stamp (missing: -1)."""
+    if path is None:
+        return ""
+    size, mtime = stamp or (-1, -1)
+    return f"{path}\0{size}\0{mtime}"
 
-    ``config_stamp`` is that of the config text the run read; ``entries`` is
-    ``entries_digest`` of the files it used.
+
+def inputs_digest(config_path: str, config_stamp: Stamp | None, entries: str, media: str,
+                  template: str, tool_version: str) -> str:
+    """What a run's output depends on: the config text, entries, media, template, feedpub.
+
+    ``config_stamp`` is that of the config text the run read; ``entries`` and ``media``
+    are ``entries_digest`` of the files it used; ``template`` is ``template_text``.
     """
     stamp_text = list(config_stamp) if config_stamp else None
-    seed = f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0{entries}\n"
+    seed = (f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0{entries}\0"
+            f"{media}\0{template}\n")
     return hashlib.sha256(seed.encode()).hexdigest()

@@ -80,10 +80,10 @@ class BuildRecord:
     upload_pending: bool  # the build's upload has not succeeded yet
     problems: tuple[str, ...] = ()  # entry problems it reported; reported again until fixed
     due: datetime | None = None  # when the next scheduled entry must go out
-    # Where that build read and wrote (the config file resolved, the entries and output
-    # folders as the config resolved them): what ``feedpub.quick`` checks before it
-    # trusts this record without parsing the config.
-    paths: tuple[str, str, str] | None = None
+    # Where that build read and wrote (the config file resolved; the entries, output and
+    # media folders and the page template as the config resolved them, "" for none): what
+    # ``feedpub.quick`` checks before it trusts this record without parsing the config.
+    paths: tuple[str, ...] | None = None
 
 
 def load_build_record(folder: Path, notices: list[Notice]) -> BuildRecord | None:
@@ -117,11 +117,11 @@ def _decode_record(body: dict[str, object]) -> BuildRecord | None:
         else:
             return None
     paths = body.get("paths")
-    if paths is not None and not (isinstance(paths, list) and len(paths) == 3
+    if paths is not None and not (isinstance(paths, list)
                                   and all(isinstance(p, str) for p in paths)):
         return None
     return BuildRecord(inputs, stamps, pending, tuple(problems), due_time,
-                       None if paths is None else (paths[0], paths[1], paths[2]))
+                       None if paths is None else tuple(paths))
 
 
 def _time_or_none(value: object) -> datetime | None:

@@ -45,11 +45,12 @@ Run = Callable[..., Outcome]
 
 @pytest.fixture
 def blog(tmp_path: Path) -> Path:
-    """A private copy of the shipped sample blog (config and entries, no state, no feeds)."""
+    """A private copy of the shipped sample blog (config, entries, media; no state, no feeds)."""
     site = tmp_path / "blog"
     site.mkdir()
     shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
     shutil.copytree(ROOT / "entries", site / "entries")
+    shutil.copytree(ROOT / "media", site / "media")
     return site
 
 

@@ -38,6 +38,7 @@ from feedpub.pipeline import build
 from feedpub.validate import has_errors, validate_bytes
 
 FEEDS = ("rss.xml", "atom.xml", "feed.json")
+OUTPUTS = ("index.html", *FEEDS)  # the page is rendered with the feeds
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 HOLD_LOCK = """
 import fcntl, os, sys, time
@@ -271,7 +272,7 @@ def test_a_sigkilled_build_leaves_no_worker_holding_the_lock(big: Path) -> None:
     done = publish(big, "build", "-q")
     assert (done.code, done.err) == (0, ""), done.err
     assert not [pid for pid in workers if alive(pid)]
-    assert not [p for p in (big / "feeds").iterdir() if p.name not in FEEDS]
+    assert not [p for p in (big / "feeds").iterdir() if p.name not in OUTPUTS]
 
 
 # --- the no-op path -------------------------------------------------------------------
@@ -363,7 +364,7 @@ def test_one_changed_entry_is_the_only_one_parsed(small: Path) -> None:
     entry.write_text(entry.read_text().replace("Update number 12", "Update twelve, corrected"))
     result = build(load_config(config), now=NOW)
     assert (result.parsed, result.entries, result.unchanged) == (1, 40, False)
-    assert sorted(Path(p).name for p in result.written) == sorted(FEEDS)
+    assert sorted(Path(p).name for p in result.written) == sorted(OUTPUTS)
     assert build(load_config(config), now=NOW).unchanged
 
 
@@ -378,7 +379,8 @@ def test_one_change_rewrites_only_what_it_must(small: Path) -> None:
     assert (done.code, done.out, done.err) == (0, "", "")
     after = state_files(small)
     moved = {k for k in before if before[k] != after.get(k)}
-    assert moved == {"feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json", ".feedpub/state.json",
+    assert moved == {"feeds/index.html", "feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json",
+                     ".feedpub/state.json",
                      ".feedpub/entries.json", "feeds/", ".feedpub/"}
     assert after[".feedpub/lock"] == before[".feedpub/lock"]
     cache_after = state_document(small / ".feedpub" / "entries.json")["entries"]
@@ -469,8 +471,8 @@ def test_verbose_says_what_changed(small: Path) -> None:
     entry.write_text(entry.read_text().replace("Update number 2", "Update two"))
     done = publish(small, "build", "-v")
     assert done.code == 0 and done.err == ""
-    assert done.out.splitlines() == ["wrote feeds/rss.xml", "wrote feeds/atom.xml",
-                                     "wrote feeds/feed.json"]
+    assert done.out.splitlines() == ["wrote feeds/index.html", "wrote feeds/rss.xml",
+                                     "wrote feeds/atom.xml", "wrote feeds/feed.json"]
     os.utime(entry)  # a new mtime, the same bytes: the run looks, and says it found nothing new
     assert publish(small, "build", "-v").out == "feeds unchanged\n"
     assert publish(small, "build", "-v").out == "nothing changed\n"

@@ -71,7 +71,8 @@ def test_nothing_imports_upward() -> None:
 
 def test_renderers_import_only_the_model_and_the_registry() -> None:
     found = modules()
-    for name in ("feedpub.formats.rss", "feedpub.formats.atom", "feedpub.formats.jsonfeed"):
+    for name in ("feedpub.formats.rss", "feedpub.formats.atom", "feedpub.formats.jsonfeed",
+                 "feedpub.formats.html"):
         assert imports(found[name], set(found)) <= RENDERER_IMPORTS, name
 
 

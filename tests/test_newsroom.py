@@ -139,7 +139,9 @@ def test_a_blog_before_its_first_post_builds_quietly(site: Path, run: Run, conte
     assert outcome.code == 0
     assert outcome.err == "feeds/atom.xml: warning: not written while the blog has no entry (the " \
                           "format needs a time); it appears with the first entry\n"
-    assert sorted(p.name for p in (site / "feeds").iterdir()) == ["feed.json", "rss.xml"]
+    assert sorted(p.name for p in (site / "feeds").iterdir()) == ["feed.json", "index.html",
+                                                                  "rss.xml"]
+    assert b"No updates yet" in (site / "feeds" / "index.html").read_bytes()
     for name in ("feed.json", "rss.xml"):
         data = (site / "feeds" / name).read_bytes()
         assert not has_errors(validate_bytes(data)), name

@@ -201,3 +201,35 @@ def test_a_scheduled_entry_goes_out_when_due(site: Path, run: Run,
     monkeypatch.setattr(feedpub.cli, "_now", lambda: datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
     assert run(site, "build").code == 0
     assert b"Later" in (site / "feeds" / "rss.xml").read_bytes()
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                    "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+
+
+def test_a_changed_media_file_is_published(site: Path) -> None:
+    (site / "media").mkdir()
+    (site / "media" / "map.png").write_bytes(PNG)
+    assert not quick(site)
+    assert quick(site)
+    (site / "media" / "map.png").write_bytes(PNG + b"\0")
+    assert not quick(site)
+    assert (site / "feeds" / "map.png").read_bytes() == PNG + b"\0"
+    assert quick(site)
+    (site / "media" / "sub").mkdir()  # the build refuses it: so must the no-op
+    code, modules, err = probe(site)
+    assert code != 0 and "feedpub.config" in modules and "media/sub" in err
+
+
+def test_an_edited_page_template_rebuilds_the_page(tmp_path: Path) -> None:
+    from feedpub.formats import html
+
+    shipped = Path(html.__file__).parent / "templates" / "index.html.j2"
+    site = make_blog(tmp_path / "blog", 'template = "page.html.j2"\n')
+    (site / "page.html.j2").write_text(shipped.read_text())
+    assert not quick(site)
+    assert quick(site)
+    (site / "page.html.j2").write_text(shipped.read_text().replace("</body>", "<!-- x --></body>"))
+    assert not quick(site)
+    assert "<!-- x -->" in (site / "feeds" / "index.html").read_text()
+    assert quick(site)

@@ -39,7 +39,8 @@ def test_content_types_carry_utf8() -> None:
     assert content_type("atom.xml") == "application/atom+xml; charset=utf-8"
     assert content_type("feed.json") == "application/feed+json; charset=utf-8"
     assert content_type("index.html") == "text/html; charset=utf-8"
-    assert content_type("logo.png") == "application/octet-stream"
+    assert content_type("logo.png") == "image/png"  # a media file, typed by the registry
+    assert content_type("notes.bin") == "application/octet-stream"
     meta = file_meta("rss.xml", closed=True, ttl_minutes=5)
     assert (meta.content_type, meta.cache_control) == ("application/rss+xml; charset=utf-8",
                                                        "public, max-age=86400")

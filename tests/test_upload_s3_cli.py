@@ -51,17 +51,19 @@ def objects(moto_server) -> dict[str, tuple[bytes, str, str]]:
 def test_upload_change_rerun_and_dry_run(blog: Path, run, moto_server, feeds_bucket) -> None:
     configure(blog, feeds_bucket.url)
     assert run(blog, "reopen").code == 0  # the sample blog is closed; live is the interesting case
+    outputs = sorted(p.name for p in (blog / "feeds").iterdir())  # feeds, page and media
     dry = run(blog, "upload", "--dry-run")
-    assert dry.code == 0 and dry.out.count("would send") == 3 and objects(moto_server) == {}
+    assert dry.code == 0 and dry.out.count("would send") == len(outputs) and objects(moto_server) == {}
     first = run(blog, "upload", "-v")
     assert first.code == 0, first.err
     stored = objects(moto_server)
-    assert set(stored) == {f"live/{n}" for n in FEEDS}
-    for name in FEEDS:
+    assert set(stored) == {f"live/{n}" for n in outputs}
+    for name in outputs:
         data, ctype, cache = stored[f"live/{name}"]
         assert data == (blog / "feeds" / name).read_bytes() and cache == LIVE
-        assert ctype.endswith("; charset=utf-8")
+        assert ctype.endswith("; charset=utf-8") or ctype == "image/png"
     assert stored["live/rss.xml"][1] == "application/rss+xml; charset=utf-8"
+    assert stored["live/index.html"][1] == "text/html; charset=utf-8"
     feeds_bucket.reset()
     again = run(blog, "upload", "-v")
     assert again.code == 0 and "nothing changed" in again.out and feeds_bucket.requests == []
@@ -70,7 +72,7 @@ def test_upload_change_rerun_and_dry_run(blog: Path, run, moto_server, feeds_buc
     assert run(blog, "build").code == 0
     changed = run(blog, "upload", "-v")
     assert changed.code == 0, changed.err
-    assert [p.rsplit("/", 1)[1] for p in feeds_bucket.puts()] == list(FEEDS)
+    assert [p.rsplit("/", 1)[1] for p in feeds_bucket.puts()] == ["index.html", *FEEDS]
     assert all(objects(moto_server)[f"live/{n}"][0] == (blog / "feeds" / n).read_bytes() for n in FEEDS)
 
 
@@ -92,9 +94,10 @@ def test_wrong_secret_exits_6_with_one_line(blog: Path, run, feeds_bucket) -> No
     feeds_bucket.fail_next("PUT", 403, 1, body=denied)
     outcome = run(blog, "upload")
     assert outcome.code == 6
-    assert outcome.err.strip() == ("rss.xml: s3://feeds/live/: PUT live/rss.xml: SignatureDoesNotMatch "
-                                   "(HTTP 403): the secret key does not match: check "
-                                   "AWS_SECRET_ACCESS_KEY or the profile")
+    first = min(p.name for p in (blog / "feeds").iterdir() if p.suffix == ".png")  # sent first
+    assert outcome.err.strip() == (f"{first}: s3://feeds/live/: PUT live/{first}: "
+                                   "SignatureDoesNotMatch (HTTP 403): the secret key does not "
+                                   "match: check AWS_SECRET_ACCESS_KEY or the profile")
     assert os.environ["AWS_SECRET_ACCESS_KEY"] not in outcome.err
 
 

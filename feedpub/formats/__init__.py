@@ -1,9 +1,15 @@
 """The output formats: one module per format, one contract, one registry.
 
-``FORMATS`` is the only place that knows a format's file name, media type, label and
-position in the upload order; every other module asks it. Each format module exposes
-``render(feed: Feed) -> bytes``. Renderers are imported only when used, so a command
-that renders nothing never pays for feedgen or lxml.
+This module is the only place that knows an output's file name, media type, label and
+position in the upload order; every other module asks it. ``FORMATS`` is the three
+feeds (what self links, WebSub topics and ``validate`` mean by "the feeds");
+``OUTPUTS`` is everything a build renders: the HTML page first, then the feeds, which is
+also the upload order (feeds last, so what they link to is online first). Each format
+module exposes ``render(feed: Feed) -> bytes``. Renderers are imported only when used,
+so a command that renders nothing never pays for feedgen, lxml or Jinja2.
+
+``MEDIA_TYPES`` names the files of a blog's media folder that a build may publish
+beside the feeds, and the type each is served and uploaded with.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ class Format:
     label: str  # for people: "RSS 2.0"
     module: str  # the renderer, imported on first use
     needs_updated: bool = False  # cannot be written for a blog with no entry yet (no time)
+    kind: str = "feed"  # "feed" (checked by the validator) or "page" (checked by pagecheck)
 
     @property
     def content_type(self) -> str:
@@ -34,7 +41,7 @@ class Format:
         return render
 
 
-# Insertion order is the upload order: RSS first, JSON Feed last.
+# Insertion order is the upload order of the feeds: RSS first, JSON Feed last.
 FORMATS: dict[str, Format] = {
     "rss": Format("rss", "rss.xml", "application/rss+xml", "RSS 2.0", "feedpub.formats.rss"),
     "atom": Format("atom", "atom.xml", "application/atom+xml", "Atom 1.0", "feedpub.formats.atom",
@@ -44,11 +51,40 @@ FORMATS: dict[str, Format] = {
 }
 FEED_FILES: tuple[str, ...] = tuple(f.filename for f in FORMATS.values())
 
+# The page people read when they land on the feeds folder (off with `html = false`).
+PAGE = Format("html", "index.html", "text/html", "HTML page", "feedpub.formats.html", kind="page")
+# Everything a build renders, in upload order: the page before the feeds.
+OUTPUTS: dict[str, Format] = {PAGE.name: PAGE, **FORMATS}
+OUTPUT_FILES: tuple[str, ...] = tuple(f.filename for f in OUTPUTS.values())
+
+# Files of the media folder, by lower-case suffix: the type they are served with.
+MEDIA_TYPES: dict[str, str] = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+}
+
 
 def by_filename(filename: str) -> Format | None:
-    """The format written to ``filename``, or None for any other file."""
-    return next((f for f in FORMATS.values() if f.filename == filename), None)
+    """The output (feed or page) written to ``filename``, or None for any other file."""
+    return next((f for f in OUTPUTS.values() if f.filename == filename), None)
+
+
+def content_type(filename: str) -> str | None:
+    """The Content-Type an output or media file is served with; None for anything else."""
+    output = by_filename(filename)
+    if output is not None:
+        return output.content_type
+    suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
+    media = MEDIA_TYPES.get(suffix)
+    if media is None:
+        return None
+    return f"{media}; charset=utf-8" if media == "image/svg+xml" else media
 
 
 def render(name: str, feed: Feed) -> bytes:
-    return FORMATS[name].renderer()(feed)
+    return OUTPUTS[name].renderer()(feed)

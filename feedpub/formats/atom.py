@@ -24,9 +24,10 @@ from feedpub.formats._feedgen import (
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Entry, Feed
+from feedpub.model import Author, Closing, Entry, Feed, MediaFile
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+Link = tuple[str, str, str, int | None]  # rel, href, type, length
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
@@ -36,7 +37,7 @@ def render(feed: Feed) -> bytes:
     if feed.closing:
         _closing_entry(generator, feed.closing)
     for entry in feed.entries:
-        _entry(generator, entry)
+        _entry(generator, entry, feed.media_file(entry.image))
     return generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
@@ -84,12 +85,12 @@ def _new_entry(generator: FeedGenerator, id_: str, title: str, published: dateti
 def _closing_entry(generator: FeedGenerator, closing: Closing) -> None:
     entry = _new_entry(generator, closing.id, closing.title, closing.at, closing.at)
     entry.content(closing.content_html, type="html")
-    links = [("alternate", closing.continued_at, "text/html"),
-             ("related", closing.continued_at, "text/html")]
+    links: list[Link] = [("alternate", closing.continued_at, "text/html", None),
+                         ("related", closing.continued_at, "text/html", None)]
     entry_patch(entry).atom_patch = lambda element: _links(element, links)
 
 
-def _entry(generator: FeedGenerator, source: Entry) -> None:
+def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None) -> None:
     entry = _new_entry(generator, source.id, source.title, source.published, source.updated)
     for author in source.authors:
         entry.author(_person(author))
@@ -98,26 +99,34 @@ def _entry(generator: FeedGenerator, source: Entry) -> None:
     entry.content(source.content_html, type="html")
     for tag in source.tags:
         entry.category(term=tag)
-    links = [("alternate", source.link, "text/html")]
+    links: list[Link] = [("alternate", source.link, "text/html", None)]
+    if local:  # a file published beside the feed: RFC 4287 4.2.7.2's enclosure, with its length
+        links.append(("enclosure", local.url, local.media_type, local.length))
     entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links)
 
 
-def _entry_extras(element: etree._Element, source: Entry, links: list[tuple[str, str, str]]) -> None:
+def _entry_extras(element: etree._Element, source: Entry, links: list[Link]) -> None:
     _links(element, links)
     if source.language:
         element.set(XML_LANG, source.language)
     if source.image:
-        etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=source.image, medium="image")
+        media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=source.image, medium="image")
+        local = next((link for link in links if link[0] == "enclosure"), None)
+        if local:
+            media.set("type", local[2])
+            media.set("fileSize", str(local[3]))
 
 
-def _links(element: etree._Element, links: list[tuple[str, str, str]]) -> None:
+def _links(element: etree._Element, links: list[Link]) -> None:
     """Write entry links ourselves: feedgen's lose their rel, type and title.
 
     feedgen builds Atom elements in no namespace and declares the Atom namespace as
     the root's default, so our elements must be un-namespaced too.
     """
-    for rel, href, media_type in links:
-        etree.SubElement(element, "link", rel=rel, href=href, type=media_type)
+    for rel, href, media_type, length in links:
+        link = etree.SubElement(element, "link", rel=rel, href=href, type=media_type)
+        if length is not None:
+            link.set("length", str(length))
 
 
 def _person(author: Author) -> dict[str, str]:

@@ -29,7 +29,7 @@ from feedpub.formats._feedgen import (
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Entry, Feed
+from feedpub.model import Author, Closing, Entry, Feed, MediaFile
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 _PADDED_BY_STRFTIME = 1000  # %Y writes years from 1000 on with four digits
@@ -43,7 +43,7 @@ def render(feed: Feed) -> bytes:
     if feed.closing:
         _closing_item(generator, feed.closing)
     for entry in feed.entries:
-        _item(generator, entry)
+        _item(generator, entry, feed.media_file(entry.image))
     return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
@@ -92,7 +92,8 @@ def _channel_links(channel: etree._Element, feed: Feed) -> None:
 
 
 def _new_item(generator: FeedGenerator, guid: str, title: str, link: str, description: str,
-              content_html: str, published: datetime, image: str | None = None) -> FeedEntry:
+              content_html: str, published: datetime, image: str | None = None,
+              local: MediaFile | None = None) -> FeedEntry:
     """An appended feedgen item with what every item of ours has, in RSS's own order."""
     item = generator.add_entry(order="append")
     item.title(title)
@@ -102,14 +103,15 @@ def _new_item(generator: FeedGenerator, guid: str, title: str, link: str, descri
     item.content(content_html, type="html")
     item.pubDate(to_utc(published))
     if image or to_utc(published).year < _PADDED_BY_STRFTIME:
-        entry_patch(item).rss_patch = lambda element: _item_extras(element, published, image)
+        entry_patch(item).rss_patch = lambda element: _item_extras(element, published, image, local)
     return item
 
 
-def _item_extras(element: etree._Element, published: datetime, image: str | None) -> None:
+def _item_extras(element: etree._Element, published: datetime, image: str | None,
+                 local: MediaFile | None) -> None:
     _pad_year(element, "pubDate", published)
     if image:
-        _media_image(element, image)
+        _media_image(element, image, local)
 
 
 def _pad_year(parent: etree._Element, tag: str, moment: datetime | None) -> None:
@@ -124,13 +126,15 @@ def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
               closing.content_html, closing.at)
 
 
-def _item(generator: FeedGenerator, entry: Entry) -> None:
+def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None) -> None:
     item = _new_item(generator, entry.id, entry.title, entry.link,
                      entry.summary or entry.content_html, entry.content_html, entry.published,
-                     entry.image)
+                     entry.image, local)
     for tag in entry.tags:
         item.category(term=tag)
     _item_authors(item, entry.authors)
+    if local:  # a file published beside the feed: its exact length and type are known
+        item.enclosure(url=local.url, length=str(local.length), type=local.media_type)
 
 
 def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:
@@ -147,8 +151,12 @@ def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:
         item.dc.dc_creator([a.name for a in authors])
 
 
-def _media_image(element: etree._Element, url: str) -> None:
-    etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
+def _media_image(element: etree._Element, url: str, local: MediaFile | None) -> None:
+    """Media RSS: readers that show an item's picture look here (and at the enclosure)."""
+    media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=url, medium="image")
+    if local:
+        media.set("type", local.media_type)
+        media.set("fileSize", str(local.length))
 
 
 def _has_contact(author: Author) -> bool:

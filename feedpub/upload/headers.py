@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from feedpub.formats import by_filename
+from feedpub.formats import content_type as registry_content_type
 from feedpub.upload.base import FileMeta
 
 CLOSED_MAX_AGE = 86_400  # one day
@@ -53,10 +53,11 @@ def cache_control(name: str, *, closed: bool, ttl_minutes: int) -> str:
 
 
 def content_type(name: str) -> str:
-    """The Content-Type of file ``name``: the format registry's for feeds, else by suffix."""
-    feed = by_filename(PurePosixPath(name).name)
-    if feed is not None:
-        return feed.content_type
+    """The Content-Type of file ``name``: the registry's for the page, feeds and media,
+    else by suffix."""
+    known = registry_content_type(PurePosixPath(name).name)
+    if known is not None:
+        return known
     return OTHER_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
 
 

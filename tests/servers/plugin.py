@@ -1,4 +1,4 @@
-"""Pytest fixtures for the upload tests: real servers on 127.0.0.1, started once per session.
+"""Pytest fixtures: real servers on 127.0.0.1 (upload targets, hubs, the preview server).
 
 Enable with `pytest_plugins = ["servers.plugin"]` in tests/conftest.py.
 """
@@ -6,13 +6,14 @@ Enable with `pytest_plugins = ["servers.plugin"]` in tests/conftest.py.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from servers.dav import PASSWORD, USER, DavServer, Recorder
+from servers.preview import Preview
 from servers.proxy import DropProxy
 from servers.s3 import KEY_ID, REGION, SECRET, FaultProxy, MotoServer
 from servers.sshd import SSHD, Sshd, start_sshd
@@ -152,3 +153,17 @@ def s3(moto_server: MotoServer, s3_env: None) -> Iterator[S3Space]:
     proxy = FaultProxy(moto_server.port)
     yield S3Space(moto_server, proxy, bucket)
     proxy.close()
+
+
+@pytest.fixture
+def preview() -> Iterator[Callable[..., Preview]]:
+    """Start ``publish.py serve`` for a blog folder: ``preview(site, "-v")``; stopped after the test."""
+    started: list[Preview] = []
+
+    def start(site: Path, *args: str) -> Preview:
+        started.append(Preview(site, *args))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,0 +1,142 @@
+"""The media folder (issue 14): images kept with the blog, published beside the feeds.
+
+Copied byte for byte in the same set as the feeds, announced with their exact length
+and type (RSS enclosure and media:content, Atom enclosure link, JSON attachment),
+recorded so a changed or deleted copy is redone, removed when taken out of the
+folder, and refused by name when they cannot be published as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import ROOT, Run, snapshot, state_document
+from feedpub.errors import ExitCode
+
+FEEDS_URL = "https://news.example.org/live/2024/12/07/syria-homs/feeds/"
+ATOM = "{http://www.w3.org/2005/Atom}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+IMAGES = ("day-timeline.png", "homs-roads.png")
+
+
+def test_the_sample_images_are_small_pngs_we_drew() -> None:
+    for name in IMAGES:
+        data = (ROOT / "media" / name).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) < 10_000, name
+        assert (ROOT / "feeds" / name).read_bytes() == data
+
+
+def test_media_are_copied_and_announced_with_exact_length_and_type(blog: Path, run: Run) -> None:
+    assert run(blog, "build").code == 0
+    sizes = {name: (blog / "media" / name).stat().st_size for name in IMAGES}
+    for name in IMAGES:
+        assert (blog / "feeds" / name).read_bytes() == (blog / "media" / name).read_bytes()
+    rss = etree.fromstring((blog / "feeds" / "rss.xml").read_bytes())
+    enclosures = {e.get("url"): (e.get("length"), e.get("type")) for e in rss.iter("enclosure")}
+    media = {m.get("url"): (m.get("fileSize"), m.get("type"), m.get("medium"))
+             for m in rss.iter(f"{MEDIA}content")}
+    atom = etree.fromstring((blog / "feeds" / "atom.xml").read_bytes())
+    links = {link.get("href"): (link.get("length"), link.get("type"))
+             for link in atom.iter(f"{ATOM}link") if link.get("rel") == "enclosure"}
+    items = json.loads((blog / "feeds" / "feed.json").read_bytes())["items"]
+    attachments = {a["url"]: (a["size_in_bytes"], a["mime_type"])
+                   for item in items for a in item.get("attachments", [])}
+    images = {item["image"] for item in items if "image" in item}
+    for name, size in sizes.items():
+        url = FEEDS_URL + name
+        assert enclosures[url] == links[url] == (str(size), "image/png")
+        assert media[url] == (str(size), "image/png", "image")
+        assert attachments[url] == (size, "image/png")
+        assert url in images
+    assert len(enclosures) == len(links) == len(attachments) == 2
+
+
+def test_an_image_elsewhere_is_media_content_without_an_enclosure(blog: Path, run: Run) -> None:
+    """RSS requires an enclosure's length: only files we publish ourselves get one."""
+    entry = blog / "entries" / "0015-why-homs-matters.md"
+    entry.write_text(entry.read_text().replace(f"image: {FEEDS_URL}homs-roads.png",
+                                               "image: https://images.example.org/homs.jpg"))
+    assert run(blog, "build").code == 0
+    rss = etree.fromstring((blog / "feeds" / "rss.xml").read_bytes())
+    remote = [m for m in rss.iter(f"{MEDIA}content") if "images.example.org" in m.get("url")]
+    assert [(m.get("type"), m.get("fileSize")) for m in remote] == [(None, None)]
+    assert [e.get("url") for e in rss.iter("enclosure")] == [FEEDS_URL + "day-timeline.png"]
+    assert (blog / "feeds" / "homs-roads.png").exists()  # still published: it is in media/
+
+
+def test_media_are_recorded_redone_and_removed(blog: Path, run: Run) -> None:
+    assert run(blog, "build").code == 0
+    outputs = state_document(blog / ".feedpub" / "state.json")["outputs"]
+    assert set(IMAGES) <= set(outputs)
+    (blog / "feeds" / "homs-roads.png").unlink()
+    assert run(blog, "-v", "build").out == "wrote feeds/homs-roads.png\n"
+    image = blog / "media" / "day-timeline.png"
+    image.write_bytes(image.read_bytes() + b"\0")  # a new version, one byte longer
+    assert run(blog, "-v", "build").out.splitlines() == [  # the page shows no length: unchanged
+        "wrote feeds/rss.xml", "wrote feeds/atom.xml", "wrote feeds/feed.json",
+        "wrote feeds/day-timeline.png"]
+    size = str(image.stat().st_size)
+    assert f'length="{size}"'.encode() in (blog / "feeds" / "rss.xml").read_bytes()
+    (blog / "media" / "homs-roads.png").unlink()
+    outcome = run(blog, "-v", "build")
+    assert "removed feeds/homs-roads.png" in outcome.out
+    assert not (blog / "feeds" / "homs-roads.png").exists()
+    assert b"homs-roads.png\" length" not in (blog / "feeds" / "rss.xml").read_bytes()
+    assert run(blog, "-v", "build").out == "nothing changed\n"
+
+
+def test_files_beside_the_feeds_that_we_did_not_publish_are_left_alone(blog: Path, run: Run) -> None:
+    (blog / "feeds").mkdir()
+    (blog / "feeds" / "robots.txt").write_text("User-agent: *\n")
+    assert run(blog, "build").code == 0
+    (blog / "media" / "homs-roads.png").unlink()
+    assert run(blog, "build").code == 0
+    assert (blog / "feeds" / "robots.txt").read_text() == "User-agent: *\n"
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("notes.txt", "is not a known media type; use one of .avif, .gif, .jpeg, .jpg, .png, .svg, "
+                  ".webp"),
+    ("my photo.png", "has a name a URL cannot carry as is; use only letters, digits, '-', '_' "
+                     "and '.'"),
+    ("rss.xml", "has the name of a file feedpub writes; rename it"),
+    ("index.html", "has the name of a file feedpub writes; rename it"),
+])
+def test_a_file_that_cannot_be_published_is_named(blog: Path, run: Run, name: str, why: str) -> None:
+    assert run(blog, "build").code == 0
+    before = snapshot(blog / "feeds")
+    (blog / "media" / name).write_text("x")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err.strip()) == (ExitCode.BAD_ENTRY, f"media/{name}: {why}")
+    assert snapshot(blog / "feeds") == before
+
+
+def test_folders_and_links_out_of_the_media_folder_are_refused(blog: Path, run: Run) -> None:
+    (blog / "media" / "sub").mkdir()
+    secret = blog.parent / "secret.png"
+    secret.write_bytes(b"\x89PNG secret")
+    os.symlink(secret, blog / "media" / "leak.png")
+    (blog / "media" / ".DS_Store").write_text("ignored")
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.BAD_ENTRY
+    assert outcome.err.splitlines() == [
+        "media/leak.png: is a link to a file outside the media folder; copy the file in instead",
+        "media/sub: is not a file; only files directly in the media folder are published"]
+    assert not (blog / "feeds").exists()
+
+
+def test_a_blog_without_a_media_folder_publishes_no_media(blog: Path, run: Run) -> None:
+    for name in IMAGES:
+        (blog / "media" / name).unlink()
+    (blog / "media").rmdir()
+    for entry in (blog / "entries").iterdir():
+        entry.write_text(entry.read_text().replace(FEEDS_URL, "https://images.example.org/"))
+    assert run(blog, "build").code == 0
+    assert sorted(p.name for p in (blog / "feeds").iterdir()) == ["atom.xml", "feed.json",
+                                                                 "index.html", "rss.xml"]
+    assert b"<enclosure" not in (blog / "feeds" / "rss.xml").read_bytes()
