@@ -1,0 +1,290 @@
+"""Checking a feed by its items: each item once, when rendered; the document every build.
+
+A build that re-rendered and re-checked every item of every feed cost what exists,
+not what changed. Here an item is checked when it is rendered, inside its document's
+envelope (the head and tail the same build renders), by the same validator
+``validate`` runs; its findings are kept with its bytes. Every build then checks what
+can change without the item changing:
+
+- the envelope: the head and tail alone, as a document of their own;
+- the rules across items (``DOCUMENT_RULES``): the same id twice, a feed id shared
+  with an entry, from the id (and Atom ``updated``) each item's check recorded;
+- the order and the closing rules: items newest first, the closing item first and not
+  older than any item, and the feed's own time not older than any item's.
+
+What decides whether a finding is an item's or the document's is its position: a
+finding inside an item's lines belongs to the item (with its line counted from the
+item's first), anything else to the envelope, except the rules across items, which
+are always the document's. ``check_items`` and ``check_document`` together give the
+findings ``validate_bytes`` gives the whole document (the property tests compare them),
+within the validator's own limits (``RULE_LIMIT``, ``ERROR_LIMIT``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedpub.errors import CheckFinding
+from feedpub.formats import Parts
+
+# A warning when `validate` judges someone else's feed, but a build error here: entries are
+# sanitized when parsed, so a script or event handler in a rendered feed means something
+# (a tampered cache, a sanitizer bug) got past that, and nothing is published.
+ERRORS_IN_OUR_OWN_FEEDS = frozenset({"html-unsafe"})
+
+# Rules whose finding sits in an item but depends on other items or on the feed's id.
+DOCUMENT_RULES = frozenset({"rss-guid-duplicate", "atom-entry-id-duplicate", "atom-id-shared",
+                            "json-id-duplicate"})
+
+Position = tuple[int, int]  # (line counted from the item's first, column)
+Found = tuple[str, str, str, int, int]  # severity, rule, message, line in the item, column
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What the document's rules need to know of an item, read from its bytes."""
+
+    id: str | None  # the guid (RSS) or id; None when it has none (the item check says so)
+    where: Position  # where the id is, for a finding about it
+    updated: str  # Atom's <updated> text ("" elsewhere): duplicates report whether it differs
+    published: datetime | None  # RSS pubDate, Atom published, JSON date_published
+    latest: datetime | None  # the later of published and updated (modified)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCheck:
+    """An item's own findings (positions counted from its first line) and its facts."""
+
+    findings: tuple[Found, ...]
+    facts: ItemFacts
+
+
+def check_items(name: str, parts: Parts) -> list[ItemCheck]:
+    """Each item of ``parts`` checked in the envelope it came with (one validator run)."""
+    from feedpub.validate import validate_bytes
+
+    starts = item_lines(parts)
+    data = parts.head + parts.joiner.join(parts.items) + parts.tail
+    found: list[list[Found]] = [[] for _ in parts.items]
+    for finding in validate_bytes(data):
+        index = _item_at(starts, parts, finding.line)
+        if index is None or finding.rule in DOCUMENT_RULES:
+            continue  # the envelope's, or across items: checked with the document
+        found[index].append((_severity(finding.severity, finding.rule), finding.rule,
+                             finding.message, finding.line - starts[index] + 1, finding.column))
+    return [ItemCheck(tuple(f), item_facts(name, item)) for f, item in zip(found, parts.items,
+                                                                          strict=True)]
+
+
+def item_lines(parts: Parts) -> list[int]:
+    """The line each item starts on in ``head + joiner.join(items) + tail``."""
+    line = parts.head.count(b"\n") + 1
+    step = parts.joiner.count(b"\n")
+    starts = []
+    for item in parts.items:
+        starts.append(line)
+        line += item.count(b"\n") + step
+    return starts
+
+
+def _item_at(starts: list[int], parts: Parts, line: int) -> int | None:
+    from bisect import bisect_right
+
+    index = bisect_right(starts, line) - 1
+    if line <= 0 or index < 0:
+        return None
+    last = starts[index] + parts.items[index].count(b"\n") - (0 if parts.joiner else 1)
+    return index if line <= last else None
+
+
+def _severity(severity: str, rule: str) -> str:
+    """The validator's severity, but errors for what our own output must never carry."""
+    return "error" if rule in ERRORS_IN_OUR_OWN_FEEDS else severity
+
+
+_RSS_GUID = re.compile(rb"<guid\b[^>]*>([^<]*)</guid>")
+_ATOM_ID = re.compile(rb"<id>([^<]*)</id>")
+# (published, updated) of an item, and the feed's own time in the head.
+_DATES = {
+    "rss": (re.compile(rb"<pubDate>([^<]*)</pubDate>"), None),
+    "atom": (re.compile(rb"<published>([^<]*)</published>"), re.compile(rb"<updated>([^<]*)</updated>")),
+    "json": (re.compile(rb'\n      "date_published": "([^"\\]*)"'),
+             re.compile(rb'\n      "date_modified": "([^"\\]*)"')),
+}
+_HEAD_DATE = {"rss": re.compile(rb"<lastBuildDate>([^<]*)</lastBuildDate>"),
+              "atom": re.compile(rb"<updated>([^<]*)</updated>")}
+_JSON_ID = re.compile(rb'\A    \{\n      "id": ("(?:[^"\\]|\\.)*")')
+
+
+def item_facts(name: str, item: bytes) -> ItemFacts:
+    """The id and dates of one item as our renderers lay it out (the tests check them
+    against the validator's own findings on whole documents); a missing one is None."""
+    published_at, updated_at = _DATES[name]
+    published_text = _text(published_at, item)
+    updated_text = _text(updated_at, item) if updated_at else ""
+    published = _time(name, published_text)
+    updated = _time(name, updated_text) if updated_text else None
+    latest = max(published, updated) if published and updated else (published or updated)
+    if name == "json":
+        found = _JSON_ID.search(item)
+        if found is None:
+            return ItemFacts(None, (0, 0), "", published, latest)
+        import orjson
+
+        return ItemFacts(orjson.loads(found[1]), (2, 7), "", published, latest)
+    found = (_RSS_GUID if name == "rss" else _ATOM_ID).search(item)
+    if found is None:
+        return ItemFacts(None, (0, 0), "", published, latest)
+    value = html.unescape(found[1].decode())
+    line_start = item.rfind(b"\n", 0, found.start()) + 1
+    where = (item.count(b"\n", 0, found.start()) + 1, found.start() - line_start + 1)
+    return ItemFacts(value.strip() if name == "rss" else value, where,
+                     updated_text if name == "atom" else "", published, latest)
+
+
+def _text(pattern: re.Pattern[bytes], data: bytes) -> str:
+    found = pattern.search(data)
+    return html.unescape(found[1].decode()) if found else ""
+
+
+def _time(name: str, text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        if name == "rss":
+            from email.utils import parsedate_to_datetime
+
+            return parsedate_to_datetime(text)
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, TypeError, IndexError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An item as it sits in the assembled document: its first line and its check."""
+
+    line: int
+    check: ItemCheck
+
+
+def check_document(name: str, filename: str, parts_envelope: Parts, items: Sequence[Placed],
+                   items_lines: int, feed_id: str, closing_id: str | None) -> list[CheckFinding]:
+    """Every finding of the assembled document: the envelope's, each item's own, and the
+    rules across items; sorted by position, within the validator's limits.
+
+    ``parts_envelope`` holds the head, tail and joiner (its items are ignored);
+    ``items_lines`` is how many line breaks the items and their joiners add.
+    """
+    from feedpub.validate import validate_bytes
+
+    head, tail = parts_envelope.head, parts_envelope.tail
+    head_lines = head.count(b"\n")
+    found: list[CheckFinding] = []
+    for finding in validate_bytes(head + tail):
+        line = finding.line
+        if line > head_lines:
+            line += items_lines
+        found.append(CheckFinding(filename, line, finding.column,
+                                  _severity(finding.severity, finding.rule), finding.rule,
+                                  finding.message))
+    for placed in items:
+        for severity, rule, message, line, column in placed.check.findings:
+            found.append(CheckFinding(filename, placed.line + line - 1, column, severity, rule,
+                                      message))
+    found += _across_items(name, filename, items, feed_id)
+    found += _order(name, filename, head, items, closing_id)
+    return _limited(sorted(found, key=lambda f: (f.line, f.column)))
+
+
+def _across_items(name: str, filename: str, items: Sequence[Placed],
+                  feed_id: str) -> list[CheckFinding]:
+    """The validator's rules across items, from each item's facts, in document order."""
+    from feedpub.validate import atom, jsonfeed, rss
+
+    found = []
+    seen: dict[str, str] = {}
+    for placed in items:
+        facts = placed.check.facts
+        if facts.id is None or (name != "atom" and not facts.id.strip()):
+            continue
+        line, column = placed.line + facts.where[0] - 1, facts.where[1]
+        previous = seen.get(facts.id)
+        if previous is not None:
+            if name == "rss":
+                found.append(CheckFinding(filename, line, column, "error", rss.GUID_DUPLICATE,
+                                          rss.guid_duplicate(facts.id)))
+            elif name == "json":
+                found.append(CheckFinding(filename, line, column, "error",
+                                          jsonfeed.ID_DUPLICATE, jsonfeed.id_duplicate(facts.id)))
+            else:
+                found.append(CheckFinding(filename, line, column, "warning",
+                                          atom.ENTRY_ID_DUPLICATE, atom.entry_id_duplicate(
+                                              facts.id, same_updated=previous == facts.updated)))
+        seen[facts.id] = facts.updated
+    if name == "atom" and feed_id in seen:
+        found.append(CheckFinding(filename, 3, 3, "warning", atom.ID_SHARED,
+                                  atom.id_shared(feed_id)))
+    return found
+
+
+def _order(name: str, filename: str, head: bytes, items: Sequence[Placed],
+           closing_id: str | None) -> list[CheckFinding]:
+    """feedpub's own promises about a document: newest first, the closing item first and
+    not older than any update, and the feed's time not older than any item's."""
+    found = []
+    if closing_id is not None and (not items or items[0].check.facts.id != closing_id):
+        found.append(CheckFinding(filename, items[0].line if items else 0, 1, "error",
+                                  "document-closing-first", "the closing item is not the "
+                                  "document's first item"))
+    start = 1 if closing_id is not None else 0
+    previous: datetime | None = None
+    for placed in items[start:]:
+        published = placed.check.facts.published
+        if published is None:
+            continue  # the item's own check reports a missing or broken date
+        if previous is not None and published > previous:
+            found.append(CheckFinding(filename, placed.line, 1, "error", "document-order",
+                                      "this item is newer than the one before it; items go "
+                                      "newest first"))
+        previous = published
+    if closing_id is not None and items and items[0].check.facts.published is not None:
+        closed = items[0].check.facts.published
+        if any((p.check.facts.latest or closed) > closed for p in items[1:]):
+            found.append(CheckFinding(filename, items[0].line, 1, "error",
+                                      "document-closing-first", "an update is newer than the "
+                                      "closing item"))
+    feed_time = _head_time(name, head)
+    if feed_time is not None and any((p.check.facts.latest or feed_time) > feed_time
+                                     for p in items):
+        found.append(CheckFinding(filename, head.count(b"\n", 0, _HEAD_DATE[name].search(head).start())  # type: ignore[union-attr]
+                                  + 1, 1, "error", "document-date", "the feed's time is older "
+                                  "than one of its items"))
+    return found
+
+
+def _head_time(name: str, head: bytes) -> datetime | None:
+    pattern = _HEAD_DATE.get(name)
+    return _time(name, _text(pattern, head)) if pattern else None
+
+
+def _limited(found: list[CheckFinding]) -> list[CheckFinding]:
+    """The validator's limits on findings, applied to the document as a whole."""
+    from feedpub.validate.findings import ERROR_LIMIT, RULE_LIMIT
+
+    kept: list[CheckFinding] = []
+    counts: dict[str, int] = {}
+    errors = 0
+    for finding in found:
+        if finding.severity == "error":
+            errors += 1
+            if errors > ERROR_LIMIT:
+                break
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+        if counts[finding.rule] <= RULE_LIMIT:
+            kept.append(finding)
+    return kept
