@@ -1,23 +1,32 @@
-"""The entry cache (``entries.json``): parse only the entry files that changed.
+"""The entry cache (``entries.json`` and its packs): parse only the entry files that changed.
 
-Each record holds one file's stamp (size, mtime), the sha256 of its bytes and the
-Entry parsed from it (or None for a draft). A file whose stamp is unchanged is taken
-from the cache without being opened; a touched but identical file is recognised by its
-hash; anything else is parsed again.
+Each record holds one file's stamp (size, mtime), the sha256 of its bytes, the few
+fields of its Entry that ordering, limits and ids need (a *stub*), and where the whole
+Entry, encoded as JSON, sits in a pack file (``packs.py``); a draft has neither. A file
+whose stamp is unchanged is taken from the cache without being opened; a touched but
+identical file is recognised by its hash; anything else is parsed again.
 
-The cache is never trusted as data: the whole document must be one this version wrote
-for these settings (id base, page URL, time zone, Markdown libraries, feedpub's code),
-and every record is decoded against a strict schema. A record that does not fit is
-discarded with a warning and its file parsed again.
+A build holds every entry as a stub and reads a whole entry only to render it: the
+index of 10 000 entries is about 2 MB, where the entries themselves are 27 MB, and a
+one-change build renders one entry. ``EntryStore.full`` gives the whole entry.
+
+The cache is never trusted as data: the index must be one this version wrote for these
+settings (id base, page URL, time zone, Markdown libraries, feedpub's code), sealed;
+every record is decoded against a strict schema; a whole entry is read back only if
+its bytes have the digest the index gives and it agrees with its stub. A record that
+does not fit is discarded with a warning and its file parsed again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeGuard
+
+import orjson
 
 from feedpub import __version__
 from feedpub.config import SiteConfig
@@ -25,6 +34,7 @@ from feedpub.entries import FileStamp
 from feedpub.errors import EntryProblem
 from feedpub.model import Author, Entry
 from feedpub.notices import Level, Notice
+from feedpub.packs import PackReader, PackWriter, Ref, is_ref
 from feedpub.state import code_digest, read_document, write_document
 from feedpub.text import shown_path
 
@@ -36,10 +46,11 @@ class CachedEntry:
     size: int
     mtime_ns: int
     sha256: str
-    entry: Entry | None  # None: the file is a draft
-    # The JSON the entry was decoded from, written back as is when the record is saved
-    # again: re-encoding 10 000 unchanged entries would cost a one-change build 0.1 s.
-    encoded: object = field(default=None, compare=False, repr=False)
+    stub: Entry | None  # None: the file is a draft; else the entry's index fields only
+    ref: Ref | None  # where the whole entry's JSON is (None: a draft, or not saved yet)
+    html_size: int = 0  # bytes of the entry's HTML (UTF-8)
+    full: Entry | None = None  # the whole entry, when this build parsed it
+    record: bytes | None = None  # its JSON, when this build parsed it
 
 
 class BadRecord(ValueError):
@@ -48,6 +59,67 @@ class BadRecord(ValueError):
 
 CACHE_NAME = "entries.json"
 KIND = "entry-cache"
+PACK_KIND = "entries"
+
+
+class EntryStore:
+    """The whole entries behind the stubs a build holds, read from the packs on demand.
+
+    A whole entry that cannot be read back (its pack damaged or gone) is parsed again
+    from its file, with a warning: the cache is a shortcut, never the source.
+    """
+
+    def __init__(self, folder: Path, records: dict[str, CachedEntry],
+                 reparse: Callable[[str], Entry | None], notices: list[Notice]):
+        self.folder = folder
+        self._by_source = {r.stub.source: (name, r) for name, r in records.items()
+                           if r.stub is not None}
+        self._reparse = reparse
+        self._notices = notices
+        self._reader: PackReader | None = None
+
+    def full(self, entry: Entry) -> Entry:
+        """The whole entry ``entry`` (a stub or already whole) stands for."""
+        found = self._by_source.get(entry.source)
+        if found is None:
+            return entry
+        name, record = found
+        if record.full is not None:
+            return record.full
+        if self._reader is None:
+            self._reader = PackReader(self.folder)
+        data = self._reader.read(record.ref) if record.ref is not None else None
+        whole = _whole(data, record.stub) if data is not None else None
+        if whole is None:
+            self._notices.append(Notice(entry.source, "its cached copy is damaged; parsed again"))
+            whole = self._reparse(name)
+            if whole is None or _stub(whole) != record.stub:
+                raise BadRecord(f"{entry.source} changed while this run read it")
+        return whole
+
+    def html_size(self, entry: Entry) -> int:
+        """The bytes of the entry's HTML: every format's item holds at least that much."""
+        return self._by_source[entry.source][1].html_size
+
+    def digest(self, entry: Entry) -> str:
+        """The sha256 of the entry's JSON record: what its rendered items are keyed by."""
+        _, record = self._by_source[entry.source]
+        if record.ref is not None:
+            return record.ref[3]
+        assert record.record is not None
+        return hashlib.sha256(record.record).hexdigest()
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+
+def _whole(data: bytes, stub: Entry | None) -> Entry | None:
+    try:
+        whole = _decode_entry(orjson.loads(data))
+    except (BadRecord, orjson.JSONDecodeError):
+        return None
+    return whole if _stub(whole) == stub else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +130,12 @@ class LoadedEntries:
     scheduled: list[Entry]  # dated in the future: published by the first run at or after then
     problems: list[EntryProblem]  # every file that could not be used, and why
     parsed: int  # how many files had to be parsed
+    store: EntryStore  # the whole entries behind ``entries`` and ``scheduled`` (stubs)
 
 
 def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, save: bool,
-                 progress: bool, notices: list[Notice]) -> LoadedEntries:
-    """Every entry, parsing only files that changed since the cache was written.
+                 progress: bool, notices: list[Notice], whole: bool = False) -> LoadedEntries:
+    """Every entry (as a stub; ``whole`` for whole entries), parsing only files that changed.
 
     One broken file never hides the others: its problems are returned, and if it was
     published before, its last good version (still in the cache) is returned in its
@@ -78,24 +151,61 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
     records, todo = _split(cache, stamps, config.entries_dir)
     ctx = EntryContext(config.id_base, config.home_page_url, config.timezone, now)
     root = Path(config.path).parent.resolve()
-    fresh = parse_files(todo, ctx, lambda name: shown_path(config.entries_dir / name, root),
-                        progress=progress)
+
+    def shown(name: str) -> str:
+        return shown_path(config.entries_dir / name, root)
+
+    fresh = parse_files(todo, ctx, shown, progress=progress)
     problems: list[EntryProblem] = []
-    for parsed in fresh:
-        name = parsed.stamp.name
-        if isinstance(parsed.outcome, list):
-            problems.extend(parsed.outcome)
-            _keep_last_good(name, cache, records, notices)
-        else:
-            records[name] = CachedEntry(parsed.stamp.size, parsed.stamp.mtime_ns, parsed.sha256,
-                                        parsed.outcome)
-    entries = [e for e in (records[name].entry for name in sorted(records)) if e is not None]
+    writer = PackWriter(config.state_dir, PACK_KIND) if save and fresh else None
+    try:
+        for parsed in fresh:
+            name = parsed.stamp.name
+            if isinstance(parsed.outcome, list):
+                problems.extend(parsed.outcome)
+                _keep_last_good(name, cache, records, notices)
+            else:
+                records[name] = _fresh_record(parsed.stamp, parsed.sha256, parsed.outcome, writer)
+    finally:
+        if writer is not None:
+            writer.close()
+    store = EntryStore(config.state_dir, records, lambda name: _parse_again(
+        config.entries_dir / name, shown(name), ctx), notices)
+    entries = [r.full or r.stub for r in (records[name] for name in sorted(records))
+               if r.stub is not None]
+    entries = [e for e in entries if e is not None]
+    if whole:
+        entries = [store.full(e) for e in entries]
     entries, duplicates = _without_duplicate_ids(entries)
     problems.extend(duplicates)
     if save and (fresh or set(cache) != set(records)):
         _save(path, context, records)
     return LoadedEntries([e for e in entries if e.published <= now],
-                         [e for e in entries if e.published > now], problems, len(fresh))
+                         [e for e in entries if e.published > now], problems, len(fresh), store)
+
+
+def _fresh_record(stamp: FileStamp, sha256: str, entry: Entry | None,
+                  writer: PackWriter | None) -> CachedEntry:
+    if entry is None:
+        return CachedEntry(stamp.size, stamp.mtime_ns, sha256, None, None)
+    record = orjson.dumps(_encode_entry(entry))
+    ref = writer.add(record) if writer is not None else None
+    return CachedEntry(stamp.size, stamp.mtime_ns, sha256, _stub(entry), ref,
+                       len(entry.content_html.encode()), entry, record)
+
+
+def _parse_again(path: Path, shown: str, ctx: object) -> Entry | None:
+    from feedpub.entries.parse import EntryContext, parse_entry
+
+    assert isinstance(ctx, EntryContext)
+    outcome = parse_entry(path.read_bytes(), shown, ctx)
+    return outcome if isinstance(outcome, Entry) else None
+
+
+def _stub(entry: Entry) -> Entry:
+    """The fields of an entry that ordering, limits, ids and the feeds' heads need."""
+    return Entry(id=entry.id, title="", link="", published=entry.published,
+                 updated=entry.updated, content_html="", image=entry.image, source=entry.source)
 
 
 def _keep_last_good(name: str, cache: dict[str, CachedEntry], records: dict[str, CachedEntry],
@@ -106,10 +216,10 @@ def _keep_last_good(name: str, cache: dict[str, CachedEntry], records: dict[str,
     again, on every run until it is fixed.
     """
     record = cache.get(name)
-    if record is not None and record.entry is not None:
+    if record is not None and record.stub is not None:
         records[name] = record
-        notices.append(Notice(record.entry.source, "its last good version stays published until "
-                                                   "the file is fixed", Level.DETAIL))
+        notices.append(Notice(record.stub.source, "its last good version stays published until "
+                                                  "the file is fixed", Level.DETAIL))
 
 
 def _without_duplicate_ids(entries: list[Entry]) -> tuple[list[Entry], list[EntryProblem]]:
@@ -147,8 +257,7 @@ def _split(cache: dict[str, CachedEntry], stamps: list[FileStamp],
             continue
         data = (folder / stamp.name).read_bytes()
         if record is not None and record.sha256 == hashlib.sha256(data).hexdigest():
-            reuse[stamp.name] = CachedEntry(stamp.size, stamp.mtime_ns, record.sha256, record.entry,
-                                            record.encoded)
+            reuse[stamp.name] = replace(record, size=stamp.size, mtime_ns=stamp.mtime_ns)
         else:
             todo.append((stamp, data))
     return reuse, todo
@@ -176,18 +285,27 @@ def _load(path: Path, context: str, notices: list[Notice]) -> dict[str, CachedEn
 
 
 def _save(path: Path, context: str, records: dict[str, CachedEntry]) -> None:
+    from feedpub.packs import collect
+
     write_document(path, KIND, {"context": context,
                                 "entries": {name: encode_record(records[name])
                                             for name in sorted(records)}})
+    collect(path.parent, PACK_KIND, (r.ref for r in records.values() if r.ref is not None))
 
 
-def encode_record(record: CachedEntry) -> dict[str, object]:
-    return {"size": record.size, "mtime_ns": record.mtime_ns, "sha256": record.sha256,
-            "entry": record.encoded if record.encoded is not None else _encode_entry(record.entry)}
+def encode_record(record: CachedEntry) -> list[object]:
+    """[size, mtime_ns, sha256, null] for a draft, [..., stub, ref] for an entry."""
+    stub = record.stub
+    if stub is None:
+        return [record.size, record.mtime_ns, record.sha256, None]
+    assert record.ref is not None
+    return [record.size, record.mtime_ns, record.sha256,
+            [stub.id, stub.published.isoformat(), stub.updated.isoformat(), stub.image,
+             stub.source, list(record.ref), record.html_size]]
 
 
-def _encode_entry(entry: Entry | None) -> object:
-    return None if entry is None else {
+def _encode_entry(entry: Entry) -> dict[str, object]:
+    return {
         "id": entry.id, "title": entry.title, "link": entry.link,
         "published": entry.published.isoformat(), "updated": entry.updated.isoformat(),
         "content_html": entry.content_html, "summary": entry.summary,
@@ -199,16 +317,22 @@ def _encode_entry(entry: Entry | None) -> object:
 
 def decode_record(value: object) -> CachedEntry:
     """The record ``value`` holds; raises BadRecord unless every field has its exact type."""
-    if type(value) is not dict or value.keys() != _RECORD_KEYS:
+    if type(value) is not list or len(value) != 4:
         raise BadRecord("not a record")
-    size, mtime_ns, sha256 = value["size"], value["mtime_ns"], value["sha256"]
+    size, mtime_ns, sha256, raw = value
     if type(size) is not int or type(mtime_ns) is not int or not isinstance(sha256, str):
         raise BadRecord("bad stamp")
-    raw = value["entry"]
-    return CachedEntry(size, mtime_ns, sha256, None if raw is None else _decode_entry(raw), raw)
-
-
-_RECORD_KEYS = frozenset({"size", "mtime_ns", "sha256", "entry"})
+    if raw is None:
+        return CachedEntry(size, mtime_ns, sha256, None, None)
+    if type(raw) is not list or len(raw) != 7:
+        raise BadRecord("not an entry")
+    id_, published, updated, image, source, ref, html_size = raw
+    if not (_is_text(id_) and _is_optional(image) and _is_text(source) and is_ref(ref)
+            and type(html_size) is int and html_size >= 0):
+        raise BadRecord("a field has the wrong type")
+    stub = Entry(id=id_, title="", link="", published=_time(published), updated=_time(updated),
+                 content_html="", image=image, source=source)
+    return CachedEntry(size, mtime_ns, sha256, stub, (ref[0], ref[1], ref[2], ref[3]), html_size)
 
 
 _ENTRY_KEYS = frozenset({"id", "title", "link", "published", "updated", "content_html", "summary",
@@ -216,7 +340,7 @@ _ENTRY_KEYS = frozenset({"id", "title", "link", "published", "updated", "content
 
 
 def _decode_entry(raw: object) -> Entry:
-    """Written flat on purpose: a one-change build of 10 000 entries decodes 10 000 of these."""
+    """Written flat on purpose: a cold render of 10 000 entries decodes 10 000 of these."""
     if type(raw) is not dict or raw.keys() != _ENTRY_KEYS:
         raise BadRecord("not an entry")
     id_, title, link, source = raw["id"], raw["title"], raw["link"], raw["source"]

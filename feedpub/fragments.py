@@ -101,9 +101,12 @@ def _item_at(starts: list[int], parts: Parts, line: int) -> int | None:
     return index if line <= last else None
 
 
-def _severity(severity: str, rule: str) -> str:
+def severity_in_our_feeds(severity: str, rule: str) -> str:
     """The validator's severity, but errors for what our own output must never carry."""
     return "error" if rule in ERRORS_IN_OUR_OWN_FEEDS else severity
+
+
+_severity = severity_in_our_feeds
 
 
 _RSS_GUID = re.compile(rb"<guid\b[^>]*>([^<]*)</guid>")

@@ -103,6 +103,25 @@ def stage(path: Path, data: bytes, tag: str) -> Staged | None:
     return Staged(path, temp)
 
 
+def stage_stream(path: Path, chunks: Iterable[bytes], tag: str) -> Staged:
+    """Write ``chunks`` one after another beside ``path`` under a temporary name, fsynced.
+
+    For a document too large to hold whole: it is never in memory, only its chunks. An
+    exception raised by the iterator (a check that failed half-way) removes the
+    temporary file and propagates.
+    """
+    temp = temp_path(path, tag)
+    with _cleaned_up(temp, path):
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return Staged(path, temp)
+
+
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
         return path.stat().st_size == len(data) and path.read_bytes() == data

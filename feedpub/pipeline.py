@@ -31,6 +31,7 @@ from feedpub.text import shown_path
 from feedpub.upload.publish import UploadReport
 
 if TYPE_CHECKING:
+    from feedpub.cache import EntryStore
     from feedpub.render import Rendered
 
 Log = Callable[[str], None]
@@ -52,6 +53,7 @@ class BuildResult:
     parsed: int = 0
     entries: int = 0
     upload: UploadReport | None = None
+    documents: dict[str, str] = field(default_factory=dict)  # feed file → its pieces digest
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
         result.unchanged, result.problems = True, list(last.problems)
         return result
     _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
-                       edit=edit, strict=strict or edit is not None, result=result)
+                       edit=edit, strict=strict or edit is not None, result=result,
+                       published=_published(config, last))
     if dry_run:
         return result
     if edit is not None:  # the config on disk is the edited one: record its stamp
@@ -115,7 +118,7 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     _remove_unpublished(config, last, outputs, log)
     due = min((e.published for e in result.scheduled), default=None)
     record = BuildRecord(_digest(config, inputs), _output_stamps(config, outputs), wants_upload,
-                         tuple(result.problems), due, _paths(config))
+                         tuple(result.problems), due, _paths(config), result.documents)
     save_build_record(config.state_dir, record)
     if wants_upload and not preview:
         result.upload = _upload(config, log, result.notices)
@@ -125,24 +128,26 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
 
 def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
-                       strict: bool, result: BuildResult) -> None:
+                       strict: bool, result: BuildResult,
+                       published: dict[str, tuple[str, bool]]) -> None:
     from feedpub.feed import assemble_feed
     from feedpub.media import media_files, read_media
     from feedpub.output import discard_tagged, pending
 
-    entries = _usable_entries(config, inputs.entries, now=now, dry_run=dry_run, progress=progress,
-                              strict=strict, edit=edit, result=result)
+    entries, store = _usable_entries(config, inputs.entries, now=now, dry_run=dry_run,
+                                     progress=progress, strict=strict, edit=edit, result=result)
     for entry in result.scheduled:
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
     media = read_media(config.media_dir, inputs.media) if config.media_dir else []
     feed = assemble_feed(config, entries, media=media_files(media, config.feeds_url),
                          template=_read_template(config))
     if dry_run:
-        _check(config, _render(feed, None, ""), result)
+        _check(config, _render(feed, store, config, None, "", published, result), result)
         return
     tag = str(os.getpid())
     try:
-        staged = _check(config, _render(feed, _prepare(config), tag), result)
+        staged = _check(config, _render(feed, store, config, _prepare(config), tag, published,
+                                        result), result)
         staged += _stage_media(config.output_dir, media, tag)
         feeds = list(staged)
         if edit is not None:
@@ -166,14 +171,16 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
     from feedpub.cache import load_entries
     from feedpub.feed import assemble_feed
 
-    loaded = load_entries(config, _scan(config).stamps, now=now, save=False, progress=False, notices=[])
+    loaded = load_entries(config, _scan(config).stamps, now=now, save=False, progress=False,
+                          notices=[], whole=True)
     return assemble_feed(replace(config, html=True), loaded.entries)  # with the page's facts
 
 
 def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
                     progress: bool, strict: bool, edit: ConfigEdit | None,
-                    result: BuildResult) -> list[Entry]:
-    """The entries to publish now; the scheduled and the refused go into ``result``."""
+                    result: BuildResult) -> tuple[list[Entry], EntryStore]:
+    """The entries to publish now (stubs, see ``cache.EntryStore``) and the store of the
+    whole ones; the scheduled and the refused go into ``result``."""
     from feedpub.cache import load_entries
     from feedpub.feed import after_closing
 
@@ -187,16 +194,32 @@ def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetim
         raise EntryError(problems)
     refused = {p.path for p in late}
     result.problems = [str(p) for p in problems]
-    result.scheduled = [e for e in loaded.scheduled if e.source not in refused]
+    result.scheduled = [loaded.store.full(e) for e in loaded.scheduled if e.source not in refused]
     entries = [e for e in loaded.entries if e.source not in refused]
     result.parsed, result.entries = loaded.parsed, len(entries)
-    return entries
+    return entries, loaded.store
 
 
-def _render(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
-    from feedpub.render import render_all
+def _render(feed: Feed, store: EntryStore, config: SiteConfig, output_dir: Path | None, tag: str,
+            published: dict[str, tuple[str, bool]], result: BuildResult) -> list[Rendered]:
+    from feedpub.formats import FORMATS
+    from feedpub.render import render_feeds
 
-    return render_all(feed, output_dir, tag=tag)
+    try:
+        rendered = render_feeds(feed, store, config.state_dir, output_dir, tag, published,
+                                save=output_dir is not None, notices=result.notices)
+    finally:
+        store.close()
+    result.documents = {FORMATS[r.name].filename: r.pieces for r in rendered if r.pieces}
+    return rendered
+
+
+def _published(config: SiteConfig, last: BuildRecord | None) -> dict[str, tuple[str, bool]]:
+    """Each feed's pieces digest as last written, and whether the file is still as written."""
+    if last is None:
+        return {}
+    return {name: (pieces, file_stamp(config.output_dir / name) == last.outputs.get(name))
+            for name, pieces in last.documents.items()}
 
 
 def _check(config: SiteConfig, rendered: list[Rendered], result: BuildResult) -> list[Staged]:

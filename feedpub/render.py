@@ -16,19 +16,18 @@ keeps each tree out of the parent, so the build stays fast and within its memory
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from feedpub.cache import EntryStore
 from feedpub.errors import CheckFinding
 from feedpub.forks import Child, ChildFailed, Children, can_fork, one
+from feedpub.formats import PAGE
+from feedpub.fragments import severity_in_our_feeds as _severity
 from feedpub.model import Feed
+from feedpub.notices import Notice
 from feedpub.output import Staged
 from feedpub.tuning import PAGE_IN_CHILD_AT, RENDER_IN_CHILDREN_AT
-
-# A warning when `validate` judges someone else's feed, but a build error here: entries are
-# sanitized when parsed, so a script or event handler in a rendered feed means something
-# (a tampered cache, a sanitizer bug) got past that, and nothing is published.
-ERRORS_IN_OUR_OWN_FEEDS = frozenset({"html-unsafe"})
 
 
 @dataclass
@@ -39,6 +38,7 @@ class Rendered:
     findings: list[CheckFinding] = field(default_factory=list)
     staged: Staged | None = None
     skipped: bool = False  # the format cannot be written for this feed (an empty Atom feed)
+    pieces: str = ""  # a feed's pieces digest (documents.Document.pieces): equal, same bytes
 
     @property
     def errors(self) -> list[CheckFinding]:
@@ -87,14 +87,10 @@ def _check(kind: str, filename: str, data: bytes) -> list[CheckFinding]:
             for f in validate_bytes(data)]
 
 
-def _severity(severity: str, rule: str) -> str:
-    """The validator's severity, but errors for what our own output must never carry."""
-    return "error" if rule in ERRORS_IN_OUR_OWN_FEEDS else severity
-
-
 def render_all(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
-    """Every output rendered, checked and (when ``output_dir`` is set) staged, in order.
+    """Every output rendered whole, checked and (when ``output_dir`` is set) staged, in order.
 
+    The reference path, for a Feed of whole entries: builds go through ``render_feeds``.
     The page is one of them unless the blog turned it off (``feed.page`` is None). Long
     feeds are rendered in forked children beside the last one; a long page is checked in
     a child of its own as soon as its check (html5lib, pure Python) would hold up the
@@ -115,6 +111,37 @@ def render_all(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
                 if name not in in_children}
         done = {name: _collect(name, child) for name, child in forked} | here
         return [done[name] for name in names]
+
+
+def render_feeds(feed: Feed, store: EntryStore, state_dir: Path, output_dir: Path | None,
+                 tag: str, published: dict[str, tuple[str, bool]], *, save: bool,
+                 notices: list[Notice]) -> list[Rendered]:
+    """Every output of a build: the feeds assembled from their items (``documents``),
+    rendering only what the item cache lacks; the page rendered whole from the whole
+    entries it shows. ``feed`` holds stubs (``cache.EntryStore``); ``published`` maps a
+    file name to the pieces digest it was last written with and whether it is still as
+    written."""
+    from feedpub.documents import build_document, contexts, load_items, save_items
+    from feedpub.formats import FORMATS, OUTPUTS
+
+    names = [name for name, fmt in FORMATS.items() if not (fmt.needs_updated and feed.updated is None)]
+    cache = load_items(state_dir, contexts(feed, names), notices)
+    outcomes: dict[str, Rendered] = {}
+    for name, fmt in FORMATS.items():
+        if name not in names:
+            outcomes[name] = Rendered(name, skipped=True)
+            continue
+        document = build_document(name, feed, store, cache, output_dir=output_dir, tag=tag,
+                                  published=published.get(fmt.filename, ("", False)),
+                                  notices=notices)
+        outcomes[name] = Rendered(name, document.findings, document.staged, pieces=document.pieces)
+    if save and cache.changed:
+        save_items(cache)
+    if feed.page is not None:
+        page_feed = replace(feed, entries=tuple(store.full(e) for e in feed.entries[:feed.page.limit])
+                            + feed.entries[feed.page.limit:])
+        outcomes[PAGE.name] = render_one(PAGE.name, page_feed, output_dir, tag)
+    return [outcomes[name] for name in OUTPUTS if name in outcomes]
 
 
 def _page_updates(feed: Feed) -> int:

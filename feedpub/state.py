@@ -13,7 +13,7 @@ trusted. JSON, not pickle: a state file is data, and loading it must never run c
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,9 @@ class BuildRecord:
     # media folders and the page template as the config resolved them, "" for none): what
     # ``feedpub.quick`` checks before it trusts this record without parsing the config.
     paths: tuple[str, ...] | None = None
+    # Each feed file → the digest of the pieces it was assembled from (documents.py): a
+    # build whose pieces are the same does not write the file again.
+    documents: dict[str, str] = field(default_factory=dict)
 
 
 def load_build_record(folder: Path, notices: list[Notice]) -> BuildRecord | None:
@@ -120,8 +123,11 @@ def _decode_record(body: dict[str, object]) -> BuildRecord | None:
     if paths is not None and not (isinstance(paths, list)
                                   and all(isinstance(p, str) for p in paths)):
         return None
+    documents = body.get("documents", {})
+    if not isinstance(documents, dict) or not all(isinstance(v, str) for v in documents.values()):
+        return None
     return BuildRecord(inputs, stamps, pending, tuple(problems), due_time,
-                       None if paths is None else tuple(paths))
+                       None if paths is None else tuple(paths), documents)
 
 
 def _time_or_none(value: object) -> datetime | None:
@@ -140,4 +146,5 @@ def save_build_record(folder: Path, record: BuildRecord) -> None:
         "inputs": record.inputs, "outputs": outputs, "upload_pending": record.upload_pending,
         "problems": list(record.problems),
         "due": record.due.isoformat() if record.due else None,
-        "paths": list(record.paths) if record.paths else None})
+        "paths": list(record.paths) if record.paths else None,
+        "documents": record.documents})
