@@ -86,9 +86,11 @@ class EntryStore:
         name, record = found
         if record.full is not None:
             return record.full
-        if self._reader is None:
-            self._reader = PackReader(self.folder)
-        data = self._reader.read(record.ref) if record.ref is not None else None
+        data = record.record
+        if data is None and record.ref is not None:
+            if self._reader is None:
+                self._reader = PackReader(self.folder)
+            data = self._reader.read(record.ref)
         whole = _whole(data, record.stub) if data is not None else None
         if whole is None:
             self._notices.append(Notice(entry.source, "its cached copy is damaged; parsed again"))
@@ -155,17 +157,19 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
     def shown(name: str) -> str:
         return shown_path(config.entries_dir / name, root)
 
-    fresh = parse_files(todo, ctx, shown, progress=progress)
+    fresh = parse_files(todo, ctx, shown, config.entries_dir, progress=progress,
+                        transform=_encoded)
     problems: list[EntryProblem] = []
     writer = PackWriter(config.state_dir, PACK_KIND) if save and fresh else None
     try:
         for parsed in fresh:
-            name = parsed.stamp.name
-            if isinstance(parsed.outcome, list):
-                problems.extend(parsed.outcome)
+            name, outcome = parsed.stamp.name, parsed.outcome
+            if isinstance(outcome, list):
+                problems.extend(outcome)
                 _keep_last_good(name, cache, records, notices)
             else:
-                records[name] = _fresh_record(parsed.stamp, parsed.sha256, parsed.outcome, writer)
+                assert outcome is None or isinstance(outcome, Encoded)
+                records[name] = _fresh_record(parsed.stamp, parsed.sha256, outcome, writer)
     finally:
         if writer is not None:
             writer.close()
@@ -184,14 +188,35 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
                          [e for e in entries if e.published > now], problems, len(fresh), store)
 
 
-def _fresh_record(stamp: FileStamp, sha256: str, entry: Entry | None,
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A parsed entry as a parse worker sends it back: its record (the JSON the cache
+    keeps) and its stub's fields, a fraction of what pickling the Entry would cost."""
+
+    record: bytes
+    stub: tuple[str, str, str, str | None, str]  # id, published, updated, image, source
+    html_size: int
+
+
+def _encoded(outcome: Entry | list[EntryProblem] | None) -> Encoded | list[EntryProblem] | None:
+    if not isinstance(outcome, Entry):
+        return outcome
+    return Encoded(orjson.dumps(_encode_entry(outcome)),
+                   (outcome.id, outcome.published.isoformat(), outcome.updated.isoformat(),
+                    outcome.image, outcome.source), len(outcome.content_html.encode()))
+
+
+def _fresh_record(stamp: FileStamp, sha256: str, encoded: Encoded | None,
                   writer: PackWriter | None) -> CachedEntry:
-    if entry is None:
+    if encoded is None:
         return CachedEntry(stamp.size, stamp.mtime_ns, sha256, None, None)
-    record = orjson.dumps(_encode_entry(entry))
-    ref = writer.add(record) if writer is not None else None
-    return CachedEntry(stamp.size, stamp.mtime_ns, sha256, _stub(entry), ref,
-                       len(entry.content_html.encode()), entry, record)
+    ref = writer.add(encoded.record) if writer is not None else None
+    id_, published, updated, image, source = encoded.stub
+    stub = Entry(id=id_, title="", link="", published=datetime.fromisoformat(published),
+                 updated=datetime.fromisoformat(updated), content_html="", image=image,
+                 source=source)
+    return CachedEntry(stamp.size, stamp.mtime_ns, sha256, stub, ref, encoded.html_size,
+                       record=encoded.record)
 
 
 def _parse_again(path: Path, shown: str, ctx: object) -> Entry | None:
@@ -246,14 +271,18 @@ def cache_context(config: SiteConfig) -> str:
 
 
 def _split(cache: dict[str, CachedEntry], stamps: list[FileStamp],
-           folder: Path) -> tuple[dict[str, CachedEntry], list[tuple[FileStamp, bytes]]]:
-    """Cached records still valid, and the files (with their bytes) that need parsing."""
+           folder: Path) -> tuple[dict[str, CachedEntry], list[tuple[FileStamp, bytes | None]]]:
+    """Cached records still valid, and the files that need parsing (with their bytes when
+    they had to be read to compare; the others are read by whoever parses them)."""
     reuse: dict[str, CachedEntry] = {}
-    todo: list[tuple[FileStamp, bytes]] = []
+    todo: list[tuple[FileStamp, bytes | None]] = []
     for stamp in stamps:
         record = cache.get(stamp.name)
         if record is not None and (record.size, record.mtime_ns) == (stamp.size, stamp.mtime_ns):
             reuse[stamp.name] = record
+            continue
+        if record is None:
+            todo.append((stamp, None))
             continue
         data = (folder / stamp.name).read_bytes()
         if record is not None and record.sha256 == hashlib.sha256(data).hexdigest():
@@ -285,8 +314,17 @@ def _load(path: Path, context: str, notices: list[Notice]) -> dict[str, CachedEn
 
 
 def _save(path: Path, context: str, records: dict[str, CachedEntry]) -> None:
-    from feedpub.packs import collect
+    from feedpub.packs import MAX_PACKS, collect, repack
 
+    if len({r.ref[0] for r in records.values() if r.ref is not None}) > MAX_PACKS:
+        refs = {name: r.ref for name, r in sorted(records.items()) if r.ref is not None}
+        names = list(refs)
+        moved = repack(path.parent, PACK_KIND, list(refs.values()))
+        for name, ref in zip(names, moved, strict=True):
+            if ref is None:
+                del records[name]  # damaged: its file is parsed again next time
+            else:
+                records[name] = replace(records[name], ref=ref)
     write_document(path, KIND, {"context": context,
                                 "entries": {name: encode_record(records[name])
                                             for name in sorted(records)}})

@@ -27,7 +27,7 @@ lower bound for the rest (an item holds at least its entry's HTML), with the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,13 +35,15 @@ from pathlib import Path
 from feedpub import __version__
 from feedpub.cache import EntryStore
 from feedpub.errors import CheckFinding
+from feedpub.forks import Children, can_fork, cpu_count
 from feedpub.formats import FORMATS, Parts, render_parts
-from feedpub.fragments import ItemCheck, ItemFacts, Placed, check_document, check_items
+from feedpub.fragments import DocumentItems, Found, ItemCheck, check_document, check_items
 from feedpub.model import Entry, Feed
 from feedpub.notices import Notice
 from feedpub.output import Staged, stage_stream
-from feedpub.packs import PackReader, PackWriter, Ref, collect, is_ref
+from feedpub.packs import MAX_PACKS, PACK_SUFFIX, PackReader, PackWriter, Ref, collect, repack
 from feedpub.state import code_digest, read_document, write_document
+from feedpub.tuning import MAX_WORKERS, RENDER_IN_WORKERS_AT
 
 ITEMS_NAME = "items.json"
 KIND = "item-cache"
@@ -50,37 +52,138 @@ RENDER_CHUNK = 400  # items rendered (one lxml tree) and checked (one validator 
 _FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # the envelope's time, when keying the cache
 
 
-@dataclass(frozen=True, slots=True)
-class CachedItem:
-    """A rendered item: where its bytes are, how many line breaks they hold, its check."""
+_COLUMNS = ("keys", "pack", "offset", "length", "sha", "lines", "ids", "where_line",
+            "where_column", "updated", "published", "latest")
 
-    ref: Ref
-    lines: int
-    check: ItemCheck
+
+@dataclass
+class FormatItems:
+    """One format's cached items as columns, in the order they were added.
+
+    Columns, not one object per item: 10 000 items load, check and save in a few
+    milliseconds, which is what a one-change build can spend on them.
+    """
+
+    packs: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    pack: list[int] = field(default_factory=list)
+    offset: list[int] = field(default_factory=list)
+    length: list[int] = field(default_factory=list)
+    sha: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    ids: list[str | None] = field(default_factory=list)
+    where_line: list[int] = field(default_factory=list)
+    where_column: list[int] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    published: list[int | None] = field(default_factory=list)
+    latest: list[int | None] = field(default_factory=list)
+    findings: dict[int, list[Found]] = field(default_factory=dict)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def ref(self, at: int) -> Ref:
+        return (self.packs[self.pack[at]], self.offset[at], self.length[at], self.sha[at])
+
+    def add(self, key: str, ref: Ref, lines: int, check: ItemCheck) -> int:
+        if ref[0] not in self.packs:
+            self.packs.append(ref[0])
+        at = len(self.keys)
+        facts = check.facts
+        self.keys.append(key)
+        self.pack.append(self.packs.index(ref[0]))
+        self.offset.append(ref[1])
+        self.length.append(ref[2])
+        self.sha.append(ref[3])
+        self.lines.append(lines)
+        self.ids.append(facts.id)
+        self.where_line.append(facts.where[0])
+        self.where_column.append(facts.where[1])
+        self.updated.append(facts.updated)
+        self.published.append(facts.published)
+        self.latest.append(facts.latest)
+        if check.findings:
+            self.findings[at] = list(check.findings)
+        self.index[key] = at
+        return at
+
+    def kept(self, used: list[int]) -> FormatItems:
+        """Only the items at ``used`` (in that order), and only the packs they are in."""
+        packs = sorted({self.pack[at] for at in used})
+        renumber = {old: new for new, old in enumerate(packs)}
+        kept = FormatItems([self.packs[p] for p in packs])
+        for name in _COLUMNS:
+            setattr(kept, name, [getattr(self, name)[at] for at in used])
+        kept.pack = [renumber[p] for p in kept.pack]
+        kept.findings = {new: self.findings[old] for new, old in enumerate(used)
+                         if old in self.findings}
+        kept.index = {key: at for at, key in enumerate(kept.keys)}
+        return kept
+
+    def encode(self) -> dict[str, object]:
+        body: dict[str, object] = {name: getattr(self, name) for name in _COLUMNS}
+        body["packs"] = self.packs
+        body["findings"] = {str(at): [list(f) for f in found] for at, found in self.findings.items()}
+        return body
+
+
+def _decode_items(raw: object) -> FormatItems | None:
+    """A format's cached items, or None unless every column has exactly its type."""
+    if type(raw) is not dict or set(raw) != {*_COLUMNS, "packs", "findings"}:
+        return None
+    packs, columns = raw["packs"], [raw[name] for name in _COLUMNS]
+    if type(packs) is not list or not all(type(c) is list and len(c) == len(columns[0])
+                                          for c in columns):
+        return None
+    keys, pack, offset, length, sha, lines, ids, where_line, where_column, updated, published, \
+        latest = columns
+    if not (all(type(p) is str and p.endswith(PACK_SUFFIX) and "/" not in p for p in packs)
+            and all(type(k) is str for k in keys) and len(set(keys)) == len(keys)
+            and all(type(p) is int and 0 <= p < len(packs) for p in pack)
+            and all(type(n) is int and n >= 0 for column in (offset, length, lines)
+                    for n in column)
+            and all(type(h) is str and len(h) == 64 for h in sha)
+            and all(i is None or type(i) is str for i in ids)
+            and all(type(n) is int for column in (where_line, where_column) for n in column)
+            and all(type(u) is str for u in updated)
+            and all(t is None or type(t) is int for column in (published, latest) for t in column)):
+        return None
+    findings = _decode_findings(raw["findings"], len(keys))
+    if findings is None:
+        return None
+    items = FormatItems(packs, keys, pack, offset, length, sha, lines, ids, where_line,
+                        where_column, updated, published, latest, findings)
+    items.index = {key: at for at, key in enumerate(keys)}
+    return items
+
+
+def _decode_findings(raw: object, count: int) -> dict[int, list[Found]] | None:
+    if type(raw) is not dict:
+        return None
+    found: dict[int, list[Found]] = {}
+    for at, values in raw.items():
+        if not (type(at) is str and at.isdigit() and int(at) < count and type(values) is list):
+            return None
+        decoded = []
+        for value in values:
+            if type(value) is not list or len(value) != 5 or not all(
+                    type(v) is str for v in value[:3]) or not all(type(v) is int for v in value[3:]):
+                return None
+            decoded.append((value[0], value[1], value[2], value[3], value[4]))
+        found[int(at)] = decoded
+    return found
 
 
 @dataclass
 class ItemCache:
-    """The rendered items of every feed format, keyed by entry; see the module docstring."""
+    """The rendered items of every feed format; see the module docstring."""
 
     folder: Path
     contexts: dict[str, str]  # format → the context its items were rendered and checked in
-    items: dict[str, dict[str, CachedItem]]  # format → entry key → item
+    items: dict[str, FormatItems]
     changed: bool = False
-    used: dict[str, set[str]] = field(default_factory=dict)  # format → keys this build used
+    used: dict[str, list[int]] = field(default_factory=dict)  # format → items in its document
 
-    def get(self, name: str, key: str) -> CachedItem | None:
-        self.used.setdefault(name, set()).add(key)
-        return self.items.get(name, {}).get(key)
-
-    def put(self, name: str, key: str, item: CachedItem) -> None:
-        self.used.setdefault(name, set()).add(key)
-        self.items.setdefault(name, {})[key] = item
-        self.changed = True
-
-    def drop(self, name: str, key: str) -> None:
-        self.items.get(name, {}).pop(key, None)
-        self.changed = True
+    def of(self, name: str) -> FormatItems:
+        return self.items.setdefault(name, FormatItems())
 
 
 def load_items(folder: Path, contexts: dict[str, str], notices: list[Notice]) -> ItemCache:
@@ -94,69 +197,46 @@ def load_items(folder: Path, contexts: dict[str, str], notices: list[Notice]) ->
         notices.append(Notice(str(folder / ITEMS_NAME), f"the {KIND} is not one this feedpub "
                                                         "wrote; discarded, rebuilding it"))
         return cache
-    bad = 0
     for name, context in contexts.items():
-        items = raw_items.get(name)
-        if raw_contexts.get(name) != context or not isinstance(items, dict):
+        if raw_contexts.get(name) != context or name not in raw_items:
             continue
-        kept: dict[str, CachedItem] = {}
-        for key, value in items.items():
-            item = _decode_item(value)
-            if item is None:
-                bad += 1
-            else:
-                kept[key] = item
-        cache.items[name] = kept
-    if bad:
-        notices.append(Notice(str(folder / ITEMS_NAME), f"{bad} cached items did not fit the "
-                                                        "cache's schema; they are rendered again"))
+        items = _decode_items(raw_items[name])
+        if items is None:
+            notices.append(Notice(str(folder / ITEMS_NAME), f"the cached {name} items did not "
+                                                            "fit the cache's schema; they are "
+                                                            "rendered again"))
+            continue
+        cache.items[name] = items
     return cache
 
 
 def save_items(cache: ItemCache) -> None:
-    """Write the index of the items this build used (the others are garbage) and delete
-    the packs nothing refers to any more."""
-    items = {name: {key: _encode_item(item) for key, item in sorted(cache.items[name].items())
-                    if key in cache.used.get(name, set())}
-             for name in cache.contexts if name in cache.items}
-    write_document(cache.folder / ITEMS_NAME, KIND, {"contexts": cache.contexts, "items": items})
-    collect(cache.folder, PACK_KIND, (cache.items[name][key].ref for name in items
-                                      for key in items[name]))
+    """Write the index; once a quarter of a format's items are no longer in its document
+    (old versions of changed entries), keep only those that are, and delete the packs
+    nothing refers to any more."""
+    kept = {name: _compacted(cache.folder, items, cache.used.get(name, []))
+            for name, items in cache.items.items() if name in cache.contexts}
+    write_document(cache.folder / ITEMS_NAME, KIND,
+                   {"contexts": cache.contexts, "items": {n: k.encode() for n, k in kept.items()}})
+    collect(cache.folder, PACK_KIND, [], keep=[p for k in kept.values() for p in k.packs])
 
 
-def _encode_item(item: CachedItem) -> list[object]:
-    facts = item.check.facts
-    return [list(item.ref), item.lines, [list(f) for f in item.check.findings],
-            [facts.id, facts.where[0], facts.where[1], facts.updated,
-             facts.published.isoformat() if facts.published else None,
-             facts.latest.isoformat() if facts.latest else None]]
-
-
-def _decode_item(value: object) -> CachedItem | None:
-    """A cached item, or None unless every field has its exact type."""
-    if type(value) is not list or len(value) != 4:
-        return None
-    ref, lines, findings, facts = value
-    if not is_ref(ref) or type(lines) is not int or lines < 0 or type(findings) is not list:
-        return None
-    decoded = []
-    for found in findings:
-        if type(found) is not list or len(found) != 5 or not all(
-                type(v) is str for v in found[:3]) or not all(type(v) is int for v in found[3:]):
-            return None
-        decoded.append((found[0], found[1], found[2], found[3], found[4]))
-    if type(facts) is not list or len(facts) != 6:
-        return None
-    ident, line, column, updated, published, latest = facts
-    if not ((ident is None or type(ident) is str) and type(line) is int and type(column) is int
-            and type(updated) is str):
-        return None
-    try:
-        times = [None if t is None else datetime.fromisoformat(t) for t in (published, latest)]
-    except (TypeError, ValueError):
-        return None
-    check = ItemCheck(tuple(decoded), ItemFacts(ident, (line, column), updated, times[0], times[1]))
-    return CachedItem((ref[0], ref[1], ref[2], ref[3]), lines, check)
+def _compacted(folder: Path, items: FormatItems, used: list[int]) -> FormatItems:
+    """The items to keep: all, until a quarter of them are garbage; and in one pack once
+    they are spread over too many (see ``packs.repack``)."""
+    live = sorted(set(used))
+    if len(live) < 0.75 * len(items.keys):
+        items = items.kept(live)
+        live = list(range(len(items.keys)))
+    if len(items.packs) <= MAX_PACKS:
+        return items
+    moved = repack(folder, PACK_KIND, [items.ref(at) for at in live])
+    kept = items.kept([at for at, ref in zip(live, moved, strict=True) if ref is not None])
+    refs = [ref for ref in moved if ref is not None]
+    kept.packs = sorted({ref[0] for ref in refs})
+    kept.pack = [kept.packs.index(ref[0]) for ref in refs]
+    kept.offset = [ref[1] for ref in refs]
+    return kept
 
 
 def contexts(feed: Feed, names: Sequence[str]) -> dict[str, str]:
@@ -205,60 +285,70 @@ class DamagedItem(Exception):
         self.key = key
 
 
-def build_document(name: str, feed: Feed, store: EntryStore, cache: ItemCache, *,
-                   output_dir: Path | None, tag: str, published: tuple[str, bool],
-                   notices: list[Notice]) -> Document:
-    """Render what is missing, check, and (with ``output_dir``) stage one feed document.
+@dataclass
+class Prepared:
+    """A feed document ready to be written: its envelope and the cached items it holds."""
+
+    document: Document
+    envelope: Parts | None = None  # None: nothing to write (an error, or the file is as is)
+    order: list[int] = field(default_factory=list)  # positions in the format's columns
+    whole: bytes | None = None  # a document without items, rendered whole
+
+
+def prepare_document(name: str, feed: Feed, store: EntryStore, cache: ItemCache, *,
+                     published: tuple[str, bool], writing: bool) -> Prepared:
+    """Render and check what the cache lacks, then check the document; nothing is written.
 
     ``published`` is the pieces digest of the published file and whether that file is
-    as the last build left it: then an equal document is not written again.
+    as the last build left it: an equal document need not be written again.
     """
-    for _ in range(2):
-        try:
-            return _build(name, feed, store, cache, output_dir, tag, published)
-        except DamagedItem as damaged:
-            notices.append(Notice(str(cache.folder / ITEMS_NAME), "a cached item is damaged; "
-                                                                  "it is rendered again"))
-            cache.drop(name, damaged.key)
-    return _build(name, feed, store, cache, output_dir, tag, published)
-
-
-def _build(name: str, feed: Feed, store: EntryStore, cache: ItemCache, output_dir: Path | None,
-           tag: str, published: tuple[str, bool]) -> Document:
     fmt = FORMATS[name]
+    items = cache.of(name)
     keys = [item_key(feed, entry, store) for entry in feed.entries]
-    cached = [cache.get(name, key) for key in keys]
-    missing = [(key, entry) for key, entry, item in zip(keys, feed.entries, cached, strict=True)
-               if item is None]
-    too_big = _too_big(name, keys, [store.html_size(entry) if item is None else item.ref[2]
-                                    for entry, item in zip(feed.entries, cached, strict=True)])
+    index = items.index
+    missing = [(key, entry) for key, entry in zip(keys, feed.entries, strict=True)
+               if key not in index]
+    too_big = _too_big(name, keys, _sizes(items, keys, feed.entries, store))
     if too_big is not None:
-        return Document(name, [too_big])
+        return Prepared(Document(name, [too_big]))
     envelope, closing = _render_missing(name, feed, missing, store, cache)
-    pieces = ([closing] if closing is not None else []) + [cache.items[name][key] for key in keys]
-    if not pieces:  # a document without items is rendered whole (JSON writes "items": [])
+    order = ([closing] if closing is not None else []) + [index[key] for key in keys]
+    cache.used[name] = order
+    if not order:  # a document without items is rendered whole (JSON writes "items": [])
         from feedpub.formats import render
 
-        return _whole(name, render(name, feed), output_dir, tag)
-    placed, line = [], envelope.head.count(b"\n") + 1
-    step = envelope.joiner.count(b"\n")
-    for piece in pieces:
-        placed.append(Placed(line, piece.check))
-        line += piece.lines + step
-    items_lines = line - (envelope.head.count(b"\n") + 1) - step
-    findings = check_document(name, fmt.filename, envelope, placed, items_lines, feed.id,
+        return _whole(name, render(name, feed))
+    doc_items, items_lines = _placed(envelope, items, order)
+    findings = check_document(name, fmt.filename, envelope, doc_items, items_lines, feed.id,
                               feed.closing.id if feed.closing else None)
-    size = len(envelope.head) + len(envelope.tail) + sum(p.ref[2] for p in pieces) \
-        + len(envelope.joiner) * (len(pieces) - 1)
+    size = len(envelope.head) + len(envelope.tail) + sum(items.length[at] for at in order) \
+        + len(envelope.joiner) * (len(order) - 1)
     too_big = _too_big(name, keys, [size])
     document = Document(name, findings + ([too_big] if too_big else []),
-                        pieces=_pieces_digest(envelope, pieces), size=size)
+                        pieces=_pieces_digest(envelope, items, order), size=size)
     if any(f.severity == "error" for f in document.findings):
+        return Prepared(document)
+    if writing and published[1] and published[0] == document.pieces:
+        return Prepared(document)  # the published file is this document already
+    return Prepared(document, envelope, order)
+
+
+def stream_document(prepared: Prepared, cache: ItemCache, output_dir: Path | None,
+                   tag: str) -> Document:
+    """Stream a prepared document to its staged file (or, without ``output_dir``, only
+    through its checks); raises DamagedItem when a cached piece cannot be read back."""
+    document = prepared.document
+    fmt = FORMATS[document.name]
+    if prepared.whole is not None:
+        if output_dir is not None:
+            from feedpub.output import stage
+
+            document.staged = stage(output_dir / fmt.filename, prepared.whole, tag)
         return document
-    if output_dir is not None and published[1] and published[0] == document.pieces:
-        return document  # the published file is this document already
-    chunks = _checked_chunks(name, envelope, pieces, PackReader(cache.folder), keys,
-                             closing is not None)
+    if prepared.envelope is None:
+        return document
+    chunks = _checked_chunks(document.name, prepared.envelope, cache.of(document.name),
+                             prepared.order, PackReader(cache.folder))
     try:
         if output_dir is not None:
             document.staged = stage_stream(output_dir / fmt.filename, chunks, tag)
@@ -271,13 +361,42 @@ def _build(name: str, feed: Feed, store: EntryStore, cache: ItemCache, output_di
     return document
 
 
+def repair(name: str, key: str, cache: ItemCache, notices: list[Notice]) -> None:
+    """Forget a damaged cached item, so the next ``prepare_document`` renders it again."""
+    notices.append(Notice(str(cache.folder / ITEMS_NAME), f"a cached {name} item is damaged; "
+                                                          "it is rendered again"))
+    cache.of(name).index.pop(key, None)
+    cache.changed = True
+
+
+def _placed(envelope: Parts, items: FormatItems, order: list[int]) -> tuple[DocumentItems, int]:
+    """The document's items as columns in document order, with the line each starts on."""
+    step = envelope.joiner.count(b"\n")
+    first = envelope.head.count(b"\n") + 1
+    starts, line = [], first
+    lines = items.lines
+    for at in order:
+        starts.append(line)
+        line += lines[at] + step
+    found = [(position, finding) for position, at in enumerate(order)
+             for finding in items.findings.get(at, ())] if items.findings else []
+    placed = DocumentItems(starts, found, [items.ids[at] for at in order],
+                           [(items.where_line[at], items.where_column[at]) for at in order],
+                           [items.updated[at] for at in order],
+                           [items.published[at] for at in order],
+                           [items.latest[at] for at in order])
+    return placed, line - first - step
+
+
 def _render_missing(name: str, feed: Feed, missing: list[tuple[str, Entry]], store: EntryStore,
-                    cache: ItemCache) -> tuple[Parts, CachedItem | None]:
+                    cache: ItemCache) -> tuple[Parts, int | None]:
     """Render and check the missing items (a chunk at a time), the closing item and the
-    envelope; the new items go to a pack and into the cache."""
+    envelope; the new items go to a pack and into the cache. Returns the envelope and
+    where the closing item is in the cache's columns."""
     with_closing = feed.closing is not None
+    items = cache.of(name)
     envelope: Parts | None = None
-    closing: CachedItem | None = None
+    closing: int | None = None
     writer = PackWriter(cache.folder, PACK_KIND) if missing or with_closing else None
     try:
         for start in range(0, max(len(missing), 1), RENDER_CHUNK):
@@ -289,17 +408,92 @@ def _render_missing(name: str, feed: Feed, missing: list[tuple[str, Entry]], sto
                 continue
             checks = check_items(name, parts)
             assert writer is not None
-            made = [CachedItem(writer.add(item), item.count(b"\n"), check)
-                    for item, check in zip(parts.items, checks, strict=True)]
-            if first:
-                closing, made = made[0], made[1:]
-            for (key, _), item in zip(chunk, made, strict=True):
-                cache.put(name, key, item)
+            if first:  # rendered every build (it is one item); kept once per version
+                key = "closing:" + hashlib.sha256(parts.items[0]).hexdigest()
+                closing = items.index.get(key)
+                if closing is None:
+                    closing = items.add(key, writer.add(parts.items[0]),
+                                        parts.items[0].count(b"\n"), checks[0])
+                    cache.changed = True
+            made = zip(parts.items[1:] if first else parts.items, checks[1:] if first else checks,
+                       strict=True)
+            for (key, _), (item, check) in zip(chunk, made, strict=True):
+                items.add(key, writer.add(item), item.count(b"\n"), check)
+                cache.changed = True
     finally:
         if writer is not None:
             writer.close()
     assert envelope is not None
     return envelope, closing
+
+
+Made = tuple[str, Ref, int, ItemCheck]  # an item rendered by a worker: key, ref, lines, check
+
+
+def render_missing(feed: Feed, names: list[str], store: EntryStore, cache: ItemCache) -> None:
+    """Render and check, for every format, the items its document needs and the cache
+    lacks: in forked workers (each rendering a share of the entries in every format, so
+    an entry is read once) when there are many, as in a first build.
+
+    Documents too big for a feed (``_too_big``) are left alone: ``prepare_document``
+    refuses them without rendering anything.
+    """
+    keys = [item_key(feed, entry, store) for entry in feed.entries]
+    wanted = [name for name in names if _too_big(name, keys, _sizes(
+        cache.of(name), keys, feed.entries, store)) is None]
+    needs = [(key, entry, tuple(n for n in wanted if key not in cache.of(n).index))
+             for key, entry in zip(keys, feed.entries, strict=True)]
+    needs = [need for need in needs if need[2]]
+    workers = min(cpu_count(), MAX_WORKERS)
+    if len(needs) < RENDER_IN_WORKERS_AT or workers < 2 or not can_fork():
+        return
+    size = -(-len(needs) // (workers * 8))
+    chunks = [needs[i:i + size] for i in range(0, len(needs), size)]
+    with Children() as children:
+        streams = [children.start(_render_worker(feed, chunks[k::workers], store, cache.folder))
+                   for k in range(workers)]
+        for stream in streams:
+            for made in stream.items():
+                for name, (key, ref, lines, check) in made:
+                    cache.of(name).add(key, ref, lines, check)
+                    cache.changed = True
+
+
+def _render_worker(feed: Feed, chunks: list[list[tuple[str, Entry, tuple[str, ...]]]],
+                   store: EntryStore, folder: Path) -> Callable[[], Iterator[list[tuple[str, Made]]]]:
+    def work() -> Iterator[list[tuple[str, Made]]]:
+        writers: dict[str, PackWriter] = {}
+        try:
+            for chunk in chunks:
+                wholes = {key: store.full(entry) for key, entry, _ in chunk}
+                made: list[tuple[str, Made]] = []
+                for name in FORMATS:
+                    mine = [(key, wholes[key]) for key, _, names in chunk if name in names]
+                    if not mine:
+                        continue
+                    writer = writers.get(name) or writers.setdefault(
+                        name, PackWriter(folder, PACK_KIND))
+                    parts = render_parts(name, feed, [e for _, e in mine], closing=False)
+                    for (key, _), item, check in zip(mine, parts.items, check_items(name, parts),
+                                                     strict=True):
+                        made.append((name, (key, writer.add(item), item.count(b"\n"), check)))
+                for writer in writers.values():
+                    writer.flush()  # the parent may read these items as soon as it has them
+                yield made
+        finally:
+            for writer in writers.values():
+                writer.close()
+            store.close()
+
+    return work
+
+
+def _sizes(items: FormatItems, keys: list[str], entries: Sequence[Entry],
+           store: EntryStore) -> list[int]:
+    """Each item's size when cached, else a lower bound (see ``_too_big``)."""
+    index, length = items.index, items.length
+    return [length[index[key]] if key in index else store.html_size(entry)
+            for key, entry in zip(keys, entries, strict=True)]
 
 
 def _too_big(name: str, keys: list[str], sizes: list[int]) -> CheckFinding | None:
@@ -328,31 +522,37 @@ def _too_big(name: str, keys: list[str], sizes: list[int]) -> CheckFinding | Non
                         "MiB)")
 
 
-def _pieces_digest(envelope: Parts, pieces: Sequence[CachedItem]) -> str:
+def _pieces_digest(envelope: Parts, items: FormatItems, order: list[int]) -> str:
     digest = hashlib.sha256(hashlib.sha256(envelope.head).digest())
     digest.update(hashlib.sha256(envelope.tail).digest())
     digest.update(envelope.joiner)
-    for piece in pieces:
-        digest.update(bytes.fromhex(piece.ref[3]))
+    sha = items.sha
+    digest.update("".join([sha[at] for at in order]).encode())
     return digest.hexdigest()
 
 
-def _checked_chunks(name: str, envelope: Parts, pieces: Sequence[CachedItem], reader: PackReader,
-                    keys: list[str], closing: bool) -> Iterator[bytes]:
-    """The document's bytes, piece by piece, each read back and checked: its digest, and
-    the document's well-formedness (a streaming XML parser; each JSON piece parsed)."""
+def _checked_chunks(name: str, envelope: Parts, items: FormatItems, order: list[int],
+                    reader: PackReader) -> Iterator[bytes]:
+    """The document's bytes, about a megabyte at a time, each piece read back and checked:
+    its digest, and the document's well-formedness (a streaming XML parser fed as it is
+    written; each JSON piece parsed, the envelope too)."""
     parse = _xml_parser() if name != "json" else None
+    joiner = envelope.joiner
     try:
-        yield from _fed(parse, [envelope.head])
-        for index, piece in enumerate(pieces):
-            data = reader.read(piece.ref)
-            if data is None:
-                position = index - (1 if closing else 0)
-                raise DamagedItem(keys[position] if position >= 0 else "closing")
+        batch: list[bytes] = [envelope.head]
+        size = len(envelope.head)
+        for position, data in enumerate(_pieces(items, order, reader)):
             if parse is None:
                 _json_piece(data)
-            yield from _fed(parse, [envelope.joiner, data] if index else [data])
-        yield from _fed(parse, [envelope.tail])
+            if position:
+                batch.append(joiner)
+            batch.append(data)
+            size += len(data)
+            if size >= _CHUNK:
+                yield _fed(parse, b"".join(batch))
+                batch, size = [], 0
+        batch.append(envelope.tail)
+        yield _fed(parse, b"".join(batch))
         if parse is None:
             _json_piece(envelope.head + envelope.tail)
         else:
@@ -363,11 +563,48 @@ def _checked_chunks(name: str, envelope: Parts, pieces: Sequence[CachedItem], re
         reader.close()
 
 
-def _fed(parser: object, chunks: list[bytes]) -> Iterator[bytes]:
-    for chunk in chunks:
-        if parser is not None:
-            parser.feed(chunk)  # type: ignore[attr-defined]
-        yield chunk
+_CHUNK = 1 << 20
+
+
+def _pieces(items: FormatItems, order: list[int], reader: PackReader) -> Iterator[bytes]:
+    """Each piece's bytes, checked against its digest; neighbours in one pack are read
+    with one call (a document's items mostly sit in its packs in document order)."""
+    run: list[int] = []
+    for at in order:
+        if run and not _follows(items, run[-1], at):
+            yield from _read_run(items, run, reader)
+            run = []
+        run.append(at)
+        if len(run) >= 256:
+            yield from _read_run(items, run, reader)
+            run = []
+    if run:
+        yield from _read_run(items, run, reader)
+
+
+def _follows(items: FormatItems, before: int, at: int) -> bool:
+    return items.pack[at] == items.pack[before] and \
+        items.offset[at] == items.offset[before] + items.length[before]
+
+
+def _read_run(items: FormatItems, run: list[int], reader: PackReader) -> Iterator[bytes]:
+    first, last = run[0], run[-1]
+    whole = reader.read_span(items.packs[items.pack[first]], items.offset[first],
+                             items.offset[last] + items.length[last] - items.offset[first])
+    start = 0
+    for at in run:
+        data = whole[start:start + items.length[at]] if whole is not None else None
+        start += items.length[at]
+        if data is None or len(data) != items.length[at] or \
+                hashlib.sha256(data).hexdigest() != items.sha[at]:
+            raise DamagedItem(items.keys[at])
+        yield data
+
+
+def _fed(parser: object, chunk: bytes) -> bytes:
+    if parser is not None:
+        parser.feed(chunk)  # type: ignore[attr-defined]
+    return chunk
 
 
 class NotWellFormed(ValueError):
@@ -403,17 +640,15 @@ def _xml_parser() -> object:
                            resolve_entities=False, no_network=True, load_dtd=False)
 
 
-def _whole(name: str, data: bytes, output_dir: Path | None, tag: str) -> Document:
+def _whole(name: str, data: bytes) -> Prepared:
     """A small document rendered whole (no items), checked by the validator as a whole."""
     from feedpub.fragments import severity_in_our_feeds as _severity
-    from feedpub.output import stage
     from feedpub.validate import validate_bytes
 
     fmt = FORMATS[name]
     findings = [CheckFinding(fmt.filename, f.line, f.column, _severity(f.severity, f.rule),
                              f.rule, f.message) for f in validate_bytes(data)]
     document = Document(name, findings, pieces=hashlib.sha256(data).hexdigest(), size=len(data))
-    if output_dir is not None and not any(f.severity == "error" for f in findings):
-        document.staged = stage(output_dir / fmt.filename, data, tag)
-    return document
-
+    if any(f.severity == "error" for f in findings):
+        return Prepared(document)
+    return Prepared(document, whole=data)

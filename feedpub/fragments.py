@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from feedpub.errors import CheckFinding
 from feedpub.formats import Parts
@@ -51,8 +50,8 @@ class ItemFacts:
     id: str | None  # the guid (RSS) or id; None when it has none (the item check says so)
     where: Position  # where the id is, for a finding about it
     updated: str  # Atom's <updated> text ("" elsewhere): duplicates report whether it differs
-    published: datetime | None  # RSS pubDate, Atom published, JSON date_published
-    latest: datetime | None  # the later of published and updated (modified)
+    published: int | None  # RSS pubDate, Atom published, JSON date_published (µs since 1970)
+    latest: int | None  # the later of published and updated (modified), likewise
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +142,7 @@ def item_facts(name: str, item: bytes) -> ItemFacts:
     if found is None:
         return ItemFacts(None, (0, 0), "", published, latest)
     value = html.unescape(found[1].decode())
-    line_start = item.rfind(b"\n", 0, found.start()) + 1
-    where = (item.count(b"\n", 0, found.start()) + 1, found.start() - line_start + 1)
+    where = _position(item, found.start())
     return ItemFacts(value.strip() if name == "rss" else value, where,
                      updated_text if name == "atom" else "", published, latest)
 
@@ -154,38 +152,52 @@ def _text(pattern: re.Pattern[bytes], data: bytes) -> str:
     return html.unescape(found[1].decode()) if found else ""
 
 
-def _time(name: str, text: str) -> datetime | None:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _time(name: str, text: str) -> int | None:
+    """A date of the document as microseconds since 1970 (None: missing, or not a date)."""
     if not text:
         return None
     try:
         if name == "rss":
             from email.utils import parsedate_to_datetime
 
-            return parsedate_to_datetime(text)
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = parsedate_to_datetime(text)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, TypeError, IndexError):
         return None
+    if moment.tzinfo is None:
+        return None
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 @dataclass(frozen=True, slots=True)
-class Placed:
-    """An item as it sits in the assembled document: its first line and its check."""
+class DocumentItems:
+    """A document's items as columns, in document order: cheap to keep for 10 000 items."""
 
-    line: int
-    check: ItemCheck
+    starts: list[int]  # the line each item starts on in the document
+    findings: list[tuple[int, Found]]  # (item index, finding), for the few items with any
+    ids: list[str | None]
+    where: list[tuple[int, int]]
+    updated: list[str]
+    published: list[int | None]
+    latest: list[int | None]
 
 
-def check_document(name: str, filename: str, parts_envelope: Parts, items: Sequence[Placed],
+def check_document(name: str, filename: str, envelope: Parts, items: DocumentItems,
                    items_lines: int, feed_id: str, closing_id: str | None) -> list[CheckFinding]:
     """Every finding of the assembled document: the envelope's, each item's own, and the
     rules across items; sorted by position, within the validator's limits.
 
-    ``parts_envelope`` holds the head, tail and joiner (its items are ignored);
-    ``items_lines`` is how many line breaks the items and their joiners add.
+    ``envelope`` holds the head, tail and joiner (its items are ignored); ``items_lines``
+    is how many line breaks the items and their joiners add.
     """
     from feedpub.validate import validate_bytes
 
-    head, tail = parts_envelope.head, parts_envelope.tail
+    head, tail = envelope.head, envelope.tail
     head_lines = head.count(b"\n")
     found: list[CheckFinding] = []
     for finding in validate_bytes(head + tail):
@@ -195,84 +207,93 @@ def check_document(name: str, filename: str, parts_envelope: Parts, items: Seque
         found.append(CheckFinding(filename, line, finding.column,
                                   _severity(finding.severity, finding.rule), finding.rule,
                                   finding.message))
-    for placed in items:
-        for severity, rule, message, line, column in placed.check.findings:
-            found.append(CheckFinding(filename, placed.line + line - 1, column, severity, rule,
-                                      message))
-    found += _across_items(name, filename, items, feed_id)
+    for index, (severity, rule, message, line, column) in items.findings:
+        found.append(CheckFinding(filename, items.starts[index] + line - 1, column, severity, rule,
+                                  message))
+    found += _across_items(name, filename, head, items, feed_id)
     found += _order(name, filename, head, items, closing_id)
     return _limited(sorted(found, key=lambda f: (f.line, f.column)))
 
 
-def _across_items(name: str, filename: str, items: Sequence[Placed],
+def _across_items(name: str, filename: str, head: bytes, items: DocumentItems,
                   feed_id: str) -> list[CheckFinding]:
     """The validator's rules across items, from each item's facts, in document order."""
+    ids = items.ids
+    if len(set(ids)) == len(ids) and (name != "atom" or feed_id not in ids):
+        return []  # the common case, decided at the speed of a set
     from feedpub.validate import atom, jsonfeed, rss
 
     found = []
     seen: dict[str, str] = {}
-    for placed in items:
-        facts = placed.check.facts
-        if facts.id is None or (name != "atom" and not facts.id.strip()):
+    for index, ident in enumerate(ids):
+        if ident is None or (name != "atom" and not ident.strip()):
             continue
-        line, column = placed.line + facts.where[0] - 1, facts.where[1]
-        previous = seen.get(facts.id)
+        line, column = items.starts[index] + items.where[index][0] - 1, items.where[index][1]
+        previous = seen.get(ident)
         if previous is not None:
             if name == "rss":
                 found.append(CheckFinding(filename, line, column, "error", rss.GUID_DUPLICATE,
-                                          rss.guid_duplicate(facts.id)))
+                                          rss.guid_duplicate(ident)))
             elif name == "json":
                 found.append(CheckFinding(filename, line, column, "error",
-                                          jsonfeed.ID_DUPLICATE, jsonfeed.id_duplicate(facts.id)))
+                                          jsonfeed.ID_DUPLICATE, jsonfeed.id_duplicate(ident)))
             else:
                 found.append(CheckFinding(filename, line, column, "warning",
                                           atom.ENTRY_ID_DUPLICATE, atom.entry_id_duplicate(
-                                              facts.id, same_updated=previous == facts.updated)))
-        seen[facts.id] = facts.updated
+                                              ident, same_updated=previous == items.updated[index])))
+        seen[ident] = items.updated[index]
     if name == "atom" and feed_id in seen:
-        found.append(CheckFinding(filename, 3, 3, "warning", atom.ID_SHARED,
+        line, column = _position(head, head.find(b"<id>"))
+        found.append(CheckFinding(filename, line, column, "warning", atom.ID_SHARED,
                                   atom.id_shared(feed_id)))
     return found
 
 
-def _order(name: str, filename: str, head: bytes, items: Sequence[Placed],
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a byte offset (of ASCII markup, so bytes are columns)."""
+    if offset < 0:
+        return 0, 0
+    return data.count(b"\n", 0, offset) + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def _order(name: str, filename: str, head: bytes, items: DocumentItems,
            closing_id: str | None) -> list[CheckFinding]:
     """feedpub's own promises about a document: newest first, the closing item first and
     not older than any update, and the feed's time not older than any item's."""
     found = []
-    if closing_id is not None and (not items or items[0].check.facts.id != closing_id):
-        found.append(CheckFinding(filename, items[0].line if items else 0, 1, "error",
+    count = len(items.ids)
+    if closing_id is not None and (not count or items.ids[0] != closing_id):
+        found.append(CheckFinding(filename, items.starts[0] if count else 0, 1, "error",
                                   "document-closing-first", "the closing item is not the "
                                   "document's first item"))
     start = 1 if closing_id is not None else 0
-    previous: datetime | None = None
-    for placed in items[start:]:
-        published = placed.check.facts.published
-        if published is None:
-            continue  # the item's own check reports a missing or broken date
-        if previous is not None and published > previous:
-            found.append(CheckFinding(filename, placed.line, 1, "error", "document-order",
-                                      "this item is newer than the one before it; items go "
-                                      "newest first"))
-        previous = published
-    if closing_id is not None and items and items[0].check.facts.published is not None:
-        closed = items[0].check.facts.published
-        if any((p.check.facts.latest or closed) > closed for p in items[1:]):
-            found.append(CheckFinding(filename, items[0].line, 1, "error",
-                                      "document-closing-first", "an update is newer than the "
-                                      "closing item"))
-    feed_time = _head_time(name, head)
-    if feed_time is not None and any((p.check.facts.latest or feed_time) > feed_time
-                                     for p in items):
-        found.append(CheckFinding(filename, head.count(b"\n", 0, _HEAD_DATE[name].search(head).start())  # type: ignore[union-attr]
-                                  + 1, 1, "error", "document-date", "the feed's time is older "
-                                  "than one of its items"))
+    dates = [d for d in items.published[start:] if d is not None]
+    if dates != sorted(dates, reverse=True):
+        index = next(i for i in range(start + 1, count) if _newer(items.published, i))
+        found.append(CheckFinding(filename, items.starts[index], 1, "error", "document-order",
+                                  "this item is newer than the one before it; items go newest "
+                                  "first"))
+    latest = max((t for t in items.latest if t is not None), default=None)
+    if closing_id is not None and count and items.published[0] is not None and latest is not None \
+            and latest > items.published[0]:
+        found.append(CheckFinding(filename, items.starts[0], 1, "error", "document-closing-first",
+                                  "an update is newer than the closing item"))
+    pattern = _HEAD_DATE.get(name)
+    stamp = pattern.search(head) if pattern else None
+    feed_time = _time(name, html.unescape(stamp[1].decode())) if stamp else None
+    if stamp is not None and feed_time is not None and latest is not None and latest > feed_time:
+        found.append(CheckFinding(filename, head.count(b"\n", 0, stamp.start()) + 1, 1, "error",
+                                  "document-date", "the feed's time is older than one of its "
+                                  "items"))
     return found
 
 
-def _head_time(name: str, head: bytes) -> datetime | None:
-    pattern = _HEAD_DATE.get(name)
-    return _time(name, _text(pattern, head)) if pattern else None
+def _newer(published: list[int | None], index: int) -> bool:
+    """Whether item ``index`` is newer than the last dated item before it."""
+    now = published[index]
+    before = next((published[i] for i in range(index - 1, -1, -1) if published[i] is not None),
+                  None)
+    return now is not None and before is not None and now > before
 
 
 def _limited(found: list[CheckFinding]) -> list[CheckFinding]:

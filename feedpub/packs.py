@@ -101,6 +101,18 @@ class PackReader:
             return None
         return data
 
+    def read_span(self, name: str, offset: int, length: int) -> bytes | None:
+        """``length`` bytes at ``offset`` of a pack, unchecked (the caller checks each blob
+        in it against its digest), or None when the pack is missing or short."""
+        fd = self._fd(name)
+        if fd is None:
+            return None
+        try:
+            data = os.pread(fd, length, offset)
+        except OSError:
+            return None
+        return data if len(data) == length else None
+
     def _fd(self, name: str) -> int | None:
         fd = self._fds.get(name)
         if fd is None:
@@ -151,3 +163,18 @@ def garbage(folder: Path, live: Iterable[Ref]) -> tuple[int, int]:
         with contextlib.suppress(OSError):
             total += (folder / name).stat().st_size
     return sum(used.values()), total
+
+
+MAX_PACKS = 16  # past this many packs of a kind, the live blobs are copied into one
+
+
+def repack(folder: Path, kind: str, refs: list[Ref]) -> list[Ref | None]:
+    """The blobs of ``refs`` copied, in order, into one new pack: their new refs (None
+    for one that fails its digest). A build calls it when its kind has more than
+    ``MAX_PACKS`` packs, so a blog changed every minute keeps a few files, not thousands."""
+    moved: list[Ref | None] = []
+    with PackReader(folder) as reader, PackWriter(folder, kind) as writer:
+        for ref in refs:
+            data = reader.read(ref)
+            moved.append(None if data is None else writer.add(data))
+    return moved

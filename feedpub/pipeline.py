@@ -202,7 +202,7 @@ def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetim
 
 def _render(feed: Feed, store: EntryStore, config: SiteConfig, output_dir: Path | None, tag: str,
             published: dict[str, tuple[str, bool]], result: BuildResult) -> list[Rendered]:
-    from feedpub.formats import FORMATS
+    from feedpub.formats import OUTPUTS
     from feedpub.render import render_feeds
 
     try:
@@ -210,7 +210,7 @@ def _render(feed: Feed, store: EntryStore, config: SiteConfig, output_dir: Path 
                                 save=output_dir is not None, notices=result.notices)
     finally:
         store.close()
-    result.documents = {FORMATS[r.name].filename: r.pieces for r in rendered if r.pieces}
+    result.documents = {OUTPUTS[r.name].filename: r.pieces for r in rendered if r.pieces}
     return rendered
 
 

@@ -15,6 +15,7 @@ keeps each tree out of the parent, so the build stays fast and within its memory
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,7 +28,11 @@ from feedpub.fragments import severity_in_our_feeds as _severity
 from feedpub.model import Feed
 from feedpub.notices import Notice
 from feedpub.output import Staged
-from feedpub.tuning import PAGE_IN_CHILD_AT, RENDER_IN_CHILDREN_AT
+from feedpub.tuning import PAGE_IN_CHILD_AT, RENDER_IN_CHILDREN_AT, WRITE_IN_CHILD_AT
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from feedpub.documents import ItemCache, Prepared
 
 
 @dataclass
@@ -120,28 +125,135 @@ def render_feeds(feed: Feed, store: EntryStore, state_dir: Path, output_dir: Pat
     rendering only what the item cache lacks; the page rendered whole from the whole
     entries it shows. ``feed`` holds stubs (``cache.EntryStore``); ``published`` maps a
     file name to the pieces digest it was last written with and whether it is still as
-    written."""
-    from feedpub.documents import build_document, contexts, load_items, save_items
+    written.
+
+    Rendering what is missing happens here; writing the documents (reading back, checking
+    and writing tens of megabytes each) and checking the page happen in forked children
+    beside each other, when they are big enough for that to pay.
+    """
+    from feedpub.documents import (
+        contexts,
+        load_items,
+        prepare_document,
+        render_missing,
+        repair,
+        save_items,
+    )
     from feedpub.formats import FORMATS, OUTPUTS
 
     names = [name for name, fmt in FORMATS.items() if not (fmt.needs_updated and feed.updated is None)]
     cache = load_items(state_dir, contexts(feed, names), notices)
-    outcomes: dict[str, Rendered] = {}
-    for name, fmt in FORMATS.items():
-        if name not in names:
-            outcomes[name] = Rendered(name, skipped=True)
-            continue
-        document = build_document(name, feed, store, cache, output_dir=output_dir, tag=tag,
-                                  published=published.get(fmt.filename, ("", False)),
-                                  notices=notices)
-        outcomes[name] = Rendered(name, document.findings, document.staged, pieces=document.pieces)
+    render_missing(feed, names, store, cache)
+    outcomes: dict[str, Rendered] = {name: Rendered(name, skipped=True) for name in FORMATS
+                                     if name not in names}
+    todo = set(names)
+    for _ in range(3):  # a damaged cached item is rendered again, and its document redone
+        prepared = {name: prepare_document(name, feed, store, cache, writing=output_dir is not None,
+                                           published=published.get(FORMATS[name].filename, ("", False)))
+                    for name in sorted(todo, key=names.index)}
+        page = _page_job(feed, store, output_dir, tag, published.get(PAGE.filename))
+        written, damaged = _write_all(prepared, cache, output_dir, tag, page)
+        outcomes.update(written)
+        for name, key in damaged.items():
+            repair(name, key, cache, notices)
+        todo = set(damaged)
+        if not todo:
+            break
     if save and cache.changed:
         save_items(cache)
-    if feed.page is not None:
-        page_feed = replace(feed, entries=tuple(store.full(e) for e in feed.entries[:feed.page.limit])
-                            + feed.entries[feed.page.limit:])
-        outcomes[PAGE.name] = render_one(PAGE.name, page_feed, output_dir, tag)
     return [outcomes[name] for name in OUTPUTS if name in outcomes]
+
+
+def _write_all(prepared: dict[str, Prepared], cache: ItemCache, output_dir: Path | None,
+               tag: str, page: Callable[[], Rendered] | None,
+               ) -> tuple[dict[str, Rendered], dict[str, str]]:
+    """Write every prepared document (and render the page), big ones in children."""
+    jobs: dict[str, Callable[[], Rendered | tuple[str, str]]] = {
+        name: _writer(item, cache, output_dir, tag) for name, item in prepared.items()}
+    if page is not None:
+        jobs[PAGE.name] = page
+    big = [name for name, item in prepared.items() if item.document.size >= WRITE_IN_CHILD_AT
+           and item.envelope is not None]
+    if page is not None and getattr(page, "heavy", False):
+        big.insert(0, PAGE.name)
+    here = [name for name in jobs if name not in big]
+    if not big or not can_fork():
+        return _gathered({name: jobs[name]() for name in jobs})
+    if not here:
+        here = [big.pop()]  # the parent writes one of them itself
+    with Children() as children:
+        forked = {name: children.start(one(jobs[name])) for name in big}
+        done: dict[str, Rendered | tuple[str, str]] = {name: jobs[name]() for name in here}
+        for name, child in forked.items():
+            done[name] = _collected(name, child)
+    return _gathered(done)
+
+
+def _writer(item: Prepared, cache: ItemCache, output_dir: Path | None,
+            tag: str) -> Callable[[], Rendered | tuple[str, str]]:
+    from feedpub.documents import DamagedItem, stream_document
+
+    def write() -> Rendered | tuple[str, str]:
+        try:
+            document = stream_document(item, cache, output_dir, tag)
+        except DamagedItem as damaged:
+            return (item.document.name, damaged.key)
+        return Rendered(document.name, document.findings, document.staged, pieces=document.pieces)
+
+    return write
+
+
+def _collected(name: str, child: Child[Rendered | tuple[str, str]]) -> Rendered | tuple[str, str]:
+    from feedpub.formats import OUTPUTS
+
+    try:
+        return child.result()
+    except ChildFailed as failure:
+        return Rendered(name, [CheckFinding(OUTPUTS[name].filename, 1, 1, "error",
+                                            "render-failed", f"rendering failed: {failure}")])
+
+
+def _gathered(done: dict[str, Rendered | tuple[str, str]]
+              ) -> tuple[dict[str, Rendered], dict[str, str]]:
+    rendered = {name: r for name, r in done.items() if isinstance(r, Rendered)}
+    damaged = {name: r[1] for name, r in done.items() if isinstance(r, tuple)}
+    return rendered, damaged
+
+
+def _page_job(feed: Feed, store: EntryStore, output_dir: Path | None, tag: str,
+              published: tuple[str, bool] | None) -> Callable[[], Rendered] | None:
+    """The page's job, or None when the page is off. When its key is the published one,
+    the job only says so; else it renders and checks the page (whole entries read here,
+    in the parent, so a child needs no open pack)."""
+    if feed.page is None:
+        return None
+    key, whole = _page_key(feed, store)
+    if output_dir is not None and published == (key, True):
+        return lambda: Rendered(PAGE.name, pieces=key)
+    shown = whole()
+
+    def render() -> Rendered:
+        rendered = render_one(PAGE.name, shown, output_dir, tag)
+        rendered.pieces = key
+        return rendered
+
+    render.heavy = len(shown.entries) >= PAGE_IN_CHILD_AT  # type: ignore[attr-defined]
+    return render
+
+
+def _page_key(feed: Feed, store: EntryStore) -> tuple[str, Callable[[], Feed]]:
+    """What the page shows, as a digest (the feed's own fields, the number of entries and
+    the records of those it shows), and how to get the Feed of whole entries it needs."""
+    from feedpub.documents import item_key
+    from feedpub.state import code_digest
+
+    assert feed.page is not None
+    shown = feed.entries[:feed.page.limit]
+    seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries),
+                 [item_key(feed, entry, store) for entry in shown]))
+    return (hashlib.sha256(seed.encode()).hexdigest(),
+            lambda: replace(feed, entries=tuple(store.full(e) for e in shown)
+                            + feed.entries[len(shown):]))
 
 
 def _page_updates(feed: Feed) -> int:

@@ -63,8 +63,8 @@ def _loads(data: bytes) -> Any:
 
 
 def _dumps(document: dict[str, object]) -> bytes:
-    entries = document.get("entries")
-    if isinstance(entries, dict) and len(entries) > 100:
+    """orjson for the caches (megabytes, every changed build); the stdlib for the rest."""
+    if "entries" in document or "items" in document:
         import orjson
 
         return orjson.dumps(document)

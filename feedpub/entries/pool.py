@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from feedpub.entries import FileStamp
 from feedpub.entries.parse import EntryContext, Outcome, parse_entry
@@ -21,47 +22,64 @@ CHUNKS_PER_WORKER = 16  # small enough to balance the load and draw a smooth pro
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """One file's parse: its stamp, the sha256 of its bytes and what parsing gave."""
+    """One file's parse: its stamp, the sha256 of its bytes and what parsing gave.
+
+    ``outcome`` is what ``parse_entry`` gave, or what the caller's ``transform`` made of
+    it in the worker (so a worker can send back a compact form instead of the Entry).
+    """
 
     stamp: FileStamp
     sha256: str
-    outcome: Outcome
+    outcome: object
 
 
-Todo = Sequence[tuple[FileStamp, bytes]]
+Todo = Sequence[tuple[FileStamp, bytes | None]]  # None: the worker reads the file itself
 ShowPath = Callable[[str], str]  # entry file name → the path shown in messages
+Transform = Callable[[Outcome], object]
 
 
-def parse_files(todo: Todo, ctx: EntryContext, shown: ShowPath, *,
-                progress: bool = False) -> list[Parsed]:
-    """Parse every (stamp, bytes) of ``todo``, in forked workers when there are many."""
+def parse_files(todo: Todo, ctx: EntryContext, shown: ShowPath, folder: Path, *,
+                progress: bool = False, transform: Transform | None = None) -> list[Parsed]:
+    """Parse every file of ``todo``, in forked workers when there are many.
+
+    Files whose bytes are not given are read by whoever parses them (a worker, in
+    parallel). ``transform`` turns each outcome into what comes back (in the worker).
+    """
     workers = min(cpu_count(), MAX_WORKERS)
+    job = _Job(ctx, shown, folder, transform)
     if len(todo) < PARSE_IN_PARALLEL_AT or workers < 2 or not can_fork():
-        return _with_progress(_parse_chunk(todo, ctx, shown), len(todo), progress)
+        return _with_progress(job.parse(todo), len(todo), progress)
     size = -(-len(todo) // (workers * CHUNKS_PER_WORKER))
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    return _with_progress(_in_children(chunks, workers, ctx, shown), len(todo), progress)
+    return _with_progress(_in_children(chunks, workers, job), len(todo), progress)
 
 
-def _in_children(chunks: list[Todo], workers: int, ctx: EntryContext,
-                 shown: ShowPath) -> Iterator[Parsed]:
+@dataclass(frozen=True, slots=True)
+class _Job:
+    ctx: EntryContext
+    shown: ShowPath
+    folder: Path
+    transform: Transform | None
+
+    def parse(self, chunk: Todo) -> Iterator[Parsed]:
+        for stamp, data in chunk:
+            raw = data if data is not None else (self.folder / stamp.name).read_bytes()
+            outcome = parse_entry(raw, self.shown(stamp.name), self.ctx)
+            yield Parsed(stamp, hashlib.sha256(raw).hexdigest(),
+                         self.transform(outcome) if self.transform else outcome)
+
+
+def _in_children(chunks: list[Todo], workers: int, job: _Job) -> Iterator[Parsed]:
     """Worker k parses chunks k, k+W, k+2W…; reading them round-robin restores the order."""
     with Children() as children:
-        streams = [children.start(_worker(chunks[k::workers], ctx, shown)).items()
+        streams = [children.start(_worker(chunks[k::workers], job)).items()
                    for k in range(workers)]
         for index in range(len(chunks)):
             yield from next(streams[index % workers])
 
 
-def _worker(chunks: list[Todo], ctx: EntryContext,
-            shown: ShowPath) -> Callable[[], Iterable[list[Parsed]]]:
-    return lambda: (list(_parse_chunk(chunk, ctx, shown)) for chunk in chunks)
-
-
-def _parse_chunk(chunk: Todo, ctx: EntryContext, shown: ShowPath) -> Iterator[Parsed]:
-    for stamp, data in chunk:
-        yield Parsed(stamp, hashlib.sha256(data).hexdigest(),
-                     parse_entry(data, shown(stamp.name), ctx))
+def _worker(chunks: list[Todo], job: _Job) -> Callable[[], Iterable[list[Parsed]]]:
+    return lambda: (list(job.parse(chunk)) for chunk in chunks)
 
 
 def _with_progress(parsed: Iterable[Parsed], total: int, progress: bool) -> list[Parsed]:
