@@ -31,7 +31,7 @@ import orjson
 from feedpub import __version__
 from feedpub.config import SiteConfig
 from feedpub.entries import FileStamp
-from feedpub.errors import EntryProblem
+from feedpub.errors import EntryError, EntryProblem
 from feedpub.model import Author, Entry
 from feedpub.notices import Level, Notice
 from feedpub.packs import PackReader, PackWriter, Ref, is_ref
@@ -65,25 +65,28 @@ PACK_KIND = "entries"
 class EntryStore:
     """The whole entries behind the stubs a build holds, read from the packs on demand.
 
-    A whole entry that cannot be read back (its pack damaged or gone) is parsed again
-    from its file, with a warning: the cache is a shortcut, never the source.
+    A whole entry that cannot be read back (its pack damaged or gone, or not what its
+    stub says) is parsed again from its file, with a warning, and its record replaced:
+    the cache is a shortcut, never the source.
     """
 
     def __init__(self, folder: Path, records: dict[str, CachedEntry],
                  reparse: Callable[[str], Entry | None], notices: list[Notice]):
         self.folder = folder
-        self._by_source = {r.stub.source: (name, r) for name, r in records.items()
+        self.records = records
+        self._by_source = {r.stub.source: name for name, r in records.items()
                            if r.stub is not None}
         self._reparse = reparse
         self._notices = notices
         self._reader: PackReader | None = None
+        self.repaired = False  # some records were replaced: the index must be saved again
 
     def full(self, entry: Entry) -> Entry:
         """The whole entry ``entry`` (a stub or already whole) stands for."""
-        found = self._by_source.get(entry.source)
-        if found is None:
+        name = self._by_source.get(entry.source)
+        if name is None:
             return entry
-        name, record = found
+        record = self.records[name]
         if record.full is not None:
             return record.full
         data = record.record
@@ -92,24 +95,46 @@ class EntryStore:
                 self._reader = PackReader(self.folder)
             data = self._reader.read(record.ref)
         whole = _whole(data, record.stub) if data is not None else None
-        if whole is None:
-            self._notices.append(Notice(entry.source, "its cached copy is damaged; parsed again"))
-            whole = self._reparse(name)
-            if whole is None or _stub(whole) != record.stub:
-                raise BadRecord(f"{entry.source} changed while this run read it")
+        return whole if whole is not None else self._repair(name, record)
+
+    def _repair(self, name: str, record: CachedEntry) -> Entry:
+        assert record.stub is not None
+        self._notices.append(Notice(record.stub.source, "its cached copy is damaged; parsed "
+                                                        "again"))
+        whole = self._reparse(name)
+        if whole is None or _stub(whole) != record.stub:
+            raise EntryError([EntryProblem(record.stub.source, None, "changed while this run "
+                                           "read it; run the build again")])
+        encoded = _encoded(whole)
+        assert isinstance(encoded, Encoded)
+        self.records[name] = replace(record, ref=None, record=encoded.record,
+                                     html_size=encoded.html_size)
+        self.repaired = True
         return whole
 
     def html_size(self, entry: Entry) -> int:
         """The bytes of the entry's HTML: every format's item holds at least that much."""
-        return self._by_source[entry.source][1].html_size
+        return self.records[self._by_source[entry.source]].html_size
 
     def digest(self, entry: Entry) -> str:
-        """The sha256 of the entry's JSON record: what its rendered items are keyed by."""
-        _, record = self._by_source[entry.source]
+        """The sha256 of the entry's JSON record, as its index says: what its rendered items
+        are keyed by (with its file, so two records alike never share an item)."""
+        record = self.records[self._by_source[entry.source]]
         if record.ref is not None:
             return record.ref[3]
         assert record.record is not None
         return hashlib.sha256(record.record).hexdigest()
+
+    def save_repairs(self, config: SiteConfig) -> None:
+        """Write the index again with the records ``full`` replaced (and their new pack)."""
+        if not self.repaired:
+            return
+        with PackWriter(config.state_dir, PACK_KIND) as writer:
+            for name, record in self.records.items():
+                if record.ref is None and record.record is not None:
+                    self.records[name] = replace(record, ref=writer.add(record.record))
+        _save(config.state_dir / CACHE_NAME, cache_context(config), self.records)
+        self.repaired = False
 
     def close(self) -> None:
         if self._reader is not None:

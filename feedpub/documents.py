@@ -180,10 +180,19 @@ class ItemCache:
     contexts: dict[str, str]  # format → the context its items were rendered and checked in
     items: dict[str, FormatItems]
     changed: bool = False
+    scratch: Path | None = None  # where a dry run puts what it renders (the state is not touched)
     used: dict[str, list[int]] = field(default_factory=dict)  # format → items in its document
 
     def of(self, name: str) -> FormatItems:
         return self.items.setdefault(name, FormatItems())
+
+    @property
+    def new_packs(self) -> Path:
+        """Where this build's new items go: the state folder, or a dry run's scratch."""
+        return self.scratch or self.folder
+
+    def reader(self) -> PackReader:
+        return PackReader(self.folder, self.scratch)
 
 
 def load_items(folder: Path, contexts: dict[str, str], notices: list[Notice]) -> ItemCache:
@@ -258,12 +267,13 @@ def contexts(feed: Feed, names: Sequence[str]) -> dict[str, str]:
 
 
 def item_key(feed: Feed, entry: Entry, store: EntryStore) -> str:
-    """An item is its entry's record and, when its image is one of ours, that file."""
+    """An item is its entry's record (and file) and, when its image is one of ours, that
+    media file."""
     local = feed.media_file(entry.image)
-    if local is None:
-        return store.digest(entry)
-    seed = f"{store.digest(entry)}\0{local.url}\0{local.media_type}\0{local.length}"
-    return hashlib.sha256(seed.encode()).hexdigest()
+    seed = f"{store.digest(entry)}\0{entry.source}"
+    if local is not None:
+        seed += f"\0{local.url}\0{local.media_type}\0{local.length}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:40]
 
 
 @dataclass
@@ -348,10 +358,10 @@ def stream_document(prepared: Prepared, cache: ItemCache, output_dir: Path | Non
     if prepared.envelope is None:
         return document
     chunks = _checked_chunks(document.name, prepared.envelope, cache.of(document.name),
-                             prepared.order, PackReader(cache.folder))
+                             prepared.order, cache.reader())
     try:
         if output_dir is not None:
-            document.staged = stage_stream(output_dir / fmt.filename, chunks, tag)
+            document.staged = stage_stream(output_dir / fmt.filename, chunks, tag, document.size)
         else:  # a dry run still proves every piece sound and the whole well-formed
             for _ in chunks:
                 pass
@@ -397,7 +407,7 @@ def _render_missing(name: str, feed: Feed, missing: list[tuple[str, Entry]], sto
     items = cache.of(name)
     envelope: Parts | None = None
     closing: int | None = None
-    writer = PackWriter(cache.folder, PACK_KIND) if missing or with_closing else None
+    writer = PackWriter(cache.new_packs, PACK_KIND) if missing or with_closing else None
     try:
         for start in range(0, max(len(missing), 1), RENDER_CHUNK):
             chunk = missing[start:start + RENDER_CHUNK]
@@ -450,7 +460,7 @@ def render_missing(feed: Feed, names: list[str], store: EntryStore, cache: ItemC
     size = -(-len(needs) // (workers * 8))
     chunks = [needs[i:i + size] for i in range(0, len(needs), size)]
     with Children() as children:
-        streams = [children.start(_render_worker(feed, chunks[k::workers], store, cache.folder))
+        streams = [children.start(_render_worker(feed, chunks[k::workers], store, cache.new_packs))
                    for k in range(workers)]
         for stream in streams:
             for made in stream.items():

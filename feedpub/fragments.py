@@ -259,7 +259,8 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 def _order(name: str, filename: str, head: bytes, items: DocumentItems,
            closing_id: str | None) -> list[CheckFinding]:
     """feedpub's own promises about a document: newest first, the closing item first and
-    not older than any update, and the feed's time not older than any item's."""
+    published after every update (corrections may come later), and the feed's time not
+    older than any item's."""
     found = []
     count = len(items.ids)
     if closing_id is not None and (not count or items.ids[0] != closing_id):
@@ -273,11 +274,11 @@ def _order(name: str, filename: str, head: bytes, items: DocumentItems,
         found.append(CheckFinding(filename, items.starts[index], 1, "error", "document-order",
                                   "this item is newer than the one before it; items go newest "
                                   "first"))
-    latest = max((t for t in items.latest if t is not None), default=None)
-    if closing_id is not None and count and items.published[0] is not None and latest is not None \
-            and latest > items.published[0]:
+    if closing_id is not None and count and items.published[0] is not None and dates \
+            and max(dates) > items.published[0]:
         found.append(CheckFinding(filename, items.starts[0], 1, "error", "document-closing-first",
-                                  "an update is newer than the closing item"))
+                                  "an update was published after the closing item"))
+    latest = max((t for t in items.latest if t is not None), default=None)
     pattern = _HEAD_DATE.get(name)
     stamp = pattern.search(head) if pattern else None
     feed_time = _time(name, html.unescape(stamp[1].decode())) if stamp else None

@@ -82,10 +82,12 @@ class PackWriter:
 
 
 class PackReader:
-    """Reads blobs back, each checked against its digest; keeps the packs open while used."""
+    """Reads blobs back, each checked against its digest; keeps the packs open while used.
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    Packs are looked for in ``folder``, then in ``also`` (a dry run's scratch folder)."""
+
+    def __init__(self, folder: Path, also: Path | None = None):
+        self.folders = [folder] if also is None else [folder, also]
         self._fds: dict[str, int] = {}
 
     def read(self, ref: Ref) -> bytes | None:
@@ -115,12 +117,13 @@ class PackReader:
 
     def _fd(self, name: str) -> int | None:
         fd = self._fds.get(name)
-        if fd is None:
+        for folder in self.folders if fd is None else ():
             try:
-                fd = os.open(self.folder / name, os.O_RDONLY)
+                fd = os.open(folder / name, os.O_RDONLY)
             except OSError:
-                return None
+                continue
             self._fds[name] = fd
+            break
         return fd
 
     def close(self) -> None:

@@ -208,6 +208,8 @@ def _render(feed: Feed, store: EntryStore, config: SiteConfig, output_dir: Path 
     try:
         rendered = render_feeds(feed, store, config.state_dir, output_dir, tag, published,
                                 save=output_dir is not None, notices=result.notices)
+        if output_dir is not None:
+            store.save_repairs(config)
     finally:
         store.close()
     result.documents = {OUTPUTS[r.name].filename: r.pieces for r in rendered if r.pieces}

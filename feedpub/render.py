@@ -16,7 +16,8 @@ keeps each tree out of the parent, so the build stays fast and within its memory
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -131,34 +132,54 @@ def render_feeds(feed: Feed, store: EntryStore, state_dir: Path, output_dir: Pat
     and writing tens of megabytes each) and checking the page happen in forked children
     beside each other, when they are big enough for that to pay.
     """
-    from feedpub.documents import (
-        contexts,
-        load_items,
-        prepare_document,
-        render_missing,
-        repair,
-        save_items,
-    )
-    from feedpub.formats import FORMATS, OUTPUTS
+    from feedpub.documents import contexts, load_items
+    from feedpub.formats import FORMATS
 
     names = [name for name, fmt in FORMATS.items() if not (fmt.needs_updated and feed.updated is None)]
     cache = load_items(state_dir, contexts(feed, names), notices)
+    with _scratch(save) as scratch:
+        cache.scratch = scratch
+        return _render_feeds(feed, store, cache, names, output_dir, tag, published, save=save,
+                             notices=notices)
+
+
+@contextmanager
+def _scratch(save: bool) -> Iterator[Path | None]:
+    """A dry run (nothing saved) renders into a temporary folder, removed afterwards."""
+    if save:
+        yield None
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="feedpub-dry-run-") as folder:
+        yield Path(folder)
+
+
+def _render_feeds(feed: Feed, store: EntryStore, cache: ItemCache, names: list[str],
+                  output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]], *,
+                  save: bool, notices: list[Notice]) -> list[Rendered]:
+    from feedpub.documents import prepare_document, render_missing, repair, save_items
+    from feedpub.formats import FORMATS, OUTPUTS
+
     render_missing(feed, names, store, cache)
     outcomes: dict[str, Rendered] = {name: Rendered(name, skipped=True) for name in FORMATS
                                      if name not in names}
     todo = set(names)
+    page = _page_job(feed, store, output_dir, tag, published.get(PAGE.filename))
     for _ in range(3):  # a damaged cached item is rendered again, and its document redone
         prepared = {name: prepare_document(name, feed, store, cache, writing=output_dir is not None,
                                            published=published.get(FORMATS[name].filename, ("", False)))
                     for name in sorted(todo, key=names.index)}
-        page = _page_job(feed, store, output_dir, tag, published.get(PAGE.filename))
         written, damaged = _write_all(prepared, cache, output_dir, tag, page)
         outcomes.update(written)
         for name, key in damaged.items():
             repair(name, key, cache, notices)
-        todo = set(damaged)
+        todo, page = set(damaged), None
         if not todo:
             break
+    if todo:
+        raise OSError(f"{cache.folder}: rendered items cannot be read back from its packs; "
+                      "check the disk")
     if save and cache.changed:
         save_items(cache)
     return [outcomes[name] for name in OUTPUTS if name in outcomes]
