@@ -333,7 +333,7 @@ def prepare_document(name: str, feed: Feed, store: EntryStore, cache: ItemCache,
                               feed.closing.id if feed.closing else None)
     size = len(envelope.head) + len(envelope.tail) + sum(items.length[at] for at in order) \
         + len(envelope.joiner) * (len(order) - 1)
-    too_big = _too_big(name, keys, [size])
+    too_big = _too_big(name, keys, [(size, size)])
     document = Document(name, findings + ([too_big] if too_big else []),
                         pieces=_pieces_digest(envelope, items, order), size=size)
     if any(f.severity == "error" for f in document.findings):
@@ -499,37 +499,54 @@ def _render_worker(feed: Feed, chunks: list[list[tuple[str, Entry, tuple[str, ..
 
 
 def _sizes(items: FormatItems, keys: list[str], entries: Sequence[Entry],
-           store: EntryStore) -> list[int]:
-    """Each item's size when cached, else a lower bound (see ``_too_big``)."""
+           store: EntryStore) -> list[tuple[int, int]]:
+    """Each item's size when cached; else a lower bound and an estimate (see ``_too_big``)."""
     index, length = items.index, items.length
-    return [length[index[key]] if key in index else store.html_size(entry)
-            for key, entry in zip(keys, entries, strict=True)]
+    found = []
+    for key, entry in zip(keys, entries, strict=True):
+        if key in index:
+            size = length[index[key]]
+            found.append((size, size))
+        else:
+            html = store.html_size(entry)
+            found.append((html, int(html * _EXPANSION) + _ITEM_OVERHEAD))
+    return found
 
 
-def _too_big(name: str, keys: list[str], sizes: list[int]) -> CheckFinding | None:
+# For the item_limit a refusal suggests: an item not rendered yet is about this many times
+# its entry's HTML (RSS carries it twice when there is no summary, escaped), plus this.
+_EXPANSION, _ITEM_OVERHEAD, _ENVELOPE = 2.5, 700, 4096
+
+
+def _too_big(name: str, keys: list[str], sizes: list[tuple[int, int]]) -> CheckFinding | None:
     """The validator's size limit, checked before anything is rendered or written.
 
-    ``sizes`` are the cached items' sizes and, for the others, a lower bound (their
-    entry's HTML, which every format carries at least once, escaped or not). The
-    message names the ``item_limit`` whose newest items fit with a tenth to spare.
+    ``sizes`` are (lower bound, estimate) per item, newest first: for a cached item both
+    are its size; for the others the lower bound is their entry's HTML, which every
+    format carries at least once, escaped or not. A feed is refused only when the lower
+    bounds are over the limit; the message names the ``item_limit`` whose newest items
+    fit, by the estimates, with a tenth to spare.
     """
     from feedpub.validate import DEFAULT_MAX_BYTES
 
-    total = sum(sizes)
+    total = sum(low for low, _ in sizes)
     if total <= DEFAULT_MAX_BYTES:
         return None
-    fits, running = 0, 0
-    for size in sizes:
-        running += size
+    fits, running = 0, _ENVELOPE
+    for _, estimate in sizes:
+        running += estimate
         if running > DEFAULT_MAX_BYTES * 0.9:
             break
         fits += 1
     limit = max(fits, 1)
     return CheckFinding(FORMATS[name].filename, 0, 0, "error", "feed-too-large",
-                        f"its {len(keys)} items make it at least {total / 2**20:.0f} MiB, over the "
-                        f"{DEFAULT_MAX_BYTES // 2**20} MiB a feed may be; set item_limit = {limit} "
-                        f"in the config to publish the newest {limit} (about {running / 2**20:.0f} "
-                        "MiB)")
+                        f"its {len(keys)} items make it at least {_mib(total)}, over the "
+                        f"{_mib(DEFAULT_MAX_BYTES)} a feed may be; set item_limit = {limit} in "
+                        f"the config to publish the newest {limit}")
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size} bytes"
 
 
 def _pieces_digest(envelope: Parts, items: FormatItems, order: list[int]) -> str:
