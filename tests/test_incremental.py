@@ -48,10 +48,15 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def reference(site: Path) -> dict[str, bytes]:
-    """Each feed as a full render of the blog's entries gives it, outside any cache."""
-    config = load_config(site / "feedpub.toml")
-    loaded = load_entries(config, scan_entries(config.entries_dir).stamps, now=NOW, save=False,
-                          progress=False, notices=[], whole=True)
+    """Each feed as a full render of the blog's entries gives it, every file parsed afresh
+    (an empty state folder), outside any cache."""
+    import tempfile
+    from dataclasses import replace
+
+    with tempfile.TemporaryDirectory() as empty:
+        config = replace(load_config(site / "feedpub.toml"), state_dir=Path(empty))
+        loaded = load_entries(config, scan_entries(config.entries_dir).stamps, now=NOW,
+                              save=False, progress=False, notices=[], whole=True)
     late = {p.path for p in after_closing(config, loaded.entries)}
     media = read_media(config.media_dir, scan_media(config.media_dir).stamps) \
         if config.media_dir else []
