@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeGuard
@@ -39,9 +39,9 @@ from feedpub.state import code_digest, read_document, write_document
 from feedpub.text import shown_path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: 10 000 are made per build, and frozen init is slower
 class CachedEntry:
-    """One entry file as last parsed."""
+    """One entry file as last parsed (never changed once made: ``replace`` makes another)."""
 
     size: int
     mtime_ns: int
@@ -51,6 +51,9 @@ class CachedEntry:
     html_size: int = 0  # bytes of the entry's HTML (UTF-8)
     full: Entry | None = None  # the whole entry, when this build parsed it
     record: bytes | None = None  # its JSON, when this build parsed it
+    # The index's JSON for it, written back as is when nothing changed: re-encoding
+    # 10 000 records would cost a one-change build tens of milliseconds.
+    encoded: list[object] | None = field(default=None, compare=False, repr=False)
 
 
 class BadRecord(ValueError):
@@ -108,7 +111,7 @@ class EntryStore:
         encoded = _encoded(whole)
         assert isinstance(encoded, Encoded)
         self.records[name] = replace(record, ref=None, record=encoded.record,
-                                     html_size=encoded.html_size)
+                                     html_size=encoded.html_size, encoded=None)
         self.repaired = True
         return whole
 
@@ -132,7 +135,8 @@ class EntryStore:
         with PackWriter(config.state_dir, PACK_KIND) as writer:
             for name, record in self.records.items():
                 if record.ref is None and record.record is not None:
-                    self.records[name] = replace(record, ref=writer.add(record.record))
+                    self.records[name] = replace(record, ref=writer.add(record.record),
+                                                 encoded=None)
         _save(config.state_dir / CACHE_NAME, cache_context(config), self.records)
         self.repaired = False
 
@@ -349,7 +353,7 @@ def _save(path: Path, context: str, records: dict[str, CachedEntry]) -> None:
             if ref is None:
                 del records[name]  # damaged: its file is parsed again next time
             else:
-                records[name] = replace(records[name], ref=ref)
+                records[name] = replace(records[name], ref=ref, encoded=None)
     write_document(path, KIND, {"context": context,
                                 "entries": {name: encode_record(records[name])
                                             for name in sorted(records)}})
@@ -358,6 +362,9 @@ def _save(path: Path, context: str, records: dict[str, CachedEntry]) -> None:
 
 def encode_record(record: CachedEntry) -> list[object]:
     """[size, mtime_ns, sha256, null] for a draft, [..., stub, ref] for an entry."""
+    old = record.encoded
+    if old is not None and old[0] == record.size and old[1] == record.mtime_ns:
+        return old  # as loaded (sha, stub and ref only change through a new record)
     stub = record.stub
     if stub is None:
         return [record.size, record.mtime_ns, record.sha256, None]
@@ -386,7 +393,7 @@ def decode_record(value: object) -> CachedEntry:
     if type(size) is not int or type(mtime_ns) is not int or not isinstance(sha256, str):
         raise BadRecord("bad stamp")
     if raw is None:
-        return CachedEntry(size, mtime_ns, sha256, None, None)
+        return CachedEntry(size, mtime_ns, sha256, None, None, encoded=value)
     if type(raw) is not list or len(raw) != 7:
         raise BadRecord("not an entry")
     id_, published, updated, image, source, ref, html_size = raw
@@ -395,7 +402,8 @@ def decode_record(value: object) -> CachedEntry:
         raise BadRecord("a field has the wrong type")
     stub = Entry(id=id_, title="", link="", published=_time(published), updated=_time(updated),
                  content_html="", image=image, source=source)
-    return CachedEntry(size, mtime_ns, sha256, stub, (ref[0], ref[1], ref[2], ref[3]), html_size)
+    return CachedEntry(size, mtime_ns, sha256, stub, (ref[0], ref[1], ref[2], ref[3]), html_size,
+                       encoded=value)
 
 
 _ENTRY_KEYS = frozenset({"id", "title", "link", "published", "updated", "content_html", "summary",

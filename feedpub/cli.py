@@ -149,6 +149,15 @@ def _log(args: argparse.Namespace) -> Callable[[str], None]:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from feedpub.stamps import forget_listings
+
+    try:
+        return _run_build(args)
+    finally:
+        forget_listings()
+
+
+def _run_build(args: argparse.Namespace) -> int:
     if not args.dry_run:
         from feedpub.quick import unchanged
 

@@ -184,7 +184,10 @@ class ItemCache:
     used: dict[str, list[int]] = field(default_factory=dict)  # format → items in its document
 
     def of(self, name: str) -> FormatItems:
-        return self.items.setdefault(name, FormatItems())
+        items = self.items.get(name)
+        if items is None:
+            items = self.items[name] = FormatItems()
+        return items
 
     @property
     def new_packs(self) -> Path:
@@ -305,8 +308,8 @@ class Prepared:
     whole: bytes | None = None  # a document without items, rendered whole
 
 
-def prepare_document(name: str, feed: Feed, store: EntryStore, cache: ItemCache, *,
-                     published: tuple[str, bool], writing: bool) -> Prepared:
+def prepare_document(name: str, feed: Feed, keys: list[str], store: EntryStore,
+                     cache: ItemCache, *, published: tuple[str, bool], writing: bool) -> Prepared:
     """Render and check what the cache lacks, then check the document; nothing is written.
 
     ``published`` is the pieces digest of the published file and whether that file is
@@ -314,7 +317,6 @@ def prepare_document(name: str, feed: Feed, store: EntryStore, cache: ItemCache,
     """
     fmt = FORMATS[name]
     items = cache.of(name)
-    keys = [item_key(feed, entry, store) for entry in feed.entries]
     index = items.index
     missing = [(key, entry) for key, entry in zip(keys, feed.entries, strict=True)
                if key not in index]
@@ -440,7 +442,13 @@ def _render_missing(name: str, feed: Feed, missing: list[tuple[str, Entry]], sto
 Made = tuple[str, Ref, int, ItemCheck]  # an item rendered by a worker: key, ref, lines, check
 
 
-def render_missing(feed: Feed, names: list[str], store: EntryStore, cache: ItemCache) -> None:
+def item_keys(feed: Feed, store: EntryStore) -> list[str]:
+    """``item_key`` of every entry of the feed, in order (the same in every format)."""
+    return [item_key(feed, entry, store) for entry in feed.entries]
+
+
+def render_missing(feed: Feed, keys: list[str], names: list[str], store: EntryStore,
+                   cache: ItemCache) -> None:
     """Render and check, for every format, the items its document needs and the cache
     lacks: in forked workers (each rendering a share of the entries in every format, so
     an entry is read once) when there are many, as in a first build.
@@ -448,10 +456,12 @@ def render_missing(feed: Feed, names: list[str], store: EntryStore, cache: ItemC
     Documents too big for a feed (``_too_big``) are left alone: ``prepare_document``
     refuses them without rendering anything.
     """
-    keys = [item_key(feed, entry, store) for entry in feed.entries]
+    indexes = {name: cache.of(name).index for name in names}
+    if all(key in index for index in indexes.values() for key in keys):
+        return  # the usual build: at most the closing item and the envelope to render
     wanted = [name for name in names if _too_big(name, keys, _sizes(
         cache.of(name), keys, feed.entries, store)) is None]
-    needs = [(key, entry, tuple(n for n in wanted if key not in cache.of(n).index))
+    needs = [(key, entry, tuple(n for n in wanted if key not in indexes[n]))
              for key, entry in zip(keys, feed.entries, strict=True)]
     needs = [need for need in needs if need[2]]
     workers = min(cpu_count(), MAX_WORKERS)
@@ -502,6 +512,8 @@ def _sizes(items: FormatItems, keys: list[str], entries: Sequence[Entry],
            store: EntryStore) -> list[tuple[int, int]]:
     """Each item's size when cached; else a lower bound and an estimate (see ``_too_big``)."""
     index, length = items.index, items.length
+    if all(key in index for key in keys):
+        return [(size, size) for size in [length[index[key]] for key in keys]]
     found = []
     for key, entry in zip(keys, entries, strict=True):
         if key in index:

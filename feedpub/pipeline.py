@@ -28,11 +28,11 @@ from feedpub.output import Staged
 from feedpub.stamps import entries_digest, inputs_digest, template_text
 from feedpub.state import BuildRecord, Stamp, file_stamp, load_build_record, save_build_record
 from feedpub.text import shown_path
-from feedpub.upload.publish import UploadReport
 
 if TYPE_CHECKING:
     from feedpub.cache import EntryStore
     from feedpub.render import Rendered
+    from feedpub.upload.publish import UploadReport
 
 Log = Callable[[str], None]
 

@@ -37,6 +37,7 @@ from feedpub.stamps import (
     entries_digest,
     file_stamp,
     folder_path,
+    forget_listings,
     inputs_digest,
     is_link,
     is_regular,
@@ -59,9 +60,12 @@ def unchanged(config: Path, *, now: datetime) -> tuple[str, ...] | None:
     None means "ask the full path": something changed, or this module cannot be sure.
     """
     try:
-        return _unchanged(config, now)
+        found = _unchanged(config, now)
     except (OSError, ValueError, RecursionError):
         return None
+    if found is not None:
+        forget_listings()  # nothing follows that could use it
+    return found
 
 
 def _unchanged(config: Path, now: datetime) -> tuple[str, ...] | None:
@@ -104,7 +108,7 @@ def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path | Non
         return None
     if due is not None and not (type(due) is str and _later(due, now)):
         return None
-    entries = _digest(*list_entries(entries_dir), odd_files_skipped=True)
+    entries = _digest(*list_entries(entries_dir, keep=True), odd_files_skipped=True)
     media = _digest(*list_media(media_dir), odd_files_skipped=False) if media_dir is not None \
         else _digest([], [], odd_files_skipped=False)
     if entries is None or media is None:

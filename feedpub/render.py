@@ -158,16 +158,18 @@ def _scratch(save: bool) -> Iterator[Path | None]:
 def _render_feeds(feed: Feed, store: EntryStore, cache: ItemCache, names: list[str],
                   output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]], *,
                   save: bool, notices: list[Notice]) -> list[Rendered]:
-    from feedpub.documents import prepare_document, render_missing, repair, save_items
+    from feedpub.documents import item_keys, prepare_document, render_missing, repair, save_items
     from feedpub.formats import FORMATS, OUTPUTS
 
-    render_missing(feed, names, store, cache)
+    keys = item_keys(feed, store)
+    render_missing(feed, keys, names, store, cache)
     outcomes: dict[str, Rendered] = {name: Rendered(name, skipped=True) for name in FORMATS
                                      if name not in names}
     todo = set(names)
-    page = _page_job(feed, store, output_dir, tag, published.get(PAGE.filename))
+    page = _page_job(feed, keys, store, output_dir, tag, published.get(PAGE.filename))
     for _ in range(3):  # a damaged cached item is rendered again, and its document redone
-        prepared = {name: prepare_document(name, feed, store, cache, writing=output_dir is not None,
+        prepared = {name: prepare_document(name, feed, keys, store, cache,
+                                           writing=output_dir is not None,
                                            published=published.get(FORMATS[name].filename, ("", False)))
                     for name in sorted(todo, key=names.index)}
         written, damaged = _write_all(prepared, cache, output_dir, tag, page)
@@ -241,14 +243,14 @@ def _gathered(done: dict[str, Rendered | tuple[str, str]]
     return rendered, damaged
 
 
-def _page_job(feed: Feed, store: EntryStore, output_dir: Path | None, tag: str,
+def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path | None, tag: str,
               published: tuple[str, bool] | None) -> Callable[[], Rendered] | None:
     """The page's job, or None when the page is off. When its key is the published one,
     the job only says so; else it renders and checks the page (whole entries read here,
     in the parent, so a child needs no open pack)."""
     if feed.page is None:
         return None
-    key, whole = _page_key(feed, store)
+    key, whole = _page_key(feed, keys, store)
     if output_dir is not None and published == (key, True):
         return lambda: Rendered(PAGE.name, pieces=key)
     shown = whole()
@@ -262,16 +264,14 @@ def _page_job(feed: Feed, store: EntryStore, output_dir: Path | None, tag: str,
     return render
 
 
-def _page_key(feed: Feed, store: EntryStore) -> tuple[str, Callable[[], Feed]]:
+def _page_key(feed: Feed, keys: list[str], store: EntryStore) -> tuple[str, Callable[[], Feed]]:
     """What the page shows, as a digest (the feed's own fields, the number of entries and
     the records of those it shows), and how to get the Feed of whole entries it needs."""
-    from feedpub.documents import item_key
     from feedpub.state import code_digest
 
     assert feed.page is not None
     shown = feed.entries[:feed.page.limit]
-    seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries),
-                 [item_key(feed, entry, store) for entry in shown]))
+    seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries), keys[:len(shown)]))
     return (hashlib.sha256(seed.encode()).hexdigest(),
             lambda: replace(feed, entries=tuple(store.full(e) for e in shown)
                             + feed.entries[len(shown):]))

@@ -29,11 +29,35 @@ def is_entry_name(name: str) -> bool:
     return name.endswith(ENTRY_SUFFIXES) and not name.startswith((".", "#"))
 
 
-def list_entries(folder: str | os.PathLike[str]) -> tuple[list[str], list[os.stat_result]]:
+Listing = tuple[list[str], list[os.stat_result]]
+_kept: dict[str, Listing] = {}  # one listing made by the no-op check, for the build that follows
+
+
+def list_entries(folder: str | os.PathLike[str], *, keep: bool = False) -> Listing:
     """Every entry-like name in ``folder``, sorted, with its ``lstat`` (links not followed).
+
+    The no-op check (``quick``) lists with ``keep``: when it then hands the run to the
+    full path, that path's listing is this one (10 000 ``lstat`` calls are most of what
+    a run costs before it decides anything), taken a moment earlier.
 
     Raises FileNotFoundError or NotADirectoryError for a missing or wrong folder.
     """
+    key = os.fspath(folder)
+    kept = _kept.pop(key, None)
+    if kept is not None and not keep:
+        return kept
+    listing = _list(folder)
+    if keep:
+        _kept[key] = listing
+    return listing
+
+
+def forget_listings() -> None:
+    """Drop a kept listing (the run that was to use it is over)."""
+    _kept.clear()
+
+
+def _list(folder: str | os.PathLike[str]) -> Listing:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         names = [name for name in os.listdir(fd) if name.endswith(ENTRY_SUFFIXES)
