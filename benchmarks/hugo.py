@@ -8,7 +8,9 @@ which is what the project's checks use, and our own ``synth.py``, about 1 KB) it
 entries, then times in the same run:
 
 - feedpub: the whole ``publish.py build`` command, cold (no state, no feeds), after one
-  entry changed, and with nothing changed (median of R runs each);
+  entry changed, and with nothing changed (median of R runs each); with the default
+  config (the three feeds and the HTML page) and with ``html = false`` (the three feeds
+  alone, the same documents as Hugo's);
 - Hugo (Debian's ``hugo``, if installed): a cold build of the same files into RSS,
   Atom and JSON Feed (``hugo --quiet``; Hugo has no incremental mode for a one-shot
   build, so its cold time is the reference for all three ratios, as in issue 17).
@@ -179,9 +181,9 @@ def _median(samples: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def report(kind: str, count: int, ours: dict[str, tuple[float, float]],
-           hugo: tuple[float, float] | None) -> None:
-    print(f"\n{kind} generator, {count} entries" + (f"; Hugo cold build {hugo[0]:.2f} s, "
-                                                    f"{hugo[1]:.0f} MiB" if hugo else "; no hugo"))
+           hugo: tuple[float, float] | None, what: str) -> None:
+    print(f"\n{kind} generator, {count} entries, {what}" + (
+        f"; Hugo cold build {hugo[0]:.2f} s, {hugo[1]:.0f} MiB" if hugo else "; no hugo"))
     print(f"{'work':<12} {'feedpub s':>10} {'peak MiB':>9} {'× Hugo':>8} {'goal':>7}")
     for work, (seconds, mib) in ours.items():
         ratio = f"{seconds / hugo[0]:.3f}" if hugo else "-"
@@ -237,7 +239,11 @@ def main() -> None:
             (site / "feedpub.toml").write_text(FEEDPUB_CONFIG)
             hugo = measure_hugo(site / "entries", work, args.runs)
             ours = measure_feedpub(site, args.runs)
-            report(kind, args.entries, ours, hugo)
+            report(kind, args.entries, ours, hugo, "feeds and page (default config)")
+            (site / "feedpub.toml").write_text(FEEDPUB_CONFIG + "html = false\n")
+            ours = measure_feedpub(site, args.runs)
+            report(kind, args.entries, ours, hugo, "the three feeds alone (html = false)")
+            (site / "feedpub.toml").write_text(FEEDPUB_CONFIG)
     if args.scale:
         scale([int(n) for n in args.scale.split(",")])
 

@@ -30,6 +30,8 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 
 from feedpub import __version__
@@ -385,18 +387,16 @@ def _placed(envelope: Parts, items: FormatItems, order: list[int]) -> tuple[Docu
     """The document's items as columns in document order, with the line each starts on."""
     step = envelope.joiner.count(b"\n")
     first = envelope.head.count(b"\n") + 1
-    starts, line = [], first
     lines = items.lines
-    for at in order:
-        starts.append(line)
-        line += lines[at] + step
+    starts = list(accumulate((lines[at] + step for at in order), initial=first))
+    line = starts.pop()
     found = [(position, finding) for position, at in enumerate(order)
              for finding in items.findings.get(at, ())] if items.findings else []
-    placed = DocumentItems(starts, found, [items.ids[at] for at in order],
-                           [(items.where_line[at], items.where_column[at]) for at in order],
-                           [items.updated[at] for at in order],
-                           [items.published[at] for at in order],
-                           [items.latest[at] for at in order])
+    pick = itemgetter(*order) if len(order) > 1 else (lambda column: (column[order[0]],))
+    placed = DocumentItems(starts, found, list(pick(items.ids)),
+                           list(zip(pick(items.where_line), pick(items.where_column), strict=True)),
+                           list(pick(items.updated)), list(pick(items.published)),
+                           list(pick(items.latest)))
     return placed, line - first - step
 
 
