@@ -186,10 +186,10 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
     def shown(name: str) -> str:
         return shown_path(config.entries_dir / name, root)
 
+    problems: list[EntryProblem] = []
+    writer = PackWriter(config.state_dir, PACK_KIND) if save and todo else None
     fresh = parse_files(todo, ctx, shown, config.entries_dir, progress=progress,
                         transform=_encoded)
-    problems: list[EntryProblem] = []
-    writer = PackWriter(config.state_dir, PACK_KIND) if save and fresh else None
     try:
         for parsed in fresh:
             name, outcome = parsed.stamp.name, parsed.outcome
@@ -200,6 +200,7 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
                 assert outcome is None or isinstance(outcome, Encoded)
                 records[name] = _fresh_record(parsed.stamp, parsed.sha256, outcome, writer)
     finally:
+        fresh.close()
         if writer is not None:
             writer.close()
     store = EntryStore(config.state_dir, records, lambda name: _parse_again(
@@ -211,10 +212,10 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
         entries = [store.full(e) for e in entries]
     entries, duplicates = _without_duplicate_ids(entries)
     problems.extend(duplicates)
-    if save and (fresh or set(cache) != set(records)):
+    if save and (todo or set(cache) != set(records)):
         _save(path, context, records)
     return LoadedEntries([e for e in entries if e.published <= now],
-                         [e for e in entries if e.published > now], problems, len(fresh), store)
+                         [e for e in entries if e.published > now], problems, len(todo), store)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +245,10 @@ def _fresh_record(stamp: FileStamp, sha256: str, encoded: Encoded | None,
     stub = Entry(id=id_, title="", link="", published=datetime.fromisoformat(published),
                  updated=datetime.fromisoformat(updated), content_html="", image=image,
                  source=source)
+    # Saved: read back from the pack when wanted (a first build of 100 000 entries holds
+    # none of them whole); not saved (a dry run): kept here.
     return CachedEntry(stamp.size, stamp.mtime_ns, sha256, stub, ref, encoded.html_size,
-                       record=encoded.record)
+                       record=None if ref is not None else encoded.record)
 
 
 def _parse_again(path: Path, shown: str, ctx: object) -> Entry | None:

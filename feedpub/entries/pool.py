@@ -8,7 +8,7 @@ order of the input, so the output never depends on which worker was faster.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,19 +39,24 @@ Transform = Callable[[Outcome], object]
 
 
 def parse_files(todo: Todo, ctx: EntryContext, shown: ShowPath, folder: Path, *,
-                progress: bool = False, transform: Transform | None = None) -> list[Parsed]:
-    """Parse every file of ``todo``, in forked workers when there are many.
+                progress: bool = False, transform: Transform | None = None,
+                ) -> Generator[Parsed, None, None]:
+    """Parse every file of ``todo`` (in its order), in forked workers when there are many.
 
     Files whose bytes are not given are read by whoever parses them (a worker, in
     parallel). ``transform`` turns each outcome into what comes back (in the worker).
+    The results come as they are made, so a caller can store each and let it go: a
+    first build of 100 000 entries never holds them all. Close the iterator (or read it
+    to the end) to stop the workers.
     """
     workers = min(cpu_count(), MAX_WORKERS)
     job = _Job(ctx, shown, folder, transform)
     if len(todo) < PARSE_IN_PARALLEL_AT or workers < 2 or not can_fork():
-        return _with_progress(job.parse(todo), len(todo), progress)
+        yield from _with_progress(job.parse(todo), len(todo), progress)
+        return
     size = -(-len(todo) // (workers * CHUNKS_PER_WORKER))
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    return _with_progress(_in_children(chunks, workers, job), len(todo), progress)
+    yield from _with_progress(_in_children(chunks, workers, job), len(todo), progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +87,13 @@ def _worker(chunks: list[Todo], job: _Job) -> Callable[[], Iterable[list[Parsed]
     return lambda: (list(job.parse(chunk)) for chunk in chunks)
 
 
-def _with_progress(parsed: Iterable[Parsed], total: int, progress: bool) -> list[Parsed]:
+def _with_progress(parsed: Iterable[Parsed], total: int, progress: bool) -> Iterator[Parsed]:
     if not progress or total < PROGRESS_BAR_AT:
-        return list(parsed)
+        yield from parsed
+        return
     from tqdm import tqdm
 
     with tqdm(total=total, desc="parsing entries", unit="entry", leave=False) as bar:
-        out = []
         for item in parsed:
-            out.append(item)
+            yield item
             bar.update(1)
-        return out
