@@ -453,15 +453,12 @@ def render_missing(feed: Feed, keys: list[str], names: list[str], store: EntrySt
     lacks: in forked workers (each rendering a share of the entries in every format, so
     an entry is read once) when there are many, as in a first build.
 
-    Documents too big for a feed (``_too_big``) are left alone: ``prepare_document``
-    refuses them without rendering anything.
+    The caller has made sure no document is too big for a feed (``too_big``).
     """
     indexes = {name: cache.of(name).index for name in names}
     if all(key in index for index in indexes.values() for key in keys):
         return  # the usual build: at most the closing item and the envelope to render
-    wanted = [name for name in names if _too_big(name, keys, _sizes(
-        cache.of(name), keys, feed.entries, store)) is None]
-    needs = [(key, entry, tuple(n for n in wanted if key not in indexes[n]))
+    needs = [(key, entry, tuple(n for n in names if key not in indexes[n]))
              for key, entry in zip(keys, feed.entries, strict=True)]
     needs = [need for need in needs if need[2]]
     workers = min(cpu_count(), MAX_WORKERS)
@@ -506,6 +503,15 @@ def _render_worker(feed: Feed, chunks: list[list[tuple[str, Entry, tuple[str, ..
             store.close()
 
     return work
+
+
+def too_big(feed: Feed, keys: list[str], names: list[str], store: EntryStore,
+            cache: ItemCache) -> list[CheckFinding]:
+    """The feeds too big for one document, decided before anything is rendered: a build
+    with one of them publishes nothing, so it renders nothing either."""
+    found = [_too_big(name, keys, _sizes(cache.of(name), keys, feed.entries, store))
+             for name in names]
+    return [finding for finding in found if finding is not None]
 
 
 def _sizes(items: FormatItems, keys: list[str], entries: Sequence[Entry],

@@ -158,13 +158,24 @@ def _scratch(save: bool) -> Iterator[Path | None]:
 def _render_feeds(feed: Feed, store: EntryStore, cache: ItemCache, names: list[str],
                   output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]], *,
                   save: bool, notices: list[Notice]) -> list[Rendered]:
-    from feedpub.documents import item_keys, prepare_document, render_missing, repair, save_items
+    from feedpub.documents import (
+        item_keys,
+        prepare_document,
+        render_missing,
+        repair,
+        save_items,
+        too_big,
+    )
     from feedpub.formats import FORMATS, OUTPUTS
 
     keys = item_keys(feed, store)
-    render_missing(feed, keys, names, store, cache)
     outcomes: dict[str, Rendered] = {name: Rendered(name, skipped=True) for name in FORMATS
                                      if name not in names}
+    refused = too_big(feed, keys, names, store, cache)
+    if refused:  # nothing will be published: render nothing (the entries stay cached)
+        return [Rendered(next(n for n, f in FORMATS.items() if f.filename == finding.filename),
+                         [finding]) for finding in refused]
+    render_missing(feed, keys, names, store, cache)
     todo = set(names)
     page = _page_job(feed, keys, store, output_dir, tag, published.get(PAGE.filename))
     for _ in range(3):  # a damaged cached item is rendered again, and its document redone
