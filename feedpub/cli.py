@@ -161,9 +161,9 @@ def _run_build(args: argparse.Namespace) -> int:
     if not args.dry_run:
         from feedpub.quick import unchanged
 
-        problems = unchanged(args.config, now=_now())
-        if problems is not None:  # nothing changed: the full path would do nothing either
-            return _report_unchanged(args, problems)
+        found = unchanged(args.config, now=_now())
+        if found is not None:  # nothing changed: the full path would do nothing either
+            return _report_unchanged(args, found.problems, found.refused)
     from feedpub.pipeline import build
 
     quiet = _flags(args)[1]
@@ -184,8 +184,15 @@ def _run_build(args: argparse.Namespace) -> int:
     return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
 
 
-def _report_unchanged(args: argparse.Namespace, problems: tuple[str, ...]) -> int:
-    """What a no-op run prints: the entry problems still unfixed (and, with -v, so)."""
+def _report_unchanged(args: argparse.Namespace, problems: tuple[str, ...],
+                      refused: tuple[str, ...]) -> int:
+    """What a no-op run prints: the entry problems still unfixed (and, with -v, so), or
+    the refusal the last build recorded, as the full path would print them."""
+    if refused:
+        from feedpub.errors import FeedCheckError
+
+        print(FeedCheckError([], lines=refused), file=sys.stderr)
+        return ExitCode.FEED_CHECK
     if args.verbose:
         print("nothing changed")
     for line in problems:

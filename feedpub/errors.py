@@ -88,12 +88,14 @@ class FeedCheckError(FeedpubError):
     exit_code = ExitCode.FEED_CHECK
     CLOSING_LINE = "the rendered files failed their check; the published files were kept"
 
-    def __init__(self, findings: list[CheckFinding], *, detail: str | None = None):
+    def __init__(self, findings: list[CheckFinding], *, detail: str | None = None,
+                 lines: tuple[str, ...] = ()):
         self.findings = findings
-        lines = [str(f) for f in findings]
+        self.lines = lines or tuple(str(f) for f in findings)  # as printed, one per finding
+        shown = list(self.lines)
         if detail:
-            lines.append(detail)
-        super().__init__("\n".join([*lines, self.CLOSING_LINE]))
+            shown.append(detail)
+        super().__init__("\n".join([*shown, self.CLOSING_LINE]))
 
 
 class UploadError(FeedpubError):

@@ -106,11 +106,19 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     if edit is None and not dry_run and _up_to_date(last, digest, config, outputs, wants_upload,
                                                     now):
         assert last is not None
+        if last.refused:
+            raise FeedCheckError([], lines=last.refused)
         result.unchanged, result.problems = True, list(last.problems)
         return result
-    _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
-                       edit=edit, strict=strict or edit is not None, result=result,
-                       published=_published(config, last))
+    try:
+        _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
+                           edit=edit, strict=strict or edit is not None, result=result,
+                           published=_published(config, last))
+    except FeedCheckError as error:
+        if not dry_run and edit is None and error.findings and \
+                all(f.rule == "feed-too-large" for f in error.findings):
+            _remember_refusal(config, last, digest, outputs, error, result)
+        raise
     if dry_run:
         return result
     if edit is not None:  # the config on disk is the edited one: record its stamp
@@ -384,6 +392,18 @@ def _output_names(config: SiteConfig, inputs: Inputs) -> list[str]:
 
 def _output_stamps(config: SiteConfig, names: list[str]) -> dict[str, Stamp | None]:
     return {name: file_stamp(config.output_dir / name) for name in names}
+
+
+def _remember_refusal(config: SiteConfig, last: BuildRecord | None, digest: str,
+                      outputs: list[str], error: FeedCheckError, result: BuildResult) -> None:
+    """Record a refusal the inputs alone decide (a feed too big for one document), so the
+    runs that follow, until an input changes, say it again without building again. The
+    rest of the record is the last good build's: nothing was published."""
+    due = min((e.published for e in result.scheduled), default=None)
+    record = BuildRecord(digest, _output_stamps(config, outputs),
+                         last.upload_pending if last else False, tuple(result.problems), due,
+                         _paths(config), last.documents if last else {}, error.lines)
+    save_build_record(config.state_dir, record)
 
 
 def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig, outputs: list[str],

@@ -54,8 +54,18 @@ LOCK_NAME = "lock"
 JOURNAL_NAME = "commit.json"
 
 
-def unchanged(config: Path, *, now: datetime) -> tuple[str, ...] | None:
-    """The entry problems the last build recorded, when nothing changed since; else None.
+class Unchanged:
+    """Nothing changed since the last build: what it reported, to be reported again."""
+
+    __slots__ = ("problems", "refused")
+
+    def __init__(self, problems: tuple[str, ...], refused: tuple[str, ...]):
+        self.problems = problems  # entry problems (exit 4)
+        self.refused = refused  # the lines of a refusal its inputs decide (exit 5)
+
+
+def unchanged(config: Path, *, now: datetime) -> Unchanged | None:
+    """What the last build reported, when nothing changed since; else None.
 
     None means "ask the full path": something changed, or this module cannot be sure.
     """
@@ -68,7 +78,7 @@ def unchanged(config: Path, *, now: datetime) -> tuple[str, ...] | None:
     return found
 
 
-def _unchanged(config: Path, now: datetime) -> tuple[str, ...] | None:
+def _unchanged(config: Path, now: datetime) -> Unchanged | None:
     with open(config, "rb") as handle:
         info = os.fstat(handle.fileno())
         text = handle.read().decode("utf-8")
@@ -90,7 +100,7 @@ def _unchanged(config: Path, now: datetime) -> tuple[str, ...] | None:
 
 
 def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path | None],
-             now: datetime) -> tuple[str, ...] | None:
+             now: datetime) -> Unchanged | None:
     state, entries_dir, output_dir, media_dir = (folders["state_dir"], folders["entries_dir"],
                                                  folders["output_dir"], folders["media_dir"])
     template = folders["template"]
@@ -119,7 +129,10 @@ def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path | Non
         return None
     if not isinstance(outputs, dict) or not _outputs_as_written(output_dir, outputs):
         return None
-    return tuple(problems)
+    refused = body.get("refused", [])
+    if not isinstance(refused, list) or not all(type(r) is str for r in refused):
+        return None
+    return Unchanged(tuple(problems), tuple(refused))
 
 
 def _folders(text: str, base: Path) -> dict[str, Path | None] | None:

@@ -87,6 +87,9 @@ class BuildRecord:
     # Each feed file → the digest of the pieces it was assembled from (documents.py): a
     # build whose pieces are the same does not write the file again.
     documents: dict[str, str] = field(default_factory=dict)
+    # A build refused for a reason its inputs alone decide (a feed too big): its lines.
+    # Until an input changes, a run says them again (exit 5) instead of building again.
+    refused: tuple[str, ...] = ()
 
 
 def load_build_record(folder: Path, notices: list[Notice]) -> BuildRecord | None:
@@ -126,8 +129,11 @@ def _decode_record(body: dict[str, object]) -> BuildRecord | None:
     documents = body.get("documents", {})
     if not isinstance(documents, dict) or not all(isinstance(v, str) for v in documents.values()):
         return None
+    refused = body.get("refused", [])
+    if not isinstance(refused, list) or not all(isinstance(r, str) for r in refused):
+        return None
     return BuildRecord(inputs, stamps, pending, tuple(problems), due_time,
-                       None if paths is None else tuple(paths), documents)
+                       None if paths is None else tuple(paths), documents, tuple(refused))
 
 
 def _time_or_none(value: object) -> datetime | None:
@@ -147,4 +153,4 @@ def save_build_record(folder: Path, record: BuildRecord) -> None:
         "problems": list(record.problems),
         "due": record.due.isoformat() if record.due else None,
         "paths": list(record.paths) if record.paths else None,
-        "documents": record.documents})
+        "documents": record.documents, "refused": list(record.refused)})

@@ -301,9 +301,10 @@ def test_a_feed_too_big_is_refused_before_anything_is_rendered(
     assert {line.split(":")[0] for line in lines} == {"rss.xml", "atom.xml", "feed.json"}
     assert not (blog / "feeds" / "rss.xml").exists()
     assert not list((blog / ".feedpub").glob("items-*.pack"))  # nothing was rendered
-    again = run(blog, "build")  # the entries are cached: the same answer, nothing rendered
-    assert again.err == outcome.err
+    again = run(blog, "build")  # recorded: the same answer, nothing parsed or rendered
+    assert (again.code, again.err) == (outcome.code, outcome.err)
     assert not list((blog / ".feedpub").glob("items-*.pack"))
+    assert state_document(blog / ".feedpub" / "state.json")["refused"] == lines
     limit = min(int(re.search(r"set item_limit = (\d+)", line)[1]) for line in lines)
     text = (blog / "feedpub.toml").read_text().split("[closed]")[0]
     (blog / "feedpub.toml").write_text(f"item_limit = {limit}\n" + text)
