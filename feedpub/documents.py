@@ -39,7 +39,14 @@ from feedpub.cache import EntryStore
 from feedpub.errors import CheckFinding
 from feedpub.forks import Children, can_fork, cpu_count
 from feedpub.formats import FORMATS, Parts, render_parts
-from feedpub.fragments import DocumentItems, Found, ItemCheck, check_document, check_items
+from feedpub.fragments import (
+    DocumentItems,
+    Found,
+    ItemCheck,
+    ItemFacts,
+    check_document,
+    check_items,
+)
 from feedpub.model import Entry, Feed
 from feedpub.notices import Notice
 from feedpub.output import Staged, stage_stream
@@ -439,7 +446,10 @@ def _render_missing(name: str, feed: Feed, missing: list[tuple[str, Entry]], sto
     return envelope, closing
 
 
-Made = tuple[str, Ref, int, ItemCheck]  # an item rendered by a worker: key, ref, lines, check
+# An item rendered by a worker, as plain data (unpickling 30 000 dataclasses would cost the
+# parent most of a second): key, ref, lines, findings, (id, where, updated, published, latest).
+Made = tuple[str, Ref, int, tuple[Found, ...],
+             tuple[str | None, tuple[int, int], str, int | None, int | None]]
 
 
 def item_keys(feed: Feed, store: EntryStore) -> list[str]:
@@ -471,8 +481,8 @@ def render_missing(feed: Feed, keys: list[str], names: list[str], store: EntrySt
                    for k in range(workers)]
         for stream in streams:
             for made in stream.items():
-                for name, (key, ref, lines, check) in made:
-                    cache.of(name).add(key, ref, lines, check)
+                for name, (key, ref, lines, findings, facts) in made:
+                    cache.of(name).add(key, ref, lines, ItemCheck(findings, ItemFacts(*facts)))
                     cache.changed = True
 
 
@@ -493,7 +503,10 @@ def _render_worker(feed: Feed, chunks: list[list[tuple[str, Entry, tuple[str, ..
                     parts = render_parts(name, feed, [e for _, e in mine], closing=False)
                     for (key, _), item, check in zip(mine, parts.items, check_items(name, parts),
                                                      strict=True):
-                        made.append((name, (key, writer.add(item), item.count(b"\n"), check)))
+                        facts = check.facts
+                        made.append((name, (key, writer.add(item), item.count(b"\n"),
+                                            check.findings, (facts.id, facts.where, facts.updated,
+                                                             facts.published, facts.latest))))
                 for writer in writers.values():
                     writer.flush()  # the parent may read these items as soon as it has them
                 yield made
