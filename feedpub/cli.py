@@ -166,6 +166,7 @@ def _run_build(args: argparse.Namespace) -> int:
             return _report_unchanged(args, found.problems, found.refused)
     from feedpub.pipeline import build
 
+    _fewer_collections()
     quiet = _flags(args)[1]
     with locked_blog(args, create=not args.dry_run) as (config, _):
         result = build(config, now=_now(), dry_run=args.dry_run, upload=args.upload,
@@ -182,6 +183,16 @@ def _run_build(args: argparse.Namespace) -> int:
     for line in result.problems:  # the other entries are published; cron mails these
         print(line, file=sys.stderr)
     return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
+
+
+def _fewer_collections() -> None:
+    """A build makes tens of thousands of small objects (an index of 10 000 entries) and
+    few reference cycles: the cyclic collector's default pace spent a sixth of a
+    one-change build's time looking for garbage it did not find. A build is one
+    short-lived process, so it looks fifty times less often (refcounting frees the rest)."""
+    import gc
+
+    gc.set_threshold(50_000, 50, 1_000)
 
 
 def _report_unchanged(args: argparse.Namespace, problems: tuple[str, ...],
