@@ -16,7 +16,7 @@ from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
-from feedpub import values
+from feedpub import program, values
 from feedpub.config import ClosedConfig, SiteConfig, is_http_url, parse_config
 from feedpub.dates import parse_time
 from feedpub.errors import ConfigError, UsageError
@@ -30,7 +30,7 @@ def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str 
     """``text`` (the config as read) with a ``[closed]`` table appended, and the closing time."""
     if config.closed is not None:
         raise UsageError(f"{config.path}: closed: the blog is already closed (continued at "
-                         f"{config.closed.continued_at}); run 'publish.py reopen' first")
+                         f"{config.closed.continued_at}); run '{program.command('reopen')}' first")
     try:
         continued_at = values.url(continued_at)  # the config's own reader: same URL, same rules
     except values.Invalid as invalid:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from feedpub import program
 from feedpub.config import SiteConfig
 from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS
@@ -45,7 +46,7 @@ def after_closing(config: SiteConfig, entries: list[Entry]) -> list[EntryProblem
     if closed is None:
         return []
     return [EntryProblem(e.source, "published", "is after the blog was closed "
-                         f"({closed.at.isoformat()}); run 'publish.py reopen' first "
+                         f"({closed.at.isoformat()}); run '{program.command('reopen')}' first "
                          "or date the entry before the closing")
             for e in entries if e.published > closed.at]
 
