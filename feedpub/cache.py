@@ -61,20 +61,21 @@ class LoadedEntries:
 
 
 def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, save: bool,
-                 progress: bool, notices: list[Notice]) -> LoadedEntries:
+                 progress: bool, notices: list[Notice], use_cache: bool = True) -> LoadedEntries:
     """Every entry, parsing only files that changed since the cache was written.
 
     One broken file never hides the others: its problems are returned, and if it was
     published before, its last good version (still in the cache) is returned in its
     place, so readers never see it vanish. ``save`` writes the cache back when it
-    changed (never on a dry run).
+    changed (never on a dry run); without ``use_cache`` every file is parsed (``check``:
+    every warning is reported again).
     """
     from feedpub.entries.parse import EntryContext
     from feedpub.entries.pool import parse_files
 
     path = config.state_dir / CACHE_NAME
     context = cache_context(config)
-    cache = _load(path, context, notices)
+    cache = _load(path, context, notices) if use_cache else {}
     records, todo = _split(cache, stamps, config.entries_dir)
     ctx = EntryContext(config.id_base, config.home_page_url, config.timezone, now)
     root = Path(config.path).parent.resolve()

@@ -21,7 +21,7 @@ from feedpub.config import ClosedConfig, SiteConfig, is_http_url, parse_config
 from feedpub.dates import parse_time
 from feedpub.errors import ConfigError, UsageError
 from feedpub.model import Entry
-from feedpub.text import forbidden_character
+from feedpub.text import forbidden_character, quoted
 from feedpub.tomledit import remove_top_level_key
 
 
@@ -96,7 +96,8 @@ def _closing_time(at: str | None, config: SiteConfig, now: datetime) -> datetime
         return now
     parsed = parse_time(at, config.timezone)
     if parsed is None:
-        raise UsageError(f'--at: "{at}" is not a date; use e.g. 2024-12-07T23:00:00+00:00')
+        example = now.astimezone(config.timezone).isoformat()
+        raise UsageError(f"--at: {quoted(at)} is not a date; use e.g. {example}")
     if parsed > now:
         raise UsageError(f'--at: "{at}" is in the future; a blog closes when the command runs')
     return parsed

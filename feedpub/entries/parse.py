@@ -27,7 +27,7 @@ from feedpub.entries.markdown import BodyProblem, render_markdown
 from feedpub.errors import EntryProblem
 from feedpub.model import Author, Entry
 from feedpub.text import closest, forbidden_character, one_line, quoted, shown_key, uri_segment
-from feedpub.values import DATE_EXAMPLE, Invalid
+from feedpub.values import Invalid
 
 KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
@@ -264,6 +264,21 @@ class _FieldReader:
 
     def time(self, field: str, required: bool = False) -> datetime | None:
         if required and self.fields.get(field) is None:
-            self.problem(field, f"is required; add e.g. {field}: {DATE_EXAMPLE}")
+            self.problem(field, f"is required; add e.g. {field}: {self.now_example()}")
             return None
-        return self.read(field, lambda v: values.moment(v, self.ctx.zone))
+        return self.read(field, self.moment)
+
+    def moment(self, value: object) -> datetime:
+        """The time ``value`` stands for; a wrong one is shown with the current time as example.
+
+        The example is worded only on the way to an error (read again with it), so the
+        parse of a valid entry never depends on the clock and its cache stays valid.
+        """
+        try:
+            return values.moment(value, self.ctx.zone)
+        except Invalid:
+            return values.moment(value, self.ctx.zone, self.now_example())
+
+    def now_example(self) -> str:
+        """Now in the blog's zone, with its offset: the value to paste into ``published:``."""
+        return self.ctx.now.astimezone(self.ctx.zone).replace(microsecond=0).isoformat()
