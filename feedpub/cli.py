@@ -233,8 +233,9 @@ def run_check(args: argparse.Namespace) -> int:
     for line in result.problems:
         print(line, file=sys.stderr)
     if args.verbose:
+        problems = len(result.problems)
         print(f"checked {result.parsed} entry files: {result.entries} to publish, "
-              f"{len(result.scheduled)} scheduled, {len(result.problems)} problems")
+              f"{len(result.scheduled)} scheduled, {problems} problem{'' if problems == 1 else 's'}")
     return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -150,3 +152,286 @@ def test_a_blog_before_its_first_post_builds_quietly(site: Path, run: Run, conte
     write(site, "09-first.md", entry("First post", "2024-12-07T09:00:00Z"))
     assert run(site, "build").code == 0
     assert re.search(rb"<title>First post</title>", (site / "feeds" / "atom.xml").read_bytes())
+
+
+# --- a CLI that helps (item 8) -----------------------------------------------------------
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def started_as(how: str, site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The program started the three documented ways, as a user types it."""
+    from conftest import ROOT
+
+    command = {"feedpub": [str(VENV_BIN / "feedpub")],
+               "python -m feedpub": [sys.executable, "-m", "feedpub"],
+               "publish.py": [sys.executable, str(ROOT / "publish.py")]}[how]
+    return subprocess.run([*command, *args], cwd=site, capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
+@pytest.mark.parametrize("how", ["feedpub", "python -m feedpub", "publish.py"])
+def test_messages_name_the_program_as_it_was_typed(site: Path, how: str) -> None:
+    typo = started_as(how, site, "bild")
+    assert typo.returncode == ExitCode.USAGE
+    assert typo.stderr == f"{how}: \"bild\" is not a command; did you mean '{how} build'? " \
+                          "(see --help)\n"
+    assert f"usage: {how} " in started_as(how, site, "--help").stdout
+    assert started_as(how, site, "close", "--continued-at", "https://news.example.org/next",
+                      "--at", "2024-12-07T10:00:00Z").returncode == 0
+    again = started_as(how, site, "close", "--continued-at", "https://news.example.org/next")
+    assert f"run '{how} reopen' first" in again.stderr
+
+
+def test_version(site: Path, run: Run) -> None:
+    from feedpub import __version__
+
+    outcome = run(site, "--version")
+    assert (outcome.code, outcome.out) == (0, f"feedpub {__version__}\n")
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    (["bild"], "publish.py: \"bild\" is not a command; did you mean 'publish.py build'? (see --help)"),
+    (["-v", "--config", "feedpub.toml", "reopne"],
+     "publish.py: \"reopne\" is not a command; did you mean 'publish.py reopen'? (see --help)"),
+    (["frobnicate"], 'publish.py: "frobnicate" is not a command; the commands are build, close, '
+                     "reopen, validate, upload, check, init, new (see --help)"),
+])
+def test_a_mistyped_command_gets_did_you_mean(site: Path, run: Run, typed: list[str],
+                                              message: str) -> None:
+    outcome = run(site, *typed)
+    assert (outcome.code, outcome.err) == (ExitCode.USAGE, message + "\n")
+    assert not (site / "feeds").exists()
+
+
+def test_a_date_error_suggests_now_in_the_blogs_zone(site: Path, run: Run,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    config = site / "feedpub.toml"
+    config.write_text(config.read_text() + 'timezone = "Europe/Paris"\n')
+    monkeypatch.setattr("feedpub.cli._now", lambda: datetime(2025, 7, 1, 12, 34, 56, tzinfo=UTC))
+    write(site, "02-bad.md", "---\ntitle: Hi\npublished: 1 July, noon\n---\nB\n")
+    write(site, "03-none.md", "---\ntitle: Hi\n---\nB\n")
+    outcome = run(site, "build")
+    assert outcome.err.splitlines() == [
+        'entries/02-bad.md:3: published: "1 July, noon" is not a date; use 2025-07-01T14:34:56+02:00',
+        "entries/03-none.md: published: is required; add e.g. published: 2025-07-01T14:34:56+02:00",
+    ]
+
+
+def test_check_reports_like_build_and_writes_nothing(site: Path, run: Run) -> None:
+    write(site, "02-bad.md", "---\ntitle: BREAKING: PM resigns\npublished: 2024-12-07T09:30:00Z\n"
+                             "---\nBody.\n")
+    write(site, "03-later.md", entry("Later", "2999-01-01T00:00:00Z"))
+    before = snapshot(site)
+    outcome = run(site, "check", "-v")
+    assert outcome.code == ExitCode.BAD_ENTRY
+    assert outcome.err.startswith("entries/02-bad.md:2: front matter is not valid YAML")
+    assert outcome.out == "checked 3 entry files: 1 to publish, 1 scheduled, 1 problem\n"
+    assert snapshot(site) == before  # no feeds, no state folder, no lock
+    assert run(site, "check", "entries/01-opening.md").code == 0
+    assert run(site, "check", str(site / "entries" / "01-opening.md")).code == 0
+    outside = run(site, "check", "feedpub.toml")
+    assert (outside.code, outside.err) == (ExitCode.USAGE, "feedpub.toml: not an entry file of this "
+                                           "blog (a .md or .markdown file in entries/)\n")
+    (site / "entries" / "02-bad.md").unlink()
+    assert (run(site, "check").code, run(site, "check").err) == (0, "")
+    (site / "feedpub.toml").write_text(LIVE_CONFIG + 'language = "english"\n')
+    bad_config = run(site, "check")
+    assert bad_config.code == ExitCode.CONFIG and "language" in bad_config.err
+    assert not (site / ".feedpub").exists() and not (site / "feeds").exists()
+
+
+def test_check_sees_a_closed_blogs_late_entry(site: Path, run: Run) -> None:
+    assert run(site, "close", "--continued-at", "https://news.example.org/next",
+               "--at", "2024-12-07T11:00:00Z").code == 0
+    write(site, "02-late.md", entry("Too late", "2024-12-07T12:00:00Z"))
+    outcome = run(site, "check")
+    assert outcome.code == ExitCode.BAD_ENTRY
+    assert "entries/02-late.md: published: is after the blog was closed" in outcome.err
+
+
+# --- init and new (item 4) ------------------------------------------------------------------
+
+MORNING = datetime(2026, 1, 15, 8, 5, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("feedpub.cli._now", lambda: MORNING)
+
+
+def assert_valid_feeds(site: Path) -> None:
+    for name in ("rss.xml", "atom.xml", "feed.json"):
+        findings = validate_bytes((site / "feeds" / name).read_bytes())
+        assert not has_errors(findings), (name, findings)
+
+
+def test_init_new_build_from_an_empty_folder(tmp_path: Path, run: Run, clock: None) -> None:
+    outcome = run(tmp_path, "init", "election", "--timezone", "Europe/Kyiv", "-v")
+    assert outcome.code == 0, outcome.err
+    blog = tmp_path / "election"
+    assert outcome.out.splitlines() == [
+        "wrote election/feedpub.toml", "wrote election/entries/0000-example.md",
+        "wrote election/.gitignore", 'next: cd election && publish.py new "A first update"']
+    assert (blog / ".gitignore").read_text().splitlines()[-1] == "/.feedpub/"
+    config = load_config(blog / "feedpub.toml")
+    assert (config.title, config.timezone_name, config.id_base) == \
+        ("Election", "Europe/Kyiv", "tag:example.org,2026-01-15:election/")
+    added = run(blog, "new", "BREAKING: PM resigns", "--body", "The prime minister has *resigned*.")
+    assert added.out == "wrote entries/0001-breaking-pm-resigns.md; the next build publishes it\n"
+    text = (blog / "entries" / "0001-breaking-pm-resigns.md").read_text()
+    assert text == ('---\ntitle: "BREAKING: PM resigns"\npublished: 2026-01-15T10:05:30+02:00\n'
+                    "---\nThe prime minister has *resigned*.\n")
+    assert run(blog, "build").code == 0
+    assert titles(blog) == ["BREAKING: PM resigns"]  # the example is a draft
+    assert_valid_feeds(blog)
+    assert run(blog, "check").code == 0
+
+
+def test_init_asks_nothing_off_a_terminal_and_never_overwrites(tmp_path: Path, run: Run) -> None:
+    (tmp_path / ".gitignore").write_text("*.pyc")
+    first = run(tmp_path, "init", "--title", "Zenda votes", "--home-page-url",
+                "https://news.example.com/live/zenda", "--language", "de")
+    assert first.code == 0 and first.out == 'next: publish.py new "A first update"\n'
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/.feedpub/\n"
+    config = load_config(tmp_path / "feedpub.toml")
+    assert (config.title, config.feeds_url, config.language) == \
+        ("Zenda votes", "https://news.example.com/live/zenda/feeds/", "de")
+    before = snapshot(tmp_path)
+    again = run(tmp_path, "init", "--title", "Other")
+    assert again.code == ExitCode.USAGE
+    assert again.err == "feedpub.toml: already exists; init never replaces a blog's config (edit " \
+                        "it, or init another folder)\n"
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--timezone", "CET+1", '--timezone: "CET+1" is not a known time zone; use an IANA name'),
+    ("--home-page-url", "ftp://x.org/", '--home-page-url: "ftp://x.org/" is not an absolute http'),
+    ("--language", "english", '--language: "english" is not a language tag'),
+])
+def test_init_checks_its_flags_like_the_config(tmp_path: Path, run: Run, flag: str, value: str,
+                                               message: str) -> None:
+    outcome = run(tmp_path, "init", flag, value)
+    assert outcome.code == ExitCode.USAGE and outcome.err.startswith(message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_without_a_body_off_a_terminal_is_a_draft(site: Path, run: Run, clock: None) -> None:
+    outcome = run(site, "new", "Turnout at 40%")
+    assert outcome.out == "wrote entries/0002-turnout-at-40.md as a draft: write the update, then " \
+                          "delete the line 'draft: true'\n"
+    assert "draft: true\n" in (site / "entries" / "0002-turnout-at-40.md").read_text()
+    assert run(site, "build").code == 0 and titles(site) == ["Session opens"]
+
+
+def test_new_schedules_with_at_and_numbers_after_the_highest(site: Path, run: Run, clock: None) -> None:
+    write(site, "000041-old.md", entry("Old", "2024-12-07T08:00:00Z"))
+    outcome = run(site, "new", "Explainer: the budget", "--at", "2026-01-15T18:00", "--body", "Soon.")
+    assert outcome.out == "wrote entries/000042-explainer-the-budget.md; scheduled: the first build " \
+                          "from 2026-01-15T18:00:00+00:00 publishes it\n"
+    bad = run(site, "new", "Later", "--at", "tonight")
+    assert (bad.code, bad.err) == (ExitCode.USAGE, '--at: "tonight" is not a date; use '
+                                                   "2026-01-15T08:05:30+00:00\n")
+
+
+def test_new_slugs_keep_every_script(site: Path, run: Run, clock: None) -> None:
+    assert run(site, "new", "Café: résultats à 20 h", "--body", "x").code == 0
+    assert run(site, "new", "Вибори: явка 40%", "--body", "x").code == 0
+    assert run(site, "new", "!!!", "--body", "x").code == 0
+    names = sorted(p.name for p in (site / "entries").iterdir())
+    assert names == ["0002-cafe-resultats-a-20-h.md", "0003-вибори-явка-40.md", "0004-entry.md",
+                     "01-opening.md"]
+    assert run(site, "build").code == 0
+    assert_valid_feeds(site)
+
+
+EDITOR = """import sys
+path = sys.argv[1]
+assert path.rsplit("/", 1)[1].startswith(".new-"), path  # hidden while being written
+with open(path, "a") as f:
+    f.write(sys.argv[0] and "Polls closed at eight.\\n")
+"""
+
+
+def test_new_with_an_editor_puts_the_file_in_place_when_it_is_saved(site: Path,
+                                                                     tmp_path: Path) -> None:
+    from feedpub.scaffold import NewEntry, new_entry
+
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR)
+    config = load_config(site / "feedpub.toml")
+    done = new_entry(config, NewEntry("Polls close"), now=MORNING, editor=[sys.executable, str(script)])
+    assert done.path == site / "entries" / "0002-polls-close.md"
+    assert done.path.read_text().endswith("---\nPolls closed at eight.\n")
+    assert "draft" not in done.path.read_text()
+    unchanged = new_entry(config, NewEntry("Nothing"), now=MORNING, editor=["true"])
+    assert unchanged.path is None and "nothing written" in unchanged.message
+    assert sorted(p.name for p in (site / "entries").iterdir()) == ["0002-polls-close.md",
+                                                                     "01-opening.md"]
+    from feedpub.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"exited with status 1; the entry is kept as .*\.new-"):
+        new_entry(config, NewEntry("Aborted"), now=MORNING, editor=["false"])
+    kept = [p.name for p in (site / "entries").iterdir() if p.name.startswith(".new-")]
+    assert len(kept) == 1 and kept[0].endswith("-aborted.md")
+    assert run_build_titles(site) == ["Polls close", "Session opens"]  # the kept file is hidden
+
+
+def run_build_titles(site: Path) -> list[str]:
+    build(load_config(site / "feedpub.toml"), now=MORNING)
+    return titles(site)
+
+
+def test_init_on_a_terminal_asks_again_until_an_answer_is_valid(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from feedpub.scaffold import InitAnswers, init_blog
+
+    answers = iter(["", "https://news.example.net/live/poll", "CET+1", "Europe/Berlin"])
+    asked: list[str] = []
+
+    def ask(question: str, default: str) -> str:
+        asked.append(question)
+        return next(answers) or default
+
+    init_blog(tmp_path / "poll", InitAnswers(), now=MORNING, ask=ask)
+    config = load_config(tmp_path / "poll" / "feedpub.toml")
+    assert (config.title, config.home_page_url, config.timezone_name) == \
+        ("Poll", "https://news.example.net/live/poll", "Europe/Berlin")
+    assert asked == ["Title of the live blog", "Address of the live page", "Time zone (IANA name)",
+                     "Time zone (IANA name)"]
+    assert 'timezone: "CET+1" is not a known time zone' in capsys.readouterr().out
+
+
+def with_upload(site: Path, target: str) -> None:
+    config = site / "feedpub.toml"
+    config.write_text(config.read_text() + f'\n[upload]\ntarget = "{target}"\nbackoff = 0.01\n')
+
+
+def test_a_webdav_401_names_the_variables_it_read(site: Path, run: Run, dav,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    with_upload(site, dav.url)
+    assert run(site, "build").code == 0
+    monkeypatch.setenv("FEEDPUB_UPLOAD_PASSWORD", "not-the-password")
+    wrong = run(site, "upload")
+    assert wrong.code == ExitCode.UPLOAD and len(wrong.err.splitlines()) == 1
+    assert "authentication failed (401): the server refused the user name from " \
+           "$FEEDPUB_UPLOAD_USER and the password from $FEEDPUB_UPLOAD_PASSWORD " \
+           "(upload.username_env, upload.password_env); check both" in wrong.err
+    monkeypatch.delenv("FEEDPUB_UPLOAD_USER")
+    monkeypatch.delenv("FEEDPUB_UPLOAD_PASSWORD")
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-such-netrc"))
+    unset = run(site, "upload")
+    assert unset.code == ExitCode.UPLOAD
+    assert "no credentials were sent: $FEEDPUB_UPLOAD_USER and $FEEDPUB_UPLOAD_PASSWORD are not " \
+           f"set and {tmp_path / 'no-such-netrc'} has no entry for machine 127.0.0.1; set them in " \
+           "the environment of the run (for cron or systemd, see docs/cron.md)" in unset.err
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login alice password wrong-one\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    from_netrc = run(site, "upload")
+    assert f"the server refused the login and password of {netrc} for machine 127.0.0.1" \
+           in from_netrc.err
+    assert "wrong-one" not in from_netrc.err + wrong.err + unset.err
