@@ -71,9 +71,11 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     _common(close)
     close.add_argument("--continued-at", required=True, metavar="URL",
                        help="where the coverage continues (absolute http(s) URL)")
-    close.add_argument("--title", help='the closing item\'s title (default "This live blog '
-                       'is closed")')
+    close.add_argument("--title", help='the closing item\'s title (default in the blog\'s '
+                       'language: "This live blog is closed")')
     close.add_argument("--message", help="one sentence shown above the link")
+    close.add_argument("--link-text", help='the link\'s text (default in the blog\'s language: '
+                       '"Keep reading: the coverage continues here.")')
     close.add_argument("--at", metavar="TIME", help="when it closed (default: now)")
     reopen = sub.add_parser("reopen", help="undo 'close'")
     _common(reopen)
@@ -187,7 +189,7 @@ def run_close(args: argparse.Namespace) -> int:
 
     with locked_blog(args) as (config, text):
         result = close(config, text, continued_at=args.continued_at, title=args.title,
-                       message=args.message, at=args.at, now=_now())
+                       message=args.message, at=args.at, now=_now(), link_text=args.link_text)
     _print_notices(result.notices, args)
     if args.verbose:
         print(f"closed; coverage continues at {args.continued_at}")

@@ -26,7 +26,8 @@ from feedpub.tomledit import remove_top_level_key
 
 
 def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str | None,
-                message: str | None, at: str | None, now: datetime) -> tuple[str, datetime]:
+                message: str | None, at: str | None, now: datetime,
+                link_text: str | None = None) -> tuple[str, datetime]:
     """``text`` (the config as read) with a ``[closed]`` table appended, and the closing time."""
     if config.closed is not None:
         raise UsageError(f"{config.path}: closed: the blog is already closed (continued at "
@@ -39,15 +40,16 @@ def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str 
     if not is_http_url(continued_at):  # relative: values.url resolves nothing without a base
         raise UsageError(f'--continued-at: "{continued_at}" is not an absolute http(s) URL; '
                          "use e.g. https://example.org/live/next")
-    for option, value in (("--title", title), ("--message", message)):
+    for option, value in (("--title", title), ("--message", message), ("--link-text", link_text)):
         bad = forbidden_character(value or "")
         if bad:
             raise UsageError(f"{option}: {bad[1]}")
     closed_at = _closing_time(at, config, now)
-    table = _closed_table(continued_at, closed_at, title, message)
+    words = {"title": title, "message": message, "link_text": link_text}
+    table = _closed_table(continued_at, closed_at, words)
     updated = text + ("" if text.endswith("\n") else "\n") + "\n" + table
-    expected = ClosedConfig(continued_at, closed_at, **{k: v for k, v in
-                                                        (("title", title), ("message", message)) if v})
+    expected = ClosedConfig(continued_at, closed_at, title or None, message or None,
+                            link_text or None)
     return _checked(config, updated, expected, "add"), closed_at
 
 
@@ -103,12 +105,10 @@ def _closing_time(at: str | None, config: SiteConfig, now: datetime) -> datetime
     return parsed
 
 
-def _closed_table(continued_at: str, at: datetime, title: str | None,
-                  message: str | None) -> str:
+def _closed_table(continued_at: str, at: datetime, words: dict[str, str | None]) -> str:
+    """The table ``close`` appends; words left out come from the catalogue when rendered."""
     lines = ["[closed]", f"continued_at = {json.dumps(continued_at)}",
              f"at = {at.isoformat()}"]
-    if title:
-        lines.append(f"title = {json.dumps(title, ensure_ascii=False)}")
-    if message:
-        lines.append(f"message = {json.dumps(message, ensure_ascii=False)}")
+    lines.extend(f"{key} = {json.dumps(value, ensure_ascii=False)}"
+                 for key, value in words.items() if value)
     return "\n".join(lines) + "\n"

@@ -38,13 +38,11 @@ KNOWN_KEYS = (
     "timezone", "authors", "icon", "logo", "item_limit", "ttl", "hubs",
     "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
 )
-CLOSED_KEYS = ("continued_at", "at", "title", "message")
+CLOSED_KEYS = ("continued_at", "at", "title", "message", "link_text")
 _FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub"}
 FOLDER_KEYS = tuple(_FOLDER_DEFAULTS)
 AUTHORS_EXAMPLE = '[{ name = "Live desk" }]'
 CLOSED_AT_EXAMPLE = "2024-12-07T23:00:00+00:00"
-CLOSED_TITLE = "This live blog is closed"
-CLOSED_MESSAGE = "These live updates have ended. Coverage continues on a new page."
 T = TypeVar("T")
 
 # An IANA name: letters, digits and _+- in up to four "/"-separated parts; never a path.
@@ -55,12 +53,17 @@ _TOML_MESSAGE_LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class ClosedConfig:
-    """The ``[closed]`` table: present exactly when the live blog has ended."""
+    """The ``[closed]`` table: present exactly when the live blog has ended.
+
+    ``title``, ``message`` and ``link_text`` are None when the file does not set them:
+    the feed then uses the words of ``catalogue`` for the blog's language.
+    """
 
     continued_at: str
     at: datetime
-    title: str = CLOSED_TITLE
-    message: str = CLOSED_MESSAGE
+    title: str | None = None
+    message: str | None = None
+    link_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,9 +262,9 @@ class _Reader:
         self.reject_unknown(table, CLOSED_KEYS, "closed.")
         continued_at = self.value("continued_at", values.url, table=table, prefix="closed.")
         at = self.value("at", lambda v: read_closed_at(v, zone), None, table, "closed.")
-        title = self.value("title", read_text, CLOSED_TITLE, table, "closed.")
-        message = self.value("message", read_text, CLOSED_MESSAGE, table, "closed.")
-        return ClosedConfig(continued_at=continued_at, at=at, title=title, message=message)
+        words = {key: self.value(key, read_text, table=table, prefix="closed.")
+                 for key in ("title", "message", "link_text") if key in table}
+        return ClosedConfig(continued_at=continued_at, at=at, **words)
 
 
 def _real(path: Path) -> Path:

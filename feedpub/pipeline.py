@@ -300,12 +300,13 @@ def _shown(config: SiteConfig, path: Path) -> str:
 
 
 def close(config: SiteConfig, text: str, *, continued_at: str, title: str | None,
-          message: str | None, at: str | None, now: datetime) -> BuildResult:
+          message: str | None, at: str | None, now: datetime,
+          link_text: str | None = None) -> BuildResult:
     """Close the blog: the ``[closed]`` table and the closed feeds are published together."""
     from feedpub.closing import check_after_newest, closed_text
 
     new_text, closed_at = closed_text(config, text, continued_at=continued_at, title=title,
-                                      message=message, at=at, now=now)
+                                      message=message, at=at, now=now, link_text=link_text)
     edit = ConfigEdit(new_text, lambda entries: check_after_newest(closed_at, entries))
     return _rebuild(config, edit, now, "closed")
 

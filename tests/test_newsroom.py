@@ -435,3 +435,46 @@ def test_a_webdav_401_names_the_variables_it_read(site: Path, run: Run, dav,
     assert f"the server refused the login and password of {netrc} for machine 127.0.0.1" \
            in from_netrc.err
     assert "wrong-one" not in from_netrc.err + wrong.err + unset.err
+
+
+# --- the closing item in the blog's language (item 6) -----------------------------------------
+
+
+@pytest.mark.parametrize(("language", "title", "link_text"), [
+    ("de-AT", "Dieser Liveblog ist beendet", "Hier geht es zur weiteren Berichterstattung."),
+    ("fr", "Ce direct est terminé", "Retrouvez la suite de notre couverture ici."),
+    ("es", "Este directo ha finalizado", "Siga aquí nuestra cobertura."),
+    ("ar", "انتهت هذه التغطية المباشرة", "تابعوا التغطية المستمرة هنا."),
+    ("uk", "Цю онлайн-трансляцію завершено", "Продовження висвітлення читайте тут."),
+    ("nl", "This live blog is closed", "Keep reading: the coverage continues here."),
+])
+def test_the_closing_item_speaks_the_blogs_language(site: Path, run: Run, language: str, title: str,
+                                                    link_text: str) -> None:
+    config = site / "feedpub.toml"
+    config.write_text(config.read_text() + f'language = "{language}"\n')
+    assert run(site, "close", "--continued-at", "https://news.example.org/next",
+               "--at", "2024-12-07T11:00:00Z").code == 0
+    item = json.loads((site / "feeds" / "feed.json").read_bytes())["items"][0]
+    assert item["title"] == title
+    assert item["content_html"].endswith(f'<a href="https://news.example.org/next">{link_text}</a></p>')
+    for name in ("rss.xml", "atom.xml"):
+        assert title in (site / "feeds" / name).read_text()
+    assert_valid_feeds(site)
+
+
+def test_every_closing_word_can_be_set_in_the_config(site: Path, run: Run) -> None:
+    config = site / "feedpub.toml"
+    config.write_text(config.read_text() + 'language = "de"\n')
+    assert run(site, "close", "--continued-at", "https://news.example.org/next", "--at",
+               "2024-12-07T11:00:00Z", "--link-text", "Zum neuen Ticker").code == 0
+    assert 'link_text = "Zum neuen Ticker"' in config.read_text()
+    config.write_text(config.read_text() + 'message = "Schluss für heute."\n')
+    assert run(site, "build").code == 0
+    item = json.loads((site / "feeds" / "feed.json").read_bytes())["items"][0]
+    assert (item["title"], item["content_html"]) == (
+        "Dieser Liveblog ist beendet",
+        '<p>Schluss für heute.</p><p><a href="https://news.example.org/next">Zum neuen Ticker</a></p>')
+    config.write_text(config.read_text() + 'link_txt = "x"\n')
+    typo = run(site, "build")
+    assert typo.code == ExitCode.CONFIG and "closed.link_txt: unknown key; did you mean " \
+                                           "closed.link_text?" in typo.err
