@@ -19,6 +19,17 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A video or audio file an entry links to: RSS ``<enclosure>``, Atom
+    ``rel="enclosure"``, a JSON Feed attachment. ``length`` in bytes when known
+    (feedpub never fetches the file, so it is unknown unless given)."""
+
+    url: str
+    media_type: str
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One update of the live blog, already sanitized and with absolute URLs.
 
@@ -39,6 +50,7 @@ class Entry:
     image: str | None = None
     language: str | None = None
     source: str = ""
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

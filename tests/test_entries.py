@@ -439,7 +439,7 @@ def test_every_allowed_url_attribute_is_checked() -> None:
 
     plain = {"align", "alt", "char", "charoff", "colspan", "datetime", "dir", "headers",
              "height", "hreflang", "rowspan", "scope", "size", "span", "start", "summary",
-             "title", "width"}
+             "title", "width", "id"}  # id: footnotes (prefixed with the entry's name)
     allowed = set().union(*_ALLOWED_ATTRIBUTES.values())
     assert allowed <= plain | URL_ATTRIBUTES, allowed - plain - URL_ATTRIBUTES
 

@@ -99,6 +99,7 @@ def _entry(generator: FeedGenerator, source: Entry) -> None:
     for tag in source.tags:
         entry.category(term=tag)
     links = [("alternate", source.link, "text/html")]
+    links += [("enclosure", e.url, e.media_type) for e in source.enclosures]
     entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import orjson
 
 from feedpub.dates import rfc3339
-from feedpub.model import Author, Closing, Entry, Feed
+from feedpub.model import Author, Closing, Enclosure, Entry, Feed
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -59,7 +59,13 @@ def _item(entry: Entry) -> dict[str, object]:
         "authors": [_author(a) for a in entry.authors] or None,
         "tags": list(entry.tags) or None,
         "language": entry.language,
+        "attachments": [_attachment(e) for e in entry.enclosures] or None,
     })
+
+
+def _attachment(enclosure: Enclosure) -> dict[str, object]:
+    return _drop_empty({"url": enclosure.url, "mime_type": enclosure.media_type,
+                        "size_in_bytes": enclosure.length})
 
 
 def _author(author: Author) -> dict[str, object]:

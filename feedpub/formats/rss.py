@@ -130,6 +130,9 @@ def _item(generator: FeedGenerator, entry: Entry) -> None:
                      entry.image)
     for tag in entry.tags:
         item.category(term=tag)
+    if entry.enclosures:  # one per item: many readers use only the first
+        first = entry.enclosures[0]
+        item.enclosure(first.url, str(first.length or 0), first.media_type)
     _item_authors(item, entry.authors)
 
 
