@@ -478,3 +478,279 @@ def test_every_closing_word_can_be_set_in_the_config(site: Path, run: Run) -> No
     typo = run(site, "build")
     assert typo.code == ExitCode.CONFIG and "closed.link_txt: unknown key; did you mean " \
                                            "closed.link_text?" in typo.err
+
+
+# --- content people put in live blogs (item 5) -----------------------------------------------
+
+RESULTS = """---
+title: First results
+published: 2024-12-07T10:00:00Z
+---
+| Party | Share |
+|:------|------:|
+| Blue  | 41 %  |
+| Green | 38 %  |
+
+~~Turnout 40 %~~ Turnout 42 %[^source], see www.example.org/results.
+
+- [x] Zenda counted
+- [ ] Ruritania
+
+https://www.youtube.com/watch?v=abc123XYZ_0
+
+[^source]: Electoral commission, 10:00.
+"""
+
+
+def contents(site: Path) -> dict[str, str]:
+    """The first item's HTML as each format carries it (XML unescaped)."""
+    from lxml import etree
+
+    rss = etree.parse(str(site / "feeds" / "rss.xml"))
+    atom = etree.parse(str(site / "feeds" / "atom.xml"))
+    content = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    return {"rss": rss.findtext(f"channel/item/{content}"),
+            "atom": atom.findtext("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}content"),
+            "json": json.loads((site / "feeds" / "feed.json").read_bytes())["items"][0]["content_html"]}
+
+
+def test_tables_strikethrough_footnotes_and_an_embed_in_every_format(site: Path, run: Run) -> None:
+    write(site, "02-results.md", RESULTS)
+    outcome = run(site, "build")
+    assert (outcome.code, outcome.err) == (0, "")  # nothing removed, nothing to report
+    html = contents(site)
+    assert html["rss"] == html["atom"] == html["json"]
+    body = html["json"]
+    assert '<th align="left">Party</th>' in body and '<td align="right">41 %</td>' in body
+    assert "<del>Turnout 40 %</del>" in body
+    assert '<a href="http://www.example.org/results">www.example.org/results</a>' in body
+    assert "<li>☑ Zenda counted</li>" in body and "<li>☐ Ruritania</li>" in body
+    page = "https://news.example.org/live/vote"
+    assert f'<sup><a href="{page}#02-results-fn-source" id="02-results-fnref-source">1</a></sup>' \
+           in body
+    assert '<section class="footnotes">' in body and '<li id="02-results-fn-source">' in body
+    assert ('<figure data-embed="youtube"><a href="https://www.youtube.com/watch?v=abc123XYZ_0">'
+            "https://www.youtube.com/watch?v=abc123XYZ_0</a><figcaption>YouTube</figcaption>"
+            "</figure>") in body
+    for bad in ("<script", "<iframe", "<input"):
+        assert bad not in body
+    assert_valid_feeds(site)
+
+
+@pytest.mark.parametrize(("line", "kind", "name"), [
+    ("https://youtu.be/abc123XYZ_0", "youtube", "YouTube"),
+    ("https://vimeo.com/76979871", "vimeo", "Vimeo"),
+    ("https://x.com/newsdesk/status/1865000000000000000", "x", "X"),
+    ("https://twitter.com/newsdesk/status/1865000000000000000", "x", "X"),
+    ("https://bsky.app/profile/desk.example.org/post/3kabc2def", "bluesky", "Bluesky"),
+    ("https://mastodon.social/@desk/113612345678901234", "mastodon", "Mastodon"),
+    ("https://www.instagram.com/p/C0abcDEF123/", "instagram", "Instagram"),
+])
+def test_a_paragraph_that_is_only_a_posts_address_is_an_embed(site: Path, run: Run, line: str,
+                                                              kind: str, name: str) -> None:
+    write(site, "02-embed.md", entry("Watch", "2024-12-07T10:00:00Z").replace("What happened",
+                                                                              f"{line}\n\nWhat"))
+    assert run(site, "build").code == 0
+    assert contents(site)["json"].startswith(f'<figure data-embed="{kind}"><a href="{line}">{line}'
+                                             f"</a><figcaption>{name}</figcaption></figure>")
+
+
+@pytest.mark.parametrize("line", [
+    "https://www.youtube.com/@newsdesk",  # a channel, not a video
+    "https://news.example.org/live/vote",  # not a service live blogs embed
+    "[Watch the speech](https://youtu.be/abc123XYZ_0)",  # words of its own: a link
+])
+def test_other_links_stay_links(site: Path, run: Run, line: str) -> None:
+    write(site, "02-link.md", entry("Link", "2024-12-07T10:00:00Z").replace("What happened",
+                                                                            f"{line}\n\nWhat"))
+    assert run(site, "build").code == 0
+    assert contents(site)["json"].startswith("<p><a href=")
+
+
+def test_an_embed_block_takes_any_address_and_a_caption(site: Path, run: Run) -> None:
+    body = ("```embed\nhttps://www.tiktok.com/@desk/video/7300000000000000000\nCrowds outside\n"
+            "the count\n```\n")
+    write(site, "02-block.md", "---\ntitle: Crowd\npublished: 2024-12-07T10:00:00Z\n---\n" + body)
+    assert run(site, "build").code == 0
+    assert contents(site)["json"] == (
+        '<figure data-embed="link"><a href="https://www.tiktok.com/@desk/video/7300000000000000000">'
+        "https://www.tiktok.com/@desk/video/7300000000000000000</a>"
+        "<figcaption>tiktok.com: Crowds outside the count</figcaption></figure>")
+    assert_valid_feeds(site)
+    write(site, "03-bad.md", "---\ntitle: Bad\npublished: 2024-12-07T10:00:00Z\n---\nText.\n\n"
+                             "```embed\nthe video from this morning\n```\n")
+    outcome = run(site, "build")
+    assert outcome.code == ExitCode.BAD_ENTRY
+    assert outcome.err == 'entries/03-bad.md:7: body: an embed block starts with the address of the ' \
+                          'post or video (https://…); found "the video from this morning"\n'
+
+
+def test_video_and_audio_become_links_and_enclosures(site: Path, run: Run) -> None:
+    body = ('<video src="media/count.mp4" controls poster="p.jpg">\nNo video here.\n</video>\n\n'
+            'Listen: <audio controls><source src="https://cdn.example.org/speech.mp3" '
+            'type="audio/mpeg"></audio> (full speech)\n')
+    write(site, "02-media.md", "---\ntitle: Media\npublished: 2024-12-07T10:00:00Z\n---\n" + body)
+    outcome = run(site, "build")
+    assert (outcome.code, outcome.err) == (0, "")
+    video = "https://news.example.org/live/media/count.mp4"
+    audio = "https://cdn.example.org/speech.mp3"
+    assert contents(site)["json"] == (
+        f'<figure data-embed="video"><a href="{video}">count.mp4</a></figure>\n'
+        f'<p>Listen: <a href="{audio}">speech.mp3</a> (full speech)</p>')
+    item = json.loads((site / "feeds" / "feed.json").read_bytes())["items"][0]
+    assert item["attachments"] == [{"url": video, "mime_type": "video/mp4"},
+                                   {"url": audio, "mime_type": "audio/mpeg"}]
+    rss = (site / "feeds" / "rss.xml").read_text()
+    assert f'<enclosure url="{video}" length="0" type="video/mp4"/>' in rss
+    assert rss.count("<enclosure") == 1  # one per item: many readers use only the first
+    atom = (site / "feeds" / "atom.xml").read_text()
+    assert f'<link rel="enclosure" href="{video}" type="video/mp4"/>' in atom
+    assert f'<link rel="enclosure" href="{audio}" type="audio/mpeg"/>' in atom
+    assert_valid_feeds(site)
+
+
+PASTED = """---
+title: Pasted
+published: 2024-12-07T10:00:00Z
+---
+The speech:
+
+<iframe src="https://www.youtube.com/embed/abc123XYZ_0" width="560"></iframe>
+
+<blockquote class="twitter-tweet"><p>Polls are open</p></blockquote>
+<script async src="https://platform.twitter.com/widgets.js"></script>
+
+Read [the statement](javascript:alert(1)) and <span style="color:red" onclick="x()">this</span>.
+"""
+
+
+def test_what_the_sanitizer_removes_is_a_warning_with_file_and_line(site: Path, run: Run) -> None:
+    write(site, "02-pasted.md", PASTED)
+    outcome = run(site, "build")
+    assert outcome.code == 0
+    frames = ("(feeds carry no scripts or frames; to embed a post or video, put its address alone "
+              "in a paragraph)")
+    expected = [
+        f"entries/02-pasted.md:7: warning: body: removed <iframe> {frames}",
+        "entries/02-pasted.md:9: warning: body: removed class from <blockquote>",
+        f"entries/02-pasted.md:10: warning: body: removed <script> {frames}",
+        'entries/02-pasted.md:12: warning: body: removed href from <a>: "javascript:alert(1)" is '
+        "not an http(s) or mailto: URL",
+        "entries/02-pasted.md:12: warning: body: removed style from <span>",
+        "entries/02-pasted.md:12: warning: body: removed onclick from <span>",
+    ]
+    assert outcome.err.splitlines() == expected
+    assert "<p>Polls are open</p>" in contents(site)["json"]  # the words stay
+    assert run(site, "build").err == ""  # said once, when the file changed: not every minute
+    assert run(site, "check").err.splitlines() == expected  # check says it again
+    assert run(site, "check", "-q").err == ""
+    (site / "entries" / "02-pasted.md").write_text(PASTED + "\nMore.\n")
+    assert run(site, "build", "-v").err.splitlines() == expected
+
+
+# --- cron and systemd for a blog anywhere (item 7) ------------------------------------------
+
+README_TEXT = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+CRON_DOC = (Path(__file__).resolve().parents[1] / "docs" / "cron.md").read_text(encoding="utf-8")
+PLACES = {"/srv/liveblog": "blog", "/etc/feedpub/liveblog.env": "env", "/opt/feedpub/bin": "bin"}
+
+
+def documented(text: str, fence: str, marker: str) -> list[str]:
+    """The lines of the fenced ``fence`` block that contains ``marker``."""
+    blocks = re.findall(rf"```{fence}\n(.*?)```", text, re.S)
+    found = [b for b in blocks if marker in b]
+    assert len(found) == 1, f"one ```{fence} block with {marker!r}"
+    return found[0].splitlines()
+
+
+def placed(line: str, places: dict[str, Path]) -> str:
+    for documented_place, key in PLACES.items():
+        line = line.replace(documented_place, str(places[key]))
+    return line
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, dav) -> dict[str, Path]:
+    """A blog outside the checkout that uploads to WebDAV, a credentials file, a bare cwd."""
+    from conftest import ROOT
+
+    blog = tmp_path / "srv" / "liveblog"
+    blog.mkdir(parents=True)
+    (blog / "feedpub.toml").write_text((ROOT / "feedpub.toml").read_text() +
+                                       f'\n[upload]\ntarget = "{dav.url}"\nafter_build = true\n')
+    import shutil
+
+    shutil.copytree(ROOT / "entries", blog / "entries")
+    env = tmp_path / "etc" / "liveblog.env"
+    env.parent.mkdir()
+    from servers.dav import PASSWORD, USER
+
+    env.write_text(f"FEEDPUB_UPLOAD_USER='{USER}'\nFEEDPUB_UPLOAD_PASSWORD='{PASSWORD}'\n")
+    env.chmod(0o600)
+    cwd = tmp_path / "home"
+    cwd.mkdir()
+    return {"blog": blog, "env": env, "bin": VENV_BIN, "home": cwd}
+
+
+def cron_environment(home: Path, assignments: dict[str, str]) -> dict[str, str]:
+    """What cron gives a job: HOME, LOGNAME, SHELL and its PATH, then the crontab's lines."""
+    return {"HOME": str(home), "LOGNAME": "liveblog", "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin",
+            "NETRC": str(home / "no-netrc"), **assignments}
+
+
+@pytest.mark.slow
+def test_the_documented_crontab_line_works_verbatim_from_another_folder(elsewhere, dav) -> None:
+    lines = documented(README_TEXT, "cron(?:tab)?", "feedpub --config")
+    assert documented(CRON_DOC, "cron(?:tab)?", "feedpub --config") == lines  # the docs agree
+    assignments = dict(line.split("=", 1) for line in lines if re.match(r"[A-Z]+=", line))
+    job = next(line for line in lines if line.startswith("* * * * * "))
+    assert all(place in job + assignments["PATH"] for place in PLACES)
+    command = placed(job.removeprefix("* * * * * "), elsewhere)
+    env = cron_environment(elsewhere["home"], {k: placed(v, elsewhere) for k, v in assignments.items()})
+    done = subprocess.run(["/bin/sh", "-c", command], cwd=elsewhere["home"], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")  # cron mails nothing
+    blog = elsewhere["blog"]
+    for name in ("rss.xml", "atom.xml", "feed.json"):
+        assert (dav.remote / name).read_bytes() == (blog / "feeds" / name).read_bytes()
+    assert list(elsewhere["home"].iterdir()) == []  # nothing written where the job started
+    again = subprocess.run(["/bin/sh", "-c", command], cwd=elsewhere["home"], env=env,
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+
+
+@pytest.mark.slow
+def test_the_documented_systemd_unit_runs_as_written(elsewhere, dav) -> None:
+    import shlex
+
+    def service(text: str) -> dict[str, str]:
+        unit = documented(text, "ini", "ExecStart=")
+        return dict(line.split("=", 1) for line in unit if "=" in line and not line.startswith("["))
+
+    settings = service(README_TEXT)
+    for key in ("User", "EnvironmentFile", "ExecStart"):
+        assert settings[key] == service(CRON_DOC)[key], key  # the two docs say the same
+    environment_file = Path(placed(settings["EnvironmentFile"], elsewhere))
+    variables = {}
+    for line in environment_file.read_text().splitlines():  # systemd's rules for this form
+        name, _, value = line.partition("=")
+        variables[name] = value.strip("'")
+    argv = shlex.split(placed(settings["ExecStart"], elsewhere))
+    done = subprocess.run(argv, cwd="/", env={"PATH": "/usr/bin:/bin", "HOME": str(elsewhere["home"]),
+                                               "NETRC": str(elsewhere["home"] / "no-netrc"),
+                                               **variables},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (dav.remote / "feed.json").read_bytes() == \
+        (elsewhere["blog"] / "feeds" / "feed.json").read_bytes()
+
+
+def test_a_cron_job_without_its_credentials_names_the_variables(elsewhere, dav) -> None:
+    lines = documented(README_TEXT, "cron(?:tab)?", "feedpub --config")
+    job = next(line for line in lines if line.startswith("* * * * * "))
+    without = re.sub(r"set -a && \. \S+ && ", "", job.removeprefix("* * * * * "))
+    env = cron_environment(elsewhere["home"], {"PATH": f"{VENV_BIN}:/usr/bin:/bin"})
+    done = subprocess.run(["/bin/sh", "-c", placed(without, elsewhere)], cwd=elsewhere["home"],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == ExitCode.UPLOAD
+    assert "$FEEDPUB_UPLOAD_USER and $FEEDPUB_UPLOAD_PASSWORD are not set" in done.stderr
