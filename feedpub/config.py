@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urljoin
 
-from feedpub import values
+from feedpub import program, values
 from feedpub.errors import ConfigError
 from feedpub.model import Author
 from feedpub.text import (
@@ -121,7 +121,8 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
             text = handle.read().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            str(path), None, "not found; create it (see README, Configuration) or pass --config"
+            str(path), None, f"not found; start a blog with '{program.command('init')}', or "
+            "pass --config with the blog's feedpub.toml"
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), None, "is not UTF-8 text; save it as UTF-8") from None

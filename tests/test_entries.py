@@ -207,7 +207,8 @@ def test_unsafe_html_is_sanitized_not_an_error(built: Path, run: Run) -> None:
 def test_missing_config(tmp_path: Path, run: Run) -> None:
     outcome = run(tmp_path, "build")
     assert outcome.err.strip() == (
-        "feedpub.toml: not found; create it (see README, Configuration) or pass --config"
+        "feedpub.toml: not found; start a blog with 'publish.py init', or pass --config with "
+        "the blog's feedpub.toml"
     )
     assert outcome.code == ExitCode.CONFIG
 
