@@ -25,15 +25,21 @@ if TYPE_CHECKING:
 
 COMMANDS = ("build", "close", "reopen", "validate", "upload", "check", "init", "new")
 _VALUE_OPTIONS = ("--config", "--wait")  # options allowed before the command that take a value
-EPILOG = """Examples:
-  {prog} init election && cd election   start a live blog: feedpub.toml, entries/
-  {prog} new "Polls open"               write the next entry (opens $EDITOR on a terminal)
-  {prog}                      build feeds/ from entries/ (same as '{prog} build')
-  {prog} -v build             ... and say which files changed
-  {prog} check                check the config and every entry, write nothing
-  {prog} close --continued-at https://example.org/live/next
-  {prog} validate feeds/rss.xml https://example.org/feed.xml
-"""
+EXAMPLES = (
+    ("init election", "start a live blog in ./election: feedpub.toml, entries/"),
+    ('new "Polls open"', "write the next entry (opens $EDITOR on a terminal)"),
+    ("", "build feeds/ from entries/ (same as 'build')"),
+    ("-v build", "... and say which files changed"),
+    ("check", "check the config and every entry, write nothing"),
+    ("close --continued-at https://example.org/live/next", ""),
+    ("validate feeds/rss.xml https://example.org/feed.xml", ""),
+)
+
+
+def _epilog(prog: str) -> str:
+    width = max(len(f"{prog} {words}") for words, what in EXAMPLES if what)
+    lines = [f"  {f'{prog} {words}'.strip():<{width}}   {what}".rstrip() for words, what in EXAMPLES]
+    return "Examples:\n" + "\n".join(lines) + "\n"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,20 +48,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
+    _blog_options(parser)
+    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long for another run's lock instead of exiting")
+
+
+def _blog_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that works on one blog (those taking its lock add --wait)."""
     parser.add_argument("--config", type=Path, default=Path("feedpub.toml"),
                         help="the blog's config file (default: ./feedpub.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what changed")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print errors only, not even warnings")
-    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                        help="wait this long for another run's lock instead of exiting")
 
 
 def make_parser(command: str = "build") -> argparse.ArgumentParser:
     """The parser; only ``command``'s own options import anything beyond the stdlib."""
     prog = program.name()
     parser = _Parser(prog=prog, description="Publish a live blog as RSS, Atom and JSON Feed.",
-                     epilog=EPILOG.format(prog=prog),
+                     epilog=_epilog(prog),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"feedpub {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -97,7 +108,7 @@ def _newsroom_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``check``, ``init`` and ``new``: a blog's first minute and an editor's checks."""
     check = sub.add_parser("check", help="check the config and the entries; build and write "
                            "nothing")
-    _common(check)
+    _blog_options(check)
     check.add_argument("files", nargs="*", metavar="ENTRY",
                        help="only these entry files (default: every entry)")
     init = sub.add_parser("init", help="start a live blog: feedpub.toml, entries/, .gitignore")
@@ -113,7 +124,7 @@ def _newsroom_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                       help="IANA zone for entry times (default: this machine's, else UTC)")
     init.add_argument("--language", metavar="TAG", help='BCP 47 language tag (default "en")')
     new = sub.add_parser("new", help="write the next entry file, published now")
-    _common(new)
+    _blog_options(new)
     new.add_argument("title", help="the entry's title")
     new.add_argument("--at", metavar="TIME",
                      help="publish at this time instead of now (a future time schedules it)")
