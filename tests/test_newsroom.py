@@ -754,3 +754,13 @@ def test_a_cron_job_without_its_credentials_names_the_variables(elsewhere, dav) 
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == ExitCode.UPLOAD
     assert "$FEEDPUB_UPLOAD_USER and $FEEDPUB_UPLOAD_PASSWORD are not set" in done.stderr
+
+
+def test_a_control_character_beside_a_video_is_an_entry_error(site: Path, run: Run) -> None:
+    """Found by the property tests: lxml refused the character before the body's own check."""
+    write(site, "02-media.md", "---\ntitle: M\npublished: 2024-12-07T10:00:00Z\n---\n"
+                               '<video src="v.mp4"></video>&#x1;\n')
+    outcome = run(site, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "entries/02-media.md:5: body: &#x1; stands for U+0001, a character "
+                            "XML 1.0 forbids; delete it\n")

@@ -116,7 +116,10 @@ def rewrite(markup: str, body: str) -> tuple[str, tuple[Media, ...]]:
     if 'class="language-embed"' in markup:
         markup = _blocks(markup, body)
     if _MEDIA_TAG.search(markup):
-        return _media(markup)
+        try:
+            return _media(markup)
+        except ValueError:  # lxml refuses a control character: the body's check reports it
+            return markup, ()
     return markup, ()
 
 
