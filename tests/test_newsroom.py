@@ -557,6 +557,7 @@ def test_a_paragraph_that_is_only_a_posts_address_is_an_embed(site: Path, run: R
 
 @pytest.mark.parametrize("line", [
     "https://www.youtube.com/@newsdesk",  # a channel, not a video
+    "https://www.youtube.com/results?search_query=vote",  # a search
     "https://news.example.org/live/vote",  # not a service live blogs embed
     "[Watch the speech](https://youtu.be/abc123XYZ_0)",  # words of its own: a link
 ])

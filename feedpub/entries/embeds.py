@@ -66,12 +66,13 @@ _HOSTS = {
 }
 # The addresses of one post or video (not a channel, a profile or a home page).
 _PATHS = {
-    "youtube": re.compile(r"/(?:watch|shorts/[\w-]+|live/[\w-]+|embed/[\w-]+|[\w-]{6,})/?"),
+    "youtube": re.compile(r"/(?:watch|playlist|(?:shorts|live|embed)/[\w-]+)/?"),
     "vimeo": re.compile(r"/(?:video/)?\d+(?:/\w+)?/?"),
     "x": re.compile(r"/\w{1,15}/status(?:es)?/\d+/?"),
     "bluesky": re.compile(r"/profile/[^/]+/post/\w+/?"),
     "instagram": re.compile(r"/(?:p|reel|tv)/[\w-]+/?"),
 }
+_SHORT_YOUTUBE = re.compile(r"/[\w-]{6,}")
 _MASTODON = re.compile(r"/(?:@\w+(?:@[\w.-]+)?|users/\w+/statuses)/\d+/?")
 KINDS = ("youtube", "vimeo", "x", "bluesky", "mastodon", "instagram", "link", "video", "audio")
 
@@ -100,9 +101,12 @@ def provider(url: str) -> tuple[str, str] | None:
     if parts.scheme not in ("http", "https"):
         return None
     known = _HOSTS.get(host)
+    if host == "youtu.be":  # the short form: the video's id is the whole path
+        return known if _SHORT_YOUTUBE.fullmatch(parts.path) else None
     if known:
-        path = parts.path if host != "youtu.be" else "/" + parts.path.lstrip("/")
-        ok = _PATHS[known[0]].fullmatch(path) and (path.rstrip("/") != "/watch" or "v=" in parts.query)
+        path = parts.path.rstrip("/")
+        needs = {"/watch": "v=", "/playlist": "list="}.get(path)
+        ok = _PATHS[known[0]].fullmatch(parts.path) and (needs is None or needs in parts.query)
         return known if ok else None
     if _MASTODON.fullmatch(parts.path):
         return ("mastodon", "Mastodon")
