@@ -765,3 +765,18 @@ def test_a_control_character_beside_a_video_is_an_entry_error(site: Path, run: R
     assert (outcome.code, outcome.err) == (
         ExitCode.BAD_ENTRY, "entries/02-media.md:5: body: &#x1; stands for U+0001, a character "
                             "XML 1.0 forbids; delete it\n")
+
+
+def test_ctrl_c_inside_the_sanitizer_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nh3 swallows what its URL callback raises, Ctrl-C included; the body raises it again."""
+    from feedpub.entries import markdown
+
+    def interrupted(*_: object, **__: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(markdown, "public_url", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        markdown.render_body("[a link](https://example.org/)", "https://example.org/live#x", "x")
+    monkeypatch.undo()
+    assert markdown.render_body("[a](/b)", "https://example.org/live#x").html == \
+        '<p><a href="https://example.org/b">a</a></p>'  # the next body is clean again

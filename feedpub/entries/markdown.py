@@ -142,6 +142,7 @@ class _Sanitizer:
 
     def __init__(self) -> None:
         self.base_url, self.anchor = "", ""
+        self.raised: BaseException | None = None
         self.cleaner = nh3.Cleaner(tags=set(_ALLOWED_TAGS), attributes=_ALLOWED_ATTRIBUTES,
                                    url_schemes=set(_ALLOWED_SCHEMES), link_rel=None,
                                    allowed_classes=_ALLOWED_CLASSES,
@@ -149,11 +150,25 @@ class _Sanitizer:
                                    attribute_filter=self.filter)
 
     def clean(self, html: str, base_url: str, anchor: str) -> str:
-        self.base_url, self.anchor = base_url, anchor
-        return self.cleaner.clean(html)
+        self.base_url, self.anchor, self.raised = base_url, anchor, None
+        clean = self.cleaner.clean(html)
+        if self.raised is not None:
+            raised, self.raised = self.raised, None
+            raise raised
+        return clean
 
     def filter(self, element: str, attribute: str, value: str) -> str | None:
-        return _checked_attribute(self.base_url, self.anchor, element, attribute, value)
+        """The URL filter; anything it raises is raised again once nh3 returns.
+
+        nh3 swallows an exception raised in its callback (it only prints it), and a
+        Ctrl-C lands wherever Python code runs: without this, an interrupted build
+        would carry on as if nothing had happened.
+        """
+        try:
+            return _checked_attribute(self.base_url, self.anchor, element, attribute, value)
+        except BaseException as error:
+            self.raised = self.raised or error
+            return None
 
 
 @cache
