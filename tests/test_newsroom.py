@@ -771,8 +771,14 @@ def test_ctrl_c_inside_the_sanitizer_is_not_swallowed(monkeypatch: pytest.Monkey
     """nh3 swallows what its URL callback raises, Ctrl-C included; the body raises it again."""
     from feedpub.entries import markdown
 
-    def interrupted(*_: object, **__: object) -> str:
-        raise KeyboardInterrupt
+    calls = []
+    real = markdown.public_url
+
+    def interrupted(*args: object, **kwargs: object) -> str:
+        calls.append(args)
+        if len(calls) == 1:  # the Ctrl-C lands in the callback, once
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(markdown, "public_url", interrupted)
     with pytest.raises(KeyboardInterrupt):
