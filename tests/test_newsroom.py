@@ -778,7 +778,7 @@ def test_ctrl_c_inside_the_sanitizer_is_not_swallowed(monkeypatch: pytest.Monkey
         calls.append(args)
         if len(calls) == 1:  # the Ctrl-C lands in the callback, once
             raise KeyboardInterrupt
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(markdown, "public_url", interrupted)
     with pytest.raises(KeyboardInterrupt):
