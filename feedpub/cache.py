@@ -23,7 +23,7 @@ from feedpub import __version__
 from feedpub.config import SiteConfig
 from feedpub.entries import FileStamp
 from feedpub.errors import EntryProblem
-from feedpub.model import Author, Entry
+from feedpub.model import Author, Enclosure, Entry
 from feedpub.notices import Level, Notice
 from feedpub.state import code_digest, read_document, write_document
 from feedpub.text import shown_path
@@ -61,20 +61,21 @@ class LoadedEntries:
 
 
 def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, save: bool,
-                 progress: bool, notices: list[Notice]) -> LoadedEntries:
+                 progress: bool, notices: list[Notice], use_cache: bool = True) -> LoadedEntries:
     """Every entry, parsing only files that changed since the cache was written.
 
     One broken file never hides the others: its problems are returned, and if it was
     published before, its last good version (still in the cache) is returned in its
     place, so readers never see it vanish. ``save`` writes the cache back when it
-    changed (never on a dry run).
+    changed (never on a dry run); without ``use_cache`` every file is parsed (``check``:
+    every warning is reported again).
     """
     from feedpub.entries.parse import EntryContext
     from feedpub.entries.pool import parse_files
 
     path = config.state_dir / CACHE_NAME
     context = cache_context(config)
-    cache = _load(path, context, notices)
+    cache = _load(path, context, notices) if use_cache else {}
     records, todo = _split(cache, stamps, config.entries_dir)
     ctx = EntryContext(config.id_base, config.home_page_url, config.timezone, now)
     root = Path(config.path).parent.resolve()
@@ -82,6 +83,7 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
                         progress=progress)
     problems: list[EntryProblem] = []
     for parsed in fresh:
+        notices.extend(parsed.notices)
         name = parsed.stamp.name
         if isinstance(parsed.outcome, list):
             problems.extend(parsed.outcome)
@@ -194,6 +196,7 @@ def _encode_entry(entry: Entry | None) -> object:
         "authors": [[a.name, a.email, a.url] for a in entry.authors],
         "tags": list(entry.tags), "image": entry.image, "language": entry.language,
         "source": entry.source,
+        "enclosures": [[e.url, e.media_type, e.length] for e in entry.enclosures],
     }
 
 
@@ -212,7 +215,7 @@ _RECORD_KEYS = frozenset({"size", "mtime_ns", "sha256", "entry"})
 
 
 _ENTRY_KEYS = frozenset({"id", "title", "link", "published", "updated", "content_html", "summary",
-                         "authors", "tags", "image", "language", "source"})
+                         "authors", "tags", "image", "language", "source", "enclosures"})
 
 
 def _decode_entry(raw: object) -> Entry:
@@ -228,7 +231,7 @@ def _decode_entry(raw: object) -> Entry:
     return Entry(id=id_, title=title, link=link, published=_time(raw["published"]),
                  updated=_time(raw["updated"]), content_html=html, summary=summary,
                  authors=_authors(raw["authors"]), tags=_tags(raw["tags"]), image=image,
-                 language=language, source=source)
+                 language=language, source=source, enclosures=_enclosures(raw["enclosures"]))
 
 
 def _is_text(value: object) -> TypeGuard[str]:
@@ -255,6 +258,18 @@ def _tags(value: object) -> tuple[str, ...]:
     if type(value) is not list or not all(_is_text(t) for t in value):
         raise BadRecord("tags are not a list of words")
     return tuple(value)
+
+
+def _enclosures(value: object) -> tuple[Enclosure, ...]:
+    if type(value) is not list:
+        raise BadRecord("enclosures are not a list")
+    found = []
+    for item in value:
+        if type(item) is not list or len(item) != 3 or not _is_text(item[0]) \
+                or not _is_text(item[1]) or not (item[2] is None or type(item[2]) is int):
+            raise BadRecord("not an enclosure")
+        found.append(Enclosure(item[0], item[1], item[2]))
+    return tuple(found)
 
 
 def _authors(value: object) -> tuple[Author, ...]:

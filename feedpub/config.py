@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urljoin
 
-from feedpub import values
+from feedpub import program, values
 from feedpub.errors import ConfigError
 from feedpub.model import Author
 from feedpub.text import (
@@ -39,13 +39,11 @@ KNOWN_KEYS = (
     "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
     "html", "template", "media_dir",
 )
-CLOSED_KEYS = ("continued_at", "at", "title", "message")
+CLOSED_KEYS = ("continued_at", "at", "title", "message", "link_text")
 _FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub"}
 FOLDER_KEYS = tuple(_FOLDER_DEFAULTS)
 AUTHORS_EXAMPLE = '[{ name = "Live desk" }]'
 CLOSED_AT_EXAMPLE = "2024-12-07T23:00:00+00:00"
-CLOSED_TITLE = "This live blog is closed"
-CLOSED_MESSAGE = "These live updates have ended. Coverage continues on a new page."
 T = TypeVar("T")
 
 # An IANA name: letters, digits and _+- in up to four "/"-separated parts; never a path.
@@ -56,12 +54,17 @@ _TOML_MESSAGE_LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class ClosedConfig:
-    """The ``[closed]`` table: present exactly when the live blog has ended."""
+    """The ``[closed]`` table: present exactly when the live blog has ended.
+
+    ``title``, ``message`` and ``link_text`` are None when the file does not set them:
+    the feed then uses the words of ``catalogue`` for the blog's language.
+    """
 
     continued_at: str
     at: datetime
-    title: str = CLOSED_TITLE
-    message: str = CLOSED_MESSAGE
+    title: str | None = None
+    message: str | None = None
+    link_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,8 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
             text = handle.read().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            str(path), None, "not found; create it (see README, Configuration) or pass --config"
+            str(path), None, f"not found; start a blog with '{program.command('init')}', or "
+            "pass --config with the blog's feedpub.toml"
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), None, "is not UTF-8 text; save it as UTF-8") from None
@@ -277,9 +281,9 @@ class _Reader:
         self.reject_unknown(table, CLOSED_KEYS, "closed.")
         continued_at = self.value("continued_at", values.url, table=table, prefix="closed.")
         at = self.value("at", lambda v: read_closed_at(v, zone), None, table, "closed.")
-        title = self.value("title", read_text, CLOSED_TITLE, table, "closed.")
-        message = self.value("message", read_text, CLOSED_MESSAGE, table, "closed.")
-        return ClosedConfig(continued_at=continued_at, at=at, title=title, message=message)
+        words = {key: self.value(key, read_text, table=table, prefix="closed.")
+                 for key in ("title", "message", "link_text") if key in table}
+        return ClosedConfig(continued_at=continued_at, at=at, **words)
 
 
 def _real(path: Path) -> Path:

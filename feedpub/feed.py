@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from feedpub import program
+from feedpub.catalogue import closing_words
 from feedpub.config import SiteConfig
 from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS
@@ -24,16 +26,19 @@ def closing_id(config: SiteConfig) -> str:
 
 
 def build_closing(config: SiteConfig) -> Closing | None:
+    """The closing item; words the config does not set come in the blog's language."""
     closed = config.closed
     if closed is None:
         return None
+    words = closing_words(config.language)
     href = html.escape(closed.continued_at, quote=True)
     body = (
-        f"<p>{html.escape(closed.message)}</p>"
-        f'<p><a href="{href}">Keep reading: the coverage continues here.</a></p>'
+        f"<p>{html.escape(closed.message or words.message)}</p>"
+        f'<p><a href="{href}">{html.escape(closed.link_text or words.link_text)}</a></p>'
     )
-    return Closing(id=closing_id(config), title=closed.title, content_html=body,
-                   continued_at=closed.continued_at, at=closed.at, message=closed.message)
+    return Closing(id=closing_id(config), title=closed.title or words.title, content_html=body,
+                   continued_at=closed.continued_at, at=closed.at,
+                   message=closed.message or words.message)
 
 
 def newest_time(entries: list[Entry]) -> datetime | None:
@@ -46,7 +51,7 @@ def after_closing(config: SiteConfig, entries: list[Entry]) -> list[EntryProblem
     if closed is None:
         return []
     return [EntryProblem(e.source, "published", "is after the blog was closed "
-                         f"({closed.at.isoformat()}); run 'publish.py reopen' first "
+                         f"({closed.at.isoformat()}); run '{program.command('reopen')}' first "
                          "or date the entry before the closing")
             for e in entries if e.published > closed.at]
 

@@ -19,6 +19,17 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A video or audio file an entry links to: RSS ``<enclosure>``, Atom
+    ``rel="enclosure"``, a JSON Feed attachment. ``length`` in bytes when known
+    (feedpub never fetches the file, so it is unknown unless given)."""
+
+    url: str
+    media_type: str
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One update of the live blog, already sanitized and with absolute URLs.
 
@@ -39,6 +50,7 @@ class Entry:
     image: str | None = None
     language: str | None = None
     source: str = ""
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,18 @@ class Feed:
     def media_file(self, url: str | None) -> MediaFile | None:
         """The published media file served at ``url``, if it is one of ours."""
         return next((m for m in self.media if m.url == url), None) if url else None
+
+    def enclosures_of(self, entry: Entry) -> tuple[Enclosure, ...]:
+        """The files ``entry`` announces, each once: its image when it is one of our media
+        files, then the audio and video its body links to (with our own copy's exact
+        length and type when it is one of ours)."""
+        local = self.media_file(entry.image)
+        found = [Enclosure(local.url, local.media_type, local.length)] if local else []
+        for enclosure in entry.enclosures:
+            if all(f.url != enclosure.url for f in found):
+                own = self.media_file(enclosure.url)
+                found.append(Enclosure(own.url, own.media_type, own.length) if own else enclosure)
+        return tuple(found)
 
     @property
     def complete(self) -> bool:

@@ -12,7 +12,7 @@ any failure up to there changes nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
 from feedpub.entries import FileStamp, scan_entries
-from feedpub.errors import ConfigError, EntryError, EntryProblem, FeedCheckError, UploadError
+from feedpub.errors import (
+    ConfigError,
+    EntryError,
+    EntryProblem,
+    FeedCheckError,
+    UploadError,
+    UsageError,
+)
 from feedpub.model import Entry, Feed
 from feedpub.notices import Level, Notice
 from feedpub.output import Staged
@@ -33,7 +40,7 @@ from feedpub.state import (
     load_build_record,
     save_build_record,
 )
-from feedpub.text import shown_path
+from feedpub.text import one_line, shown_path
 from feedpub.upload.publish import UploadReport
 
 if TYPE_CHECKING:
@@ -126,6 +133,47 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
         result.upload = _upload(config, log, result.notices)
         save_build_record(config.state_dir, replace(record, upload_pending=False))
     return result
+
+
+def check(config: SiteConfig, *, now: datetime, files: Sequence[str] = (),
+          progress: bool = False) -> BuildResult:
+    """The entries (or the named ``files`` among them) checked as a build checks them.
+
+    Nothing is rendered and nothing is written, the state folder included, and no lock
+    is needed. Every file is parsed afresh rather than taken from the entry cache, so
+    the report is complete: the warnings of a file parsed weeks ago are shown again.
+    Rendering and the feed check (exit 5) stay with ``build --dry-run``.
+    """
+    from feedpub.cache import load_entries
+    from feedpub.feed import after_closing
+
+    result = BuildResult()
+    stamps = _scan(config)
+    if files:
+        stamps = _named_entries(config, stamps, files)
+    loaded = load_entries(config, stamps, now=now, save=False, progress=progress,
+                          notices=result.notices, use_cache=False)
+    late = after_closing(config, loaded.entries + loaded.scheduled)
+    refused = {p.path for p in late}
+    result.problems = [str(p) for p in loaded.problems + late]
+    result.scheduled = [e for e in loaded.scheduled if e.source not in refused]
+    result.parsed = loaded.parsed
+    result.entries = len([e for e in loaded.entries if e.source not in refused])
+    return result
+
+
+def _named_entries(config: SiteConfig, stamps: list[FileStamp], files: Sequence[str]) -> list[FileStamp]:
+    """The stamps of the files a user named, each checked to be one of the blog's entries."""
+    by_name = {s.name: s for s in stamps}
+    folder = config.entries_dir.resolve()
+    chosen = []
+    for name in files:
+        path = Path(name).resolve()
+        if path.parent != folder or path.name not in by_name:
+            raise UsageError(f"{one_line(name)}: not an entry file of this blog (a .md or "
+                             f".markdown file in {_shown(config, config.entries_dir)}/)")
+        chosen.append(by_name[path.name])
+    return chosen
 
 
 def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
@@ -382,12 +430,13 @@ def _shown(config: SiteConfig, path: Path) -> str:
 
 
 def close(config: SiteConfig, text: str, *, continued_at: str, title: str | None,
-          message: str | None, at: str | None, now: datetime) -> BuildResult:
+          message: str | None, at: str | None, now: datetime,
+          link_text: str | None = None) -> BuildResult:
     """Close the blog: the ``[closed]`` table and the closed feeds are published together."""
     from feedpub.closing import check_after_newest, closed_text
 
     new_text, closed_at = closed_text(config, text, continued_at=continued_at, title=title,
-                                      message=message, at=at, now=now)
+                                      message=message, at=at, now=now, link_text=link_text)
     edit = ConfigEdit(new_text, lambda entries: check_after_newest(closed_at, entries))
     return _rebuild(config, edit, now, "closed")
 

@@ -214,8 +214,8 @@ def test_a_run_while_the_lock_is_held_exits_7_with_one_line(small: Path, holder:
     assert done.code == ExitCode.LOCKED == 7
     assert done.out == ""
     assert done.err.count("\n") == 1, done.err
-    assert f"another feedpub run (pid {helper.pid}) is publishing this blog" in done.err
-    assert "--wait" in done.err
+    assert f"another feedpub run (pid {helper.pid}, running for " in done.err
+    assert ") is publishing this blog; this run did nothing (use --wait SECONDS" in done.err
     assert state_files(small) == before  # the locked-out run did nothing at all
     helper.kill()
     helper.wait()
@@ -246,9 +246,13 @@ def test_wait_waits_for_the_holder_then_builds(small: Path, holder: list) -> Non
 
 def test_wait_gives_up_after_its_seconds(small: Path, holder: list) -> None:
     (small / ".feedpub").mkdir()
-    hold(holder, HOLD_LOCK, str(small / ".feedpub" / "lock"), "60")
+    helper = hold(holder, HOLD_LOCK, str(small / ".feedpub" / "lock"), "60")
     done = publish(small, "build", "--wait", "0.5")
     assert done.code == 7 and len(done.err.splitlines()) == 1
+    assert "timed out after 0.5 s waiting for another feedpub run " \
+           f"(pid {helper.pid}, running for " in done.err
+    assert f"check it with 'ps -p {helper.pid}'" in done.err
+    assert "--wait" not in done.err  # it did wait: waiting is not the advice any more
     assert done.seconds >= 0.5
     assert not (small / "feeds").exists()
 

@@ -84,13 +84,20 @@ def test_changed_host_key_is_refused(sshd_server: Sshd, tmp_path: Path) -> None:
         publish(table(sshd_server, tmp_path / "www", known_hosts=str(wrong)), out, state)
 
 
-def test_key_not_authorized_is_a_one_line_error(sshd_server: Sshd, tmp_path: Path) -> None:
+def test_key_not_authorized_is_a_one_line_error(sshd_server: Sshd, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    monkeypatch.delenv("FEEDPUB_SSH_PASSPHRASE", raising=False)
     out, state = tmp_path / "feeds", tmp_path / "state"
     write_outputs(out, 1)
     extra = {"identity_file": str(sshd_server.other_identity)}
     with pytest.raises(UploadError) as err:
         publish(table(sshd_server, tmp_path / "www", **extra), out, state)
     assert "authentication failed" in str(err.value) and "\n" not in str(err.value)
+    # issue 13: it names what it read, so a cron job's missing variable shows at once
+    assert f"tried the key {sshd_server.other_identity} (upload.identity_file) without a " \
+           "passphrase ($FEEDPUB_SSH_PASSPHRASE is not set), and no SSH agent ($SSH_AUTH_SOCK " \
+           "is not set)" in str(err.value)
 
 
 def test_permission_denied_is_a_one_line_error(sshd_server: Sshd, tmp_path: Path) -> None:

@@ -23,11 +23,22 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 from feedpub import values
-from feedpub.entries.markdown import BodyProblem, render_markdown
+from feedpub.entries.markdown import Body, BodyProblem, removal_lines, render_body
 from feedpub.errors import EntryProblem
-from feedpub.model import Author, Entry
-from feedpub.text import closest, forbidden_character, one_line, quoted, shown_key, uri_segment
-from feedpub.values import DATE_EXAMPLE, Invalid
+from feedpub.model import Author, Enclosure, Entry
+from feedpub.notices import Notice
+from feedpub.text import (
+    RefusedUrl,
+    as_uri,
+    closest,
+    forbidden_character,
+    one_line,
+    public_url,
+    quoted,
+    shown_key,
+    uri_segment,
+)
+from feedpub.values import Invalid
 
 KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
@@ -79,8 +90,13 @@ Outcome = Entry | list[EntryProblem] | None  # an entry, its problems, or None f
 T = TypeVar("T")
 
 
-def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Outcome:
-    """An Entry, None for a draft, or the list of everything wrong with the file."""
+def parse_entry(data: bytes, path: str, ctx: EntryContext,
+                notices: list[Notice] | None = None) -> Outcome:
+    """An Entry, None for a draft, or the list of everything wrong with the file.
+
+    What was published with a change (the sanitizer removed something) is added to
+    ``notices``, one warning per thing, naming the line.
+    """
     stem = Path(path).stem  # as on disk: it becomes part of the default id and link
     path = one_line(path)
     try:
@@ -101,7 +117,11 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Outcome:
     if isinstance(fields, list):
         return fields
     body_line = text.count("\n", 0, match.end()) + 1
-    return _FieldReader(path, match[1], fields, ctx).entry(stem, text[match.end():], body_line)
+    reader = _FieldReader(path, match[1], fields, ctx)
+    outcome = reader.entry(stem, text[match.end():], body_line)
+    if notices is not None and isinstance(outcome, Entry):
+        notices.extend(reader.notices)
+    return outcome
 
 
 def _load_front_matter(source: str, path: str) -> dict[object, object] | list[EntryProblem]:
@@ -154,6 +174,25 @@ def _anchor_line(source: str) -> int | None:
     return None
 
 
+def _line(body: str, body_line: int, offset: int | None) -> int | None:
+    """The file line of ``offset`` in the body that starts on ``body_line``."""
+    return body_line + body.count("\n", 0, offset) if offset is not None else None
+
+
+def _enclosures(rendered: Body, link: str) -> tuple[Enclosure, ...]:
+    """The body's video and audio files whose type is known, as absolute URLs (each once)."""
+    found: dict[str, Enclosure] = {}
+    for media in rendered.media:
+        if media.media_type is None:
+            continue
+        try:
+            url = as_uri(public_url(media.url, base=link))
+        except RefusedUrl:
+            continue  # the sanitizer dropped the link too, and said so
+        found.setdefault(url, Enclosure(url, media.media_type))
+    return tuple(found.values())
+
+
 class _FieldReader:
     """Checks one entry's fields, collecting every problem instead of stopping.
 
@@ -166,6 +205,7 @@ class _FieldReader:
     def __init__(self, path: str, source: str, fields: dict[object, object], ctx: EntryContext):
         self.path, self.source, self.fields, self.ctx = path, source, fields, ctx
         self.problems: list[EntryProblem] = []
+        self.notices: list[Notice] = []
         self.hidden = 0
         self._lines: dict[str, int] | None = None
 
@@ -228,15 +268,22 @@ class _FieldReader:
         if self.problems or self.hidden or not (title and published and updated):
             return self.reported()
         try:
-            html = render_markdown(body, link)
+            rendered = render_body(body, link, name)
         except BodyProblem as problem:
-            where = body_line + body.count("\n", 0, problem.offset) \
-                if problem.offset is not None else None
-            self.problem("body", str(problem), where)
+            self.problem("body", str(problem), _line(body, body_line, problem.offset))
             return self.reported()
+        self.note_removals(rendered, body, body_line)
         return Entry(id=entry_id, title=title, link=link, published=published, updated=updated,
-                     content_html=html, summary=summary, authors=authors, tags=tags,
-                     image=image, language=language, source=self.path)
+                     content_html=rendered.html, summary=summary, authors=authors, tags=tags,
+                     image=image, language=language, source=self.path,
+                     enclosures=_enclosures(rendered, link))
+
+    def note_removals(self, rendered: Body, body: str, body_line: int) -> None:
+        """One warning per thing the sanitizer removed: published, but not as written."""
+        for offset, message in removal_lines(rendered):
+            line = _line(body, body_line, offset)
+            self.notices.append(Notice(f"{self.path}:{line}" if line else self.path,
+                                       f"body: {message}"))
 
     def reported(self) -> list[EntryProblem]:
         if self.hidden:
@@ -264,6 +311,21 @@ class _FieldReader:
 
     def time(self, field: str, required: bool = False) -> datetime | None:
         if required and self.fields.get(field) is None:
-            self.problem(field, f"is required; add e.g. {field}: {DATE_EXAMPLE}")
+            self.problem(field, f"is required; add e.g. {field}: {self.now_example()}")
             return None
-        return self.read(field, lambda v: values.moment(v, self.ctx.zone))
+        return self.read(field, self.moment)
+
+    def moment(self, value: object) -> datetime:
+        """The time ``value`` stands for; a wrong one is shown with the current time as example.
+
+        The example is worded only on the way to an error (read again with it), so the
+        parse of a valid entry never depends on the clock and its cache stays valid.
+        """
+        try:
+            return values.moment(value, self.ctx.zone)
+        except Invalid:
+            return values.moment(value, self.ctx.zone, self.now_example())
+
+    def now_example(self) -> str:
+        """Now in the blog's zone, with its offset: the value to paste into ``published:``."""
+        return self.ctx.now.astimezone(self.ctx.zone).replace(microsecond=0).isoformat()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from feedpub.entries import FileStamp
 from feedpub.entries.parse import EntryContext, Outcome, parse_entry
 from feedpub.forks import Children, can_fork, cpu_count
+from feedpub.notices import Notice
 from feedpub.tuning import MAX_WORKERS, PARSE_IN_PARALLEL_AT, PROGRESS_BAR_AT
 
 CHUNKS_PER_WORKER = 16  # small enough to balance the load and draw a smooth progress bar
@@ -21,11 +22,13 @@ CHUNKS_PER_WORKER = 16  # small enough to balance the load and draw a smooth pro
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """One file's parse: its stamp, the sha256 of its bytes and what parsing gave."""
+    """One file's parse: its stamp, the sha256 of its bytes, what parsing gave, and the
+    warnings of an entry that was published with a change (what the sanitizer removed)."""
 
     stamp: FileStamp
     sha256: str
     outcome: Outcome
+    notices: tuple[Notice, ...] = ()
 
 
 Todo = Sequence[tuple[FileStamp, bytes]]
@@ -60,8 +63,9 @@ def _worker(chunks: list[Todo], ctx: EntryContext,
 
 def _parse_chunk(chunk: Todo, ctx: EntryContext, shown: ShowPath) -> Iterator[Parsed]:
     for stamp, data in chunk:
-        yield Parsed(stamp, hashlib.sha256(data).hexdigest(),
-                     parse_entry(data, shown(stamp.name), ctx))
+        notices: list[Notice] = []
+        outcome = parse_entry(data, shown(stamp.name), ctx, notices)
+        yield Parsed(stamp, hashlib.sha256(data).hexdigest(), outcome, tuple(notices))
 
 
 def _with_progress(parsed: Iterable[Parsed], total: int, progress: bool) -> list[Parsed]:

@@ -24,7 +24,7 @@ from feedpub.formats._feedgen import (
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Entry, Feed, MediaFile
+from feedpub.model import Author, Closing, Enclosure, Entry, Feed, MediaFile
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 Link = tuple[str, str, str, int | None]  # rel, href, type, length
@@ -37,7 +37,7 @@ def render(feed: Feed) -> bytes:
     if feed.closing:
         _closing_entry(generator, feed.closing)
     for entry in feed.entries:
-        _entry(generator, entry, feed.media_file(entry.image))
+        _entry(generator, entry, feed.media_file(entry.image), feed.enclosures_of(entry))
     return generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
@@ -90,7 +90,8 @@ def _closing_entry(generator: FeedGenerator, closing: Closing) -> None:
     entry_patch(entry).atom_patch = lambda element: _links(element, links)
 
 
-def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None) -> None:
+def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None,
+           enclosures: tuple[Enclosure, ...]) -> None:
     entry = _new_entry(generator, source.id, source.title, source.published, source.updated)
     for author in source.authors:
         entry.author(_person(author))
@@ -100,21 +101,20 @@ def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None) -> 
     for tag in source.tags:
         entry.category(term=tag)
     links: list[Link] = [("alternate", source.link, "text/html", None)]
-    if local:  # a file published beside the feed: RFC 4287 4.2.7.2's enclosure, with its length
-        links.append(("enclosure", local.url, local.media_type, local.length))
-    entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links)
+    links += [("enclosure", e.url, e.media_type, e.length) for e in enclosures]
+    entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links, local)
 
 
-def _entry_extras(element: etree._Element, source: Entry, links: list[Link]) -> None:
+def _entry_extras(element: etree._Element, source: Entry, links: list[Link],
+                  local: MediaFile | None) -> None:
     _links(element, links)
     if source.language:
         element.set(XML_LANG, source.language)
     if source.image:
         media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=source.image, medium="image")
-        local = next((link for link in links if link[0] == "enclosure"), None)
         if local:
-            media.set("type", local[2])
-            media.set("fileSize", str(local[3]))
+            media.set("type", local.media_type)
+            media.set("fileSize", str(local.length))
 
 
 def _links(element: etree._Element, links: list[Link]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import orjson
 
 from feedpub.dates import rfc3339
-from feedpub.model import Author, Closing, Entry, Feed, MediaFile
+from feedpub.model import Author, Closing, Enclosure, Entry, Feed
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -29,7 +29,7 @@ def render(feed: Feed) -> bytes:
         "hubs": [{"type": "WebSub", "url": hub} for hub in feed.hubs] or None,
         "expired": True if feed.complete else None,
         "items": ([_closing(feed.closing)] if feed.closing else [])
-        + [_item(entry, feed.media_file(entry.image)) for entry in feed.entries],
+        + [_item(entry, feed.enclosures_of(entry)) for entry in feed.entries],
     }
     return orjson.dumps(_drop_empty(document), option=orjson.OPT_INDENT_2) + b"\n"
 
@@ -46,7 +46,7 @@ def _closing(closing: Closing) -> dict[str, object]:
     }
 
 
-def _item(entry: Entry, local: MediaFile | None) -> dict[str, object]:
+def _item(entry: Entry, enclosures: tuple[Enclosure, ...]) -> dict[str, object]:
     return _drop_empty({
         "id": entry.id,
         "url": entry.link,
@@ -59,13 +59,14 @@ def _item(entry: Entry, local: MediaFile | None) -> dict[str, object]:
         "authors": [_author(a) for a in entry.authors] or None,
         "tags": list(entry.tags) or None,
         "language": entry.language,
-        "attachments": [_attachment(local)] if local else None,
+        "attachments": [_attachment(e) for e in enclosures] or None,
     })
 
 
-def _attachment(local: MediaFile) -> dict[str, object]:
-    """A file published beside the feed, with the exact size and type the spec asks for."""
-    return {"url": local.url, "mime_type": local.media_type, "size_in_bytes": local.length}
+def _attachment(enclosure: Enclosure) -> dict[str, object]:
+    """A file the item announces; its size when known (always for our own media files)."""
+    return _drop_empty({"url": enclosure.url, "mime_type": enclosure.media_type,
+                        "size_in_bytes": enclosure.length})
 
 
 def _author(author: Author) -> dict[str, object]:

@@ -29,7 +29,7 @@ from feedpub.formats._feedgen import (
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Entry, Feed, MediaFile
+from feedpub.model import Author, Closing, Enclosure, Entry, Feed, MediaFile
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 _PADDED_BY_STRFTIME = 1000  # %Y writes years from 1000 on with four digits
@@ -43,7 +43,7 @@ def render(feed: Feed) -> bytes:
     if feed.closing:
         _closing_item(generator, feed.closing)
     for entry in feed.entries:
-        _item(generator, entry, feed.media_file(entry.image))
+        _item(generator, entry, feed.media_file(entry.image), feed.enclosures_of(entry))
     return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
@@ -126,15 +126,17 @@ def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
               closing.content_html, closing.at)
 
 
-def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None) -> None:
+def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None,
+          enclosures: tuple[Enclosure, ...]) -> None:
     item = _new_item(generator, entry.id, entry.title, entry.link,
                      entry.summary or entry.content_html, entry.content_html, entry.published,
                      entry.image, local)
     for tag in entry.tags:
         item.category(term=tag)
     _item_authors(item, entry.authors)
-    if local:  # a file published beside the feed: its exact length and type are known
-        item.enclosure(url=local.url, length=str(local.length), type=local.media_type)
+    if enclosures:  # RSS allows one per item: our own image first (its length is exact)
+        first = enclosures[0]
+        item.enclosure(url=first.url, length=str(first.length or 0), type=first.media_type)
 
 
 def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:

@@ -150,8 +150,8 @@ class SftpTarget:
         except paramiko.AuthenticationException:
             client.close()
             raise PermanentError(
-                f"SSH authentication failed for user {self.user or '(default)'}: "
-                "check identity_file, the SSH agent and the server's authorized_keys"
+                f"SSH authentication failed for user {self.user or '(default)'}: tried "
+                f"{self._tried()}; check them and the server's authorized_keys"
             ) from None
         except paramiko.SSHException as exc:
             client.close()
@@ -186,6 +186,18 @@ class SftpTarget:
             "banner_timeout": self.settings.timeout,
             "auth_timeout": self.settings.timeout,
         }
+
+    def _tried(self) -> str:
+        """What authentication read, by name (never a value): a cron job often lacks the
+        agent's $SSH_AUTH_SOCK or the passphrase variable that a login shell has."""
+        identity = self.settings.identity_file
+        keys = f"the key {identity} (upload.identity_file)" if identity else "the keys in ~/.ssh"
+        agent = "the SSH agent ($SSH_AUTH_SOCK)" if os.environ.get("SSH_AUTH_SOCK") else \
+            "no SSH agent ($SSH_AUTH_SOCK is not set)"
+        passphrase = f"${self.settings.passphrase_env}"
+        phrase = f"with the passphrase in {passphrase}" if os.environ.get(
+            self.settings.passphrase_env) else f"without a passphrase ({passphrase} is not set)"
+        return f"{keys} {phrase}, and {agent}"
 
     def _host_label(self) -> str:
         return f"{self.host}:{self.port}"

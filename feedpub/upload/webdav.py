@@ -34,7 +34,6 @@ from feedpub.upload.settings import UploadSettings
 
 SCHEME_MAP = {"webdav": "http", "webdavs": "https", "http": "http", "https": "https"}
 REASONS = {
-    401: "authentication failed (401): check the user name and password in the environment or ~/.netrc",
     403: "forbidden (403): the account may not write to this folder",
     404: "not found (404)",
     405: "method not allowed (405): is this a WebDAV folder?",
@@ -67,7 +66,10 @@ class WebDavTarget:
             self.session.verify = str(settings.ca_bundle)
         self._folders_ready = False
         self.notices: list[Notice] = []
-        if self.session.auth or requests.utils.get_netrc_auth(self.base):
+        from_netrc = self.session.auth is None and bool(requests.utils.get_netrc_auth(self.base))
+        self.credentials = _credentials_source(settings, parts.username, self.session.auth,
+                                               from_netrc, host)
+        if self.session.auth or from_netrc:
             self.notices.extend(_plain_http_warning(self.base, settings.display_target))
 
     def url(self, name: str) -> str:
@@ -159,12 +161,13 @@ class WebDavTarget:
         response.close()
         return response
 
-    @staticmethod
-    def _check(response: requests.Response, method: str) -> None:
+    def _check(self, response: requests.Response, method: str) -> None:
         """2xx passes; 5xx is transient; anything else is an error retrying cannot fix."""
         code = response.status_code
         if 200 <= code < 300:
             return
+        if code == 401:
+            raise PermanentError(f"{method} authentication failed (401): {self.credentials}")
         reason = REASONS.get(code, f"HTTP {code} {response.reason or ''}".strip())
         if code >= 500 and code != 507:
             raise TransientError(f"{method} got HTTP {code} {response.reason or ''}".strip())
@@ -182,6 +185,32 @@ def _auth(settings: UploadSettings, url_user: str | None) -> tuple[str, str] | N
     if user and password is not None:
         return (user, password)
     return None
+
+
+def _credentials_source(settings: UploadSettings, url_user: str | None,
+                        auth: tuple[str, str] | None, from_netrc: bool, host: str) -> str:
+    """What a 401 should tell: which variables (or which netrc) the credentials came from.
+
+    Names only, never values. A cron job or a systemd unit has its own environment,
+    so "the variables are not set" is the usual cause of a 401 that works by hand.
+    """
+    user_env, password_env = f"${settings.username_env}", f"${settings.password_env}"
+    netrc = os.environ.get("NETRC") or "~/.netrc"
+    if auth is not None:
+        user = f"{user_env}" if os.environ.get(settings.username_env) else "the target URL"
+        return (f"the server refused the user name from {user} and the password from "
+                f"{password_env} (upload.username_env, upload.password_env); check both")
+    if from_netrc:
+        return (f"the server refused the login and password of {netrc} for machine {host} "
+                f"({password_env} is not set, so {netrc} was used); check that entry")
+    unset = [name for name, value in ((user_env, os.environ.get(settings.username_env) or url_user),
+                                      (password_env, os.environ.get(settings.password_env)))
+             if not value]
+    return (f"no credentials were sent: {' and '.join(unset)} "
+            f"{'is' if len(unset) == 1 else 'are'} not set and {netrc} has no entry for "
+            f"machine {host}; set them in the environment of the run (for cron or systemd, "
+            "see docs/cron.md) or name other variables with upload.username_env and "
+            "upload.password_env")
 
 
 def _plain_http_warning(base: str, display: str) -> list[Notice]:
