@@ -1,11 +1,13 @@
-"""The build as a plain sequence, and the commands made of builds (close, reopen).
+"""The build as a plain sequence, and the commands made of builds (close, reopen, retract).
 
 scan the entry files → stop if nothing changed → load entries through the cache →
-assemble the Feed → render, check and stage each format → publish the staged set →
-record the build → upload if asked. Each step is owned by its own module; this one
-only orders them and holds no policy of its own. Nothing here reads the clock: ``now``
-comes from the CLI. Every step before ``publish`` leaves the published files alone, so
-any failure up to there changes nothing.
+check them against the ledger (``lifecycle``) → assemble the feed documents (the
+subscription feed, and archive pages whose inputs changed) → render, check and stage
+each format → publish the staged set (with the ledger) → record the build → upload if
+asked. Each step is owned by its own module; this one only orders them and holds no
+policy of its own. Nothing here reads the clock: ``now`` comes from the CLI. Every
+step before ``publish`` leaves the published files alone, so any failure up to there
+changes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
 from feedpub.entries import FileStamp, scan_entries
 from feedpub.errors import EntryError, EntryProblem, FeedCheckError, UploadError
-from feedpub.model import Entry, Feed
+from feedpub.model import Entry
 from feedpub.notices import Level, Notice
 from feedpub.output import Staged
 from feedpub.state import BuildRecord, file_stamp, inputs_digest, load_build_record, save_build_record
@@ -29,6 +31,9 @@ from feedpub.text import shown_path
 from feedpub.upload.publish import UploadReport
 
 if TYPE_CHECKING:
+    from feedpub.cache import LoadedEntries
+    from feedpub.feed import Document
+    from feedpub.lifecycle import Reconciled
     from feedpub.render import Rendered
 
 Log = Callable[[str], None]
@@ -50,6 +55,8 @@ class BuildResult:
     parsed: int = 0
     entries: int = 0
     upload: UploadReport | None = None
+    due: datetime | None = None  # the next scheduled entry, or the next tombstone to drop
+    outputs: list[str] = field(default_factory=list)  # every file the feeds are, by output path
 
 
 @dataclass(frozen=True)
@@ -91,14 +98,13 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
         result.unchanged, result.problems = True, list(last.problems)
         return result
     _build_and_publish(config, stamps, now=now, dry_run=dry_run, log=log, progress=progress,
-                       edit=edit, strict=strict or edit is not None, result=result)
+                       edit=edit, strict=strict or edit is not None, result=result, last=last)
     if dry_run:
         return result
     if edit is not None:  # the config on disk is the edited one: record its stamp
         config = replace(config, read_stamp=file_stamp(Path(config.path)))
-    due = min((e.published for e in result.scheduled), default=None)
-    record = BuildRecord(_digest(config, stamps), _output_stamps(config), wants_upload,
-                         tuple(result.problems), due)
+    record = BuildRecord(_digest(config, stamps), _output_stamps(config, result.outputs),
+                         wants_upload, tuple(result.problems), result.due)
     save_build_record(config.state_dir, record)
     if wants_upload:
         result.upload = _upload(config, log, result.notices)
@@ -108,39 +114,45 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
 
 def _build_and_publish(config: SiteConfig, stamps: list[FileStamp], *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
-                       strict: bool, result: BuildResult) -> None:
-    from feedpub.feed import assemble_feed
+                       strict: bool, result: BuildResult, last: BuildRecord | None) -> None:
+    from feedpub.ledger import ledger_text
     from feedpub.output import discard_tagged, pending
 
-    entries = _usable_entries(config, stamps, now=now, dry_run=dry_run, progress=progress,
-                              strict=strict, edit=edit, result=result)
+    loaded, late = _load(config, stamps, now=now, dry_run=dry_run, progress=progress, edit=edit,
+                         strict=strict, result=result)
+    reconciled = _reconcile(config, loaded, late, now=now, strict=strict, result=result)
     for entry in result.scheduled:
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
-    feed = assemble_feed(config, entries)
+    documents, digests = _documents(config, loaded, reconciled, last, result)
     if dry_run:
-        _check(config, _render(feed, None, ""), result)
+        _check(config, _render(documents, None, ""), result)
         return
     tag = str(os.getpid())
+    folders = {config.output_dir, config.output_dir / "archive", Path(config.path).parent,
+               config.ledger_path.parent}
     try:
-        staged = _check(config, _render(feed, _prepare(config), tag), result)
+        staged = _check(config, _render(documents, _prepare(config, documents), tag), result)
         feeds = list(staged)
+        staged += _stage_text(config.ledger_path, ledger_text(reconciled.ledger), tag)
         if edit is not None:
-            staged += _stage_config(Path(config.path), edit.text, tag)
+            staged += _stage_text(Path(config.path), edit.text, tag)
         _publish(staged, config.state_dir)
     except BaseException:  # whatever happened, nothing this run staged is left behind,
         if not pending(config.state_dir):  # unless a journaled set awaits its next run
-            discard_tagged(config.output_dir, tag)
-            discard_tagged(Path(config.path).parent, tag)
+            for folder in folders:
+                discard_tagged(folder, tag)
         raise
     for item in feeds:
         result.written.append(_shown(config, item.target))
         log(f"wrote {_shown(config, item.target)}")
+    _remove_stale_pages(config, last, result.outputs, log)
+    _save_page_digests(config, digests)
 
 
-def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
-                    progress: bool, strict: bool, edit: ConfigEdit | None,
-                    result: BuildResult) -> list[Entry]:
-    """The entries to publish now; the scheduled and the refused go into ``result``."""
+def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
+          progress: bool, edit: ConfigEdit | None, strict: bool,
+          result: BuildResult) -> tuple[LoadedEntries, set[str]]:
+    """Every entry file through the cache, and the names of those dated after the closing."""
     from feedpub.cache import load_entries
     from feedpub.feed import after_closing
 
@@ -152,25 +164,123 @@ def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetim
     problems = loaded.problems + late
     if problems and strict:
         raise EntryError(problems)
-    refused = {p.path for p in late}
     result.problems = [str(p) for p in problems]
+    refused = {p.path for p in late}
+    late_names = {name for name, entry in loaded.files.items()
+                  if entry is not None and entry.source in refused}
     result.scheduled = [e for e in loaded.scheduled if e.source not in refused]
-    entries = [e for e in loaded.entries if e.source not in refused]
-    result.parsed, result.entries = loaded.parsed, len(entries)
-    return entries
+    result.parsed = loaded.parsed
+    return loaded, late_names
 
 
-def _render(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
-    from feedpub.render import render_all
+def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now: datetime,
+               strict: bool, result: BuildResult) -> Reconciled:
+    """The entries checked against the ledger: refusals stop the build (EntryError)."""
+    from datetime import timedelta
 
-    return render_all(feed, output_dir, tag=tag)
+    from feedpub.ledger import read_ledger
+    from feedpub.lifecycle import Item, reconcile
+
+    ledger = read_ledger(config.ledger_path, _shown(config, config.ledger_path))
+    items = [Item(name, entry) for name, entry in loaded.files.items()
+             if entry is not None and name not in late]
+    keep = timedelta(days=config.tombstone_days) if config.tombstone_days else None
+    reconciled = reconcile(
+        ledger, [i for i in items if i.entry.published <= now],
+        [i for i in items if i.entry.published > now], loaded.files, loaded.broken, now=now,
+        keep=keep, shown=lambda name: _shown(config, config.entries_dir / name),
+        line_of=lambda name, key: _field_line(config, name, key))
+    if reconciled.problems and strict:
+        raise EntryError(reconciled.problems)
+    result.problems += [str(p) for p in reconciled.problems]
+    result.entries = len(reconciled.entries)
+    result.due = min([e.published for e in result.scheduled]
+                     + ([reconciled.expires] if reconciled.expires else []), default=None)
+    return reconciled
+
+
+def _field_line(config: SiteConfig, name: str, key: str) -> int | None:
+    from feedpub.entries.parse import field_line
+
+    try:
+        return field_line((config.entries_dir / name).read_bytes(), key)
+    except OSError:
+        return None
+
+
+def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled,
+               last: BuildRecord | None, result: BuildResult) -> tuple[list[Document], dict[int, str]]:
+    """The documents to render: the subscription feed, and each archive page whose inputs
+    changed since the last build (or whose files are not as that build left them)."""
+    from feedpub.cache import cache_context
+    from feedpub.feed import archive_layout, page_digest, page_document, subscription_document
+    from feedpub.state import load_page_digests
+
+    ledger = reconciled.ledger
+    order = sorted(ledger, key=lambda key: (ledger[key].published, key))
+    layout = archive_layout(order, config.archive_size)
+    documents = [subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
+                                       tombstones=reconciled.tombstones,
+                                       last_retraction=reconciled.last_retraction)]
+    result.outputs = list(documents[0].files.values())
+    if not layout.pages:
+        return documents, {}
+    known = load_page_digests(config.state_dir, result.notices)
+    context, total = cache_context(config), len(layout.pages)
+    live = {entry.id: entry for entry in reconciled.entries}
+    digests: dict[int, str] = {}
+    for number, ids in enumerate(layout.pages, start=1):
+        records = [ledger[key] for key in ids]
+        digests[number] = page_digest(config, context, number, total, records, loaded.sha256)
+        document = page_document(config, number, total, [live[k] for k in ids if k in live], records)
+        result.outputs.extend(document.files.values())
+        if known.get(number) != digests[number] or not _as_written(config, last, document):
+            documents.append(document)
+    return documents, digests
+
+
+def _as_written(config: SiteConfig, last: BuildRecord | None, document: Document) -> bool:
+    """Whether a document's files are exactly as the last successful build recorded them."""
+    return last is not None and all(
+        last.outputs.get(path) is not None
+        and last.outputs.get(path) == file_stamp(config.output_dir / path)
+        for path in document.files.values())
+
+
+def _remove_stale_pages(config: SiteConfig, last: BuildRecord | None, outputs: list[str],
+                        log: Log) -> None:
+    """Archive pages the last build wrote that no longer exist (archive_size changed)."""
+    from feedpub.formats import ARCHIVE_FOLDER
+
+    if last is None:
+        return
+    current = set(outputs)
+    for path in sorted(last.outputs):
+        if path.startswith(f"{ARCHIVE_FOLDER}/") and path not in current:
+            try:
+                (config.output_dir / path).unlink()
+            except FileNotFoundError:
+                continue
+            log(f"removed {_shown(config, config.output_dir / path)}")
+
+
+def _save_page_digests(config: SiteConfig, digests: dict[int, str]) -> None:
+    from feedpub.state import PAGES_NAME, save_page_digests
+
+    if digests or (config.state_dir / PAGES_NAME).exists():
+        save_page_digests(config.state_dir, digests)
+
+
+def _render(documents: list[Document], output_dir: Path | None, tag: str) -> list[Rendered]:
+    from feedpub.render import render_jobs
+
+    return render_jobs([(name, document.feed, path) for document in documents
+                        for name, path in document.files.items()], output_dir, tag)
 
 
 def _check(config: SiteConfig, rendered: list[Rendered], result: BuildResult) -> list[Staged]:
     """The staged files, once every format passed its check; else FeedCheckError."""
-    from feedpub.formats import FORMATS
-
-    result.notices.extend(Notice(_shown(config, config.output_dir / FORMATS[r.name].filename),
+    result.notices.extend(Notice(_shown(config, config.output_dir / r.path),
                                  "not written while the blog has no "
                                  "entry (the format needs a time); it appears with the first "
                                  "entry") for r in rendered if r.skipped)
@@ -184,11 +294,12 @@ def _check(config: SiteConfig, rendered: list[Rendered], result: BuildResult) ->
     return [r.staged for r in rendered if r.staged is not None]
 
 
-def _stage_config(config_path: Path, text: str, tag: str) -> list[Staged]:
+def _stage_text(path: Path, text: str, tag: str) -> list[Staged]:
+    """A text file of the blog's own (the config, the ledger) staged with the feeds."""
     from feedpub.output import remove_stale_temps, stage
 
-    remove_stale_temps(config_path.parent, config_path.name)
-    staged = stage(config_path, text.encode("utf-8"), tag)
+    remove_stale_temps(path.parent, path.name)
+    staged = stage(path, text.encode("utf-8"), tag)
     return [staged] if staged else []
 
 
@@ -198,12 +309,15 @@ def _publish(staged: list[Staged], journal_dir: Path) -> None:
     publish(staged, journal_dir)
 
 
-def _prepare(config: SiteConfig) -> Path:
-    """The output folder, created, with the temporary files of killed runs removed."""
+def _prepare(config: SiteConfig, documents: list[Document]) -> Path:
+    """The output folder (and its archive folder), created, with the temporary files of
+    killed runs removed."""
     from feedpub.output import remove_stale_temps
 
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(config.output_dir)
+    folders = {(config.output_dir / path).parent for d in documents for path in d.files.values()}
+    for folder in sorted({config.output_dir, *folders}):
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(folder)
     remove_stale_temps(config.state_dir)
     return config.output_dir
 
@@ -225,13 +339,12 @@ def _scan(config: SiteConfig) -> list[FileStamp]:
 
 
 def _digest(config: SiteConfig, stamps: list[FileStamp]) -> str:
-    return inputs_digest(Path(config.path).resolve(), config.read_stamp, stamps, __version__)
+    return inputs_digest(Path(config.path).resolve(), config.read_stamp, stamps, __version__,
+                         file_stamp(config.ledger_path))
 
 
-def _output_stamps(config: SiteConfig) -> dict[str, tuple[int, int] | None]:
-    from feedpub.formats import FEED_FILES
-
-    return {name: file_stamp(config.output_dir / name) for name in FEED_FILES}
+def _output_stamps(config: SiteConfig, names: list[str]) -> dict[str, tuple[int, int] | None]:
+    return {name: file_stamp(config.output_dir / name) for name in names}
 
 
 def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig,
@@ -243,7 +356,7 @@ def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig,
         return False  # a scheduled entry has come due
     if last.upload_pending and wants_upload:
         return False  # the previous upload failed: this run must finish it
-    return last.outputs == _output_stamps(config)
+    return last.outputs == _output_stamps(config, list(last.outputs))
 
 
 def _upload(config: SiteConfig, log: Log, notices: list[Notice]) -> UploadReport:

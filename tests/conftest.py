@@ -45,11 +45,14 @@ Run = Callable[..., Outcome]
 
 @pytest.fixture
 def blog(tmp_path: Path) -> Path:
-    """A private copy of the shipped sample blog (config and entries, no state, no feeds)."""
+    """A private copy of the shipped sample blog (config, entries and ledger, no state, no
+    feeds): what a fresh clone has."""
     site = tmp_path / "blog"
     site.mkdir()
     shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
     shutil.copytree(ROOT / "entries", site / "entries")
+    if (ROOT / "feedpub.ledger").exists():
+        shutil.copy(ROOT / "feedpub.ledger", site / "feedpub.ledger")
     return site
 
 

@@ -9,6 +9,7 @@ that renders nothing never pays for feedgen or lxml.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,6 +49,25 @@ FEED_FILES: tuple[str, ...] = tuple(f.filename for f in FORMATS.values())
 def by_filename(filename: str) -> Format | None:
     """The format written to ``filename``, or None for any other file."""
     return next((f for f in FORMATS.values() if f.filename == filename), None)
+
+
+ARCHIVE_FOLDER = "archive"  # RFC 5005 archive pages, relative to the output folder
+_ARCHIVE_PAGE = re.compile(rf"{ARCHIVE_FOLDER}/(.+)-([1-9][0-9]*)(\.[a-z]+)")
+
+
+def archive_filename(name: str, page: int) -> str:
+    """Page ``page`` (1 = the oldest entries) of format ``name``: ``archive/rss-1.xml``,
+    ``archive/atom-1.xml``, ``archive/feed-1.json``, beside the subscription document's
+    name so that each format's pages are told apart by name alone."""
+    stem, _, suffix = FORMATS[name].filename.rpartition(".")
+    return f"{ARCHIVE_FOLDER}/{stem}-{page}.{suffix}"
+
+
+def format_of(path: str) -> Format | None:
+    """The format of a subscription document or an archive page (``path`` relative to the
+    output folder, with "/"), or None for any other file."""
+    found = _ARCHIVE_PAGE.fullmatch(path)
+    return by_filename(found[1] + found[3]) if found else by_filename(path.rpartition("/")[2])
 
 
 def render(name: str, feed: Feed) -> bytes:

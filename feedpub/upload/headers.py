@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from feedpub.formats import by_filename
+from feedpub.formats import format_of
 from feedpub.upload.base import FileMeta
 
 CLOSED_MAX_AGE = 86_400  # one day
@@ -53,8 +53,9 @@ def cache_control(name: str, *, closed: bool, ttl_minutes: int) -> str:
 
 
 def content_type(name: str) -> str:
-    """The Content-Type of file ``name``: the format registry's for feeds, else by suffix."""
-    feed = by_filename(PurePosixPath(name).name)
+    """The Content-Type of file ``name``: the format registry's for feeds and their archive
+    pages, else by suffix."""
+    feed = format_of(name)
     if feed is not None:
         return feed.content_type
     return OTHER_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
