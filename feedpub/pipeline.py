@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
 from feedpub.entries import FileStamp, scan_entries
-from feedpub.errors import EntryError, EntryProblem, FeedCheckError, UploadError
+from feedpub.errors import EntryError, EntryProblem, FeedCheckError, UploadError, UsageError
 from feedpub.model import Entry
 from feedpub.notices import Level, Notice
 from feedpub.output import Staged
@@ -396,3 +396,37 @@ def _rebuild(config: SiteConfig, edit: ConfigEdit, now: datetime, done: str) -> 
     except UploadError as error:
         raise UploadError(f"{error}; the blog is {done} locally and its feeds are built; the "
                           "next run retries the upload") from None
+
+
+def retract(config: SiteConfig, entry: str, *, reason: str | None, at: str | None,
+            now: datetime) -> BuildResult:
+    """Write ``retracted:`` (and ``reason:``) into an entry file, then build.
+
+    The file is the record of the retraction, so it is written first; if the build then
+    fails, the field stays and the next run publishes the retraction.
+    """
+    from feedpub.entries.parse import EntryContext
+    from feedpub.output import write_atomic
+    from feedpub.retraction import retracted_text, retraction_time
+
+    path = _entry_file(config, entry)
+    shown = _shown(config, path)
+    ctx = EntryContext(config.id_base, config.home_page_url, config.timezone, now)
+    text = retracted_text(path.read_bytes(), shown, ctx, at=retraction_time(at, ctx),
+                          reason=reason)
+    write_atomic(path, text.encode("utf-8"), path.stat().st_mode & 0o777)
+    return build(config, now=now)
+
+
+def _entry_file(config: SiteConfig, entry: str) -> Path:
+    """ENTRY as given (a path, or a file name in the entries folder), if it is an entry file."""
+    from feedpub.entries import is_entry_name
+
+    given = Path(entry)
+    candidates = [given] if given.is_file() else [config.entries_dir / given]
+    for path in candidates:
+        if path.is_file() and path.resolve().parent == config.entries_dir.resolve() \
+                and is_entry_name(path.name):
+            return path
+    raise UsageError(f"{entry}: not an entry file of {_shown(config, config.entries_dir)}; give its "
+                     "path or its file name, e.g. 0012-homs.md")

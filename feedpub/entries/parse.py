@@ -110,6 +110,12 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Outcome:
     return _FieldReader(path, match[1], fields, ctx).entry(stem, text[match.end():], body_line)
 
 
+def front_matter_end(text: str) -> int | None:
+    """The offset in ``text`` of the line that closes its front matter, or None."""
+    match = _FRONT_MATTER.match(text)
+    return match.end(1) if match else None
+
+
 def field_line(data: bytes, field: str) -> int | None:
     """The line of the file where front-matter field ``field`` is written, or None.
 
