@@ -144,7 +144,7 @@ def _unclaimed(record: Published, files: Mapping[str, Entry | None], broken: fro
         return []  # withdrawn, then deleted: the ledger keeps its id from being reused
     renamed = [item for item in newcomers if _looks_renamed(record, item.entry)]
     if renamed:
-        return [EntryProblem(shown(item.name), "id", f"this looks like {shown(name)} renamed "
+        return [EntryProblem(shown(item.name), None, f"looks like {shown(name)} renamed "
                              "(same published time and text); add "
                              f'"id: {record.id}" to its front matter so readers do not get the '
                              "update twice") for item in renamed]
