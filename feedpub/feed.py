@@ -22,7 +22,7 @@ from datetime import datetime, tzinfo
 from feedpub.config import SiteConfig
 from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS, archive_filename
-from feedpub.ledger import Published, stamp
+from feedpub.ledger import Published, ledger_line
 from feedpub.model import Closing, Entry, Feed, History, Tombstone
 
 CLOSED_TTL_MINUTES = 1440  # a finished feed changes at most once a day (corrections)
@@ -227,8 +227,5 @@ def page_digest(config: SiteConfig, context: str, number: int, total: int,
              repr(config.logo), config.timezone_name, str(number), str(number < total)]
     digest = hashlib.sha256("\0".join(facts).encode())
     for r in records:
-        retracted = stamp(r.retracted) if r.retracted else "-"
-        digest.update(f"{r.id}\0{stamp(r.published)}\0{stamp(r.modified)}\0{r.revision}\0"
-                      f"{retracted}\0{r.file}\0{sha256.get(r.file, '-')}\n"
-                      .encode("utf-8", "surrogatepass"))
+        digest.update(f"{ledger_line(r)}\0{sha256.get(r.file, '-')}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

@@ -73,10 +73,15 @@ def reconcile(ledger: Ledger, due: list[Item], scheduled: list[Item],
     due_ids = {item.entry.id for item in due}
     updated, entries = dict(ledger), []
     for item in (claims[key] for key in sorted(claims) if key in due_ids):
-        record = _recorded(item, ledger.get(item.entry.id), now)
+        known = ledger.get(item.entry.id)
+        record = _recorded(item, known, now)
+        if record == known:
+            record = known  # unchanged: it keeps its line, written back as it was read
         updated[record.id] = record
         if record.retracted is None:
-            entries.append(replace(item.entry, updated=record.modified))
+            entry = item.entry
+            entries.append(entry if entry.updated == record.modified
+                           else replace(entry, updated=record.modified))
     tombstones, expires = _tombstones(updated, claims, now, keep)
     retractions = [r.retracted for r in updated.values() if r.retracted is not None]
     return Reconciled(entries, updated, tombstones, problems, expires,
