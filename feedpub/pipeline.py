@@ -211,9 +211,16 @@ def _field_line(config: SiteConfig, name: str, key: str) -> int | None:
 def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled,
                last: BuildRecord | None, result: BuildResult) -> tuple[list[Document], dict[int, str]]:
     """The documents to render: the subscription feed, and each archive page whose inputs
-    changed since the last build (or whose files are not as that build left them)."""
+    changed since the last build (or whose files are not as that build left them), with
+    the page digests to record (an empty mapping when they are as recorded already)."""
     from feedpub.cache import cache_context
-    from feedpub.feed import archive_layout, page_digest, page_document, subscription_document
+    from feedpub.feed import (
+        archive_layout,
+        page_digest,
+        page_document,
+        page_files,
+        subscription_document,
+    )
     from feedpub.state import load_page_digests
 
     ledger = reconciled.ledger
@@ -223,28 +230,27 @@ def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled
                                        tombstones=reconciled.tombstones,
                                        last_retraction=reconciled.last_retraction)]
     result.outputs = list(documents[0].files.values())
-    if not layout.pages:
-        return documents, {}
-    known = load_page_digests(config.state_dir, result.notices)
+    known = load_page_digests(config.state_dir, result.notices) if layout.pages else {}
     context, total = cache_context(config), len(layout.pages)
     live = {entry.id: entry for entry in reconciled.entries}
     digests: dict[int, str] = {}
     for number, ids in enumerate(layout.pages, start=1):
         records = [ledger[key] for key in ids]
         digests[number] = page_digest(config, context, number, total, records, loaded.sha256)
-        document = page_document(config, number, total, [live[k] for k in ids if k in live], records)
-        result.outputs.extend(document.files.values())
-        if known.get(number) != digests[number] or not _as_written(config, last, document):
-            documents.append(document)
-    return documents, digests
+        files = page_files(number)
+        result.outputs.extend(files.values())
+        if known.get(number) != digests[number] or not _as_written(config, last, files):
+            documents.append(page_document(config, number, total,
+                                           [live[k] for k in ids if k in live], records))
+    return documents, ({} if digests == known else digests)
 
 
-def _as_written(config: SiteConfig, last: BuildRecord | None, document: Document) -> bool:
+def _as_written(config: SiteConfig, last: BuildRecord | None, files: dict[str, str]) -> bool:
     """Whether a document's files are exactly as the last successful build recorded them."""
     return last is not None and all(
         last.outputs.get(path) is not None
         and last.outputs.get(path) == file_stamp(config.output_dir / path)
-        for path in document.files.values())
+        for path in files.values())
 
 
 def _remove_stale_pages(config: SiteConfig, last: BuildRecord | None, outputs: list[str],
@@ -265,9 +271,11 @@ def _remove_stale_pages(config: SiteConfig, last: BuildRecord | None, outputs: l
 
 
 def _save_page_digests(config: SiteConfig, digests: dict[int, str]) -> None:
+    """Record the pages' digests when they changed (``digests`` is empty when they did not,
+    or when the blog has no pages and never had)."""
     from feedpub.state import PAGES_NAME, save_page_digests
 
-    if digests or (config.state_dir / PAGES_NAME).exists():
+    if digests or (not config.archive_size and (config.state_dir / PAGES_NAME).exists()):
         save_page_digests(config.state_dir, digests)
 
 
