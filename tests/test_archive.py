@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 from lxml import etree
 from test_cron import NOW, synth
 
-from conftest import Run, snapshot
+from conftest import ROOT, Run, snapshot
 from feedpub.config import load_config
 from feedpub.errors import ExitCode
 from feedpub.pipeline import build
@@ -211,6 +212,50 @@ def test_a_small_blog_with_archive_size_is_one_document(tmp_path: Path) -> None:
     build(load_config(config), now=NOW)
     assert not (config.parent / "feeds" / "archive").exists()
     assert b"prev-archive" not in (config.parent / "feeds" / "atom.xml").read_bytes()
+
+
+# --- golden files ------------------------------------------------------------------------
+
+GOLDEN = ROOT / "tests" / "golden" / "full-archived"
+CORRECTED = """---
+title: Fifth, corrected
+published: 2024-12-07T11:30:00Z
+updated: 2024-12-07T11:45:00Z
+correction: The first version gave the wrong time & place.
+---
+The right time and place.
+"""
+RETRACTED = """---
+title: Sixth, withdrawn
+published: 2024-12-07T11:15:00Z
+retracted: 2024-12-07T11:50:00Z
+reason: It was <not> true.
+---
+Withdrawn.
+"""
+
+
+def test_archived_blog_goldens(tmp_path: Path, update_goldens: bool) -> None:
+    """tests/data/blogs/full in pages of 2, with a correction and a retraction: the
+    subscription documents (one entry, the tombstone) and two pages, byte for byte."""
+    site = tmp_path / "full"
+    shutil.copytree(ROOT / "tests" / "data" / "blogs" / "full", site)
+    config = site / "feedpub.toml"
+    config.write_text(config.read_text().replace("item_limit = 2", "archive_size = 2\ntombstone_days = 0"))
+    (site / "entries" / "05-corrected.md").write_text(CORRECTED)
+    (site / "entries" / "06-retracted.md").write_text(RETRACTED)
+    build(load_config(config), now=NOW)
+    names = sorted(p.relative_to(site / "feeds").as_posix() for p in (site / "feeds").rglob("*")
+                   if p.is_file())
+    assert names == sorted([*SUBSCRIPTION.values(), *(page_name(f, n) for f in SUBSCRIPTION
+                                                       for n in (1, 2))])
+    for name in names:
+        data = (site / "feeds" / name).read_bytes()
+        if update_goldens:
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(data)
+        assert data == (GOLDEN / name).read_bytes(), name
+        assert validate_bytes(data) == [], name
 
 
 # --- the validator catches what an archived feed could get wrong -------------------------
