@@ -456,3 +456,56 @@ def test_retract_refuses_with_one_line_and_writes_nothing(live: Path, run: Run, 
     assert outcome.code == ExitCode.USAGE and outcome.err.startswith(message), outcome.err
     assert len(outcome.err.splitlines()) == 1
     assert snapshot(live / "entries") == before
+
+
+def test_the_committed_ledger_is_current(blog: Path, run: Run) -> None:
+    """feedpub.ledger in the repository is what building the shipped sample writes."""
+    assert run(blog, "build").code == 0
+    assert (blog / "feedpub.ledger").read_bytes() == (ROOT / "feedpub.ledger").read_bytes()
+
+
+def test_two_branches_merge_with_git_and_the_build_resolves_the_ledger(live: Path, run: Run) -> None:
+    """The README's merge workflow with real git: the shipped .gitattributes makes git keep
+    both sides' ledger lines; the next build reads them as one record per id."""
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+
+    def sh(*args: str) -> None:
+        subprocess.run([git, *args], cwd=live, check=True, capture_output=True,
+                       env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+                            "HOME": str(live), "PATH": "/usr/bin:/bin"})
+
+    shutil.copy(ROOT / ".gitattributes", live / ".gitattributes")
+    (live / ".gitignore").write_text(".feedpub/\nfeeds/\n")
+    assert run(live, "build").code == 0
+    sh("init", "-q", "-b", "main")
+    sh("add", "-A")
+    sh("commit", "-qm", "base")
+    sh("checkout", "-qb", "other")
+    edit(live, EDITED, "Sanamayn", "Al-Sanamayn")
+    (live / "entries" / "0030-other.md").write_text("---\ntitle: From the other desk\n"
+                                                   "published: 2024-12-07T22:40:00Z\n---\nOther.\n")
+    assert run(live, "build").code == 0
+    sh("commit", "-qam", "other desk")
+    sh("add", "-A")
+    sh("commit", "-qm", "other desk, new file")
+    sh("checkout", "-q", "main")
+    edit(live, EDITED, "Jordanian border", "border with Jordan")  # another line of the same file
+    (live / "entries" / "0031-main.md").write_text("---\ntitle: From the main desk\n"
+                                                  "published: 2024-12-07T22:41:00Z\n---\nMain.\n")
+    assert run(live, "build").code == 0
+    sh("add", "-A")
+    sh("commit", "-qm", "main desk")
+    sh("merge", "-q", "--no-edit", "other")  # no conflict: the entries differ, the ledger is a union
+    lines = [x for x in (live / "feedpub.ledger").read_text().splitlines() if not x.startswith("#")]
+    assert sum(x.startswith(BASE + EDITED + " ") for x in lines) == 2  # both sides' lines
+    assert run(live, "build").code == 0
+    lines = [x for x in (live / "feedpub.ledger").read_text().splitlines() if not x.startswith("#")]
+    assert len(lines) == len({x.split()[0] for x in lines}) == 25  # 23 + one new per desk
+    seen = read_all(live)["atom.xml"]
+    assert {BASE + "0030-other", BASE + "0031-main"} <= set(seen)
+    assert "Al-Sanamayn" in seen[BASE + EDITED][1] and "border with Jordan" in seen[BASE + EDITED][2]
