@@ -58,6 +58,11 @@ class LoadedEntries:
     scheduled: list[Entry]  # dated in the future: published by the first run at or after then
     problems: list[EntryProblem]  # every file that could not be used, and why
     parsed: int  # how many files had to be parsed
+    # Every file name with its entry (None: a draft), the last good version of a broken
+    # file included, and the sha256 of the bytes that entry was parsed from.
+    files: dict[str, Entry | None] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)
+    broken: frozenset[str] = frozenset()  # names of the files that have problems
 
 
 def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, save: bool,
@@ -91,13 +96,16 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
         else:
             records[name] = CachedEntry(parsed.stamp.size, parsed.stamp.mtime_ns, parsed.sha256,
                                         parsed.outcome)
-    entries = [e for e in (records[name].entry for name in sorted(records)) if e is not None]
-    entries, duplicates = _without_duplicate_ids(entries)
-    problems.extend(duplicates)
+    names = sorted(records)
+    entries = [e for e in (records[name].entry for name in names) if e is not None]
     if save and (fresh or set(cache) != set(records)):
         _save(path, context, records)
     return LoadedEntries([e for e in entries if e.published <= now],
-                         [e for e in entries if e.published > now], problems, len(fresh))
+                         [e for e in entries if e.published > now], problems, len(fresh),
+                         files={name: records[name].entry for name in names},
+                         sha256={name: records[name].sha256 for name in names},
+                         broken=frozenset(p.stamp.name for p in fresh
+                                          if isinstance(p.outcome, list)))
 
 
 def _keep_last_good(name: str, cache: dict[str, CachedEntry], records: dict[str, CachedEntry],
@@ -112,20 +120,6 @@ def _keep_last_good(name: str, cache: dict[str, CachedEntry], records: dict[str,
         records[name] = record
         notices.append(Notice(record.entry.source, "its last good version stays published until "
                                                    "the file is fixed", Level.DETAIL))
-
-
-def _without_duplicate_ids(entries: list[Entry]) -> tuple[list[Entry], list[EntryProblem]]:
-    """The first file (by name) keeps an id; any other file that claims it is left out."""
-    seen: dict[str, str] = {}
-    kept, problems = [], []
-    for entry in entries:
-        if entry.id in seen:
-            problems.append(EntryProblem(entry.source, "id", f'"{entry.id}" is already the id '
-                                         f"of {seen[entry.id]}; ids must be unique"))
-        else:
-            seen[entry.id] = entry.source
-            kept.append(entry)
-    return kept, problems
 
 
 def cache_context(config: SiteConfig) -> str:
@@ -195,8 +189,10 @@ def _encode_entry(entry: Entry | None) -> object:
         "content_html": entry.content_html, "summary": entry.summary,
         "authors": [[a.name, a.email, a.url] for a in entry.authors],
         "tags": list(entry.tags), "image": entry.image, "language": entry.language,
-        "source": entry.source,
         "enclosures": [[e.url, e.media_type, e.length] for e in entry.enclosures],
+        "source": entry.source, "correction": entry.correction,
+        "retracted": entry.retracted.isoformat() if entry.retracted else None,
+        "reason": entry.reason, "revision": entry.revision,
     }
 
 
@@ -215,7 +211,8 @@ _RECORD_KEYS = frozenset({"size", "mtime_ns", "sha256", "entry"})
 
 
 _ENTRY_KEYS = frozenset({"id", "title", "link", "published", "updated", "content_html", "summary",
-                         "authors", "tags", "image", "language", "source", "enclosures"})
+                         "authors", "tags", "image", "language", "source", "enclosures",
+                         "correction", "retracted", "reason", "revision"})
 
 
 def _decode_entry(raw: object) -> Entry:
@@ -224,14 +221,20 @@ def _decode_entry(raw: object) -> Entry:
         raise BadRecord("not an entry")
     id_, title, link, source = raw["id"], raw["title"], raw["link"], raw["source"]
     html, summary, image, language = raw["content_html"], raw["summary"], raw["image"], raw["language"]
+    correction, reason, revision = raw["correction"], raw["reason"], raw["revision"]
     if not (_is_text(id_) and _is_text(title) and _is_text(link) and _is_text(source)
             and type(html) is str and _is_optional(summary) and _is_optional(image)
-            and _is_optional(language)):
+            and _is_optional(language) and _is_optional(correction) and _is_optional(reason)
+            and _is_text(revision)):
         raise BadRecord("a field has the wrong type")
+    retracted = raw["retracted"]
     return Entry(id=id_, title=title, link=link, published=_time(raw["published"]),
                  updated=_time(raw["updated"]), content_html=html, summary=summary,
                  authors=_authors(raw["authors"]), tags=_tags(raw["tags"]), image=image,
-                 language=language, source=source, enclosures=_enclosures(raw["enclosures"]))
+                 language=language, source=source, enclosures=_enclosures(raw["enclosures"]),
+                 correction=correction,
+                 retracted=None if retracted is None else _time(retracted), reason=reason,
+                 revision=revision)
 
 
 def _is_text(value: object) -> TypeGuard[str]:

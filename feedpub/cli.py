@@ -23,8 +23,8 @@ from feedpub.notices import Notice, shown
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
 
-COMMANDS = ("build", "close", "reopen", "validate", "upload", "check", "init", "new", "serve",
-            "snippet")
+COMMANDS = ("build", "close", "reopen", "retract", "validate", "upload", "check", "init", "new",
+            "serve", "snippet")
 _VALUE_OPTIONS = ("--config", "--wait")  # options allowed before the command that take a value
 EXAMPLES = (
     ("init election", "start a live blog in ./election: feedpub.toml, entries/"),
@@ -93,6 +93,12 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     close.add_argument("--at", metavar="TIME", help="when it closed (default: now)")
     reopen = sub.add_parser("reopen", help="undo 'close'")
     _common(reopen)
+    retract = sub.add_parser("retract", help="withdraw a published update (the file stays as "
+                             "the record), then build")
+    _common(retract)
+    retract.add_argument("entry", metavar="ENTRY", help="the entry file (path or file name)")
+    retract.add_argument("--reason", help="one sentence for readers (Atom at:comment)")
+    retract.add_argument("--at", metavar="TIME", help="when it was retracted (default: now)")
     upload = sub.add_parser("upload", help="send what changed in feeds/ to the web host")
     _common(upload)
     upload.add_argument("--dry-run", action="store_true", help="list what would be sent")
@@ -243,6 +249,19 @@ def run_reopen(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def run_retract(args: argparse.Namespace) -> int:
+    from feedpub.pipeline import retract
+
+    with locked_blog(args) as (config, _):
+        result = retract(config, args.entry, reason=args.reason, at=args.at, now=_now())
+    _print_notices(result.notices, args)
+    if args.verbose:
+        print(f"retracted {args.entry}")
+    for line in result.problems:
+        print(line, file=sys.stderr)
+    return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
+
+
 def run_upload(args: argparse.Namespace) -> int:
     from feedpub.upload.publish import upload_outputs
 
@@ -373,7 +392,7 @@ def run_snippet(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-HANDLERS = {"build": run_build, "close": run_close, "reopen": run_reopen,
+HANDLERS = {"build": run_build, "close": run_close, "reopen": run_reopen, "retract": run_retract,
             "upload": run_upload, "validate": run_validate, "check": run_check,
             "init": run_init, "new": run_new, "serve": run_serve, "snippet": run_snippet}
 

@@ -201,6 +201,30 @@ def save_build_record(folder: Path, record: BuildRecord) -> None:
         "due": record.due.isoformat() if record.due else None})
 
 
+PAGES_NAME = "pages.json"
+PAGES_KIND = "archive-pages"
+
+
+def load_page_digests(folder: Path, notices: list[Notice]) -> dict[int, str]:
+    """Archive page number → the digest of the inputs its files were last rendered from.
+
+    A page whose inputs have the same digest, and whose files are as the last build
+    wrote them, is not rendered again (a new entry at 10 000 must not re-render 100
+    pages). Anything unexpected means an empty mapping: every page is rendered.
+    """
+    body = read_document(folder / PAGES_NAME, PAGES_KIND, notices)
+    pages = body.get("pages") if body is not None else None
+    if not isinstance(pages, dict):
+        return {}
+    return {int(key): value for key, value in pages.items()
+            if isinstance(key, str) and key.isdigit() and isinstance(value, str)}
+
+
+def save_page_digests(folder: Path, digests: dict[int, str]) -> None:
+    write_document(folder / PAGES_NAME, PAGES_KIND,
+                   {"pages": {str(n): digests[n] for n in sorted(digests)}})
+
+
 def file_stamp(path: Path) -> Stamp | None:
     try:
         info = path.stat()
@@ -227,10 +251,12 @@ def code_digest() -> str:
 
 
 def inputs_digest(config_path: Path, config_stamp: Stamp | None, entries: list[FileStamp],
-                  tool_version: str) -> str:
-    """What a run's output depends on; ``config_stamp`` is that of the config text it read."""
+                  tool_version: str, ledger_stamp: Stamp | None = None) -> str:
+    """What a run's output depends on; ``config_stamp`` is that of the config text it read,
+    ``ledger_stamp`` that of the ledger (a merge that changed it must rebuild)."""
     stamp_text = list(config_stamp) if config_stamp else None
-    seed = f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0"
+    ledger_text = list(ledger_stamp) if ledger_stamp else None
+    seed = f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0{ledger_text}\0"
     digest = hashlib.sha256(seed.encode())
     for item in entries:
         digest.update(f"{item.name}\0{item.size}\0{item.mtime_ns}\n".encode())

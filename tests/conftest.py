@@ -45,12 +45,15 @@ Run = Callable[..., Outcome]
 
 @pytest.fixture
 def blog(tmp_path: Path) -> Path:
-    """A private copy of the shipped sample blog (config, entries, media; no state, no feeds)."""
+    """A private copy of the shipped sample blog (config, entries, media and ledger; no state,
+    no feeds): what a fresh clone has."""
     site = tmp_path / "blog"
     site.mkdir()
     shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
     shutil.copytree(ROOT / "entries", site / "entries")
     shutil.copytree(ROOT / "media", site / "media")
+    if (ROOT / "feedpub.ledger").exists():
+        shutil.copy(ROOT / "feedpub.ledger", site / "feedpub.ledger")
     return site
 
 

@@ -129,10 +129,13 @@ def feeds_of(site: Path) -> dict[str, bytes]:
 
 
 def fresh_build(site: Path, where: Path) -> dict[str, bytes]:
-    """The feeds a clean build of ``site``'s entries and config gives, in another folder."""
+    """The feeds a clean build of ``site``'s entries, config and ledger gives (what a fresh
+    clone has), in another folder."""
     where.mkdir()
     shutil.copy(site / "feedpub.toml", where / "feedpub.toml")
     shutil.copytree(site / "entries", where / "entries")
+    if (site / "feedpub.ledger").exists():
+        shutil.copy(site / "feedpub.ledger", where / "feedpub.ledger")
     assert publish(where, "build").code == 0
     return feeds_of(where)
 
@@ -405,9 +408,14 @@ def test_touching_an_entry_parses_nothing_and_rewrites_no_feed(small: Path) -> N
 
 
 def test_removing_and_adding_entries(small: Path, tmp_path: Path) -> None:
+    """A retracted entry's file may go; the cache forgets it and the ledger keeps its id."""
     config = small / "feedpub.toml"
+    config.write_text(config.read_text() + "tombstone_days = 0\n")  # a fresh build runs later
     build(load_config(config), now=NOW)
-    (small / "entries" / "000020-update.md").unlink()
+    retract = small / "entries" / "000020-update.md"
+    retract.write_text(retract.read_text().replace("\n---\n", f"\nretracted: {NOW.isoformat()}\n---\n", 1))
+    build(load_config(config), now=NOW)
+    retract.unlink()
     shutil.copy(small / "entries" / "000021-update.md", small / "entries" / "000099-extra.md")
     text = (small / "entries" / "000099-extra.md").read_text()
     (small / "entries" / "000099-extra.md").write_text(text.replace("Update number 21", "Extra"))

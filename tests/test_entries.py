@@ -139,13 +139,14 @@ def test_non_utf8_file(built: Path, run: Run) -> None:
 
 
 def test_duplicate_ids_name_both_files(built: Path, run: Run) -> None:
-    """The first file keeps the id and is published; the second is left out and named."""
+    """The first file keeps the id and is published; the second is left out and named, with
+    the line of its id: field."""
     same = "id: tag:example.org,2024:one\n---\nBody"
     write(built, "9000-a.md", GOOD.replace("---\nBody", same))
     write(built, "9001-b.md", GOOD.replace("A fine update", "Another").replace("---\nBody", same))
     outcome = run(built, "build")
     assert outcome.code == ExitCode.BAD_ENTRY
-    assert outcome.err.strip() == ('entries/9001-b.md: id: "tag:example.org,2024:one" is already '
+    assert outcome.err.strip() == ('entries/9001-b.md:4: id: "tag:example.org,2024:one" is already '
                                    "the id of entries/9000-a.md; ids must be unique")
     rss = (built / "feeds" / "rss.xml").read_bytes()
     assert b"A fine update" in rss and b"Another" not in rss
@@ -164,9 +165,13 @@ def test_every_problem_of_the_run_is_reported(built: Path, run: Run) -> None:
 
 
 def test_empty_entries_folder_of_a_closed_blog(blog: Path, run: Run) -> None:
-    """The closing item alone: every format can be written (its time is the closing's)."""
+    """The closing item alone: every format can be written (its time is the closing's).
+
+    A blog that never published anything (no ledger either: deleting published entries
+    is refused, see test_lifecycle.py)."""
     for path in (blog / "entries").iterdir():
         path.unlink()
+    (blog / "feedpub.ledger").unlink()
     outcome = run(blog, "build")
     assert (outcome.code, outcome.err) == (0, "")
     items = json.loads((blog / "feeds" / "feed.json").read_bytes())["items"]

@@ -197,7 +197,7 @@ def test_version(site: Path, run: Run) -> None:
     (["-v", "--config", "feedpub.toml", "reopne"],
      "publish.py: \"reopne\" is not a command; did you mean 'publish.py reopen'? (see --help)"),
     (["frobnicate"], 'publish.py: "frobnicate" is not a command; the commands are build, close, '
-                     "reopen, validate, upload, check, init, new, serve, snippet (see --help)"),
+                     "reopen, retract, validate, upload, check, init, new, serve, snippet (see --help)"),
 ])
 def test_a_mistyped_command_gets_did_you_mean(site: Path, run: Run, typed: list[str],
                                               message: str) -> None:

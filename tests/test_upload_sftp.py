@@ -42,6 +42,24 @@ def test_upload_then_nothing_then_only_the_change(sshd_server: Sshd, tmp_path: P
     assert (remote / "rss.xml").read_bytes() == b"<rss>v2</rss>"
 
 
+NESTED = ("archive/rss-1.xml", "archive/atom-1.xml", "archive/deeper/feed-1.json")
+
+
+def test_archive_pages_create_their_folders(sshd_server: Sshd, tmp_path: Path) -> None:
+    """Nested names (archive pages) get their folders (mode 755), then the feeds."""
+    out, state, remote = tmp_path / "feeds", tmp_path / "state", tmp_path / "www" / "feeds"
+    local = write_outputs(out, 1, names=(*NESTED, *FEEDS))
+    report, _ = publish(table(sshd_server, remote), out, state)
+    assert report.sent == (*sorted(NESTED), *FEEDS)
+    for name, data in local.items():
+        assert (remote / name).read_bytes() == data
+    assert (remote / "archive" / "deeper").stat().st_mode & 0o777 == 0o755
+    assert not list(remote.rglob(".*"))  # no temporary file left
+    (out / "archive" / "deeper" / "feed-1.json").write_bytes(b"{}")
+    report, _ = publish(table(sshd_server, remote), out, state)
+    assert report.sent == ("archive/deeper/feed-1.json",)
+
+
 def test_connection_dropped_mid_file_keeps_old_or_new(sshd_server, tmp_path, drop_proxy) -> None:
     out, state, remote = tmp_path / "feeds", tmp_path / "state", tmp_path / "www"
     old = write_outputs(out, 1, size=400_000)

@@ -8,6 +8,8 @@ list, not one error per build.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,8 +44,12 @@ from feedpub.values import Invalid
 
 KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
-    "language", "draft",
+    "language", "draft", "correction", "retracted", "reason",
 )
+# Not part of an entry's revision: its times and retraction are tracked on their own, and
+# ``id`` is what a renamed file adds, which must not make it look edited.
+_NOT_REVISED = frozenset({"title", "published", "updated", "id", "draft", "retracted", "reason"})
+REVISION_PART = 12  # hex digits per part of a revision (title, body, other fields)
 FUTURE_TOLERANCE = timedelta(minutes=5)  # an edit's time may run this far ahead (laptop clocks)
 MAX_PROBLEMS_PER_FILE = 20  # then "… and N more": a broken file never floods the report
 
@@ -122,6 +128,31 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext,
     if notices is not None and isinstance(outcome, Entry):
         notices.extend(reader.notices)
     return outcome
+
+
+def front_matter_end(text: str) -> int | None:
+    """The offset in ``text`` of the line that closes its front matter, or None."""
+    match = _FRONT_MATTER.match(text)
+    return match.end(1) if match else None
+
+
+def field_line(data: bytes, field: str) -> int | None:
+    """The line of the file where front-matter field ``field`` is written, or None.
+
+    For messages about a field the whole build refuses (an id used twice, a published
+    time that changed): found by reading the file again, only when there is such a message.
+    """
+    text = data.decode("utf-8-sig", errors="replace")
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None
+    source, line, counted = match[1], 2, 0
+    for found in _KEY_AT_LINE_START.finditer(source):
+        line += source.count("\n", counted, found.start())
+        counted = found.start()
+        if field in (found[1], found[2], found[3]):
+            return line
+    return None
 
 
 def _load_front_matter(source: str, path: str) -> dict[object, object] | list[EntryProblem]:
@@ -265,6 +296,8 @@ class _FieldReader:
         tags = self.read("tags", values.words) or ()
         image = self.read("image", lambda v: values.url(v, base=link))
         language = self.read("language", values.language)
+        correction = self.read("correction", lambda v: values.text(v, numbers=True))
+        retracted, reason = self.retraction(published)
         if self.problems or self.hidden or not (title and published and updated):
             return self.reported()
         try:
@@ -276,7 +309,8 @@ class _FieldReader:
         return Entry(id=entry_id, title=title, link=link, published=published, updated=updated,
                      content_html=rendered.html, summary=summary, authors=authors, tags=tags,
                      image=image, language=language, source=self.path,
-                     enclosures=_enclosures(rendered, link))
+                     enclosures=_enclosures(rendered, link), correction=correction,
+                     retracted=retracted, reason=reason, revision=self.revision(title, body))
 
     def note_removals(self, rendered: Body, body: str, body_line: int) -> None:
         """One warning per thing the sanitizer removed: published, but not as written."""
@@ -284,6 +318,36 @@ class _FieldReader:
             line = _line(body, body_line, offset)
             self.notices.append(Notice(f"{self.path}:{line}" if line else self.path,
                                        f"body: {message}"))
+
+    def retraction(self, published: datetime | None) -> tuple[datetime | None, str | None]:
+        """``retracted:`` (when, not before ``published`` nor in the future) and its ``reason:``."""
+        retracted = self.time("retracted")
+        reason = self.read("reason", lambda v: values.text(v, numbers=True))
+        if reason is not None and self.fields.get("retracted") is None:
+            self.problem("reason", "is only read with retracted: (the time the update was "
+                         f"withdrawn, e.g. retracted: {self.now_example()}); add it or remove reason:")
+        if retracted is None or published is None:
+            return retracted, reason
+        if retracted < published:
+            self.problem("retracted", f"{quoted(self.fields['retracted'])} is before published; "
+                         "an update is withdrawn after it went out")
+        elif retracted > self.ctx.now + FUTURE_TOLERANCE:
+            self.problem("retracted", f"{quoted(self.fields['retracted'])} is in the future; "
+                         "use the time of the retraction (a retraction cannot be scheduled)")
+        return retracted, reason
+
+    def revision(self, title: str, body: str) -> str:
+        """A digest of what the author wrote, in three parts: title, body, other fields.
+
+        Taken from the file's own values (not from the rendered HTML), so a change of
+        settings or of the Markdown library never looks like an edit, and in parts, so
+        a renamed file that was also touched up is still recognised (two parts of three).
+        """
+        others = {str(k): v for k, v in self.fields.items() if k not in _NOT_REVISED}
+        text = body.replace("\r\n", "\n").strip()
+        parts = (title, text, json.dumps(others, sort_keys=True, ensure_ascii=False, default=str))
+        return ".".join(hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:REVISION_PART]
+                        for part in parts)
 
     def reported(self) -> list[EntryProblem]:
         if self.hidden:

@@ -5,7 +5,8 @@ Workarounds (each covered by tests/test_formats.py):
 - ``updated`` defaults to now, so it is always the newest entry time;
 - ``content(type='CDATA')`` writes an invalid type, so content is always ``type="html"``;
 - entries are prepended by default, so they are appended explicitly;
-- RFC 5005 ``fh:complete`` and ``xml:lang`` on entries are not written by feedgen.
+- RFC 5005 ``fh:complete``/``fh:archive``, RFC 6721 ``at:deleted-entry`` and ``xml:lang``
+  on entries are not written by feedgen.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feedpub.dates import to_utc
+from feedpub.dates import rfc3339, to_utc
 from feedpub.formats import FORMATS
 from feedpub.formats._feedgen import (
     HISTORY_NS,
+    TOMBSTONES_NS,
     entry_patch,
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Enclosure, Entry, Feed, MediaFile
+from feedpub.model import Author, Closing, Enclosure, Entry, Feed, History, MediaFile
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 Link = tuple[str, str, str, int | None]  # rel, href, type, length
@@ -52,6 +54,8 @@ def _feed(generator: FeedGenerator, feed: Feed) -> None:
     generator.link(href=feed.home_page_url, rel="alternate", type="text/html")
     for hub in feed.hubs:
         generator.link(href=hub, rel="hub")
+    if feed.history is not None:
+        _history_links(generator, feed.history)
     for author in feed.authors or (Author(feed.title),):
         generator.author(_person(author))
     if feed.icon:
@@ -59,16 +63,36 @@ def _feed(generator: FeedGenerator, feed: Feed) -> None:
     if feed.logo:
         generator.logo(feed.logo)
     patch = feed_patch(generator)
-    if feed.complete:
+    archive = feed.history is not None and feed.history.archive
+    if feed.complete or archive:
         patch.namespaces["fh"] = HISTORY_NS
-        patch.atom_patch = _mark_complete
+    if feed.tombstones:
+        patch.namespaces["at"] = TOMBSTONES_NS
     if any(entry.image for entry in feed.entries):
         patch.namespaces["media"] = MEDIA_NS
+    patch.atom_patch = lambda root: _feed_extras(root, feed)
 
 
-def _mark_complete(root: etree._Element) -> None:
-    """RFC 5005 section 2: this feed document holds every entry of the feed."""
-    etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
+def _history_links(generator: FeedGenerator, history: History) -> None:
+    """RFC 5005 section 4: the subscription document, and the pages on either side."""
+    media_type = FORMATS["atom"].media_type
+    for rel, urls in (("current", history.current), ("prev-archive", history.prev_archive),
+                      ("next-archive", history.next_archive)):
+        if urls is not None:
+            generator.link(href=urls["atom"], rel=rel, type=media_type)
+
+
+def _feed_extras(root: etree._Element, feed: Feed) -> None:
+    """What feedgen does not write at the feed's level: RFC 5005 markers, RFC 6721 tombstones."""
+    if feed.complete:  # RFC 5005 section 2: this document holds every entry of the feed
+        etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
+    if feed.history is not None and feed.history.archive:  # section 4: an archive page
+        etree.SubElement(root, f"{{{HISTORY_NS}}}archive")
+    for tombstone in feed.tombstones:
+        element = etree.SubElement(root, f"{{{TOMBSTONES_NS}}}deleted-entry",
+                                   ref=tombstone.ref, when=rfc3339(tombstone.when))
+        if tombstone.comment:
+            etree.SubElement(element, f"{{{TOMBSTONES_NS}}}comment").text = tombstone.comment
 
 
 def _new_entry(generator: FeedGenerator, id_: str, title: str, published: datetime,

@@ -2,6 +2,9 @@
 
 Keys are written in a fixed order and without floats or the clock, so output is
 byte-stable. A closed blog is ``"expired": true`` (JSON Feed 1.1's finished signal).
+Archive pages are paged with ``next_url``, JSON Feed's pagination: the subscription
+document points to the newest page, each page to the next older one; a page's
+``feed_url`` is the subscription document's, the URL a reader should subscribe to.
 orjson, because the standard library's encoder falls back to pure Python when
 indenting (0.45 s instead of 0.05 s for 10 000 items).
 """
@@ -17,17 +20,21 @@ VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def render(feed: Feed) -> bytes:
+    history = feed.history
+    current = history.current if history is not None and history.current else feed.self_urls
+    older = history.prev_archive if history is not None else None
     document: dict[str, object] = {
         "version": VERSION,
         "title": feed.title,
         "home_page_url": feed.home_page_url,
-        "feed_url": feed.self_urls["json"],
+        "feed_url": current["json"],
         "description": feed.description,
+        "next_url": older["json"] if older else None,
         "language": feed.language,
         "icon": feed.icon,
         "authors": [_author(a) for a in feed.authors] or None,
         "hubs": [{"type": "WebSub", "url": hub} for hub in feed.hubs] or None,
-        "expired": True if feed.complete else None,
+        "expired": True if feed.closing is not None else None,
         "items": ([_closing(feed.closing)] if feed.closing else [])
         + [_item(entry, feed.enclosures_of(entry)) for entry in feed.entries],
     }

@@ -6,7 +6,8 @@ Workarounds (each covered by tests/test_formats.py):
 - ``lastBuildDate`` defaults to now, so it is always set to the newest entry time (and
   removed again for a blog with no entry yet, which has no such time);
 - entries are prepended by default, so they are appended explicitly;
-- ``atom:link rel="hub"`` and RFC 5005 ``fh:complete`` are not written by feedgen;
+- ``atom:link rel="hub"``, RFC 5005's archive links (Appendix B) and ``fh:complete``/
+  ``fh:archive`` are not written by feedgen;
 - its dates come from ``strftime("%Y")``, which does not pad years before 1000 ("1",
   not "0001"), so those dates, and only those, are rewritten with ``dates.rfc822``.
 """
@@ -66,7 +67,7 @@ def _channel(generator: FeedGenerator, feed: Feed) -> None:
         generator.dc.dc_creator(names)
     patch = feed_patch(generator)
     patch.namespaces = {"atom": ATOM_NS}
-    if feed.complete:
+    if feed.complete or (feed.history is not None and feed.history.archive):
         patch.namespaces["fh"] = HISTORY_NS
     if feed.itunes_complete:
         patch.namespaces["itunes"] = ITUNES_NS
@@ -85,8 +86,17 @@ def _channel_links(channel: etree._Element, feed: Feed) -> None:
                      type=FORMATS["rss"].media_type)
     for hub in feed.hubs:
         etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+    history = feed.history
+    if history is not None:
+        for rel, urls in (("current", history.current), ("prev-archive", history.prev_archive),
+                          ("next-archive", history.next_archive)):
+            if urls is not None:
+                etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=urls["rss"], rel=rel,
+                                 type=FORMATS["rss"].media_type)
     if feed.complete:
         etree.SubElement(channel, f"{{{HISTORY_NS}}}complete")
+    if history is not None and history.archive:
+        etree.SubElement(channel, f"{{{HISTORY_NS}}}archive")
     if feed.itunes_complete:
         etree.SubElement(channel, f"{{{ITUNES_NS}}}complete").text = "Yes"
 

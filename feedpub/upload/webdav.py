@@ -3,7 +3,8 @@
 A plain PUT onto the live name would let a reader fetch a half-written feed while
 the body streams in (wsgidav and Apache write in place), so the bytes go to a
 temporary sibling first and a MOVE with `Overwrite: T` swaps them in. Missing
-folders are created with MKCOL on the first 404/409. Credentials come from the
+folders (the target's, and a nested name's such as ``archive/rss-1.xml``) are created
+with MKCOL, each once, when a PUT answers 404/409. Credentials come from the
 environment (names set in [upload]) or, when those are unset, ~/.netrc, which
 requests reads itself; they are passed as auth, never put into a URL, so no
 message can show them. Sending them over plain http to another machine is allowed
@@ -22,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -64,7 +66,7 @@ class WebDavTarget:
         self.session.auth = _auth(settings, parts.username)
         if settings.ca_bundle:
             self.session.verify = str(settings.ca_bundle)
-        self._folders_ready = False
+        self._folders: set[str] = set()  # URL paths of folders known to exist
         self.notices: list[Notice] = []
         from_netrc = self.session.auth is None and bool(requests.utils.get_netrc_auth(self.base))
         self.credentials = _credentials_source(settings, parts.username, self.session.auth,
@@ -80,12 +82,13 @@ class WebDavTarget:
         """PUT the bytes to a temporary name, MOVE it over `name`, then check what the server holds."""
         tmp_url = self.url(temp_name(name))
         headers = {"Content-Type": meta.content_type, "Cache-Control": meta.cache_control}
+        folders = self._folder_paths(name)
         response = self._request("PUT", tmp_url, data=data, headers=headers)
-        if response.status_code in (404, 409) and not self._folders_ready:
-            self._make_folders()
+        if response.status_code in (404, 409) and folders[-1] not in self._folders:
+            self._make_folders(folders)
             response = self._request("PUT", tmp_url, data=data, headers=headers)
         self._check(response, "PUT")
-        self._folders_ready = True
+        self._folders.update(folders)  # the PUT landed: every folder above it exists
         moved = self._request("MOVE", tmp_url, headers={"Destination": self.url(name), "Overwrite": "T"})
         self._check(moved, "MOVE")
         self._verify(name, len(data), moved.status_code)
@@ -118,19 +121,24 @@ class WebDavTarget:
                                  "getcontentlength in PROPFIND), so the upload cannot be checked")
         return size
 
-    def _make_folders(self) -> None:
-        """MKCOL each folder of the target path from the top; 405 means it already exists."""
+    def _folder_paths(self, name: str) -> list[str]:
+        """The URL path of each folder from the top of the target down to ``name``'s own."""
+        segments = [s for s in urlsplit(self.base).path.split("/") if s]
+        segments += [quote(part) for part in PurePosixPath(name).parent.parts]
+        return ["/" + "".join(f"{s}/" for s in segments[:n]) for n in range(len(segments) + 1)]
+
+    def _make_folders(self, folders: list[str]) -> None:
+        """MKCOL each folder not known to exist, from the top; 405 means it already exists."""
         parts = urlsplit(self.base)
-        segments = [s for s in parts.path.split("/") if s]
-        path = "/"
-        for segment in segments:
-            path += segment + "/"
+        for path in folders[1:]:
+            if path in self._folders:
+                continue
             response = self._request("MKCOL", urlunsplit(parts._replace(path=path)))
             if response.status_code in (200, 201, 301, 405):
+                self._folders.add(path)
                 continue
             if response.status_code in (401, 403):
                 self._check(response, "MKCOL")
-        self._folders_ready = True
 
     def _request(
         self,
