@@ -32,7 +32,7 @@ from feedpub import __version__
 from feedpub.config import SiteConfig
 from feedpub.entries import FileStamp
 from feedpub.errors import EntryError, EntryProblem
-from feedpub.model import Author, Entry
+from feedpub.model import Author, Enclosure, Entry
 from feedpub.notices import Level, Notice
 from feedpub.packs import PackReader, PackWriter, Ref, is_ref
 from feedpub.state import code_digest, read_document, write_document
@@ -85,20 +85,27 @@ class EntryStore:
         self.repaired = False  # some records were replaced: the index must be saved again
 
     def full(self, entry: Entry) -> Entry:
-        """The whole entry ``entry`` (a stub or already whole) stands for."""
+        """The whole entry ``entry`` stands for: a stub (or a whole entry) as the build
+        holds it, that lifecycle may have given another ``updated`` and feed assembly a
+        correction note. The result is the cached whole entry with the stub's own fields
+        (``_STUB_FIELDS``) and with what was put before the stub's empty content (the
+        correction note) put before the whole content."""
         name = self._by_source.get(entry.source)
-        if name is None:
-            return entry
+        if name is None or not _is_stub(entry):
+            return entry  # not one of ours, or whole already
         record = self.records[name]
-        if record.full is not None:
-            return record.full
         data = record.record
         if data is None and record.ref is not None:
             if self._reader is None:
                 self._reader = PackReader(self.folder)
             data = self._reader.read(record.ref)
         whole = _whole(data, record.stub) if data is not None else None
-        return whole if whole is not None else self._repair(name, record)
+        if whole is None:
+            whole = self._repair(name, record)
+        if entry == record.stub:
+            return whole  # the stub as cached: nothing to carry over
+        return replace(whole, content_html=entry.content_html + whole.content_html,
+                       **{field: getattr(entry, field) for field in _STUB_FIELDS})
 
     def _repair(self, name: str, record: CachedEntry) -> Entry:
         assert record.stub is not None
@@ -153,32 +160,58 @@ def _whole(data: bytes, stub: Entry | None) -> Entry | None:
     return whole if _stub(whole) == stub else None
 
 
+# What a stub holds of an entry: what ordering, limits, ids, the ledger (lifecycle), the
+# feeds' heads and the items' keys read, and all lifecycle may change (``updated``).
+_STUB_FIELDS = ("id", "published", "updated", "image", "source", "enclosures", "correction",
+                "retracted", "reason", "revision")
+
+
+def _stub(entry: Entry) -> Entry:
+    """The entry's stub: its ``_STUB_FIELDS``, an empty title, link and content."""
+    return Entry(id=entry.id, title="", link="", published=entry.published,
+                 updated=entry.updated, content_html="", image=entry.image, source=entry.source,
+                 enclosures=entry.enclosures, correction=entry.correction,
+                 retracted=entry.retracted, reason=entry.reason, revision=entry.revision)
+
+
+def _is_stub(entry: Entry) -> bool:
+    return entry.title == "" and entry.link == ""
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedEntries:
-    """The entries a build publishes, holds back and could not read."""
+    """The entries a build publishes, holds back and could not read (stubs, see
+    ``EntryStore``; whole entries when loaded ``whole``)."""
 
     entries: list[Entry]  # to publish now, sorted by file name (last good versions included)
     scheduled: list[Entry]  # dated in the future: published by the first run at or after then
     problems: list[EntryProblem]  # every file that could not be used, and why
     parsed: int  # how many files had to be parsed
-    store: EntryStore  # the whole entries behind ``entries`` and ``scheduled`` (stubs)
+    store: EntryStore  # the whole entries behind the stubs
+    # Every file name with its entry (None: a draft), the last good version of a broken
+    # file included, and the sha256 of the bytes that entry was parsed from.
+    files: dict[str, Entry | None] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)
+    broken: frozenset[str] = frozenset()  # names of the files that have problems
 
 
 def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, save: bool,
-                 progress: bool, notices: list[Notice], whole: bool = False) -> LoadedEntries:
+                 progress: bool, notices: list[Notice], use_cache: bool = True,
+                 whole: bool = False) -> LoadedEntries:
     """Every entry (as a stub; ``whole`` for whole entries), parsing only files that changed.
 
     One broken file never hides the others: its problems are returned, and if it was
     published before, its last good version (still in the cache) is returned in its
     place, so readers never see it vanish. ``save`` writes the cache back when it
-    changed (never on a dry run).
+    changed (never on a dry run); without ``use_cache`` every file is parsed (``check``:
+    every warning is reported again).
     """
     from feedpub.entries.parse import EntryContext
     from feedpub.entries.pool import parse_files
 
     path = config.state_dir / CACHE_NAME
     context = cache_context(config)
-    cache = _load(path, context, notices)
+    cache = _load(path, context, notices) if use_cache else {}
     records, todo = _split(cache, stamps, config.entries_dir)
     ctx = EntryContext(config.id_base, config.home_page_url, config.timezone, now)
     root = Path(config.path).parent.resolve()
@@ -187,14 +220,17 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
         return shown_path(config.entries_dir / name, root)
 
     problems: list[EntryProblem] = []
+    broken: set[str] = set()
     writer = PackWriter(config.state_dir, PACK_KIND) if save and todo else None
     fresh = parse_files(todo, ctx, shown, config.entries_dir, progress=progress,
                         transform=_encoded)
     try:
         for parsed in fresh:
+            notices.extend(parsed.notices)
             name, outcome = parsed.stamp.name, parsed.outcome
             if isinstance(outcome, list):
                 problems.extend(outcome)
+                broken.add(name)
                 _keep_last_good(name, cache, records, notices)
             else:
                 assert outcome is None or isinstance(outcome, Encoded)
@@ -205,35 +241,35 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
             writer.close()
     store = EntryStore(config.state_dir, records, lambda name: _parse_again(
         config.entries_dir / name, shown(name), ctx), notices)
-    entries = [r.full or r.stub for r in (records[name] for name in sorted(records))
-               if r.stub is not None]
-    entries = [e for e in entries if e is not None]
+    names = sorted(records)
+    files = {name: records[name].stub for name in names}
     if whole:
-        entries = [store.full(e) for e in entries]
-    entries, duplicates = _without_duplicate_ids(entries)
-    problems.extend(duplicates)
+        files = {name: None if e is None else store.full(e) for name, e in files.items()}
+    entries = [e for e in files.values() if e is not None]
     if save and (todo or set(cache) != set(records)):
         _save(path, context, records)
     return LoadedEntries([e for e in entries if e.published <= now],
-                         [e for e in entries if e.published > now], problems, len(todo), store)
+                         [e for e in entries if e.published > now], problems, len(todo), store,
+                         files=files, sha256={name: records[name].sha256 for name in names},
+                         broken=frozenset(broken))
 
 
 class Encoded(NamedTuple):
     """A parsed entry as a parse worker sends it back: its record (the JSON the cache
-    keeps) and its stub's fields, a fraction of what pickling the Entry would cost (a
-    tuple, because unpickling 10 000 dataclasses costs the parent a tenth of a second)."""
+    keeps) and its stub as the index keeps it, a fraction of what pickling the Entry would
+    cost (a tuple, because unpickling 10 000 dataclasses costs the parent a tenth of a
+    second)."""
 
     record: bytes
-    stub: tuple[str, str, str, str | None, str]  # id, published, updated, image, source
+    stub: list[object]  # the index's form of the stub (``_encode_stub``)
     html_size: int
 
 
 def _encoded(outcome: Entry | list[EntryProblem] | None) -> Encoded | list[EntryProblem] | None:
     if not isinstance(outcome, Entry):
         return outcome
-    return Encoded(orjson.dumps(_encode_entry(outcome)),
-                   (outcome.id, outcome.published.isoformat(), outcome.updated.isoformat(),
-                    outcome.image, outcome.source), len(outcome.content_html.encode()))
+    return Encoded(orjson.dumps(_encode_entry(outcome)), _encode_stub(outcome),
+                   len(outcome.content_html.encode()))
 
 
 def _fresh_record(stamp: FileStamp, sha256: str, encoded: Encoded | None,
@@ -241,14 +277,10 @@ def _fresh_record(stamp: FileStamp, sha256: str, encoded: Encoded | None,
     if encoded is None:
         return CachedEntry(stamp.size, stamp.mtime_ns, sha256, None, None)
     ref = writer.add(encoded.record) if writer is not None else None
-    id_, published, updated, image, source = encoded.stub
-    stub = Entry(id=id_, title="", link="", published=datetime.fromisoformat(published),
-                 updated=datetime.fromisoformat(updated), content_html="", image=image,
-                 source=source)
     # Saved: read back from the pack when wanted (a first build of 100 000 entries holds
     # none of them whole); not saved (a dry run): kept here.
-    return CachedEntry(stamp.size, stamp.mtime_ns, sha256, stub, ref, encoded.html_size,
-                       record=None if ref is not None else encoded.record)
+    return CachedEntry(stamp.size, stamp.mtime_ns, sha256, _decode_stub(encoded.stub), ref,
+                       encoded.html_size, record=None if ref is not None else encoded.record)
 
 
 def _parse_again(path: Path, shown: str, ctx: object) -> Entry | None:
@@ -257,12 +289,6 @@ def _parse_again(path: Path, shown: str, ctx: object) -> Entry | None:
     assert isinstance(ctx, EntryContext)
     outcome = parse_entry(path.read_bytes(), shown, ctx)
     return outcome if isinstance(outcome, Entry) else None
-
-
-def _stub(entry: Entry) -> Entry:
-    """The fields of an entry that ordering, limits, ids and the feeds' heads need."""
-    return Entry(id=entry.id, title="", link="", published=entry.published,
-                 updated=entry.updated, content_html="", image=entry.image, source=entry.source)
 
 
 def _keep_last_good(name: str, cache: dict[str, CachedEntry], records: dict[str, CachedEntry],
@@ -277,20 +303,6 @@ def _keep_last_good(name: str, cache: dict[str, CachedEntry], records: dict[str,
         records[name] = record
         notices.append(Notice(record.stub.source, "its last good version stays published until "
                                                   "the file is fixed", Level.DETAIL))
-
-
-def _without_duplicate_ids(entries: list[Entry]) -> tuple[list[Entry], list[EntryProblem]]:
-    """The first file (by name) keeps an id; any other file that claims it is left out."""
-    seen: dict[str, str] = {}
-    kept, problems = [], []
-    for entry in entries:
-        if entry.id in seen:
-            problems.append(EntryProblem(entry.source, "id", f'"{entry.id}" is already the id '
-                                         f"of {seen[entry.id]}; ids must be unique"))
-        else:
-            seen[entry.id] = entry.source
-            kept.append(entry)
-    return kept, problems
 
 
 def cache_context(config: SiteConfig) -> str:
@@ -364,7 +376,8 @@ def _save(path: Path, context: str, records: dict[str, CachedEntry]) -> None:
 
 
 def encode_record(record: CachedEntry) -> list[object]:
-    """[size, mtime_ns, sha256, null] for a draft, [..., stub, ref] for an entry."""
+    """[size, mtime_ns, sha256, null] for a draft, [..., [stub..., ref, html size]] for an
+    entry."""
     old = record.encoded
     if old is not None and old[0] == record.size and old[1] == record.mtime_ns:
         return old  # as loaded (sha, stub and ref only change through a new record)
@@ -373,8 +386,29 @@ def encode_record(record: CachedEntry) -> list[object]:
         return [record.size, record.mtime_ns, record.sha256, None]
     assert record.ref is not None
     return [record.size, record.mtime_ns, record.sha256,
-            [stub.id, stub.published.isoformat(), stub.updated.isoformat(), stub.image,
-             stub.source, list(record.ref), record.html_size]]
+            [*_encode_stub(stub), list(record.ref), record.html_size]]
+
+
+def _encode_stub(entry: Entry) -> list[object]:
+    return [entry.id, entry.published.isoformat(), entry.updated.isoformat(), entry.image,
+            entry.source, [[e.url, e.media_type, e.length] for e in entry.enclosures],
+            entry.correction, entry.retracted.isoformat() if entry.retracted else None,
+            entry.reason, entry.revision]
+
+
+def _decode_stub(raw: list[object]) -> Entry:
+    if len(raw) != len(_STUB_FIELDS):
+        raise BadRecord("not a stub")
+    id_, published, updated, image, source, enclosures, correction, retracted, reason, \
+        revision = raw
+    if not (_is_text(id_) and _is_optional(image) and _is_text(source)
+            and _is_optional(correction) and _is_optional(reason) and _is_text(revision)):
+        raise BadRecord("a field has the wrong type")
+    return Entry(id=id_, title="", link="", published=_time(published), updated=_time(updated),
+                 content_html="", image=image, source=source,
+                 enclosures=_enclosures(enclosures), correction=correction,
+                 retracted=None if retracted is None else _time(retracted), reason=reason,
+                 revision=revision)
 
 
 def _encode_entry(entry: Entry) -> dict[str, object]:
@@ -384,7 +418,10 @@ def _encode_entry(entry: Entry) -> dict[str, object]:
         "content_html": entry.content_html, "summary": entry.summary,
         "authors": [[a.name, a.email, a.url] for a in entry.authors],
         "tags": list(entry.tags), "image": entry.image, "language": entry.language,
-        "source": entry.source,
+        "enclosures": [[e.url, e.media_type, e.length] for e in entry.enclosures],
+        "source": entry.source, "correction": entry.correction,
+        "retracted": entry.retracted.isoformat() if entry.retracted else None,
+        "reason": entry.reason, "revision": entry.revision,
     }
 
 
@@ -397,20 +434,18 @@ def decode_record(value: object) -> CachedEntry:
         raise BadRecord("bad stamp")
     if raw is None:
         return CachedEntry(size, mtime_ns, sha256, None, None, encoded=value)
-    if type(raw) is not list or len(raw) != 7:
+    if type(raw) is not list or len(raw) != len(_STUB_FIELDS) + 2:
         raise BadRecord("not an entry")
-    id_, published, updated, image, source, ref, html_size = raw
-    if not (_is_text(id_) and _is_optional(image) and _is_text(source) and is_ref(ref)
-            and type(html_size) is int and html_size >= 0):
+    ref, html_size = raw[-2], raw[-1]
+    if not is_ref(ref) or type(html_size) is not int or html_size < 0:
         raise BadRecord("a field has the wrong type")
-    stub = Entry(id=id_, title="", link="", published=_time(published), updated=_time(updated),
-                 content_html="", image=image, source=source)
-    return CachedEntry(size, mtime_ns, sha256, stub, (ref[0], ref[1], ref[2], ref[3]), html_size,
-                       encoded=value)
+    return CachedEntry(size, mtime_ns, sha256, _decode_stub(raw[:-2]),
+                       (ref[0], ref[1], ref[2], ref[3]), html_size, encoded=value)
 
 
 _ENTRY_KEYS = frozenset({"id", "title", "link", "published", "updated", "content_html", "summary",
-                         "authors", "tags", "image", "language", "source"})
+                         "authors", "tags", "image", "language", "source", "enclosures",
+                         "correction", "retracted", "reason", "revision"})
 
 
 def _decode_entry(raw: object) -> Entry:
@@ -419,14 +454,20 @@ def _decode_entry(raw: object) -> Entry:
         raise BadRecord("not an entry")
     id_, title, link, source = raw["id"], raw["title"], raw["link"], raw["source"]
     html, summary, image, language = raw["content_html"], raw["summary"], raw["image"], raw["language"]
+    correction, reason, revision = raw["correction"], raw["reason"], raw["revision"]
     if not (_is_text(id_) and _is_text(title) and _is_text(link) and _is_text(source)
             and type(html) is str and _is_optional(summary) and _is_optional(image)
-            and _is_optional(language)):
+            and _is_optional(language) and _is_optional(correction) and _is_optional(reason)
+            and _is_text(revision)):
         raise BadRecord("a field has the wrong type")
+    retracted = raw["retracted"]
     return Entry(id=id_, title=title, link=link, published=_time(raw["published"]),
                  updated=_time(raw["updated"]), content_html=html, summary=summary,
                  authors=_authors(raw["authors"]), tags=_tags(raw["tags"]), image=image,
-                 language=language, source=source)
+                 language=language, source=source, enclosures=_enclosures(raw["enclosures"]),
+                 correction=correction,
+                 retracted=None if retracted is None else _time(retracted), reason=reason,
+                 revision=revision)
 
 
 def _is_text(value: object) -> TypeGuard[str]:
@@ -453,6 +494,18 @@ def _tags(value: object) -> tuple[str, ...]:
     if type(value) is not list or not all(_is_text(t) for t in value):
         raise BadRecord("tags are not a list of words")
     return tuple(value)
+
+
+def _enclosures(value: object) -> tuple[Enclosure, ...]:
+    if type(value) is not list:
+        raise BadRecord("enclosures are not a list")
+    found = []
+    for item in value:
+        if type(item) is not list or len(item) != 3 or not _is_text(item[0]) \
+                or not _is_text(item[1]) or not (item[2] is None or type(item[2]) is int):
+            raise BadRecord("not an enclosure")
+        found.append(Enclosure(item[0], item[1], item[2]))
+    return tuple(found)
 
 
 def _authors(value: object) -> tuple[Author, ...]:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feedpub import __version__, program
 from feedpub.exitcodes import ExitCode
 
 # typing.TYPE_CHECKING without importing typing; errors and notices are imported where
@@ -24,16 +25,26 @@ if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.notices import Notice
 
-COMMANDS = ("build", "close", "reopen", "validate", "upload", "serve", "snippet")
+COMMANDS = ("build", "close", "reopen", "retract", "validate", "upload", "check", "init", "new",
+            "serve", "snippet")
 _VALUE_OPTIONS = ("--config", "--wait")  # options allowed before the command that take a value
-EPILOG = """Examples:
-  publish.py                      build feeds/ from entries/ (same as 'publish.py build')
-  publish.py -v build             ... and say which files changed
-  publish.py close --continued-at https://example.org/live/next
-  publish.py validate feeds/rss.xml https://example.org/feed.xml
-  publish.py serve                preview feeds/ at http://127.0.0.1:8000/, rebuilt on change
-  publish.py snippet --json-ld    the <head> lines that let readers find the feeds
-"""
+EXAMPLES = (
+    ("init election", "start a live blog in ./election: feedpub.toml, entries/"),
+    ('new "Polls open"', "write the next entry (opens $EDITOR on a terminal)"),
+    ("", "build feeds/ from entries/ (same as 'build')"),
+    ("-v build", "... and say which files changed"),
+    ("check", "check the config and every entry, write nothing"),
+    ("close --continued-at https://example.org/live/next", ""),
+    ("validate feeds/rss.xml https://example.org/feed.xml", ""),
+    ("serve", "preview feeds/ at http://127.0.0.1:8000/, rebuilt on change"),
+    ("snippet --json-ld", "the <head> lines that let readers find the feeds"),
+)
+
+
+def _epilog(prog: str) -> str:
+    width = max(len(f"{prog} {words}") for words, what in EXAMPLES if what)
+    lines = [f"  {f'{prog} {words}'.strip():<{width}}   {what}".rstrip() for words, what in EXAMPLES]
+    return "Examples:\n" + "\n".join(lines) + "\n"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,19 +55,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
+    _blog_options(parser)
+    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long for another run's lock instead of exiting")
+
+
+def _blog_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that works on one blog (those taking its lock add --wait)."""
     parser.add_argument("--config", type=Path, default=Path("feedpub.toml"),
                         help="the blog's config file (default: ./feedpub.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what changed")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print errors only, not even warnings")
-    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                        help="wait this long for another run's lock instead of exiting")
 
 
 def make_parser(command: str = "build") -> argparse.ArgumentParser:
     """The parser; only ``command``'s own options import anything beyond the stdlib."""
-    parser = _Parser(prog="publish.py", description="Publish a live blog as RSS, Atom and JSON "
-                     "Feed.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    prog = program.name()
+    parser = _Parser(prog=prog, description="Publish a live blog as RSS, Atom and JSON Feed.",
+                     epilog=_epilog(prog),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"feedpub {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     build = sub.add_parser("build", help="render, check and write the feeds (the default)")
     _common(build)
@@ -70,16 +89,37 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     _common(close)
     close.add_argument("--continued-at", required=True, metavar="URL",
                        help="where the coverage continues (absolute http(s) URL)")
-    close.add_argument("--title", help='the closing item\'s title (default "This live blog '
-                       'is closed")')
+    close.add_argument("--title", help='the closing item\'s title (default in the blog\'s '
+                       'language: "This live blog is closed")')
     close.add_argument("--message", help="one sentence shown above the link")
+    close.add_argument("--link-text", help='the link\'s text (default in the blog\'s language: '
+                       '"Keep reading: the coverage continues here.")')
     close.add_argument("--at", metavar="TIME", help="when it closed (default: now)")
     reopen = sub.add_parser("reopen", help="undo 'close'")
     _common(reopen)
+    retract = sub.add_parser("retract", help="withdraw a published update (the file stays as "
+                             "the record), then build")
+    _common(retract)
+    retract.add_argument("entry", metavar="ENTRY", help="the entry file (path or file name)")
+    retract.add_argument("--reason", help="one sentence for readers (Atom at:comment)")
+    retract.add_argument("--at", metavar="TIME", help="when it was retracted (default: now)")
     upload = sub.add_parser("upload", help="send what changed in feeds/ to the web host")
     _common(upload)
     upload.add_argument("--dry-run", action="store_true", help="list what would be sent")
     upload.add_argument("--force", action="store_true", help="send every file again")
+    validate = sub.add_parser("validate", help="check RSS, Atom or JSON Feed files or URLs")
+    if command == "validate":
+        from feedpub.validate.command import add_arguments
+
+        add_arguments(validate)
+        validate.epilog = (validate.epilog or "").replace("publish.py", prog)
+    _newsroom_parsers(sub)
+    _page_parsers(sub)
+    return parser
+
+
+def _page_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``serve`` and ``snippet``: the preview server and the discovery lines."""
     serve = sub.add_parser("serve", help="preview feeds/ over HTTP on this machine, rebuilt on change")
     _common(serve)
     serve.add_argument("--port", type=_port, default=8000,
@@ -91,18 +131,42 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
                          help="the blog's config file (default: ./feedpub.toml)")
     snippet.add_argument("--json-ld", action="store_true",
                          help="also print the schema.org LiveBlogPosting block")
-    validate = sub.add_parser("validate", help="check RSS, Atom or JSON Feed files or URLs")
-    if command == "validate":
-        from feedpub.validate.command import add_arguments
-
-        add_arguments(validate)
-    return parser
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
     return int(text)
+
+
+def _newsroom_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``check``, ``init`` and ``new``: a blog's first minute and an editor's checks."""
+    check = sub.add_parser("check", help="check the config and the entries; build and write "
+                           "nothing")
+    _blog_options(check)
+    check.add_argument("files", nargs="*", metavar="ENTRY",
+                       help="only these entry files (default: every entry)")
+    init = sub.add_parser("init", help="start a live blog: feedpub.toml, entries/, .gitignore")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="FOLDER",
+                      help="where (default: the current folder; created if missing)")
+    init.add_argument("-v", "--verbose", action="store_true", help="list the files written")
+    init.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    init.add_argument("--title", help="the blog's title (default: from the folder's name)")
+    init.add_argument("--home-page-url", metavar="URL", help="the live page's address")
+    init.add_argument("--feeds-url", metavar="URL",
+                      help="where feeds/ is served (default: <home page>/feeds/)")
+    init.add_argument("--timezone", metavar="ZONE",
+                      help="IANA zone for entry times (default: this machine's, else UTC)")
+    init.add_argument("--language", metavar="TAG", help='BCP 47 language tag (default "en")')
+    new = sub.add_parser("new", help="write the next entry file, published now")
+    _blog_options(new)
+    new.add_argument("title", help="the entry's title")
+    new.add_argument("--at", metavar="TIME",
+                     help="publish at this time instead of now (a future time schedules it)")
+    new.add_argument("--body", metavar="TEXT", help="the entry's text (Markdown); without it "
+                     "the entry is a draft unless an editor opens it")
+    new.add_argument("--draft", action="store_true", help="write it as a draft")
+    new.add_argument("--no-edit", action="store_true", help="do not open $EDITOR")
 
 
 def _now() -> datetime:
@@ -216,7 +280,7 @@ def run_close(args: argparse.Namespace) -> int:
 
     with locked_blog(args) as (config, text):
         result = close(config, text, continued_at=args.continued_at, title=args.title,
-                       message=args.message, at=args.at, now=_now())
+                       message=args.message, at=args.at, now=_now(), link_text=args.link_text)
     _print_notices(result.notices, args)
     if args.verbose:
         print(f"closed; coverage continues at {args.continued_at}")
@@ -234,6 +298,19 @@ def run_reopen(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def run_retract(args: argparse.Namespace) -> int:
+    from feedpub.pipeline import retract
+
+    with locked_blog(args) as (config, _):
+        result = retract(config, args.entry, reason=args.reason, at=args.at, now=_now())
+    _print_notices(result.notices, args)
+    if args.verbose:
+        print(f"retracted {args.entry}")
+    for line in result.problems:
+        print(line, file=sys.stderr)
+    return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
+
+
 def run_upload(args: argparse.Namespace) -> int:
     from feedpub.upload.publish import upload_outputs
 
@@ -242,6 +319,85 @@ def run_upload(args: argparse.Namespace) -> int:
         report = upload_outputs(config, dry_run=args.dry_run, force=args.force, log=log)
     _print_notices(list(report.notices), args)
     return ExitCode.OK
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from feedpub.validate.command import run
+
+    return run(args)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """The config and the entries, checked as ``build`` would, with nothing built or written."""
+    from feedpub.config import load_config
+    from feedpub.pipeline import check
+
+    config = load_config(args.config)
+    result = check(config, now=_now(), files=args.files,
+                   progress=sys.stderr.isatty() and not _flags(args)[1])
+    _print_notices(result.notices, args)
+    for line in result.problems:
+        print(line, file=sys.stderr)
+    if args.verbose:
+        problems = len(result.problems)
+        print(f"checked {result.parsed} entry files: {result.entries} to publish, "
+              f"{len(result.scheduled)} scheduled, {problems} problem{'' if problems == 1 else 's'}")
+    return ExitCode.BAD_ENTRY if result.problems else ExitCode.OK
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from feedpub.scaffold import InitAnswers, init_blog
+
+    answers = InitAnswers(title=args.title, home_page_url=args.home_page_url,
+                          feeds_url=args.feeds_url, timezone=args.timezone,
+                          language=args.language)
+    written = init_blog(args.folder, answers, now=_now(), ask=_asker())
+    if args.verbose:
+        for path in written:
+            print(f"wrote {path}")
+    if not args.quiet:
+        where = "" if args.folder == Path(".") else f"cd {args.folder} && "
+        print(f"next: {where}{program.command('new')} \"A first update\"")
+    return ExitCode.OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from feedpub.config import load_config
+    from feedpub.scaffold import NewEntry, new_entry
+
+    config = load_config(args.config)
+    editor = None if args.no_edit or args.body is not None else _editor()
+    request = NewEntry(title=args.title, at=args.at, body=args.body, draft=args.draft)
+    written = new_entry(config, request, now=_now(), editor=editor)
+    if not args.quiet:
+        print(written.message)
+    return ExitCode.OK
+
+
+def _asker() -> Callable[[str, str], str] | None:
+    """Questions for ``init`` on a terminal; None (ask nothing) for cron, pipes and scripts."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+
+    def ask(question: str, default: str) -> str:
+        answer = input(f"{question} [{default}]: ").strip()
+        return answer or default
+
+    return ask
+
+
+def _editor() -> list[str] | None:
+    """The user's editor command ($VISUAL, then $EDITOR), only when a person is at a terminal."""
+    import os
+    import shlex
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    try:
+        return shlex.split(command) if command else None
+    except ValueError:
+        return None
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -285,22 +441,25 @@ def run_snippet(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def run_validate(args: argparse.Namespace) -> int:
-    from feedpub.validate.command import run
-
-    return run(args)
-
-
-HANDLERS = {"build": run_build, "close": run_close, "reopen": run_reopen,
-            "upload": run_upload, "validate": run_validate, "serve": run_serve,
-            "snippet": run_snippet}
+HANDLERS = {"build": run_build, "close": run_close, "reopen": run_reopen, "retract": run_retract,
+            "upload": run_upload, "validate": run_validate, "check": run_check,
+            "init": run_init, "new": run_new, "serve": run_serve, "snippet": run_snippet}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _with_command(list(sys.argv[1:] if argv is None else argv))
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Run one command; ``prog`` is the name to show (default: as the process was started).
+
+    A caller that passes ``argv`` itself (tests, other programs) is shown the documented
+    ``publish.py`` unless it says otherwise.
+    """
+    program.set_name(prog or (program.name_from_argv0(sys.argv[0]) if argv is None
+                              else program.DEFAULT))
     try:
+        arguments = _with_command(list(sys.argv[1:] if argv is None else argv))
         args = make_parser(arguments[0] if arguments else "build").parse_args(arguments)
         return HANDLERS[args.command](args)
+    except SystemExit as done:  # --help and --version print, then end the run
+        return done.code if isinstance(done.code, int) else ExitCode.USAGE
     except KeyboardInterrupt:
         print("interrupted; published files are complete old or new versions", file=sys.stderr)
         return ExitCode.INTERRUPTED
@@ -319,8 +478,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _with_command(arguments: list[str]) -> list[str]:
-    """Put the command first; with none, the command is ``build`` (cron's ``publish.py``)."""
-    if arguments[:1] in (["-h"], ["--help"]):
+    """Put the command first; with none, the command is ``build`` (cron's ``publish.py``).
+
+    A word where the command goes that is no command is a typo (``build`` takes no
+    word of its own), so it gets "did you mean" rather than argparse's "unrecognized
+    arguments".
+    """
+    if arguments[:1] in (["-h"], ["--help"], ["--version"]):
         return arguments
     index = 0
     while index < len(arguments):
@@ -328,6 +492,17 @@ def _with_command(arguments: list[str]) -> list[str]:
         if argument in COMMANDS:
             return [argument, *arguments[:index], *arguments[index + 1:]]
         if not argument.startswith("-"):
-            break
+            from feedpub.errors import UsageError
+
+            raise UsageError(_unknown_command(argument))
         index += 2 if argument in _VALUE_OPTIONS else 1
     return ["build", *arguments]
+
+
+def _unknown_command(word: str) -> str:
+    from feedpub.text import closest, quoted
+
+    close = closest(word, COMMANDS)
+    hint = f"did you mean '{program.command(close)}'?" if close else \
+        f"the commands are {', '.join(COMMANDS)}"
+    return f"{program.name()}: {quoted(word)} is not a command; {hint} (see --help)"

@@ -16,21 +16,22 @@ from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
-from feedpub import values
+from feedpub import program, values
 from feedpub.config import ClosedConfig, SiteConfig, is_http_url, parse_config
 from feedpub.dates import parse_time
 from feedpub.errors import ConfigError, UsageError
 from feedpub.model import Entry
-from feedpub.text import forbidden_character
+from feedpub.text import forbidden_character, quoted
 from feedpub.tomledit import remove_top_level_key
 
 
 def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str | None,
-                message: str | None, at: str | None, now: datetime) -> tuple[str, datetime]:
+                message: str | None, at: str | None, now: datetime,
+                link_text: str | None = None) -> tuple[str, datetime]:
     """``text`` (the config as read) with a ``[closed]`` table appended, and the closing time."""
     if config.closed is not None:
         raise UsageError(f"{config.path}: closed: the blog is already closed (continued at "
-                         f"{config.closed.continued_at}); run 'publish.py reopen' first")
+                         f"{config.closed.continued_at}); run '{program.command('reopen')}' first")
     try:
         continued_at = values.url(continued_at)  # the config's own reader: same URL, same rules
     except values.Invalid as invalid:
@@ -39,15 +40,16 @@ def closed_text(config: SiteConfig, text: str, *, continued_at: str, title: str 
     if not is_http_url(continued_at):  # relative: values.url resolves nothing without a base
         raise UsageError(f'--continued-at: "{continued_at}" is not an absolute http(s) URL; '
                          "use e.g. https://example.org/live/next")
-    for option, value in (("--title", title), ("--message", message)):
+    for option, value in (("--title", title), ("--message", message), ("--link-text", link_text)):
         bad = forbidden_character(value or "")
         if bad:
             raise UsageError(f"{option}: {bad[1]}")
     closed_at = _closing_time(at, config, now)
-    table = _closed_table(continued_at, closed_at, title, message)
+    words = {"title": title, "message": message, "link_text": link_text}
+    table = _closed_table(continued_at, closed_at, words)
     updated = text + ("" if text.endswith("\n") else "\n") + "\n" + table
-    expected = ClosedConfig(continued_at, closed_at, **{k: v for k, v in
-                                                        (("title", title), ("message", message)) if v})
+    expected = ClosedConfig(continued_at, closed_at, title or None, message or None,
+                            link_text or None)
     return _checked(config, updated, expected, "add"), closed_at
 
 
@@ -96,18 +98,17 @@ def _closing_time(at: str | None, config: SiteConfig, now: datetime) -> datetime
         return now
     parsed = parse_time(at, config.timezone)
     if parsed is None:
-        raise UsageError(f'--at: "{at}" is not a date; use e.g. 2024-12-07T23:00:00+00:00')
+        example = now.astimezone(config.timezone).isoformat()
+        raise UsageError(f"--at: {quoted(at)} is not a date; use e.g. {example}")
     if parsed > now:
         raise UsageError(f'--at: "{at}" is in the future; a blog closes when the command runs')
     return parsed
 
 
-def _closed_table(continued_at: str, at: datetime, title: str | None,
-                  message: str | None) -> str:
+def _closed_table(continued_at: str, at: datetime, words: dict[str, str | None]) -> str:
+    """The table ``close`` appends; words left out come from the catalogue when rendered."""
     lines = ["[closed]", f"continued_at = {json.dumps(continued_at)}",
              f"at = {at.isoformat()}"]
-    if title:
-        lines.append(f"title = {json.dumps(title, ensure_ascii=False)}")
-    if message:
-        lines.append(f"message = {json.dumps(message, ensure_ascii=False)}")
+    lines.extend(f"{key} = {json.dumps(value, ensure_ascii=False)}"
+                 for key, value in words.items() if value)
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urljoin
 
-from feedpub import values
+from feedpub import program, values
 from feedpub.errors import ConfigError
 from feedpub.model import Author
 from feedpub.stamps import folder_path
@@ -39,14 +39,16 @@ KNOWN_KEYS = (
     "timezone", "authors", "icon", "logo", "item_limit", "ttl", "hubs",
     "entries_dir", "output_dir", "state_dir", "itunes_complete", "closed", "upload",
     "html", "template", "media_dir",
+    "archive_size", "tombstone_days", "ledger",
 )
-CLOSED_KEYS = ("continued_at", "at", "title", "message")
+CLOSED_KEYS = ("continued_at", "at", "title", "message", "link_text")
 _FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub"}
 FOLDER_KEYS = tuple(_FOLDER_DEFAULTS)
+LEDGER_DEFAULT = "feedpub.ledger"
+TOMBSTONE_DAYS = 30  # how long a retraction is announced (Atom at:deleted-entry)
+MAX_TOMBSTONE_DAYS = 36_500  # a century; 0 already means forever
 AUTHORS_EXAMPLE = '[{ name = "Live desk" }]'
 CLOSED_AT_EXAMPLE = "2024-12-07T23:00:00+00:00"
-CLOSED_TITLE = "This live blog is closed"
-CLOSED_MESSAGE = "These live updates have ended. Coverage continues on a new page."
 T = TypeVar("T")
 
 # An IANA name: letters, digits and _+- in up to four "/"-separated parts; never a path.
@@ -57,12 +59,17 @@ _TOML_MESSAGE_LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class ClosedConfig:
-    """The ``[closed]`` table: present exactly when the live blog has ended."""
+    """The ``[closed]`` table: present exactly when the live blog has ended.
+
+    ``title``, ``message`` and ``link_text`` are None when the file does not set them:
+    the feed then uses the words of ``catalogue`` for the blog's language.
+    """
 
     continued_at: str
     at: datetime
-    title: str = CLOSED_TITLE
-    message: str = CLOSED_MESSAGE
+    title: str | None = None
+    message: str | None = None
+    link_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,14 @@ class SiteConfig:
     html: bool = True  # write the HTML page (index.html) beside the feeds
     template: Path | None = None  # the user's Jinja2 template for the page; None: the shipped one
     media_dir: Path | None = None  # files published beside the feeds; None: no media folder
+    archive_size: int = 0  # entries per RFC 5005 archive page; 0: one document, no pages
+    tombstone_days: int = TOMBSTONE_DAYS  # 0: retractions are announced forever
+    ledger: Path | None = None  # None: feedpub.ledger beside the config
+
+    @property
+    def ledger_path(self) -> Path:
+        """The ledger of published ids (feedpub.ledger beside the config by default)."""
+        return self.ledger if self.ledger is not None else Path(self.path).parent / LEDGER_DEFAULT
 
     def feed_url(self, filename: str) -> str:
         return urljoin(self.feeds_url, filename)
@@ -123,7 +138,8 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
             text = handle.read().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            str(path), None, "not found; create it (see README, Configuration) or pass --config"
+            str(path), None, f"not found; start a blog with '{program.command('init')}', or "
+            "pass --config with the blog's feedpub.toml"
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), None, "is not UTF-8 text; save it as UTF-8") from None
@@ -185,6 +201,12 @@ class _Reader:
         zone_name, zone = self.value("timezone", read_zone, "UTC")
         folders = {key: self.folder(key, default) for key, default in _FOLDER_DEFAULTS.items()}
         self.check_separate(folders)
+        ledger = self.ledger_file(folders)
+        archive_size = self.value("archive_size", lambda v: values.whole_number(v, minimum=0), 0)
+        item_limit = self.value("item_limit", lambda v: values.whole_number(v, minimum=0), 0)
+        if archive_size and item_limit:
+            raise self.fail("item_limit", "cannot be used with archive_size, which already keeps "
+                            "the subscription documents short (and loses nothing); remove one")
         return SiteConfig(
             path=str(self.path),
             title=self.value("title", read_text),
@@ -198,7 +220,7 @@ class _Reader:
             authors=self.value("authors", read_authors, []),
             icon=self.value("icon", values.url, None) if "icon" in self.raw else None,
             logo=self.value("logo", values.url, None) if "logo" in self.raw else None,
-            item_limit=self.value("item_limit", lambda v: values.whole_number(v, minimum=0), 0),
+            item_limit=item_limit,
             ttl=self.value("ttl", lambda v: values.whole_number(v, minimum=1), 5),
             hubs=self.value("hubs", read_urls, []),
             entries_dir=folders["entries_dir"],
@@ -211,6 +233,10 @@ class _Reader:
             html=self.value("html", values.flag, True),
             template=self.folder("template", "") if "template" in self.raw else None,
             media_dir=self.media_folder(folders),
+            archive_size=archive_size,
+            tombstone_days=self.value("tombstone_days", lambda v: values.whole_number(
+                v, minimum=0, maximum=MAX_TOMBSTONE_DAYS), TOMBSTONE_DAYS),
+            ledger=ledger,
         )
 
     def reject_unknown(self, table: dict[str, object], known: tuple[str, ...], prefix: str) -> None:
@@ -256,6 +282,20 @@ class _Reader:
                                 "beside the entries, in a folder of its own")
         return media
 
+    def ledger_file(self, folders: dict[str, Path]) -> Path:
+        """The ledger: a file of the blog's own, never in the output (it would be uploaded)
+        nor in the state folder (which is not committed)."""
+        path = self.folder("ledger", LEDGER_DEFAULT)
+        for key in ("output_dir", "state_dir"):
+            if path.is_relative_to(folders[key]):
+                raise self.fail("ledger", f"{quoted(self.raw.get('ledger', LEDGER_DEFAULT))} is "
+                                f"inside {key} ({quoted(self.written(key))}); the ledger is "
+                                "committed with the entries: keep it beside feedpub.toml")
+        if path.name.endswith((".md", ".markdown")):
+            raise self.fail("ledger", f"{quoted(path.name)} would be read as an entry; use a name "
+                            f'such as "{LEDGER_DEFAULT}"')
+        return path
+
     def written(self, folder_key: str) -> str:
         """A folder as the config wrote it (or its default), for messages."""
         value = self.raw.get(folder_key, _FOLDER_DEFAULTS[folder_key])
@@ -278,9 +318,9 @@ class _Reader:
         self.reject_unknown(table, CLOSED_KEYS, "closed.")
         continued_at = self.value("continued_at", values.url, table=table, prefix="closed.")
         at = self.value("at", lambda v: read_closed_at(v, zone), None, table, "closed.")
-        title = self.value("title", read_text, CLOSED_TITLE, table, "closed.")
-        message = self.value("message", read_text, CLOSED_MESSAGE, table, "closed.")
-        return ClosedConfig(continued_at=continued_at, at=at, title=title, message=message)
+        words = {key: self.value(key, read_text, table=table, prefix="closed.")
+                 for key in ("title", "message", "link_text") if key in table}
+        return ClosedConfig(continued_at=continued_at, at=at, **words)
 
 
 def _real(path: Path) -> Path:

@@ -279,12 +279,15 @@ def contexts(feed: Feed, names: Sequence[str]) -> dict[str, str]:
 
 
 def item_key(feed: Feed, entry: Entry, store: EntryStore) -> str:
-    """An item is its entry's record (and file) and, when its image is one of ours, that
-    media file."""
-    local = feed.media_file(entry.image)
-    seed = f"{store.digest(entry)}\0{entry.source}"
-    if local is not None:
-        seed += f"\0{local.url}\0{local.media_type}\0{local.length}"
+    """An item is its entry's record (and file), what the build changed on its stub (the
+    edit time the ledger gives, the correction note feed assembly puts first), and the
+    files it announces that are ours (their exact length and type are in the item)."""
+    seed = f"{store.digest(entry)}\0{entry.source}\0{entry.updated.isoformat()}\0" \
+        f"{entry.content_html}"
+    for url in (entry.image, *(e.url for e in entry.enclosures)):
+        local = feed.media_file(url)
+        if local is not None:
+            seed += f"\0{local.url}\0{local.media_type}\0{local.length}"
     return hashlib.sha256(seed.encode()).hexdigest()[:40]
 
 
@@ -297,6 +300,7 @@ class Document:
     staged: Staged | None = None
     pieces: str = ""  # the digest of its pieces' digests: equal pieces, equal bytes
     size: int = 0
+    path: str = ""  # relative to the output folder
 
 
 class DamagedItem(Exception):
@@ -318,35 +322,35 @@ class Prepared:
 
 
 def prepare_document(name: str, feed: Feed, keys: list[str], store: EntryStore,
-                     cache: ItemCache, *, published: tuple[str, bool], writing: bool) -> Prepared:
+                     cache: ItemCache, *, path: str, published: tuple[str, bool],
+                     writing: bool) -> Prepared:
     """Render and check what the cache lacks, then check the document; nothing is written.
 
     ``published`` is the pieces digest of the published file and whether that file is
     as the last build left it: an equal document need not be written again.
     """
-    fmt = FORMATS[name]
     items = cache.of(name)
     index = items.index
     missing = [(key, entry) for key, entry in zip(keys, feed.entries, strict=True)
                if key not in index]
-    too_big = _too_big(name, keys, _sizes(items, keys, feed.entries, store))
+    too_big = _too_big(path, keys, _sizes(items, keys, feed.entries, store))
     if too_big is not None:
-        return Prepared(Document(name, [too_big]))
+        return Prepared(Document(name, [too_big], path=path))
     envelope, closing = _render_missing(name, feed, missing, store, cache)
     order = ([closing] if closing is not None else []) + [index[key] for key in keys]
-    cache.used[name] = order
+    cache.used.setdefault(name, []).extend(order)
     if not order:  # a document without items is rendered whole (JSON writes "items": [])
         from feedpub.formats import render
 
-        return _whole(name, render(name, feed))
+        return _whole(name, path, render(name, feed))
     doc_items, items_lines = _placed(envelope, items, order)
-    findings = check_document(name, fmt.filename, envelope, doc_items, items_lines, feed.id,
+    findings = check_document(name, path, envelope, doc_items, items_lines, feed.id,
                               feed.closing.id if feed.closing else None)
     size = len(envelope.head) + len(envelope.tail) + sum(items.length[at] for at in order) \
         + len(envelope.joiner) * (len(order) - 1)
-    too_big = _too_big(name, keys, [(size, size)])
+    too_big = _too_big(path, keys, [(size, size)])
     document = Document(name, findings + ([too_big] if too_big else []),
-                        pieces=_pieces_digest(envelope, items, order), size=size)
+                        pieces=_pieces_digest(envelope, items, order), size=size, path=path)
     if any(f.severity == "error" for f in document.findings):
         return Prepared(document)
     if writing and published[1] and published[0] == document.pieces:
@@ -359,12 +363,11 @@ def stream_document(prepared: Prepared, cache: ItemCache, output_dir: Path | Non
     """Stream a prepared document to its staged file (or, without ``output_dir``, only
     through its checks); raises DamagedItem when a cached piece cannot be read back."""
     document = prepared.document
-    fmt = FORMATS[document.name]
     if prepared.whole is not None:
         if output_dir is not None:
             from feedpub.output import stage
 
-            document.staged = stage(output_dir / fmt.filename, prepared.whole, tag)
+            document.staged = stage(output_dir / document.path, prepared.whole, tag)
         return document
     if prepared.envelope is None:
         return document
@@ -372,12 +375,12 @@ def stream_document(prepared: Prepared, cache: ItemCache, output_dir: Path | Non
                              prepared.order, cache.reader())
     try:
         if output_dir is not None:
-            document.staged = stage_stream(output_dir / fmt.filename, chunks, tag, document.size)
+            document.staged = stage_stream(output_dir / document.path, chunks, tag, document.size)
         else:  # a dry run still proves every piece sound and the whole well-formed
             for _ in chunks:
                 pass
     except NotWellFormed as error:
-        document.findings.append(CheckFinding(fmt.filename, 0, 0, "error",
+        document.findings.append(CheckFinding(document.path, 0, 0, "error",
                                               "document-not-well-formed", str(error)))
     return document
 
@@ -457,28 +460,33 @@ def item_keys(feed: Feed, store: EntryStore) -> list[str]:
     return [item_key(feed, entry, store) for entry in feed.entries]
 
 
-def render_missing(feed: Feed, keys: list[str], names: list[str], store: EntryStore,
+def render_missing(documents: list[tuple[Feed, list[str], list[str]]], store: EntryStore,
                    cache: ItemCache) -> None:
-    """Render and check, for every format, the items its document needs and the cache
-    lacks: in forked workers (each rendering a share of the entries in every format, so
-    an entry is read once) when there are many, as in a first build.
+    """Render and check, for every (Feed, its item keys, its formats), the items its
+    documents need and the cache lacks: in forked workers (each rendering a share of the
+    entries in every format, so an entry is read once) when there are many, as in a first
+    build; else ``prepare_document`` renders the few it needs.
 
     The caller has made sure no document is too big for a feed (``too_big``).
     """
-    indexes = {name: cache.of(name).index for name in names}
-    if all(key in index for index in indexes.values() for key in keys):
-        return  # the usual build: at most the closing item and the envelope to render
-    needs = [(key, entry, tuple(n for n in names if key not in indexes[n]))
-             for key, entry in zip(keys, feed.entries, strict=True)]
-    needs = [need for need in needs if need[2]]
+    needs: list[tuple[int, str, Entry, tuple[str, ...]]] = []
+    seen: set[tuple[str, str]] = set()
+    for number, (feed, keys, names) in enumerate(documents):
+        indexes = {name: cache.of(name).index for name in names}
+        for key, entry in zip(keys, feed.entries, strict=True):
+            wanted = tuple(n for n in names if key not in indexes[n] and (n, key) not in seen)
+            if wanted:
+                seen.update((n, key) for n in wanted)
+                needs.append((number, key, entry, wanted))
     workers = min(cpu_count(), MAX_WORKERS)
     if len(needs) < RENDER_IN_WORKERS_AT or workers < 2 or not can_fork():
         return
     size = -(-len(needs) // (workers * 8))
     chunks = [needs[i:i + size] for i in range(0, len(needs), size)]
+    feeds = [feed for feed, _, _ in documents]
     with Children() as children:
-        streams = [children.start(_render_worker(feed, chunks[k::workers], store, cache.new_packs))
-                   for k in range(workers)]
+        streams = [children.start(_render_worker(feeds, chunks[k::workers], store,
+                                                 cache.new_packs)) for k in range(workers)]
         for stream in streams:
             for made in stream.items():
                 for name, (key, ref, lines, findings, facts) in made:
@@ -486,27 +494,22 @@ def render_missing(feed: Feed, keys: list[str], names: list[str], store: EntrySt
                     cache.changed = True
 
 
-def _render_worker(feed: Feed, chunks: list[list[tuple[str, Entry, tuple[str, ...]]]],
+def _render_worker(feeds: list[Feed], chunks: list[list[tuple[int, str, Entry, tuple[str, ...]]]],
                    store: EntryStore, folder: Path) -> Callable[[], Iterator[list[tuple[str, Made]]]]:
     def work() -> Iterator[list[tuple[str, Made]]]:
         writers: dict[str, PackWriter] = {}
         try:
             for chunk in chunks:
-                wholes = {key: store.full(entry) for key, entry, _ in chunk}
+                wholes = {key: store.full(entry) for _, key, entry, _ in chunk}
                 made: list[tuple[str, Made]] = []
-                for name in FORMATS:
-                    mine = [(key, wholes[key]) for key, _, names in chunk if name in names]
-                    if not mine:
-                        continue
-                    writer = writers.get(name) or writers.setdefault(
-                        name, PackWriter(folder, PACK_KIND))
-                    parts = render_parts(name, feed, [e for _, e in mine], closing=False)
-                    for (key, _), item, check in zip(mine, parts.items, check_items(name, parts),
-                                                     strict=True):
-                        facts = check.facts
-                        made.append((name, (key, writer.add(item), item.count(b"\n"),
-                                            check.findings, (facts.id, facts.where, facts.updated,
-                                                             facts.published, facts.latest))))
+                for number in sorted({number for number, _, _, _ in chunk}):
+                    for name in FORMATS:
+                        mine = [(key, wholes[key]) for n, key, _, names in chunk
+                                if n == number and name in names]
+                        if mine:
+                            writer = writers.get(name) or writers.setdefault(
+                                name, PackWriter(folder, PACK_KIND))
+                            made += _rendered(name, feeds[number], mine, writer)
                 for writer in writers.values():
                     writer.flush()  # the parent may read these items as soon as it has them
                 yield made
@@ -518,11 +521,23 @@ def _render_worker(feed: Feed, chunks: list[list[tuple[str, Entry, tuple[str, ..
     return work
 
 
+def _rendered(name: str, feed: Feed, mine: list[tuple[str, Entry]],
+              writer: PackWriter) -> list[tuple[str, Made]]:
+    parts = render_parts(name, feed, [e for _, e in mine], closing=False)
+    made: list[tuple[str, Made]] = []
+    for (key, _), item, check in zip(mine, parts.items, check_items(name, parts), strict=True):
+        facts = check.facts
+        made.append((name, (key, writer.add(item), item.count(b"\n"), check.findings,
+                            (facts.id, facts.where, facts.updated, facts.published,
+                             facts.latest))))
+    return made
+
+
 def too_big(feed: Feed, keys: list[str], names: list[str], store: EntryStore,
-            cache: ItemCache) -> list[CheckFinding]:
+            cache: ItemCache, path: str) -> list[CheckFinding]:
     """The feeds too big for one document, decided before anything is rendered: a build
     with one of them publishes nothing, so it renders nothing either."""
-    found = [_too_big(name, keys, _sizes(cache.of(name), keys, feed.entries, store))
+    found = [_too_big(path, keys, _sizes(cache.of(name), keys, feed.entries, store))
              for name in names]
     return [finding for finding in found if finding is not None]
 
@@ -549,7 +564,7 @@ def _sizes(items: FormatItems, keys: list[str], entries: Sequence[Entry],
 _EXPANSION, _ITEM_OVERHEAD, _ENVELOPE = 2.5, 700, 4096
 
 
-def _too_big(name: str, keys: list[str], sizes: list[tuple[int, int]]) -> CheckFinding | None:
+def _too_big(path: str, keys: list[str], sizes: list[tuple[int, int]]) -> CheckFinding | None:
     """The validator's size limit, checked before anything is rendered or written.
 
     ``sizes`` are (lower bound, estimate) per item, newest first: for a cached item both
@@ -570,7 +585,7 @@ def _too_big(name: str, keys: list[str], sizes: list[tuple[int, int]]) -> CheckF
             break
         fits += 1
     limit = max(fits, 1)
-    return CheckFinding(FORMATS[name].filename, 0, 0, "error", "feed-too-large",
+    return CheckFinding(path, 0, 0, "error", "feed-too-large",
                         f"its {len(keys)} items make it at least {_mib(total)}, over the "
                         f"{_mib(DEFAULT_MAX_BYTES)} a feed may be; set item_limit = {limit} in "
                         f"the config to publish the newest {limit}")
@@ -596,6 +611,7 @@ def _checked_chunks(name: str, envelope: Parts, items: FormatItems, order: list[
     written; each JSON piece parsed, the envelope too)."""
     parse = _xml_parser() if name != "json" else None
     joiner = envelope.joiner
+    elements = 0  # lxml escapes every "<" and ">" of text and values: each end is "</" or "/>"
     try:
         batch: list[bytes] = [envelope.head]
         size = len(envelope.head)
@@ -607,10 +623,20 @@ def _checked_chunks(name: str, envelope: Parts, items: FormatItems, order: list[
             batch.append(data)
             size += len(data)
             if size >= _CHUNK:
-                yield _fed(parse, b"".join(batch))
+                chunk = b"".join(batch)
+                elements += chunk.count(b"</") + chunk.count(b"/>") if parse is not None else 0
+                yield _fed(parse, chunk)
                 batch, size = [], 0
         batch.append(envelope.tail)
-        yield _fed(parse, b"".join(batch))
+        chunk = b"".join(batch)
+        elements += chunk.count(b"</") + chunk.count(b"/>") if parse is not None else 0
+        yield _fed(parse, chunk)
+        if parse is not None:
+            from feedpub.validate.xmlsafe import MAX_ELEMENTS
+
+            if elements > MAX_ELEMENTS:
+                raise NotWellFormed(f"the document has more than {MAX_ELEMENTS:,} elements, "
+                                    "more than the feed check reads (feed-too-many-elements)")
         if parse is None:
             _json_piece(envelope.head + envelope.tail)
         else:
@@ -698,15 +724,15 @@ def _xml_parser() -> object:
                            resolve_entities=False, no_network=True, load_dtd=False)
 
 
-def _whole(name: str, data: bytes) -> Prepared:
+def _whole(name: str, path: str, data: bytes) -> Prepared:
     """A small document rendered whole (no items), checked by the validator as a whole."""
     from feedpub.fragments import severity_in_our_feeds as _severity
     from feedpub.validate import validate_bytes
 
-    fmt = FORMATS[name]
-    findings = [CheckFinding(fmt.filename, f.line, f.column, _severity(f.severity, f.rule),
+    findings = [CheckFinding(path, f.line, f.column, _severity(f.severity, f.rule),
                              f.rule, f.message) for f in validate_bytes(data)]
-    document = Document(name, findings, pieces=hashlib.sha256(data).hexdigest(), size=len(data))
+    document = Document(name, findings, pieces=hashlib.sha256(data).hexdigest(), size=len(data),
+                        path=path)
     if any(f.severity == "error" for f in findings):
         return Prepared(document)
     return Prepared(document, whole=data)

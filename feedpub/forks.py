@@ -44,18 +44,33 @@ class Child(Generic[T]):
     """One forked process that runs ``produce()`` and sends back each item it yields."""
 
     def __init__(self, produce: Callable[[], Iterable[T]]):
+        self._produce = produce
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._receive: Connection | None = None
+
+    def start(self) -> None:
+        """Fork the child. Call it on a Child its owner already holds (see Children.start).
+
+        SIGINT stays blocked until the child ignores it (no traceback from a child) and
+        until the parent has recorded the child: a Ctrl-C that is delivered the moment
+        the mask is restored then finds a child ``stop`` can kill. Recorded any later,
+        the child would run on unseen and hold the parent's exit (multiprocessing joins
+        its children at exit) until it had parsed every file.
+        """
         context = multiprocessing.get_context("fork")
-        self._receive, send = context.Pipe(duplex=False)
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:  # SIGINT stays pending until the child ignores it: no traceback from a child
-            self._process = context.Process(target=_child_main, args=(send, produce, blocked))
-            self._process.start()
+        try:
+            self._receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_child_main, args=(send, self._produce, blocked))
+            process.start()
+            self._process = process
+            send.close()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        send.close()
 
     def items(self) -> Iterator[T]:
         """What the child yields, in order; raises ChildFailed if it raised or died."""
+        assert self._receive is not None, "start() the child first"
         while True:
             try:
                 kind, value = self._receive.recv()
@@ -74,11 +89,13 @@ class Child(Generic[T]):
         return next(iter(self.items()))
 
     def stop(self) -> None:
-        """Kill (if still running) and reap; safe to call more than once."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        self._receive.close()
+        """Kill (if still running) and reap; safe to call more than once, or before start."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join()
+        if self._receive is not None:
+            self._receive.close()
 
 
 def _child_main(send: Connection, produce: Callable[[], Iterable[Any]],
@@ -106,7 +123,8 @@ class Children:
 
     def start(self, produce: Callable[[], Iterable[T]]) -> Child[T]:
         child: Child[T] = Child(produce)
-        self.members.append(child)
+        self.members.append(child)  # first: a Ctrl-C during the fork still finds it
+        child.start()
         return child
 
     def __enter__(self) -> Children:

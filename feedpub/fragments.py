@@ -35,9 +35,10 @@ from feedpub.formats import Parts
 # (a tampered cache, a sanitizer bug) got past that, and nothing is published.
 ERRORS_IN_OUR_OWN_FEEDS = frozenset({"html-unsafe"})
 
-# Rules whose finding sits in an item but depends on other items or on the feed's id.
+# Rules whose finding sits in an item but depends on other items or on the feed's id; and
+# those between the Atom head's tombstones and the entries (checked by ``_tombstones``).
 DOCUMENT_RULES = frozenset({"rss-guid-duplicate", "atom-entry-id-duplicate", "atom-id-shared",
-                            "json-id-duplicate"})
+                            "json-id-duplicate", "at-ref-live-entry", "at-ref-restored"})
 
 Position = tuple[int, int]  # (line counted from the item's first, column)
 Found = tuple[str, str, str, int, int]  # severity, rule, message, line in the item, column
@@ -224,6 +225,8 @@ def check_document(name: str, filename: str, envelope: Parts, items: DocumentIte
         found.append(CheckFinding(filename, items.starts[index] + line - 1, column, severity, rule,
                                   message))
     found += _across_items(name, filename, head, items, feed_id)
+    if name == "atom" and b"deleted-entry" in head:
+        found += _tombstones(filename, head + tail, items)
     found += _order(name, filename, head, items, closing_id)
     return _limited(sorted(found, key=lambda f: (f.line, f.column)))
 
@@ -260,6 +263,26 @@ def _across_items(name: str, filename: str, head: bytes, items: DocumentItems,
         found.append(CheckFinding(filename, line, column, "warning", atom.ID_SHARED,
                                   atom.id_shared(feed_id)))
     return found
+
+
+TOMBSTONE_RULES = frozenset({"at-ref-live-entry", "at-ref-restored"})
+
+
+def _tombstones(filename: str, envelope: bytes, items: DocumentItems) -> list[CheckFinding]:
+    """RFC 6721's rules between the tombstones (in the head) and the live entries (the
+    items), by the validator's own check, given the items' ids and ``updated``."""
+    from feedpub.validate import history, xmlsafe
+    from feedpub.validate.findings import Report
+
+    report = Report(envelope)
+    root = xmlsafe.parse(envelope, report)
+    if root is None:
+        return []  # the envelope's own check reports it
+    live = {ident: updated for ident, updated in zip(items.ids, items.updated, strict=True)
+            if ident is not None}
+    history.check_tombstones(root, live, report)
+    return [CheckFinding(filename, f.line, f.column, f.severity, f.rule, f.message)
+            for f in report.findings if f.rule in TOMBSTONE_RULES]
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -65,16 +65,27 @@ class BlogLock:
                 if time.monotonic() >= deadline:
                     holder = _holder(fd)
                     os.close(fd)
-                    raise LockedError(
-                        f"{self.path}: another feedpub run{holder} is publishing this blog; "
-                        "this run did nothing (use --wait SECONDS to wait for it)"
-                    ) from None
+                    raise LockedError(self._busy_message(holder)) from None
                 time.sleep(POLL_SECONDS)
         global _holder_pid
         self.fd = fd
         _held.add(fd)
         _holder_pid = os.getpid()
         return self
+
+    def _busy_message(self, holder: int | None) -> str:
+        """One line: who holds the lock and since when, and what to do about it.
+
+        Without ``--wait`` the advice is to wait; after a wait that ran out it is to
+        look at the holder, which has then been busy for longer than expected.
+        """
+        who = "another feedpub run" + _described(holder)
+        if self.wait_seconds <= 0:
+            return (f"{self.path}: {who} is publishing this blog; this run did nothing "
+                    "(use --wait SECONDS to wait for it)")
+        check = f"; if this repeats, check it with 'ps -p {holder}'" if holder else ""
+        return (f"{self.path}: timed out after {_duration(self.wait_seconds)} waiting for {who}, "
+                f"which holds this blog's lock; this run did nothing{check}")
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self.fd is not None:
@@ -83,20 +94,56 @@ class BlogLock:
             self.fd = None
 
 
-def _holder(fd: int) -> str:
-    """`` (pid N)`` for the process holding the flock on ``fd``'s file, from /proc/locks."""
+def _holder(fd: int) -> int | None:
+    """The pid of the process holding the flock on ``fd``'s file, from /proc/locks."""
     try:
         info = os.fstat(fd)
         with open("/proc/locks", encoding="ascii") as table:
             lines = table.read().splitlines()
     except (OSError, UnicodeDecodeError):
-        return ""
+        return None
     for line in lines:
         fields = line.split()
         # "1: FLOCK  ADVISORY  WRITE 10512 fe:00:2154483 0 EOF" (blocked waiters start "->")
         if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].endswith(f":{info.st_ino}"):
-            return f" (pid {fields[4]})" if fields[4].isdigit() else ""
-    return ""
+            return int(fields[4]) if fields[4].isdigit() else None
+    return None
+
+
+def _described(pid: int | None) -> str:
+    """`` (pid N, running for 3 min 5 s)``, as much of it as /proc tells, or nothing."""
+    if pid is None:
+        return ""
+    age = _process_age(pid)
+    return f" (pid {pid}, running for {_duration(age)})" if age is not None else f" (pid {pid})"
+
+
+def _process_age(pid: int) -> float | None:
+    """Seconds since ``pid`` started, from /proc (Linux); None where that is unknown.
+
+    The lock file is never written (see the module docstring), so it cannot record
+    when it was taken; the holder's age is the closest honest figure, and a run takes
+    its lock within a moment of starting (or of its ``--wait`` ending).
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()  # after "(name)", which may hold spaces
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            up = float(uptime.read().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of proc(5)
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, up - started)
+
+
+def _duration(seconds: float) -> str:
+    """``45 s``, ``3 min 5 s``, ``2 h 10 min``: a length of time a person reads at a glance."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:g} s" if seconds < 10 and seconds != whole else f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    return f"{whole // 3600} h {whole % 3600 // 60} min"
 
 
 def _after_fork_in_child() -> None:

@@ -19,12 +19,30 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A video or audio file an entry links to: RSS ``<enclosure>``, Atom
+    ``rel="enclosure"``, a JSON Feed attachment. ``length`` in bytes when known
+    (feedpub never fetches the file, so it is unknown unless given)."""
+
+    url: str
+    media_type: str
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One update of the live blog, already sanitized and with absolute URLs.
 
     ``id`` never changes once published (it does not depend on the site's URL), so
     readers never show an edited entry twice. ``source`` is the entry file, kept for
     error messages only.
+
+    ``updated`` is the time of the last edit (``published`` when there was none).
+    ``correction`` is the editor's note on what an edit corrected; the feed shows it
+    above the content with the time of the edit. ``retracted`` (with ``reason``) keeps
+    the file as the record of an update withdrawn from the feeds. ``revision`` is a
+    digest of what the author wrote (``title.body.other fields``, times and retraction
+    aside), so an edit is told from a rebuild, and a renamed file from a new one.
     """
 
     id: str
@@ -39,6 +57,35 @@ class Entry:
     image: str | None = None
     language: str | None = None
     source: str = ""
+    enclosures: tuple[Enclosure, ...] = ()
+    correction: str | None = None
+    retracted: datetime | None = None
+    reason: str | None = None
+    revision: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """An entry withdrawn from the feed (RFC 6721 ``at:deleted-entry``): its id, when, why."""
+
+    ref: str
+    when: datetime
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A document's place in an archived feed (RFC 5005 section 4), URLs per format name.
+
+    ``archive`` is true for an archive page (``fh:archive``); ``current`` is the
+    subscription document (for pages); ``prev_archive`` the next older page and
+    ``next_archive`` the next newer one, each None where there is none.
+    """
+
+    archive: bool
+    current: dict[str, str] | None = None
+    prev_archive: dict[str, str] | None = None
+    next_archive: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +137,14 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A whole feed, ready to render: entries newest first, the limit already applied.
+    """A feed document, ready to render: entries newest first, the limit already applied.
 
     ``self_urls`` maps a format name (``rss``, ``atom``, ``json``) to the URL where
     that file is served, for each format's self link. ``updated`` is the newest time
     in the feed (never the time of the build), so output is byte-stable; None only for
-    a blog with no entry yet, when no such time exists.
+    a blog with no entry yet, when no such time exists. ``tombstones`` are the recent
+    retractions (Atom writes them; RSS and JSON Feed have no such thing). ``history``
+    places the document in an archived feed: the subscription document, or one page.
     """
 
     id: str
@@ -120,7 +169,25 @@ class Feed:
         """The published media file served at ``url``, if it is one of ours."""
         return next((m for m in self.media if m.url == url), None) if url else None
 
+    def enclosures_of(self, entry: Entry) -> tuple[Enclosure, ...]:
+        """The files ``entry`` announces, each once: its image when it is one of our media
+        files, then the audio and video its body links to (with our own copy's exact
+        length and type when it is one of ours)."""
+        local = self.media_file(entry.image)
+        found = [Enclosure(local.url, local.media_type, local.length)] if local else []
+        for enclosure in entry.enclosures:
+            if all(f.url != enclosure.url for f in found):
+                own = self.media_file(enclosure.url)
+                found.append(Enclosure(own.url, own.media_type, own.length) if own else enclosure)
+        return tuple(found)
+    tombstones: tuple[Tombstone, ...] = ()
+    history: History | None = None  # None: the feed is one document (no archive pages)
+
     @property
     def complete(self) -> bool:
-        """A closed blog is a complete feed in the RFC 5005 sense: it holds every entry."""
-        return self.closing is not None
+        """A closed blog is a complete feed in the RFC 5005 sense: it holds every entry.
+
+        Not when it has archive pages: RFC 5005 makes ``fh:complete`` exclusive with
+        archive links, and the subscription document then holds only the newest entries.
+        """
+        return self.closing is not None and self.history is None

@@ -1,18 +1,19 @@
-"""The build as a plain sequence, and the commands made of builds (close, reopen).
+"""The build as a plain sequence, and the commands made of builds (close, reopen, retract).
 
 scan the entry and media files → stop if nothing changed → load entries through the
-cache → assemble the Feed → render, check and stage each output (the page and the
-feeds) and the media → publish the staged set → remove what the blog no longer
-publishes → record the build → upload if asked. Each step is owned by its own module; this one
-only orders them and holds no policy of its own. Nothing here reads the clock: ``now``
-comes from the CLI. Every step before ``publish`` leaves the published files alone, so
-any failure up to there changes nothing.
+cache → check them against the ledger (``lifecycle``) → assemble the documents (the
+subscription feed with its page, and archive pages whose inputs changed) → render,
+check and stage each output and the media → publish the staged set (with the ledger) →
+remove what the blog no longer publishes → record the build → upload if asked. Each
+step is owned by its own module; this one only orders them and holds no policy of its
+own. Nothing here reads the clock: ``now`` comes from the CLI. Every step before
+``publish`` leaves the published files alone, so any failure up to there changes nothing.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,16 +22,25 @@ from typing import TYPE_CHECKING
 from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
 from feedpub.entries import FileStamp, Scan, scan_entries
-from feedpub.errors import ConfigError, EntryError, EntryProblem, FeedCheckError, UploadError
-from feedpub.model import Entry, Feed
+from feedpub.errors import (
+    ConfigError,
+    EntryError,
+    EntryProblem,
+    FeedCheckError,
+    UploadError,
+    UsageError,
+)
+from feedpub.model import Entry, Feed, MediaFile
 from feedpub.notices import Level, Notice
 from feedpub.output import Staged
 from feedpub.stamps import entries_digest, inputs_digest, template_text
 from feedpub.state import BuildRecord, Stamp, file_stamp, load_build_record, save_build_record
-from feedpub.text import shown_path
+from feedpub.text import one_line, shown_path
 
 if TYPE_CHECKING:
-    from feedpub.cache import EntryStore
+    from feedpub.cache import LoadedEntries
+    from feedpub.feed import Document
+    from feedpub.lifecycle import Reconciled
     from feedpub.render import Rendered
     from feedpub.upload.publish import UploadReport
 
@@ -50,10 +60,12 @@ class BuildResult:
     notices: list[Notice] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # entries left out (exit 4), one line each
     scheduled: list[Entry] = field(default_factory=list)  # held back until their time
+    due: datetime | None = None  # the next scheduled entry, or the next tombstone to drop
+    outputs: list[str] = field(default_factory=list)  # every file the build owns, by output path
     parsed: int = 0
     entries: int = 0
     upload: UploadReport | None = None
-    documents: dict[str, str] = field(default_factory=dict)  # feed file → its pieces digest
+    documents: dict[str, str] = field(default_factory=dict)  # output path → its pieces digest
 
 
 @dataclass(frozen=True)
@@ -102,9 +114,7 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     wants_upload = upload or (config.upload is not None and config.upload.after_build)
     last = load_build_record(config.state_dir, result.notices)
     digest = _digest(config, inputs)
-    outputs = _output_names(config, inputs)
-    if edit is None and not dry_run and _up_to_date(last, digest, config, outputs, wants_upload,
-                                                    now):
+    if edit is None and not dry_run and _up_to_date(last, digest, config, wants_upload, now):
         assert last is not None
         if last.refused:
             raise FeedCheckError([], lines=last.refused)
@@ -112,21 +122,20 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
         return result
     try:
         _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
-                           edit=edit, strict=strict or edit is not None, result=result,
-                           published=_published(config, last))
+                           edit=edit, strict=strict or edit is not None, result=result, last=last)
     except FeedCheckError as error:
         if not dry_run and edit is None and error.findings and \
                 all(f.rule == "feed-too-large" for f in error.findings):
-            _remember_refusal(config, last, digest, outputs, error, result)
+            _remember_refusal(config, last, digest, error, result)
         raise
     if dry_run:
         return result
     if edit is not None:  # the config on disk is the edited one: record its stamp
         config = replace(config, read_stamp=file_stamp(Path(config.path)))
-    _remove_unpublished(config, last, outputs, log)
-    due = min((e.published for e in result.scheduled), default=None)
-    record = BuildRecord(_digest(config, inputs), _output_stamps(config, outputs), wants_upload,
-                         tuple(result.problems), due, _paths(config), result.documents)
+    _remove_unpublished(config, last, result.outputs, log)
+    record = BuildRecord(_digest(config, inputs), _output_stamps(config, result.outputs),
+                         wants_upload, tuple(result.problems), result.due, _paths(config),
+                         result.documents)
     save_build_record(config.state_dir, record)
     if wants_upload and not preview:
         result.upload = _upload(config, log, result.notices)
@@ -134,109 +143,287 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     return result
 
 
+def check(config: SiteConfig, *, now: datetime, files: Sequence[str] = (),
+          progress: bool = False) -> BuildResult:
+    """The entries (or the named ``files`` among them) checked as a build checks them.
+
+    Nothing is rendered and nothing is written, the state folder included, and no lock
+    is needed. Every file is parsed afresh rather than taken from the entry cache, so
+    the report is complete: the warnings of a file parsed weeks ago are shown again.
+    Rendering and the feed check (exit 5) stay with ``build --dry-run``.
+    """
+    from feedpub.cache import load_entries
+    from feedpub.feed import after_closing
+
+    result = BuildResult()
+    stamps = _scan(config).stamps
+    if files:
+        stamps = _named_entries(config, stamps, files)
+    loaded = load_entries(config, stamps, now=now, save=False, progress=progress,
+                          notices=result.notices, use_cache=False)
+    late = after_closing(config, loaded.entries + loaded.scheduled)
+    refused = {p.path for p in late}
+    result.problems = [str(p) for p in loaded.problems + late]
+    result.scheduled = [e for e in loaded.scheduled if e.source not in refused]
+    result.parsed = loaded.parsed
+    result.entries = len([e for e in loaded.entries if e.source not in refused])
+    return result
+
+
+def _named_entries(config: SiteConfig, stamps: list[FileStamp], files: Sequence[str]) -> list[FileStamp]:
+    """The stamps of the files a user named, each checked to be one of the blog's entries."""
+    by_name = {s.name: s for s in stamps}
+    folder = config.entries_dir.resolve()
+    chosen = []
+    for name in files:
+        path = Path(name).resolve()
+        if path.parent != folder or path.name not in by_name:
+            raise UsageError(f"{one_line(name)}: not an entry file of this blog (a .md or "
+                             f".markdown file in {_shown(config, config.entries_dir)}/)")
+        chosen.append(by_name[path.name])
+    return chosen
+
+
 def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
-                       strict: bool, result: BuildResult,
-                       published: dict[str, tuple[str, bool]]) -> None:
-    from feedpub.feed import assemble_feed
+                       strict: bool, result: BuildResult, last: BuildRecord | None) -> None:
+    from feedpub.ledger import ledger_text
     from feedpub.media import media_files, read_media
     from feedpub.output import discard_tagged, pending
 
-    entries, store = _usable_entries(config, inputs.entries, now=now, dry_run=dry_run,
-                                     progress=progress, strict=strict, edit=edit, result=result)
+    loaded, late = _load(config, inputs.entries, now=now, dry_run=dry_run, progress=progress,
+                         edit=edit, strict=strict, result=result)
+    reconciled = _reconcile(config, loaded, late, now=now, strict=strict, result=result)
     for entry in result.scheduled:
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
     media = read_media(config.media_dir, inputs.media) if config.media_dir else []
-    feed = assemble_feed(config, entries, media=media_files(media, config.feeds_url),
-                         template=_read_template(config))
+    documents, digests = _documents(config, loaded, reconciled, last, result,
+                                    media=tuple(media_files(media, config.feeds_url)))
+    result.outputs += [name for name, _ in media]
     if dry_run:
-        _check(config, _render(feed, store, config, None, "", published, result), result)
+        _check(config, _render(config, loaded, documents, None, "", last, result), result)
         return
     tag = str(os.getpid())
+    folders = {config.output_dir, config.output_dir / "archive", Path(config.path).parent,
+               config.ledger_path.parent}
     try:
-        staged = _check(config, _render(feed, store, config, _prepare(config), tag, published,
-                                        result), result)
+        staged = _check(config, _render(config, loaded, documents, _prepare(config, documents),
+                                        tag, last, result), result)
         staged += _stage_media(config.output_dir, media, tag)
         feeds = list(staged)
+        staged += _stage_text(config.ledger_path, ledger_text(reconciled.ledger), tag)
         if edit is not None:
-            staged += _stage_config(Path(config.path), edit.text, tag)
+            staged += _stage_text(Path(config.path), edit.text, tag)
         _publish(staged, config.state_dir)
     except BaseException:  # whatever happened, nothing this run staged is left behind,
         if not pending(config.state_dir):  # unless a journaled set awaits its next run
-            discard_tagged(config.output_dir, tag)
-            discard_tagged(Path(config.path).parent, tag)
+            for folder in folders:
+                discard_tagged(folder, tag)
         raise
     for item in feeds:
         result.written.append(_shown(config, item.target))
         log(f"wrote {_shown(config, item.target)}")
+    _remove_stale_pages(config, last, result.outputs, log)
+    _save_page_digests(config, digests)
 
 
 def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
-    """The Feed the entries make now, for commands that print from it (``snippet``).
+    """The subscription Feed the entries make now (as a build would publish it: checked
+    against the ledger, corrections noted, retractions left out), for commands that print
+    from it (``snippet``). Reads the entries through the cache without saving anything."""
+    from feedpub.media import media_files, read_media
 
-    Reads the entries through the cache without saving it, and writes nothing.
-    """
-    from feedpub.cache import load_entries
-    from feedpub.feed import assemble_feed
+    result = BuildResult()
+    inputs = scan_inputs(config)
+    config = replace(config, html=True)  # with the page's facts
+    loaded, late = _load(config, inputs.entries, now=now, dry_run=True, progress=False,
+                         edit=None, strict=False, result=result, whole=True)
+    reconciled = _reconcile(config, loaded, late, now=now, strict=False, result=result)
+    media = read_media(config.media_dir, inputs.media) if config.media_dir else []
+    documents, _ = _documents(config, loaded, reconciled, None, result,
+                              media=tuple(media_files(media, config.feeds_url)))
+    return documents[0].feed
 
-    loaded = load_entries(config, _scan(config).stamps, now=now, save=False, progress=False,
-                          notices=[], whole=True)
-    return assemble_feed(replace(config, html=True), loaded.entries)  # with the page's facts
 
-
-def _usable_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
-                    progress: bool, strict: bool, edit: ConfigEdit | None,
-                    result: BuildResult) -> tuple[list[Entry], EntryStore]:
-    """The entries to publish now (stubs, see ``cache.EntryStore``) and the store of the
-    whole ones; the scheduled and the refused go into ``result``."""
+def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
+          progress: bool, edit: ConfigEdit | None, strict: bool,
+          result: BuildResult, whole: bool = False) -> tuple[LoadedEntries, set[str]]:
+    """Every entry file through the cache (stubs, see ``cache.EntryStore``; whole entries
+    with ``whole``), and the names of those dated after the closing."""
     from feedpub.cache import load_entries
     from feedpub.feed import after_closing
 
     loaded = load_entries(config, stamps, now=now, save=not dry_run, progress=progress,
-                          notices=result.notices)
+                          notices=result.notices, whole=whole)
     if edit is not None:
         edit.check(loaded.entries + loaded.scheduled)
     late = after_closing(config, loaded.entries + loaded.scheduled)
     problems = loaded.problems + late
     if problems and strict:
         raise EntryError(problems)
-    refused = {p.path for p in late}
     result.problems = [str(p) for p in problems]
+    refused = {p.path for p in late}
+    late_names = {name for name, entry in loaded.files.items()
+                  if entry is not None and entry.source in refused}
     result.scheduled = [loaded.store.full(e) for e in loaded.scheduled if e.source not in refused]
-    entries = [e for e in loaded.entries if e.source not in refused]
-    result.parsed, result.entries = loaded.parsed, len(entries)
-    return entries, loaded.store
+    result.parsed = loaded.parsed
+    return loaded, late_names
 
 
-def _render(feed: Feed, store: EntryStore, config: SiteConfig, output_dir: Path | None, tag: str,
-            published: dict[str, tuple[str, bool]], result: BuildResult) -> list[Rendered]:
-    from feedpub.formats import OUTPUTS
-    from feedpub.render import render_feeds
+def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now: datetime,
+               strict: bool, result: BuildResult) -> Reconciled:
+    """The entries checked against the ledger: refusals stop the build (EntryError)."""
+    from datetime import timedelta
+
+    from feedpub.ledger import read_ledger
+    from feedpub.lifecycle import Item, reconcile
+
+    ledger = read_ledger(config.ledger_path, _shown(config, config.ledger_path))
+    items = [Item(name, entry) for name, entry in loaded.files.items()
+             if entry is not None and name not in late]
+    keep = timedelta(days=config.tombstone_days) if config.tombstone_days else None
+    reconciled = reconcile(
+        ledger, [i for i in items if i.entry.published <= now],
+        [i for i in items if i.entry.published > now], loaded.files, loaded.broken, now=now,
+        keep=keep, shown=lambda name: _shown(config, config.entries_dir / name),
+        line_of=lambda name, key: _field_line(config, name, key))
+    if reconciled.problems and strict:
+        raise EntryError(reconciled.problems)
+    result.problems += [str(p) for p in reconciled.problems]
+    result.entries = len(reconciled.entries)
+    result.due = min([e.published for e in result.scheduled]
+                     + ([reconciled.expires] if reconciled.expires else []), default=None)
+    return reconciled
+
+
+def _field_line(config: SiteConfig, name: str, key: str) -> int | None:
+    from feedpub.entries.parse import field_line
 
     try:
-        rendered = render_feeds(feed, store, config.state_dir, output_dir, tag, published,
-                                save=output_dir is not None, notices=result.notices)
+        return field_line((config.entries_dir / name).read_bytes(), key)
+    except OSError:
+        return None
+
+
+def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled,
+               last: BuildRecord | None, result: BuildResult, *,
+               media: tuple[MediaFile, ...]) -> tuple[list[Document], dict[int, str]]:
+    """The documents to render: the subscription feed, and each archive page whose inputs
+    changed since the last build (or whose files are not as that build left them), with
+    the page digests to record (an empty mapping when they are as recorded already)."""
+    from feedpub.cache import cache_context
+    from feedpub.feed import (
+        archive_layout,
+        page_digest,
+        page_document,
+        page_files,
+        subscription_document,
+    )
+    from feedpub.formats import PAGE
+    from feedpub.state import load_page_digests
+
+    ledger = reconciled.ledger
+    order = sorted(ledger, key=lambda key: (ledger[key].published, key))
+    layout = archive_layout(order, config.archive_size)
+    documents = [subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
+                                       tombstones=reconciled.tombstones,
+                                       last_retraction=reconciled.last_retraction, media=media,
+                                       template=_read_template(config))]
+    page = [PAGE.filename] if documents[0].feed.page is not None else []
+    result.outputs = page + list(documents[0].files.values())
+    known = load_page_digests(config.state_dir, result.notices) if layout.pages else {}
+    context, total = cache_context(config), len(layout.pages)
+    live = {entry.id: entry for entry in reconciled.entries}
+    digests: dict[int, str] = {}
+    for number, ids in enumerate(layout.pages, start=1):
+        records = [ledger[key] for key in ids]
+        digests[number] = page_digest(config, context, number, total, records, loaded.sha256)
+        files = page_files(number)
+        result.outputs.extend(files.values())
+        if known.get(number) != digests[number] or not _as_written(config, last, files):
+            documents.append(page_document(config, number, total,
+                                           [live[k] for k in ids if k in live], records))
+    return documents, ({} if digests == known else digests)
+
+
+def _as_written(config: SiteConfig, last: BuildRecord | None, files: dict[str, str]) -> bool:
+    """Whether a document's files are exactly as the last successful build recorded them."""
+    return last is not None and all(
+        last.outputs.get(path) is not None
+        and last.outputs.get(path) == file_stamp(config.output_dir / path)
+        for path in files.values())
+
+
+def _remove_stale_pages(config: SiteConfig, last: BuildRecord | None, outputs: list[str],
+                        log: Log) -> None:
+    """Archive pages the last build wrote that no longer exist (archive_size changed)."""
+    from feedpub.formats import ARCHIVE_FOLDER
+
+    if last is None:
+        return
+    current = set(outputs)
+    for path in sorted(last.outputs):
+        if path.startswith(f"{ARCHIVE_FOLDER}/") and path not in current:
+            try:
+                (config.output_dir / path).unlink()
+            except FileNotFoundError:
+                continue
+            log(f"removed {_shown(config, config.output_dir / path)}")
+
+
+def _save_page_digests(config: SiteConfig, digests: dict[int, str]) -> None:
+    """Record the pages' digests when they changed (``digests`` is empty when they did not,
+    or when the blog has no pages and never had)."""
+    from feedpub.state import PAGES_NAME, save_page_digests
+
+    if digests or (not config.archive_size and (config.state_dir / PAGES_NAME).exists()):
+        save_page_digests(config.state_dir, digests)
+
+
+def _render(config: SiteConfig, loaded: LoadedEntries, documents: list[Document],
+            output_dir: Path | None, tag: str, last: BuildRecord | None,
+            result: BuildResult) -> list[Rendered]:
+    """Every output of the documents (``render.render_documents``: only what changed is
+    rendered), with each output's pieces digest recorded in ``result``."""
+    from feedpub.render import Documented, render_documents
+
+    store = loaded.store
+    try:
+        rendered = render_documents([Documented(d.feed, d.files) for d in documents], store,
+                                    config.state_dir, output_dir, tag, _published(config, last),
+                                    save=output_dir is not None, notices=result.notices)
         if output_dir is not None:
             store.save_repairs(config)
     finally:
         store.close()
-    result.documents = {OUTPUTS[r.name].filename: r.pieces for r in rendered if r.pieces}
+    result.documents = {r.path: r.pieces for r in rendered if r.pieces}
     return rendered
 
 
 def _published(config: SiteConfig, last: BuildRecord | None) -> dict[str, tuple[str, bool]]:
-    """Each feed's pieces digest as last written, and whether the file is still as written."""
+    """Each output's pieces digest as last written, and whether the file is still as written."""
     if last is None:
         return {}
-    return {name: (pieces, file_stamp(config.output_dir / name) == last.outputs.get(name))
-            for name, pieces in last.documents.items()}
+    return {path: (pieces, file_stamp(config.output_dir / path) == last.outputs.get(path))
+            for path, pieces in last.documents.items()}
+
+
+def _remember_refusal(config: SiteConfig, last: BuildRecord | None, digest: str,
+                      error: FeedCheckError, result: BuildResult) -> None:
+    """Record a refusal the inputs alone decide (a feed too big for one document), so the
+    runs that follow, until an input changes, say it again without building again. The
+    rest of the record is the last good build's: nothing was published."""
+    outputs = last.outputs if last else {}
+    record = BuildRecord(digest, _output_stamps(config, list(outputs)),
+                         last.upload_pending if last else False, tuple(result.problems),
+                         result.due, _paths(config), last.documents if last else {},
+                         error.lines)
+    save_build_record(config.state_dir, record)
 
 
 def _check(config: SiteConfig, rendered: list[Rendered], result: BuildResult) -> list[Staged]:
     """The staged files, once every format passed its check; else FeedCheckError."""
-    from feedpub.formats import FORMATS
-
-    result.notices.extend(Notice(_shown(config, config.output_dir / FORMATS[r.name].filename),
+    result.notices.extend(Notice(_shown(config, config.output_dir / r.path),
                                  "not written while the blog has no "
                                  "entry (the format needs a time); it appears with the first "
                                  "entry") for r in rendered if r.skipped)
@@ -250,11 +437,12 @@ def _check(config: SiteConfig, rendered: list[Rendered], result: BuildResult) ->
     return [r.staged for r in rendered if r.staged is not None]
 
 
-def _stage_config(config_path: Path, text: str, tag: str) -> list[Staged]:
+def _stage_text(path: Path, text: str, tag: str) -> list[Staged]:
+    """A text file of the blog's own (the config, the ledger) staged with the feeds."""
     from feedpub.output import remove_stale_temps, stage
 
-    remove_stale_temps(config_path.parent, config_path.name)
-    staged = stage(config_path, text.encode("utf-8"), tag)
+    remove_stale_temps(path.parent, path.name)
+    staged = stage(path, text.encode("utf-8"), tag)
     return [staged] if staged else []
 
 
@@ -310,12 +498,15 @@ def _publish(staged: list[Staged], journal_dir: Path) -> None:
     publish(staged, journal_dir)
 
 
-def _prepare(config: SiteConfig) -> Path:
-    """The output folder, created, with the temporary files of killed runs removed."""
+def _prepare(config: SiteConfig, documents: list[Document]) -> Path:
+    """The output folder (and its archive folder), created, with the temporary files of
+    killed runs removed."""
     from feedpub.output import remove_stale_temps
 
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(config.output_dir)
+    folders = {(config.output_dir / path).parent for d in documents for path in d.files.values()}
+    for folder in sorted({config.output_dir, *folders}):
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(folder)
     remove_stale_temps(config.state_dir)
     return config.output_dir
 
@@ -360,7 +551,8 @@ def fingerprint(config: SiteConfig) -> str:
     changes; a caller that polls (``serve``) rebuilds only then.
     """
     inputs = scan_inputs(config)
-    stamps = _output_stamps(config, _output_names(config, inputs))
+    last = load_build_record(config.state_dir, [])
+    stamps = _output_stamps(config, list(last.outputs)) if last else {}
     return f"{_digest(config, inputs)} {sorted(stamps.items())}"
 
 
@@ -372,41 +564,22 @@ def _digest(config: SiteConfig, inputs: Inputs) -> str:
     template = "" if inputs.template is None else template_text(
         str(config.template), (inputs.template.size, inputs.template.mtime_ns))
     return inputs_digest(str(Path(config.path).resolve()), config.read_stamp,
-                         inputs.entries_digest, media, template, __version__)
+                         inputs.entries_digest, media, template, file_stamp(config.ledger_path),
+                         __version__)
 
 
 def _paths(config: SiteConfig) -> tuple[str, ...]:
     """What ``feedpub.quick`` checks before it trusts the record (see BuildRecord.paths)."""
     template = str(config.template) if config.template is not None and config.html else ""
     return (str(Path(config.path).resolve()), str(config.entries_dir), str(config.output_dir),
-            str(config.media_dir or ""), template)
-
-
-def _output_names(config: SiteConfig, inputs: Inputs) -> list[str]:
-    """Every file the build publishes in the output folder: page, feeds, media."""
-    from feedpub.formats import OUTPUTS
-
-    rendered = [f.filename for f in OUTPUTS.values() if f.kind == "feed" or config.html]
-    return rendered + [m.name for m in inputs.media]
+            str(config.media_dir or ""), template, str(config.ledger_path))
 
 
 def _output_stamps(config: SiteConfig, names: list[str]) -> dict[str, Stamp | None]:
     return {name: file_stamp(config.output_dir / name) for name in names}
 
 
-def _remember_refusal(config: SiteConfig, last: BuildRecord | None, digest: str,
-                      outputs: list[str], error: FeedCheckError, result: BuildResult) -> None:
-    """Record a refusal the inputs alone decide (a feed too big for one document), so the
-    runs that follow, until an input changes, say it again without building again. The
-    rest of the record is the last good build's: nothing was published."""
-    due = min((e.published for e in result.scheduled), default=None)
-    record = BuildRecord(digest, _output_stamps(config, outputs),
-                         last.upload_pending if last else False, tuple(result.problems), due,
-                         _paths(config), last.documents if last else {}, error.lines)
-    save_build_record(config.state_dir, record)
-
-
-def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig, outputs: list[str],
+def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig,
                 wants_upload: bool, now: datetime) -> bool:
     """True when inputs and outputs are exactly as the last successful run left them."""
     if last is None or last.inputs != digest:
@@ -415,7 +588,7 @@ def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig, outpu
         return False  # a scheduled entry has come due
     if last.upload_pending and wants_upload:
         return False  # the previous upload failed: this run must finish it
-    return last.outputs == _output_stamps(config, outputs)
+    return last.outputs == _output_stamps(config, list(last.outputs))
 
 
 def _upload(config: SiteConfig, log: Log, notices: list[Notice]) -> UploadReport:
@@ -431,12 +604,13 @@ def _shown(config: SiteConfig, path: Path) -> str:
 
 
 def close(config: SiteConfig, text: str, *, continued_at: str, title: str | None,
-          message: str | None, at: str | None, now: datetime) -> BuildResult:
+          message: str | None, at: str | None, now: datetime,
+          link_text: str | None = None) -> BuildResult:
     """Close the blog: the ``[closed]`` table and the closed feeds are published together."""
     from feedpub.closing import check_after_newest, closed_text
 
     new_text, closed_at = closed_text(config, text, continued_at=continued_at, title=title,
-                                      message=message, at=at, now=now)
+                                      message=message, at=at, now=now, link_text=link_text)
     edit = ConfigEdit(new_text, lambda entries: check_after_newest(closed_at, entries))
     return _rebuild(config, edit, now, "closed")
 
@@ -455,3 +629,37 @@ def _rebuild(config: SiteConfig, edit: ConfigEdit, now: datetime, done: str) -> 
     except UploadError as error:
         raise UploadError(f"{error}; the blog is {done} locally and its feeds are built; the "
                           "next run retries the upload") from None
+
+
+def retract(config: SiteConfig, entry: str, *, reason: str | None, at: str | None,
+            now: datetime) -> BuildResult:
+    """Write ``retracted:`` (and ``reason:``) into an entry file, then build.
+
+    The file is the record of the retraction, so it is written first; if the build then
+    fails, the field stays and the next run publishes the retraction.
+    """
+    from feedpub.entries.parse import EntryContext
+    from feedpub.output import write_atomic
+    from feedpub.retraction import retracted_text, retraction_time
+
+    path = _entry_file(config, entry)
+    shown = _shown(config, path)
+    ctx = EntryContext(config.id_base, config.home_page_url, config.timezone, now)
+    text = retracted_text(path.read_bytes(), shown, ctx, at=retraction_time(at, ctx),
+                          reason=reason)
+    write_atomic(path, text.encode("utf-8"), path.stat().st_mode & 0o777)
+    return build(config, now=now)
+
+
+def _entry_file(config: SiteConfig, entry: str) -> Path:
+    """ENTRY as given (a path, or a file name in the entries folder), if it is an entry file."""
+    from feedpub.entries import is_entry_name
+
+    given = Path(entry)
+    candidates = [given] if given.is_file() else [config.entries_dir / given]
+    for path in candidates:
+        if path.is_file() and path.resolve().parent == config.entries_dir.resolve() \
+                and is_entry_name(path.name):
+            return path
+    raise UsageError(f"{entry}: not an entry file of {_shown(config, config.entries_dir)}; give its "
+                     "path or its file name, e.g. 0012-homs.md")

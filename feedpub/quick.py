@@ -15,8 +15,8 @@ It trusts the record only when all of these hold, under the blog's lock:
 - no set of files is journaled but unfinished, no upload is owed, and no scheduled
   entry has come due;
 - the entries and the media files (names, sizes, mtimes; none is a link), the page
-  template, feedpub's own code and every output file are exactly as that build saw and
-  left them.
+  template, the ledger, feedpub's own code and every output file (archive pages
+  included) are exactly as that build saw and left them.
 
 Then the run is a no-op: it writes nothing, opens no entry file, and reports the
 recorded entry problems again. The folders are found from the config's text: the
@@ -48,7 +48,7 @@ from feedpub.stamps import (
 
 # The config keys that decide where a build reads and writes, with the config's defaults.
 FOLDER_DEFAULTS = {"entries_dir": "entries", "output_dir": "feeds", "state_dir": ".feedpub",
-                   "media_dir": "media"}
+                   "media_dir": "media", "ledger": "feedpub.ledger"}
 STATE_NAME = "state.json"
 LOCK_NAME = "lock"
 JOURNAL_NAME = "commit.json"
@@ -103,14 +103,15 @@ def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path | Non
              now: datetime) -> Unchanged | None:
     state, entries_dir, output_dir, media_dir = (folders["state_dir"], folders["entries_dir"],
                                                  folders["output_dir"], folders["media_dir"])
-    template = folders["template"]
+    template, ledger = folders["template"], folders["ledger"]
     assert state is not None and entries_dir is not None and output_dir is not None
+    assert ledger is not None
     body, _ = read_sealed(state / STATE_NAME, "state")
     if body is None or body.get("upload_pending") is not False:
         return None
     config_path = str(config.resolve())
     paths = [config_path, str(entries_dir), str(output_dir), str(media_dir or ""),
-             str(template or "")]
+             str(template or ""), str(ledger)]
     if body.get("paths") != paths:
         return None
     problems, due, outputs = body.get("problems"), body.get("due"), body.get("outputs")
@@ -125,7 +126,7 @@ def _checked(config: Path, stamp: tuple[int, int], folders: dict[str, Path | Non
         return None
     shown_template = "" if template is None else template_text(str(template), file_stamp(template))
     if body.get("inputs") != inputs_digest(config_path, stamp, entries, media, shown_template,
-                                           __version__):
+                                           file_stamp(ledger), __version__):
         return None
     if not isinstance(outputs, dict) or not _outputs_as_written(output_dir, outputs):
         return None

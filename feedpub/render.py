@@ -1,76 +1,93 @@
-"""Render, check and stage every output of a Feed, on both cores for long feeds.
+"""Render, check and stage every output of each document, on both cores when it pays.
 
-Each feed is rendered to bytes, checked by the validator (the same one ``validate``
-runs, which never imports a renderer, so it catches renderer bugs) and, when it
-passed and its bytes changed, staged beside the published file by ``output.stage``.
-The HTML page goes the same way, checked by ``pagecheck`` (html5lib and our rules);
-a mistake in a user's page template is a finding at the template's line.
-Nothing here replaces a published file: the pipeline publishes the staged set only
-when every format passed.
+The documents are the subscription feed (with the HTML page) and, for an archived blog,
+its RFC 5005 archive pages. A feed document is assembled from its items
+(``documents``): only the items the item cache lacks are rendered and checked (in
+forked workers when there are many, as in a first build), each document is checked as
+a whole by its envelope and the rules across items, and written to its staged file
+piece by piece (big ones in forked children, beside each other). The HTML page is
+rendered whole, from the whole entries it shows, and checked by ``pagecheck``
+(html5lib and our rules), only when what it shows changed; a mistake in a user's page
+template is a finding at the template's line. Nothing here replaces a published file:
+the pipeline publishes the staged set only when every output passed.
 
-A feedgen render of 10 000 entries builds an lxml tree of about 90 MiB. Rendering RSS
-and Atom in forked children runs them beside the JSON render on the second core and
-keeps each tree out of the parent, so the build stays fast and within its memory budget.
+``render_one`` and ``render_all`` render a Feed of whole entries in one go: the
+reference the incremental path must equal byte for byte (the tests compare them), and
+what ``validate``-style callers use.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from feedpub.cache import EntryStore
 from feedpub.errors import CheckFinding
-from feedpub.forks import Child, ChildFailed, Children, can_fork, one
+from feedpub.forks import Child, ChildFailed, Children, can_fork
 from feedpub.formats import PAGE
 from feedpub.fragments import severity_in_our_feeds as _severity
 from feedpub.model import Feed
 from feedpub.notices import Notice
 from feedpub.output import Staged
-from feedpub.tuning import PAGE_IN_CHILD_AT, RENDER_IN_CHILDREN_AT, WRITE_IN_CHILD_AT
+from feedpub.tuning import PAGE_IN_CHILD_AT, WRITE_IN_CHILD_AT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from feedpub.documents import ItemCache, Prepared
 
+Job = tuple[str, Feed, str]  # (output name, document, its path relative to the output folder)
+
 
 @dataclass
 class Rendered:
-    """One format's outcome: its check findings and the staged file, if it changed."""
+    """One output's outcome: its check findings and the staged file, if it changed."""
 
     name: str
     findings: list[CheckFinding] = field(default_factory=list)
     staged: Staged | None = None
     skipped: bool = False  # the format cannot be written for this feed (an empty Atom feed)
-    pieces: str = ""  # a feed's pieces digest (documents.Document.pieces): equal, same bytes
+    path: str = ""  # relative to the output folder
+    pieces: str = ""  # what the output was made of, as a digest: equal pieces, same bytes
 
     @property
     def errors(self) -> list[CheckFinding]:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def render_one(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Rendered:
-    """Render, check and (with an output folder, when it passed) stage one output."""
+@dataclass(frozen=True, slots=True)
+class Documented:
+    """A document to render: its Feed (stubs) and, per format name, its path."""
+
+    feed: Feed
+    files: dict[str, str]
+
+
+def render_one(name: str, feed: Feed, output_dir: Path | None, tag: str,
+               path: str | None = None) -> Rendered:
+    """Render whole, check and (with an output folder, when it passed) stage one output of
+    a document of whole entries, as ``path`` (default: the output's subscription name)."""
     from feedpub.formats import OUTPUTS
     from feedpub.output import stage
 
     fmt = OUTPUTS[name]
+    path = path or fmt.filename
     if fmt.needs_updated and feed.updated is None:
-        return Rendered(name, skipped=True)
+        return Rendered(name, skipped=True, path=path)
     rendered = _render(name, feed)
     if isinstance(rendered, CheckFinding):
-        return Rendered(name, [rendered])
-    outcome = Rendered(name, _check(fmt.kind, fmt.filename, rendered))
+        return Rendered(name, [rendered], path=path)
+    outcome = Rendered(name, _check(fmt.kind, path, rendered), path=path)
     if output_dir is not None and not outcome.errors:
-        outcome.staged = stage(output_dir / fmt.filename, rendered, tag)
+        outcome.staged = stage(output_dir / path, rendered, tag)
     return outcome
 
 
 def _render(name: str, feed: Feed) -> bytes | CheckFinding:
     """The output's bytes, or the finding that says why a page template could not make them."""
-    from feedpub.formats import PAGE, render
+    from feedpub.formats import render
 
     if name != PAGE.name:
         return render(name, feed)
@@ -94,53 +111,37 @@ def _check(kind: str, filename: str, data: bytes) -> list[CheckFinding]:
 
 
 def render_all(feed: Feed, output_dir: Path | None, tag: str) -> list[Rendered]:
-    """Every output rendered whole, checked and (when ``output_dir`` is set) staged, in order.
+    """Every output of one Feed of whole entries (the page unless ``feed.page`` is None),
+    rendered whole, checked and (with ``output_dir``) staged, in order."""
+    return [render_one(name, document, output_dir, tag, path)
+            for name, document, path in subscription_jobs(feed)]
 
-    The reference path, for a Feed of whole entries: builds go through ``render_feeds``.
-    The page is one of them unless the blog turned it off (``feed.page`` is None). Long
-    feeds are rendered in forked children beside the last one; a long page is checked in
-    a child of its own as soon as its check (html5lib, pure Python) would hold up the
-    feeds.
-    """
+
+def subscription_jobs(feed: Feed, files: dict[str, str] | None = None) -> list[Job]:
+    """The subscription document's outputs: the page (when on) and each feed format."""
     from feedpub.formats import OUTPUTS
 
-    names = [name for name, fmt in OUTPUTS.items() if fmt.kind == "feed" or feed.page is not None]
-    in_children = names[:-1] if len(feed.entries) >= RENDER_IN_CHILDREN_AT else []
-    if feed.page is not None and _page_updates(feed) >= PAGE_IN_CHILD_AT and names[0] not in in_children:
-        in_children.insert(0, names[0])
-    if not in_children or not can_fork():
-        return [render_one(name, feed, output_dir, tag) for name in names]
-    with Children() as children:
-        forked = [(name, children.start(one(_job(name, feed, output_dir, tag))))
-                  for name in in_children]
-        here = {name: render_one(name, feed, output_dir, tag) for name in names
-                if name not in in_children}
-        done = {name: _collect(name, child) for name, child in forked} | here
-        return [done[name] for name in names]
+    return [(name, feed, (files or {}).get(name, fmt.filename)) for name, fmt in OUTPUTS.items()
+            if fmt.kind == "feed" or feed.page is not None]
 
 
-def render_feeds(feed: Feed, store: EntryStore, state_dir: Path, output_dir: Path | None,
-                 tag: str, published: dict[str, tuple[str, bool]], *, save: bool,
-                 notices: list[Notice]) -> list[Rendered]:
-    """Every output of a build: the feeds assembled from their items (``documents``),
-    rendering only what the item cache lacks; the page rendered whole from the whole
-    entries it shows. ``feed`` holds stubs (``cache.EntryStore``); ``published`` maps a
-    file name to the pieces digest it was last written with and whether it is still as
-    written.
-
-    Rendering what is missing happens here; writing the documents (reading back, checking
-    and writing tens of megabytes each) and checking the page happen in forked children
-    beside each other, when they are big enough for that to pay.
-    """
+def render_documents(documents: list[Documented], store: EntryStore, state_dir: Path,
+                     output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]],
+                     *, save: bool, notices: list[Notice]) -> list[Rendered]:
+    """Every output of every document: the feeds assembled from their items, rendering only
+    what the item cache lacks; the subscription document's page rendered whole. The Feeds
+    hold stubs (``cache.EntryStore``); ``published`` maps a path to the pieces digest it
+    was last written with and whether it is still as written; ``save`` (not a dry run)
+    keeps what was rendered in the item cache."""
     from feedpub.documents import contexts, load_items
     from feedpub.formats import FORMATS
 
-    names = [name for name, fmt in FORMATS.items() if not (fmt.needs_updated and feed.updated is None)]
-    cache = load_items(state_dir, contexts(feed, names), notices)
+    names = list(FORMATS)
+    cache = load_items(state_dir, contexts(documents[0].feed, names), notices)
     with _scratch(save) as scratch:
         cache.scratch = scratch
-        return _render_feeds(feed, store, cache, names, output_dir, tag, published, save=save,
-                             notices=notices)
+        return _render_documents(documents, store, cache, output_dir, tag, published,
+                                 save=save, notices=notices)
 
 
 @contextmanager
@@ -155,9 +156,12 @@ def _scratch(save: bool) -> Iterator[Path | None]:
         yield Path(folder)
 
 
-def _render_feeds(feed: Feed, store: EntryStore, cache: ItemCache, names: list[str],
-                  output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]], *,
-                  save: bool, notices: list[Notice]) -> list[Rendered]:
+FeedJob = tuple[int, str]  # (document index, format name)
+
+
+def _render_documents(documents: list[Documented], store: EntryStore, cache: ItemCache,
+                      output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]],
+                      *, save: bool, notices: list[Notice]) -> list[Rendered]:
     from feedpub.documents import (
         item_keys,
         prepare_document,
@@ -168,26 +172,35 @@ def _render_feeds(feed: Feed, store: EntryStore, cache: ItemCache, names: list[s
     )
     from feedpub.formats import FORMATS, OUTPUTS
 
-    keys = item_keys(feed, store)
-    outcomes: dict[str, Rendered] = {name: Rendered(name, skipped=True) for name in FORMATS
-                                     if name not in names}
-    refused = too_big(feed, keys, names, store, cache)
+    keys = [item_keys(d.feed, store) for d in documents]
+    jobs: list[FeedJob] = [(index, name) for index, d in enumerate(documents)
+                           for name, fmt in FORMATS.items() if name in d.files
+                           and not (fmt.needs_updated and d.feed.updated is None)]
+    outcomes: dict[FeedJob, Rendered] = {
+        (index, name): Rendered(name, skipped=True, path=d.files[name])
+        for index, d in enumerate(documents) for name, fmt in FORMATS.items()
+        if name in d.files and fmt.needs_updated and d.feed.updated is None}
+    refused = [f for index, name in jobs for f in too_big(
+        documents[index].feed, keys[index], [name], store, cache, documents[index].files[name])]
     if refused:  # nothing will be published: render nothing (the entries stay cached)
-        return [Rendered(next(n for n, f in FORMATS.items() if f.filename == finding.filename),
-                         [finding]) for finding in refused]
-    render_missing(feed, keys, names, store, cache)
-    todo = set(names)
-    page = _page_job(feed, keys, store, output_dir, tag, published.get(PAGE.filename))
+        return [Rendered(OUTPUTS[_format_of(f.filename)].name, [f], path=f.filename)
+                for f in refused]
+    render_missing([(d.feed, k, [n for i, n in jobs if documents[i] is d])
+                    for d, k in zip(documents, keys, strict=True)], store, cache)
+    todo = list(jobs)
+    page = _page_job(documents[0].feed, keys[0], store, output_dir, tag,
+                     published.get(PAGE.filename))
     for _ in range(3):  # a damaged cached item is rendered again, and its document redone
-        prepared = {name: prepare_document(name, feed, keys, store, cache,
-                                           writing=output_dir is not None,
-                                           published=published.get(FORMATS[name].filename, ("", False)))
-                    for name in sorted(todo, key=names.index)}
+        prepared = {(index, name): prepare_document(
+            name, documents[index].feed, keys[index], store, cache,
+            path=documents[index].files[name], writing=output_dir is not None,
+            published=published.get(documents[index].files[name], ("", False)))
+            for index, name in todo}
         written, damaged = _write_all(prepared, cache, output_dir, tag, page)
         outcomes.update(written)
-        for name, key in damaged.items():
+        for (_, name), key in damaged.items():
             repair(name, key, cache, notices)
-        todo, page = set(damaged), None
+        todo, page = list(damaged), None
         if not todo:
             break
     if todo:
@@ -195,35 +208,72 @@ def _render_feeds(feed: Feed, store: EntryStore, cache: ItemCache, names: list[s
                       "check the disk")
     if save and cache.changed:
         save_items(cache)
-    return [outcomes[name] for name in OUTPUTS if name in outcomes]
+    page_outcome = [outcomes.pop((-1, PAGE.name))] if (-1, PAGE.name) in outcomes else []
+    return page_outcome + [outcomes[job] for job in sorted(outcomes, key=_job_order)]
 
 
-def _write_all(prepared: dict[str, Prepared], cache: ItemCache, output_dir: Path | None,
+def _job_order(job: FeedJob) -> tuple[int, int]:
+    from feedpub.formats import FORMATS
+
+    return job[0], list(FORMATS).index(job[1])
+
+
+def _format_of(path: str) -> str:
+    from feedpub.formats import format_of
+
+    found = format_of(path)
+    assert found is not None
+    return found.name
+
+
+def _write_all(prepared: dict[FeedJob, Prepared], cache: ItemCache, output_dir: Path | None,
                tag: str, page: Callable[[], Rendered] | None,
-               ) -> tuple[dict[str, Rendered], dict[str, str]]:
-    """Write every prepared document (and render the page), big ones in children."""
-    jobs: dict[str, Callable[[], Rendered | tuple[str, str]]] = {
-        name: _writer(item, cache, output_dir, tag) for name, item in prepared.items()}
+               ) -> tuple[dict[FeedJob, Rendered], dict[FeedJob, str]]:
+    """Write every prepared document (and render the page): when there is enough to
+    write, one forked child writes about half of it (and another renders the page, when
+    its check would hold the rest up) while this process writes the rest."""
+    writers = {job: _writer(job, item, cache, output_dir, tag) for job, item in prepared.items()}
+    sizes = {job: item.document.size if item.envelope is not None else 0
+             for job, item in prepared.items()}
     if page is not None:
-        jobs[PAGE.name] = page
-    big = [name for name, item in prepared.items() if item.document.size >= WRITE_IN_CHILD_AT
-           and item.envelope is not None]
-    if page is not None and getattr(page, "heavy", False):
-        big.insert(0, PAGE.name)
-    here = [name for name in jobs if name not in big]
-    if not big or not can_fork():
-        return _gathered({name: jobs[name]() for name in jobs})
-    if not here:
-        here = [big.pop()]  # the parent writes one of them itself
+        writers[(-1, PAGE.name)] = page
+    heavy_page = page is not None and getattr(page, "heavy", False)
+    done: dict[FeedJob, Rendered | tuple[str, str]] = {}
+    if (sum(sizes.values()) < WRITE_IN_CHILD_AT and not heavy_page) or not can_fork():
+        done = {job: write() for job, write in writers.items()}
+        return _gathered(done)
+    there, here = _halves(sizes)
+    if page is not None:
+        (there if heavy_page else here).insert(0, (-1, PAGE.name))
     with Children() as children:
-        forked = {name: children.start(one(jobs[name])) for name in big}
-        done: dict[str, Rendered | tuple[str, str]] = {name: jobs[name]() for name in here}
-        for name, child in forked.items():
-            done[name] = _collected(name, child)
+        forked = [(group, children.start(_each([writers[job] for job in group])))
+                  for group in ([[(-1, PAGE.name)], there[1:]] if heavy_page else [there])
+                  if group]
+        done = {job: writers[job]() for job in here}
+        for group, child in forked:
+            done.update(_collected(group, child))
     return _gathered(done)
 
 
-def _writer(item: Prepared, cache: ItemCache, output_dir: Path | None,
+def _halves(sizes: dict[FeedJob, int]) -> tuple[list[FeedJob], list[FeedJob]]:
+    """The jobs split in two of about the same size, biggest first (the first half goes
+    to a child: the parent also has the index to save and the set to publish)."""
+    there: list[FeedJob] = []
+    here: list[FeedJob] = []
+    weight = [0, 0]
+    for job in sorted(sizes, key=lambda j: -sizes[j]):
+        side = 0 if weight[0] <= weight[1] else 1
+        (there if side == 0 else here).append(job)
+        weight[side] += sizes[job]
+    return there, here
+
+
+def _each(writers: list[Callable[[], Rendered | tuple[str, str]]],
+          ) -> Callable[[], Iterable[Rendered | tuple[str, str]]]:
+    return lambda: (write() for write in writers)
+
+
+def _writer(job: FeedJob, item: Prepared, cache: ItemCache, output_dir: Path | None,
             tag: str) -> Callable[[], Rendered | tuple[str, str]]:
     from feedpub.documents import DamagedItem, stream_document
 
@@ -231,26 +281,27 @@ def _writer(item: Prepared, cache: ItemCache, output_dir: Path | None,
         try:
             document = stream_document(item, cache, output_dir, tag)
         except DamagedItem as damaged:
-            return (item.document.name, damaged.key)
-        return Rendered(document.name, document.findings, document.staged, pieces=document.pieces)
+            return (job[1], damaged.key)
+        return Rendered(job[1], document.findings, document.staged, path=document.path,
+                        pieces=document.pieces)
 
     return write
 
 
-def _collected(name: str, child: Child[Rendered | tuple[str, str]]) -> Rendered | tuple[str, str]:
-    from feedpub.formats import OUTPUTS
-
+def _collected(group: list[FeedJob], child: Child[Rendered | tuple[str, str]],
+               ) -> dict[FeedJob, Rendered | tuple[str, str]]:
     try:
-        return child.result()
+        return dict(zip(group, child.items(), strict=True))
     except ChildFailed as failure:
-        return Rendered(name, [CheckFinding(OUTPUTS[name].filename, 1, 1, "error",
-                                            "render-failed", f"rendering failed: {failure}")])
+        return {job: Rendered(job[1], [CheckFinding(job[1], 1, 1, "error", "render-failed",
+                                                    f"rendering failed: {failure}")])
+                for job in group}
 
 
-def _gathered(done: dict[str, Rendered | tuple[str, str]]
-              ) -> tuple[dict[str, Rendered], dict[str, str]]:
-    rendered = {name: r for name, r in done.items() if isinstance(r, Rendered)}
-    damaged = {name: r[1] for name, r in done.items() if isinstance(r, tuple)}
+def _gathered(done: dict[FeedJob, Rendered | tuple[str, str]],
+              ) -> tuple[dict[FeedJob, Rendered], dict[FeedJob, str]]:
+    rendered = {job: r for job, r in done.items() if isinstance(r, Rendered)}
+    damaged = {job: r[1] for job, r in done.items() if isinstance(r, tuple)}
     return rendered, damaged
 
 
@@ -263,7 +314,7 @@ def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path |
         return None
     key, whole = _page_key(feed, keys, store)
     if output_dir is not None and published == (key, True):
-        return lambda: Rendered(PAGE.name, pieces=key)
+        return lambda: Rendered(PAGE.name, path=PAGE.filename, pieces=key)
     shown = whole()
 
     def render() -> Rendered:
@@ -271,7 +322,7 @@ def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path |
         rendered.pieces = key
         return rendered
 
-    render.heavy = len(shown.entries) >= PAGE_IN_CHILD_AT  # type: ignore[attr-defined]
+    render.heavy = _page_updates(shown) >= PAGE_IN_CHILD_AT  # type: ignore[attr-defined]
     return render
 
 
@@ -282,7 +333,8 @@ def _page_key(feed: Feed, keys: list[str], store: EntryStore) -> tuple[str, Call
 
     assert feed.page is not None
     shown = feed.entries[:feed.page.limit]
-    seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries), keys[:len(shown)]))
+    seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries), keys[:len(shown)],
+                 [(e.updated, e.correction, e.content_html) for e in shown]))
     return (hashlib.sha256(seed.encode()).hexdigest(),
             lambda: replace(feed, entries=tuple(store.full(e) for e in shown)
                             + feed.entries[len(shown):]))
@@ -291,17 +343,3 @@ def _page_key(feed: Feed, keys: list[str], store: EntryStore) -> tuple[str, Call
 def _page_updates(feed: Feed) -> int:
     limit = feed.page.limit if feed.page else None
     return len(feed.entries) if limit is None else min(limit, len(feed.entries))
-
-
-def _job(name: str, feed: Feed, output_dir: Path | None, tag: str) -> Callable[[], Rendered]:
-    return lambda: render_one(name, feed, output_dir, tag)
-
-
-def _collect(name: str, child: Child[Rendered]) -> Rendered:
-    from feedpub.formats import OUTPUTS
-
-    try:
-        return child.result()
-    except ChildFailed as failure:
-        return Rendered(name, [CheckFinding(OUTPUTS[name].filename, 1, 1, "error",
-                                            "render-failed", f"rendering failed: {failure}")])

@@ -143,13 +143,15 @@ def template_text(path: str | None, stamp: Stamp | None) -> str:
 
 
 def inputs_digest(config_path: str, config_stamp: Stamp | None, entries: str, media: str,
-                  template: str, tool_version: str) -> str:
-    """What a run's output depends on: the config text, entries, media, template, feedpub.
+                  template: str, ledger_stamp: Stamp | None, tool_version: str) -> str:
+    """What a run's output depends on: the config text, entries, media, template, the
+    ledger (a merge that changed it must rebuild) and feedpub itself.
 
     ``config_stamp`` is that of the config text the run read; ``entries`` and ``media``
     are ``entries_digest`` of the files it used; ``template`` is ``template_text``.
     """
     stamp_text = list(config_stamp) if config_stamp else None
+    ledger_text = list(ledger_stamp) if ledger_stamp else None
     seed = (f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0{entries}\0"
-            f"{media}\0{template}\n")
+            f"{media}\0{template}\0{ledger_text}\n")
     return hashlib.sha256(seed.encode()).hexdigest()

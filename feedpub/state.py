@@ -154,3 +154,27 @@ def save_build_record(folder: Path, record: BuildRecord) -> None:
         "due": record.due.isoformat() if record.due else None,
         "paths": list(record.paths) if record.paths else None,
         "documents": record.documents, "refused": list(record.refused)})
+
+
+PAGES_NAME = "pages.json"
+PAGES_KIND = "archive-pages"
+
+
+def load_page_digests(folder: Path, notices: list[Notice]) -> dict[int, str]:
+    """Archive page number → the digest of the inputs its files were last rendered from.
+
+    A page whose inputs have the same digest, and whose files are as the last build
+    wrote them, is not rendered again (a new entry at 10 000 must not re-render 100
+    pages). Anything unexpected means an empty mapping: every page is rendered.
+    """
+    body = read_document(folder / PAGES_NAME, PAGES_KIND, notices)
+    pages = body.get("pages") if body is not None else None
+    if not isinstance(pages, dict):
+        return {}
+    return {int(key): value for key, value in pages.items()
+            if isinstance(key, str) and key.isdigit() and isinstance(value, str)}
+
+
+def save_page_digests(folder: Path, digests: dict[int, str]) -> None:
+    write_document(folder / PAGES_NAME, PAGES_KIND,
+                   {"pages": {str(n): digests[n] for n in sorted(digests)}})

@@ -45,12 +45,15 @@ Run = Callable[..., Outcome]
 
 @pytest.fixture
 def blog(tmp_path: Path) -> Path:
-    """A private copy of the shipped sample blog (config, entries, media; no state, no feeds)."""
+    """A private copy of the shipped sample blog (config, entries, media and ledger; no state,
+    no feeds): what a fresh clone has."""
     site = tmp_path / "blog"
     site.mkdir()
     shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
     shutil.copytree(ROOT / "entries", site / "entries")
     shutil.copytree(ROOT / "media", site / "media")
+    if (ROOT / "feedpub.ledger").exists():
+        shutil.copy(ROOT / "feedpub.ledger", site / "feedpub.ledger")
     return site
 
 
@@ -98,7 +101,7 @@ def cached_entries(state_dir: Path) -> dict[str, dict | None]:
         if record[3] is None:
             found[name] = None
             continue
-        pack, offset, length, _ = record[3][5]
+        pack, offset, length, _ = record[3][-2]  # [stub fields..., ref, html size]
         with open(state_dir / pack, "rb") as handle:
             handle.seek(offset)
             found[name] = json.loads(handle.read(length))

@@ -322,7 +322,7 @@ def test_id_base_and_language_are_config_errors_through_the_command(
         ('"we\\nird" = 1\n', '"we\\u000aird": unknown key; the known keys are title, description, '
          "home_page_url, feeds_url, id_base, language, timezone, authors, icon, logo, item_limit, "
          "ttl, hubs, entries_dir, output_dir, state_dir, itunes_complete, closed, upload, html, "
-         "template, media_dir"),
+         "template, media_dir, archive_size, tombstone_days, ledger"),
         ("nested = " + "[" * 20_000 + "]" * 20_000 + "\n",
          "is not valid TOML: arrays or tables nested too deeply; the config needs two levels at "
          "most"),

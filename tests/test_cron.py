@@ -129,10 +129,13 @@ def feeds_of(site: Path) -> dict[str, bytes]:
 
 
 def fresh_build(site: Path, where: Path) -> dict[str, bytes]:
-    """The feeds a clean build of ``site``'s entries and config gives, in another folder."""
+    """The feeds a clean build of ``site``'s entries, config and ledger gives (what a fresh
+    clone has), in another folder."""
     where.mkdir()
     shutil.copy(site / "feedpub.toml", where / "feedpub.toml")
     shutil.copytree(site / "entries", where / "entries")
+    if (site / "feedpub.ledger").exists():
+        shutil.copy(site / "feedpub.ledger", where / "feedpub.ledger")
     assert publish(where, "build").code == 0
     return feeds_of(where)
 
@@ -214,8 +217,8 @@ def test_a_run_while_the_lock_is_held_exits_7_with_one_line(small: Path, holder:
     assert done.code == ExitCode.LOCKED == 7
     assert done.out == ""
     assert done.err.count("\n") == 1, done.err
-    assert f"another feedpub run (pid {helper.pid}) is publishing this blog" in done.err
-    assert "--wait" in done.err
+    assert f"another feedpub run (pid {helper.pid}, running for " in done.err
+    assert ") is publishing this blog; this run did nothing (use --wait SECONDS" in done.err
     assert state_files(small) == before  # the locked-out run did nothing at all
     helper.kill()
     helper.wait()
@@ -246,9 +249,13 @@ def test_wait_waits_for_the_holder_then_builds(small: Path, holder: list) -> Non
 
 def test_wait_gives_up_after_its_seconds(small: Path, holder: list) -> None:
     (small / ".feedpub").mkdir()
-    hold(holder, HOLD_LOCK, str(small / ".feedpub" / "lock"), "60")
+    helper = hold(holder, HOLD_LOCK, str(small / ".feedpub" / "lock"), "60")
     done = publish(small, "build", "--wait", "0.5")
     assert done.code == 7 and len(done.err.splitlines()) == 1
+    assert "timed out after 0.5 s waiting for another feedpub run " \
+           f"(pid {helper.pid}, running for " in done.err
+    assert f"check it with 'ps -p {helper.pid}'" in done.err
+    assert "--wait" not in done.err  # it did wait: waiting is not the advice any more
     assert done.seconds >= 0.5
     assert not (small / "feeds").exists()
 
@@ -404,9 +411,14 @@ def test_touching_an_entry_parses_nothing_and_rewrites_no_feed(small: Path) -> N
 
 
 def test_removing_and_adding_entries(small: Path, tmp_path: Path) -> None:
+    """A retracted entry's file may go; the cache forgets it and the ledger keeps its id."""
     config = small / "feedpub.toml"
+    config.write_text(config.read_text() + "tombstone_days = 0\n")  # a fresh build runs later
     build(load_config(config), now=NOW)
-    (small / "entries" / "000020-update.md").unlink()
+    retract = small / "entries" / "000020-update.md"
+    retract.write_text(retract.read_text().replace("\n---\n", f"\nretracted: {NOW.isoformat()}\n---\n", 1))
+    build(load_config(config), now=NOW)
+    retract.unlink()
     shutil.copy(small / "entries" / "000021-update.md", small / "entries" / "000099-extra.md")
     text = (small / "entries" / "000099-extra.md").read_text()
     (small / "entries" / "000099-extra.md").write_text(text.replace("Update number 21", "Extra"))

@@ -7,12 +7,22 @@ run are byte-identical afterwards.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from conftest import Run, snapshot
 from feedpub.errors import ExitCode
+
+# Date errors suggest the current time in the blog's zone; the clock is pinned so that
+# the messages below are exact (the morning after the sample's day: nothing is scheduled).
+NOW = datetime(2024, 12, 8, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("feedpub.cli._now", lambda: NOW)
 
 GOOD = "---\ntitle: A fine update\npublished: 2024-12-07T20:05:00+00:00\n---\nBody text.\n"
 
@@ -61,11 +71,11 @@ def built(blog: Path, run: Run) -> Path:
         ),
         (
             "---\ntitle: Hi\npublished: 07/12/2024 25:00\n---\nBody\n",
-            'entries/9000-x.md:3: published: "07/12/2024 25:00" is not a date; use 2024-12-07T14:05:00+00:00',
+            'entries/9000-x.md:3: published: "07/12/2024 25:00" is not a date; use 2024-12-08T09:30:00+00:00',
         ),
         (
             "---\ntitle: Hi\n---\nBody\n",
-            "entries/9000-x.md: published: is required; add e.g. published: 2024-12-07T14:05:00+00:00",
+            "entries/9000-x.md: published: is required; add e.g. published: 2024-12-08T09:30:00+00:00",
         ),
         (
             "---\ntitle: '   '\npublished: 2024-12-07T10:00:00Z\n---\nBody\n",
@@ -129,13 +139,14 @@ def test_non_utf8_file(built: Path, run: Run) -> None:
 
 
 def test_duplicate_ids_name_both_files(built: Path, run: Run) -> None:
-    """The first file keeps the id and is published; the second is left out and named."""
+    """The first file keeps the id and is published; the second is left out and named, with
+    the line of its id: field."""
     same = "id: tag:example.org,2024:one\n---\nBody"
     write(built, "9000-a.md", GOOD.replace("---\nBody", same))
     write(built, "9001-b.md", GOOD.replace("A fine update", "Another").replace("---\nBody", same))
     outcome = run(built, "build")
     assert outcome.code == ExitCode.BAD_ENTRY
-    assert outcome.err.strip() == ('entries/9001-b.md: id: "tag:example.org,2024:one" is already '
+    assert outcome.err.strip() == ('entries/9001-b.md:4: id: "tag:example.org,2024:one" is already '
                                    "the id of entries/9000-a.md; ids must be unique")
     rss = (built / "feeds" / "rss.xml").read_bytes()
     assert b"A fine update" in rss and b"Another" not in rss
@@ -148,15 +159,19 @@ def test_every_problem_of_the_run_is_reported(built: Path, run: Run) -> None:
         run,
         built,
         'entries/9000-a.md:3: published: "soon" is not a date; use '
-        "2024-12-07T14:05:00+00:00\n"
+        "2024-12-08T09:30:00+00:00\n"
         "entries/9001-b.md:4: sumary: unknown field; did you mean summary?",
     )
 
 
 def test_empty_entries_folder_of_a_closed_blog(blog: Path, run: Run) -> None:
-    """The closing item alone: every format can be written (its time is the closing's)."""
+    """The closing item alone: every format can be written (its time is the closing's).
+
+    A blog that never published anything (no ledger either: deleting published entries
+    is refused, see test_lifecycle.py)."""
     for path in (blog / "entries").iterdir():
         path.unlink()
+    (blog / "feedpub.ledger").unlink()
     outcome = run(blog, "build")
     assert (outcome.code, outcome.err) == (0, "")
     items = json.loads((blog / "feeds" / "feed.json").read_bytes())["items"]
@@ -197,7 +212,8 @@ def test_unsafe_html_is_sanitized_not_an_error(built: Path, run: Run) -> None:
 def test_missing_config(tmp_path: Path, run: Run) -> None:
     outcome = run(tmp_path, "build")
     assert outcome.err.strip() == (
-        "feedpub.toml: not found; create it (see README, Configuration) or pass --config"
+        "feedpub.toml: not found; start a blog with 'publish.py init', or pass --config with "
+        "the blog's feedpub.toml"
     )
     assert outcome.code == ExitCode.CONFIG
 
@@ -310,7 +326,7 @@ def alias_bomb(levels: int) -> str:
         (  # OverflowError: in UTC this is in the year 0
             "---\ntitle: Early\npublished: 0001-01-01T00:00:00+14:00\n---\nB\n",
             'entries/9000-x.md:3: published: "0001-01-01T00:00:00+14:00" is outside the years '
-            "0001-9999 in UTC; use 2024-12-07T14:05:00+00:00",
+            "0001-9999 in UTC; use 2024-12-08T09:30:00+00:00",
         ),
         (
             with_fields("authors: [{name: Jane, email: 5}]\n"),
@@ -336,7 +352,7 @@ def alias_bomb(levels: int) -> str:
         ),
         (  # RecursionError while formatting the message
             "---\ntitle: Deep\npublished: " + "[" * 999 + "]" * 999 + "\n---\nB\n",
-            "entries/9000-x.md:3: published: a list is not a date; use 2024-12-07T14:05:00+00:00",
+            "entries/9000-x.md:3: published: a list is not a date; use 2024-12-08T09:30:00+00:00",
         ),
         (  # issue 13: a string used to become one tag "Results, Zenda"
             with_fields("tags: Results, Zenda\n"),
@@ -359,7 +375,7 @@ def alias_bomb(levels: int) -> str:
         (
             with_fields("summary: " + "z" * 5000 + "\nupdated: " + "y" * 5000 + "\n"),
             'entries/9000-x.md:5: updated: "' + "y" * 60 + '…" is not a date; use '
-            "2024-12-07T14:05:00+00:00",
+            "2024-12-08T09:30:00+00:00",
         ),
         (
             with_fields("draft: !!binary aGk=\n"),
@@ -429,7 +445,7 @@ def test_every_allowed_url_attribute_is_checked() -> None:
 
     plain = {"align", "alt", "char", "charoff", "colspan", "datetime", "dir", "headers",
              "height", "hreflang", "rowspan", "scope", "size", "span", "start", "summary",
-             "title", "width"}
+             "title", "width", "id"}  # id: footnotes (prefixed with the entry's name)
     allowed = set().union(*_ALLOWED_ATTRIBUTES.values())
     assert allowed <= plain | URL_ATTRIBUTES, allowed - plain - URL_ATTRIBUTES
 

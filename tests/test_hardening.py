@@ -113,7 +113,7 @@ def tamper(cache: Path, change, *, reseal: bool) -> None:
     data = b""
     for name, record in records.items():
         blob = json.dumps(record["entry"]).encode()
-        document["entries"][name][3][5] = [pack.name, len(data), len(blob),
+        document["entries"][name][3][-2] = [pack.name, len(data), len(blob),
                                            hashlib.sha256(blob).hexdigest()]
         data += blob
     pack.write_bytes(data)

@@ -26,10 +26,9 @@ from feedpub.cache import load_entries
 from feedpub.config import load_config
 from feedpub.entries import scan_entries
 from feedpub.errors import ExitCode
-from feedpub.feed import after_closing, assemble_feed
+from feedpub.feed import assemble_feed
 from feedpub.formats import FORMATS, Parts, render, render_parts
 from feedpub.fragments import severity_in_our_feeds
-from feedpub.media import media_files, read_media, scan_media
 from feedpub.validate import validate_bytes
 
 EXAMPLES = int(os.environ.get("FEEDPUB_PROPERTY_EXAMPLES", "250"))
@@ -48,20 +47,17 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def reference(site: Path) -> dict[str, bytes]:
-    """Each feed as a full render of the blog's entries gives it, every file parsed afresh
-    (an empty state folder), outside any cache."""
+    """Each feed as a full render gives it: the subscription Feed the entries make now (every
+    file parsed afresh, with an empty state folder; checked against the ledger, as a build
+    does), each format rendered whole by ``formats.render``, outside any item cache."""
     import tempfile
     from dataclasses import replace
 
+    from feedpub.pipeline import current_feed
+
     with tempfile.TemporaryDirectory() as empty:
         config = replace(load_config(site / "feedpub.toml"), state_dir=Path(empty))
-        loaded = load_entries(config, scan_entries(config.entries_dir).stamps, now=NOW,
-                              save=False, progress=False, notices=[], whole=True)
-    late = {p.path for p in after_closing(config, loaded.entries)}
-    media = read_media(config.media_dir, scan_media(config.media_dir).stamps) \
-        if config.media_dir else []
-    feed = assemble_feed(config, [e for e in loaded.entries if e.source not in late],
-                         media=media_files(media, config.feeds_url))
+        feed = current_feed(config, now=NOW)
     return {f.filename: render(name, feed) for name, f in FORMATS.items()
             if not (f.needs_updated and feed.updated is None)}
 

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,36 @@ def test_killing_close_never_leaves_config_and_feeds_apart(site: Path) -> None:
             assert config_closed(site) == feeds_closed(site), attempt
         assert build(site)[0] == 0
         assert config_closed(site) == feeds_closed(site), attempt
+
+
+def _endless() -> Iterator[int]:
+    while True:  # a worker that never finishes on its own: only a kill stops it
+        yield 0
+
+
+def test_a_ctrl_c_delivered_as_a_worker_starts_still_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found under load: SIGINT, held back while a worker forks, is delivered the moment the
+    mask is restored; the worker was not yet recorded, ran on unseen, and multiprocessing's
+    exit handler waited for it forever. Here that moment is made certain."""
+    import multiprocessing
+
+    from feedpub.forks import Children
+
+    real, parent = signal.pthread_sigmask, os.getpid()
+
+    def deliver_at_once(how: int, mask: Iterable[int]) -> set[signal.Signals]:
+        old = real(how, mask)
+        if how == signal.SIG_SETMASK and os.getpid() == parent and signal.SIGINT not in mask:
+            raise KeyboardInterrupt  # the pending Ctrl-C, as Python delivers it
+        return old
+
+    monkeypatch.setattr(signal, "pthread_sigmask", deliver_at_once)
+    try:
+        with pytest.raises(KeyboardInterrupt), Children() as children:
+            children.start(_endless)
+        monkeypatch.undo()
+        assert multiprocessing.active_children() == []
+    finally:
+        for leftover in multiprocessing.active_children():  # never leave one behind
+            leftover.kill()
+            leftover.join()

@@ -90,7 +90,11 @@ def feeds_pass_their_check(config: SiteConfig, entries: list[Entry]) -> None:
 def entry_outcome_is_allowed(data: bytes, name: str = "9000-x.md",
                              config: SiteConfig = LIVE) -> Entry | None:
     ctx = EntryContext(config.id_base, config.home_page_url, config.timezone, NOW)
-    outcome = parse_entry(data, f"entries/{name}", ctx)
+    notices: list = []
+    outcome = parse_entry(data, f"entries/{name}", ctx, notices)
+    for notice in notices:  # what the sanitizer removed: one line each, naming the file
+        assert str(notice).startswith(f"entries/{name}")
+        one_line(str(notice))
     if isinstance(outcome, list):
         assert outcome
         for problem in outcome:
@@ -193,6 +197,14 @@ BODY_PIECES = st.sampled_from([
     '<img src="data:image/png;base64,AA">', '<img src="mailto:a@example.org">',
     '<a href="https://u:p@example.org/">u</a>', "`&#x1;`", "    &#x1;\n", "<script>x</script>",
     "<p title='&#x1;'>t</p>", "**b**", "# h\n", "> q\n", "- l\n", "<", ">", "&", '"', "\t",
+    # issue 13: GFM, embeds and media
+    "| a | b |\n|--|--|\n| 1 | 2 |\n", "~~s~~", "- [x] t\n", "x[^n]\n\n[^n]: note\n",
+    "\n\nhttps://youtu.be/abc123XYZ_0\n\n", "\n\nhttps://x.com/a/status/1\n\n",
+    "```embed\nhttps://example.org/p\ncaption\n```\n", "```embed\n\n```\n",
+    "```embed\njavascript:alert(1)\n```\n", '<video src="v.mp4"></video>',
+    '<audio><source src="javascript:x" type="audio/mpeg"></audio>', '<video src="data:x">',
+    '<video src="https://u:p@e.org/v.webm">', "<iframe src=x></iframe>", '<input type="text">',
+    '<figure data-embed="evil"><a href="/x">x</a></figure>',
 ])
 
 

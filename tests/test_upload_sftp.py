@@ -42,6 +42,24 @@ def test_upload_then_nothing_then_only_the_change(sshd_server: Sshd, tmp_path: P
     assert (remote / "rss.xml").read_bytes() == b"<rss>v2</rss>"
 
 
+NESTED = ("archive/rss-1.xml", "archive/atom-1.xml", "archive/deeper/feed-1.json")
+
+
+def test_archive_pages_create_their_folders(sshd_server: Sshd, tmp_path: Path) -> None:
+    """Nested names (archive pages) get their folders (mode 755), then the feeds."""
+    out, state, remote = tmp_path / "feeds", tmp_path / "state", tmp_path / "www" / "feeds"
+    local = write_outputs(out, 1, names=(*NESTED, *FEEDS))
+    report, _ = publish(table(sshd_server, remote), out, state)
+    assert report.sent == (*sorted(NESTED), *FEEDS)
+    for name, data in local.items():
+        assert (remote / name).read_bytes() == data
+    assert (remote / "archive" / "deeper").stat().st_mode & 0o777 == 0o755
+    assert not list(remote.rglob(".*"))  # no temporary file left
+    (out / "archive" / "deeper" / "feed-1.json").write_bytes(b"{}")
+    report, _ = publish(table(sshd_server, remote), out, state)
+    assert report.sent == ("archive/deeper/feed-1.json",)
+
+
 def test_connection_dropped_mid_file_keeps_old_or_new(sshd_server, tmp_path, drop_proxy) -> None:
     out, state, remote = tmp_path / "feeds", tmp_path / "state", tmp_path / "www"
     old = write_outputs(out, 1, size=400_000)
@@ -84,13 +102,20 @@ def test_changed_host_key_is_refused(sshd_server: Sshd, tmp_path: Path) -> None:
         publish(table(sshd_server, tmp_path / "www", known_hosts=str(wrong)), out, state)
 
 
-def test_key_not_authorized_is_a_one_line_error(sshd_server: Sshd, tmp_path: Path) -> None:
+def test_key_not_authorized_is_a_one_line_error(sshd_server: Sshd, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    monkeypatch.delenv("FEEDPUB_SSH_PASSPHRASE", raising=False)
     out, state = tmp_path / "feeds", tmp_path / "state"
     write_outputs(out, 1)
     extra = {"identity_file": str(sshd_server.other_identity)}
     with pytest.raises(UploadError) as err:
         publish(table(sshd_server, tmp_path / "www", **extra), out, state)
     assert "authentication failed" in str(err.value) and "\n" not in str(err.value)
+    # issue 13: it names what it read, so a cron job's missing variable shows at once
+    assert f"tried the key {sshd_server.other_identity} (upload.identity_file) without a " \
+           "passphrase ($FEEDPUB_SSH_PASSPHRASE is not set), and no SSH agent ($SSH_AUTH_SOCK " \
+           "is not set)" in str(err.value)
 
 
 def test_permission_denied_is_a_one_line_error(sshd_server: Sshd, tmp_path: Path) -> None:

@@ -66,6 +66,31 @@ def test_second_run_sends_nothing_then_one_change_is_sent_and_pinged(dav, tmp_pa
     assert (dav.remote / "feed.json").read_bytes() == (out / "feed.json").read_bytes()
 
 
+NESTED = ("archive/rss-1.xml", "archive/atom-1.xml", "archive/deeper/feed-1.json")
+
+
+@pytest.mark.parametrize("folder_exists", [False, True])
+def test_archive_pages_create_their_folders(dav, tmp_path: Path, folder_exists: bool) -> None:
+    """Nested names (archive pages) get their folders by MKCOL, each once, then the feeds."""
+    out, state = tmp_path / "feeds", tmp_path / "state"
+    if folder_exists:  # the target folder is there already, its sub-folders are not
+        write_outputs(out, 0, names=("feed.json",))
+        publish({"target": dav.url}, out, state)
+        dav.recorder.reset()
+    local = write_outputs(out, 1, names=(*NESTED, *FEEDS))
+    report, _ = publish({"target": dav.url}, out, state)
+    assert report.sent == (*sorted(NESTED), *FEEDS)
+    for name, data in local.items():
+        assert (dav.remote / name).read_bytes() == data
+    made = [path for method, path, _ in dav.recorder.requests if method == "MKCOL"]
+    assert len(made) == len(set(made))  # no folder twice
+    assert {p for p in made if "archive" in p} == {f"/dav/{dav.folder}/archive/",
+                                                  f"/dav/{dav.folder}/archive/deeper/"}
+    assert not [p for p in (dav.remote / "archive").rglob(".*")]  # no temporary file left
+    dav.recorder.reset()
+    assert publish({"target": dav.url}, out, state)[0].sent == ()
+
+
 def test_503_twice_then_success(dav, tmp_path: Path) -> None:
     out, state = tmp_path / "feeds", tmp_path / "state"
     old = write_outputs(out, 1)

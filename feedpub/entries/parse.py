@@ -8,6 +8,8 @@ list, not one error per build.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,16 +25,31 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 from feedpub import values
-from feedpub.entries.markdown import BodyProblem, render_markdown
+from feedpub.entries.markdown import Body, BodyProblem, removal_lines, render_body
 from feedpub.errors import EntryProblem
-from feedpub.model import Author, Entry
-from feedpub.text import closest, forbidden_character, one_line, quoted, shown_key, uri_segment
-from feedpub.values import DATE_EXAMPLE, Invalid
+from feedpub.model import Author, Enclosure, Entry
+from feedpub.notices import Notice
+from feedpub.text import (
+    RefusedUrl,
+    as_uri,
+    closest,
+    forbidden_character,
+    one_line,
+    public_url,
+    quoted,
+    shown_key,
+    uri_segment,
+)
+from feedpub.values import Invalid
 
 KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
-    "language", "draft",
+    "language", "draft", "correction", "retracted", "reason",
 )
+# Not part of an entry's revision: its times and retraction are tracked on their own, and
+# ``id`` is what a renamed file adds, which must not make it look edited.
+_NOT_REVISED = frozenset({"title", "published", "updated", "id", "draft", "retracted", "reason"})
+REVISION_PART = 12  # hex digits per part of a revision (title, body, other fields)
 FUTURE_TOLERANCE = timedelta(minutes=5)  # an edit's time may run this far ahead (laptop clocks)
 MAX_PROBLEMS_PER_FILE = 20  # then "… and N more": a broken file never floods the report
 
@@ -79,8 +96,13 @@ Outcome = Entry | list[EntryProblem] | None  # an entry, its problems, or None f
 T = TypeVar("T")
 
 
-def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Outcome:
-    """An Entry, None for a draft, or the list of everything wrong with the file."""
+def parse_entry(data: bytes, path: str, ctx: EntryContext,
+                notices: list[Notice] | None = None) -> Outcome:
+    """An Entry, None for a draft, or the list of everything wrong with the file.
+
+    What was published with a change (the sanitizer removed something) is added to
+    ``notices``, one warning per thing, naming the line.
+    """
     stem = Path(path).stem  # as on disk: it becomes part of the default id and link
     path = one_line(path)
     try:
@@ -101,7 +123,36 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext) -> Outcome:
     if isinstance(fields, list):
         return fields
     body_line = text.count("\n", 0, match.end()) + 1
-    return _FieldReader(path, match[1], fields, ctx).entry(stem, text[match.end():], body_line)
+    reader = _FieldReader(path, match[1], fields, ctx)
+    outcome = reader.entry(stem, text[match.end():], body_line)
+    if notices is not None and isinstance(outcome, Entry):
+        notices.extend(reader.notices)
+    return outcome
+
+
+def front_matter_end(text: str) -> int | None:
+    """The offset in ``text`` of the line that closes its front matter, or None."""
+    match = _FRONT_MATTER.match(text)
+    return match.end(1) if match else None
+
+
+def field_line(data: bytes, field: str) -> int | None:
+    """The line of the file where front-matter field ``field`` is written, or None.
+
+    For messages about a field the whole build refuses (an id used twice, a published
+    time that changed): found by reading the file again, only when there is such a message.
+    """
+    text = data.decode("utf-8-sig", errors="replace")
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None
+    source, line, counted = match[1], 2, 0
+    for found in _KEY_AT_LINE_START.finditer(source):
+        line += source.count("\n", counted, found.start())
+        counted = found.start()
+        if field in (found[1], found[2], found[3]):
+            return line
+    return None
 
 
 def _load_front_matter(source: str, path: str) -> dict[object, object] | list[EntryProblem]:
@@ -154,6 +205,25 @@ def _anchor_line(source: str) -> int | None:
     return None
 
 
+def _line(body: str, body_line: int, offset: int | None) -> int | None:
+    """The file line of ``offset`` in the body that starts on ``body_line``."""
+    return body_line + body.count("\n", 0, offset) if offset is not None else None
+
+
+def _enclosures(rendered: Body, link: str) -> tuple[Enclosure, ...]:
+    """The body's video and audio files whose type is known, as absolute URLs (each once)."""
+    found: dict[str, Enclosure] = {}
+    for media in rendered.media:
+        if media.media_type is None:
+            continue
+        try:
+            url = as_uri(public_url(media.url, base=link))
+        except RefusedUrl:
+            continue  # the sanitizer dropped the link too, and said so
+        found.setdefault(url, Enclosure(url, media.media_type))
+    return tuple(found.values())
+
+
 class _FieldReader:
     """Checks one entry's fields, collecting every problem instead of stopping.
 
@@ -166,6 +236,7 @@ class _FieldReader:
     def __init__(self, path: str, source: str, fields: dict[object, object], ctx: EntryContext):
         self.path, self.source, self.fields, self.ctx = path, source, fields, ctx
         self.problems: list[EntryProblem] = []
+        self.notices: list[Notice] = []
         self.hidden = 0
         self._lines: dict[str, int] | None = None
 
@@ -225,18 +296,58 @@ class _FieldReader:
         tags = self.read("tags", values.words) or ()
         image = self.read("image", lambda v: values.url(v, base=link))
         language = self.read("language", values.language)
+        correction = self.read("correction", lambda v: values.text(v, numbers=True))
+        retracted, reason = self.retraction(published)
         if self.problems or self.hidden or not (title and published and updated):
             return self.reported()
         try:
-            html = render_markdown(body, link)
+            rendered = render_body(body, link, name)
         except BodyProblem as problem:
-            where = body_line + body.count("\n", 0, problem.offset) \
-                if problem.offset is not None else None
-            self.problem("body", str(problem), where)
+            self.problem("body", str(problem), _line(body, body_line, problem.offset))
             return self.reported()
+        self.note_removals(rendered, body, body_line)
         return Entry(id=entry_id, title=title, link=link, published=published, updated=updated,
-                     content_html=html, summary=summary, authors=authors, tags=tags,
-                     image=image, language=language, source=self.path)
+                     content_html=rendered.html, summary=summary, authors=authors, tags=tags,
+                     image=image, language=language, source=self.path,
+                     enclosures=_enclosures(rendered, link), correction=correction,
+                     retracted=retracted, reason=reason, revision=self.revision(title, body))
+
+    def note_removals(self, rendered: Body, body: str, body_line: int) -> None:
+        """One warning per thing the sanitizer removed: published, but not as written."""
+        for offset, message in removal_lines(rendered):
+            line = _line(body, body_line, offset)
+            self.notices.append(Notice(f"{self.path}:{line}" if line else self.path,
+                                       f"body: {message}"))
+
+    def retraction(self, published: datetime | None) -> tuple[datetime | None, str | None]:
+        """``retracted:`` (when, not before ``published`` nor in the future) and its ``reason:``."""
+        retracted = self.time("retracted")
+        reason = self.read("reason", lambda v: values.text(v, numbers=True))
+        if reason is not None and self.fields.get("retracted") is None:
+            self.problem("reason", "is only read with retracted: (the time the update was "
+                         f"withdrawn, e.g. retracted: {self.now_example()}); add it or remove reason:")
+        if retracted is None or published is None:
+            return retracted, reason
+        if retracted < published:
+            self.problem("retracted", f"{quoted(self.fields['retracted'])} is before published; "
+                         "an update is withdrawn after it went out")
+        elif retracted > self.ctx.now + FUTURE_TOLERANCE:
+            self.problem("retracted", f"{quoted(self.fields['retracted'])} is in the future; "
+                         "use the time of the retraction (a retraction cannot be scheduled)")
+        return retracted, reason
+
+    def revision(self, title: str, body: str) -> str:
+        """A digest of what the author wrote, in three parts: title, body, other fields.
+
+        Taken from the file's own values (not from the rendered HTML), so a change of
+        settings or of the Markdown library never looks like an edit, and in parts, so
+        a renamed file that was also touched up is still recognised (two parts of three).
+        """
+        others = {str(k): v for k, v in self.fields.items() if k not in _NOT_REVISED}
+        text = body.replace("\r\n", "\n").strip()
+        parts = (title, text, json.dumps(others, sort_keys=True, ensure_ascii=False, default=str))
+        return ".".join(hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:REVISION_PART]
+                        for part in parts)
 
     def reported(self) -> list[EntryProblem]:
         if self.hidden:
@@ -264,6 +375,21 @@ class _FieldReader:
 
     def time(self, field: str, required: bool = False) -> datetime | None:
         if required and self.fields.get(field) is None:
-            self.problem(field, f"is required; add e.g. {field}: {DATE_EXAMPLE}")
+            self.problem(field, f"is required; add e.g. {field}: {self.now_example()}")
             return None
-        return self.read(field, lambda v: values.moment(v, self.ctx.zone))
+        return self.read(field, self.moment)
+
+    def moment(self, value: object) -> datetime:
+        """The time ``value`` stands for; a wrong one is shown with the current time as example.
+
+        The example is worded only on the way to an error (read again with it), so the
+        parse of a valid entry never depends on the clock and its cache stays valid.
+        """
+        try:
+            return values.moment(value, self.ctx.zone)
+        except Invalid:
+            return values.moment(value, self.ctx.zone, self.now_example())
+
+    def now_example(self) -> str:
+        """Now in the blog's zone, with its offset: the value to paste into ``published:``."""
+        return self.ctx.now.astimezone(self.ctx.zone).replace(microsecond=0).isoformat()

@@ -15,6 +15,7 @@ beside the feeds, and the type each is served and uploaded with.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -75,8 +76,9 @@ def by_filename(filename: str) -> Format | None:
 
 
 def content_type(filename: str) -> str | None:
-    """The Content-Type an output or media file is served with; None for anything else."""
-    output = by_filename(filename)
+    """The Content-Type an output (archive pages included: ``filename`` relative to the
+    output folder) or media file is served with; None for anything else."""
+    output = format_of(filename)
     if output is not None:
         return output.content_type
     suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
@@ -84,6 +86,25 @@ def content_type(filename: str) -> str | None:
     if media is None:
         return None
     return f"{media}; charset=utf-8" if media == "image/svg+xml" else media
+
+
+ARCHIVE_FOLDER = "archive"  # RFC 5005 archive pages, relative to the output folder
+_ARCHIVE_PAGE = re.compile(rf"{ARCHIVE_FOLDER}/(.+)-([1-9][0-9]*)(\.[a-z]+)")
+
+
+def archive_filename(name: str, page: int) -> str:
+    """Page ``page`` (1 = the oldest entries) of format ``name``: ``archive/rss-1.xml``,
+    ``archive/atom-1.xml``, ``archive/feed-1.json``, beside the subscription document's
+    name so that each format's pages are told apart by name alone."""
+    stem, _, suffix = FORMATS[name].filename.rpartition(".")
+    return f"{ARCHIVE_FOLDER}/{stem}-{page}.{suffix}"
+
+
+def format_of(path: str) -> Format | None:
+    """The format of a subscription document or an archive page (``path`` relative to the
+    output folder, with "/"), or None for any other file."""
+    found = _ARCHIVE_PAGE.fullmatch(path)
+    return by_filename(found[1] + found[3]) if found else by_filename(path.rpartition("/")[2])
 
 
 def render(name: str, feed: Feed) -> bytes:

@@ -18,6 +18,7 @@ from feedpub.formats import Parts
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 GENERATOR = "feedpub"
 

@@ -5,7 +5,8 @@ Workarounds (each covered by tests/test_formats.py):
 - ``updated`` defaults to now, so it is always the newest entry time;
 - ``content(type='CDATA')`` writes an invalid type, so content is always ``type="html"``;
 - entries are prepended by default, so they are appended explicitly;
-- RFC 5005 ``fh:complete`` and ``xml:lang`` on entries are not written by feedgen.
+- RFC 5005 ``fh:complete``/``fh:archive``, RFC 6721 ``at:deleted-entry`` and ``xml:lang``
+  on entries are not written by feedgen.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feedpub.dates import to_utc
+from feedpub.dates import rfc3339, to_utc
 from feedpub.formats import FORMATS, Parts
 from feedpub.formats._feedgen import (
     HISTORY_NS,
+    TOMBSTONES_NS,
     cut_at_items,
     entry_patch,
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Entry, Feed, MediaFile
+from feedpub.model import Author, Closing, Enclosure, Entry, Feed, History, MediaFile
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 Link = tuple[str, str, str, int | None]  # rel, href, type, length
@@ -39,7 +41,8 @@ def render(feed: Feed) -> bytes:
 
 
 def render_parts(feed: Feed, entries: Sequence[Entry], closing: bool) -> Parts:
-    """``render``'s document cut at its entries (see ``formats.render_parts``)."""
+    """``render``'s document cut at its entries (see ``formats.render_parts``); the
+    tombstones and RFC 5005 markers are the head's, before the first entry."""
     root, _ = _generator(feed, entries, closing=closing)._create_atom()
     return cut_at_items(root, root, "entry", indent=2)
 
@@ -50,7 +53,7 @@ def _generator(feed: Feed, entries: Sequence[Entry], *, closing: bool) -> FeedGe
     if closing and feed.closing:
         _closing_entry(generator, feed.closing)
     for entry in entries:
-        _entry(generator, entry, feed.media_file(entry.image))
+        _entry(generator, entry, feed.media_file(entry.image), feed.enclosures_of(entry))
     return generator
 
 
@@ -65,6 +68,8 @@ def _feed(generator: FeedGenerator, feed: Feed) -> None:
     generator.link(href=feed.home_page_url, rel="alternate", type="text/html")
     for hub in feed.hubs:
         generator.link(href=hub, rel="hub")
+    if feed.history is not None:
+        _history_links(generator, feed.history)
     for author in feed.authors or (Author(feed.title),):
         generator.author(_person(author))
     if feed.icon:
@@ -72,16 +77,36 @@ def _feed(generator: FeedGenerator, feed: Feed) -> None:
     if feed.logo:
         generator.logo(feed.logo)
     patch = feed_patch(generator)
-    if feed.complete:
+    archive = feed.history is not None and feed.history.archive
+    if feed.complete or archive:
         patch.namespaces["fh"] = HISTORY_NS
-        patch.atom_patch = _mark_complete
+    if feed.tombstones:
+        patch.namespaces["at"] = TOMBSTONES_NS
     if any(entry.image for entry in feed.entries):
         patch.namespaces["media"] = MEDIA_NS
+    patch.atom_patch = lambda root: _feed_extras(root, feed)
 
 
-def _mark_complete(root: etree._Element) -> None:
-    """RFC 5005 section 2: this feed document holds every entry of the feed."""
-    etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
+def _history_links(generator: FeedGenerator, history: History) -> None:
+    """RFC 5005 section 4: the subscription document, and the pages on either side."""
+    media_type = FORMATS["atom"].media_type
+    for rel, urls in (("current", history.current), ("prev-archive", history.prev_archive),
+                      ("next-archive", history.next_archive)):
+        if urls is not None:
+            generator.link(href=urls["atom"], rel=rel, type=media_type)
+
+
+def _feed_extras(root: etree._Element, feed: Feed) -> None:
+    """What feedgen does not write at the feed's level: RFC 5005 markers, RFC 6721 tombstones."""
+    if feed.complete:  # RFC 5005 section 2: this document holds every entry of the feed
+        etree.SubElement(root, f"{{{HISTORY_NS}}}complete")
+    if feed.history is not None and feed.history.archive:  # section 4: an archive page
+        etree.SubElement(root, f"{{{HISTORY_NS}}}archive")
+    for tombstone in feed.tombstones:
+        element = etree.SubElement(root, f"{{{TOMBSTONES_NS}}}deleted-entry",
+                                   ref=tombstone.ref, when=rfc3339(tombstone.when))
+        if tombstone.comment:
+            etree.SubElement(element, f"{{{TOMBSTONES_NS}}}comment").text = tombstone.comment
 
 
 def _new_entry(generator: FeedGenerator, id_: str, title: str, published: datetime,
@@ -103,7 +128,8 @@ def _closing_entry(generator: FeedGenerator, closing: Closing) -> None:
     entry_patch(entry).atom_patch = lambda element: _links(element, links)
 
 
-def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None) -> None:
+def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None,
+           enclosures: tuple[Enclosure, ...]) -> None:
     entry = _new_entry(generator, source.id, source.title, source.published, source.updated)
     for author in source.authors:
         entry.author(_person(author))
@@ -113,21 +139,20 @@ def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None) -> 
     for tag in source.tags:
         entry.category(term=tag)
     links: list[Link] = [("alternate", source.link, "text/html", None)]
-    if local:  # a file published beside the feed: RFC 4287 4.2.7.2's enclosure, with its length
-        links.append(("enclosure", local.url, local.media_type, local.length))
-    entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links)
+    links += [("enclosure", e.url, e.media_type, e.length) for e in enclosures]
+    entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links, local)
 
 
-def _entry_extras(element: etree._Element, source: Entry, links: list[Link]) -> None:
+def _entry_extras(element: etree._Element, source: Entry, links: list[Link],
+                  local: MediaFile | None) -> None:
     _links(element, links)
     if source.language:
         element.set(XML_LANG, source.language)
     if source.image:
         media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=source.image, medium="image")
-        local = next((link for link in links if link[0] == "enclosure"), None)
         if local:
-            media.set("type", local[2])
-            media.set("fileSize", str(local[3]))
+            media.set("type", local.media_type)
+            media.set("fileSize", str(local.length))
 
 
 def _links(element: etree._Element, links: list[Link]) -> None:

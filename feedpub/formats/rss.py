@@ -6,7 +6,8 @@ Workarounds (each covered by tests/test_formats.py):
 - ``lastBuildDate`` defaults to now, so it is always set to the newest entry time (and
   removed again for a blog with no entry yet, which has no such time);
 - entries are prepended by default, so they are appended explicitly;
-- ``atom:link rel="hub"`` and RFC 5005 ``fh:complete`` are not written by feedgen;
+- ``atom:link rel="hub"``, RFC 5005's archive links (Appendix B) and ``fh:complete``/
+  ``fh:archive`` are not written by feedgen;
 - its dates come from ``strftime("%Y")``, which does not pad years before 1000 ("1",
   not "0001"), so those dates, and only those, are rewritten with ``dates.rfc822``.
 """
@@ -31,7 +32,7 @@ from feedpub.formats._feedgen import (
     feed_patch,
     new_generator,
 )
-from feedpub.model import Author, Closing, Entry, Feed, MediaFile
+from feedpub.model import Author, Closing, Enclosure, Entry, Feed, MediaFile
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 _PADDED_BY_STRFTIME = 1000  # %Y writes years from 1000 on with four digits
@@ -56,7 +57,7 @@ def _generator(feed: Feed, entries: Sequence[Entry], *, closing: bool) -> FeedGe
     if closing and feed.closing:
         _closing_item(generator, feed.closing)
     for entry in entries:
-        _item(generator, entry, feed.media_file(entry.image))
+        _item(generator, entry, feed.media_file(entry.image), feed.enclosures_of(entry))
     return generator
 
 
@@ -79,7 +80,7 @@ def _channel(generator: FeedGenerator, feed: Feed) -> None:
         generator.dc.dc_creator(names)
     patch = feed_patch(generator)
     patch.namespaces = {"atom": ATOM_NS}
-    if feed.complete:
+    if feed.complete or (feed.history is not None and feed.history.archive):
         patch.namespaces["fh"] = HISTORY_NS
     if feed.itunes_complete:
         patch.namespaces["itunes"] = ITUNES_NS
@@ -98,8 +99,17 @@ def _channel_links(channel: etree._Element, feed: Feed) -> None:
                      type=FORMATS["rss"].media_type)
     for hub in feed.hubs:
         etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+    history = feed.history
+    if history is not None:
+        for rel, urls in (("current", history.current), ("prev-archive", history.prev_archive),
+                          ("next-archive", history.next_archive)):
+            if urls is not None:
+                etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=urls["rss"], rel=rel,
+                                 type=FORMATS["rss"].media_type)
     if feed.complete:
         etree.SubElement(channel, f"{{{HISTORY_NS}}}complete")
+    if history is not None and history.archive:
+        etree.SubElement(channel, f"{{{HISTORY_NS}}}archive")
     if feed.itunes_complete:
         etree.SubElement(channel, f"{{{ITUNES_NS}}}complete").text = "Yes"
 
@@ -139,15 +149,17 @@ def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
               closing.content_html, closing.at)
 
 
-def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None) -> None:
+def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None,
+          enclosures: tuple[Enclosure, ...]) -> None:
     item = _new_item(generator, entry.id, entry.title, entry.link,
                      entry.summary or entry.content_html, entry.content_html, entry.published,
                      entry.image, local)
     for tag in entry.tags:
         item.category(term=tag)
     _item_authors(item, entry.authors)
-    if local:  # a file published beside the feed: its exact length and type are known
-        item.enclosure(url=local.url, length=str(local.length), type=local.media_type)
+    if enclosures:  # RSS allows one per item: our own image first (its length is exact)
+        first = enclosures[0]
+        item.enclosure(url=first.url, length=str(first.length or 0), type=first.media_type)
 
 
 def _item_authors(item: FeedEntry, authors: tuple[Author, ...]) -> None:

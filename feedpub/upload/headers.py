@@ -53,9 +53,9 @@ def cache_control(name: str, *, closed: bool, ttl_minutes: int) -> str:
 
 
 def content_type(name: str) -> str:
-    """The Content-Type of file ``name``: the registry's for the page, feeds and media,
-    else by suffix."""
-    known = registry_content_type(PurePosixPath(name).name)
+    """The Content-Type of file ``name`` (relative to the output folder): the registry's for
+    the page, the feeds, their archive pages and media files, else by suffix."""
+    known = registry_content_type(name)
     if known is not None:
         return known
     return OTHER_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")

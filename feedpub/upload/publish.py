@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from feedpub import program
 from feedpub.config import SiteConfig
 from feedpub.errors import ConfigError, UploadError
 from feedpub.formats import FEED_FILES, FORMATS
@@ -105,7 +106,7 @@ def candidate_names(config: SiteConfig) -> list[str]:
     record = load_build_record(config.state_dir, [])
     if record is None:
         raise UploadError(f"{config.output_dir}: nothing to upload: no build is recorded in "
-                          f"{config.state_dir}; run 'publish.py build' first")
+                          f"{config.state_dir}; run '{program.command('build')}' first")
     return [name for name, stamp in record.outputs.items() if stamp is not None]
 
 

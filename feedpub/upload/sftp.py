@@ -14,7 +14,7 @@ import io
 import os
 import socket
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypedDict
 from urllib.parse import unquote, urlsplit
 
@@ -67,7 +67,7 @@ class SftpTarget:
         self.folder = _remote_folder(unquote(parts.path))
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
-        self._folder_ready = False
+        self._folders: set[str] = set()  # remote folders known to exist on this connection
         self.notices: list[Notice] = []
 
     def put_atomic(self, name: str, data: bytes, meta: FileMeta) -> None:
@@ -90,7 +90,7 @@ class SftpTarget:
         sftp = self._connect()
         tmp = self._path(temp_name(name))
         try:
-            self._ensure_folder(sftp)
+            self._ensure_folders(sftp, name)
             sftp.putfo(io.BytesIO(data), tmp, file_size=len(data), confirm=True)
             sftp.chmod(tmp, 0o644)
             sftp.posix_rename(tmp, self._path(name))
@@ -117,19 +117,21 @@ class SftpTarget:
     def _path(self, name: str) -> str:
         return f"{self.folder}/{name}" if self.folder else name
 
-    def _ensure_folder(self, sftp: paramiko.SFTPClient) -> None:
-        """Create missing folders of the target path once per connection."""
-        if self._folder_ready or not self.folder:
-            return
+    def _ensure_folders(self, sftp: paramiko.SFTPClient, name: str) -> None:
+        """Create the missing folders of the target path and of a nested ``name``
+        (``archive/rss-1.xml``), each checked once per connection."""
         current = "/" if self.folder.startswith("/") else ""
-        for segment in [s for s in self.folder.split("/") if s]:
+        segments = [s for s in self.folder.split("/") if s] if self.folder else []
+        for segment in [*segments, *PurePosixPath(name).parent.parts]:
             current = f"{current}{segment}" if current in ("", "/") else f"{current}/{segment}"
+            if current in self._folders:
+                continue
             try:
                 if not stat.S_ISDIR(sftp.stat(current).st_mode or 0):
                     raise PermanentError(f"{current} exists on the server but is not a folder")
             except FileNotFoundError:
                 sftp.mkdir(current, 0o755)
-        self._folder_ready = True
+            self._folders.add(current)
 
     def _connect(self) -> paramiko.SFTPClient:
         """Open SSH + SFTP, checking the host key against known_hosts; classify failures."""
@@ -150,8 +152,8 @@ class SftpTarget:
         except paramiko.AuthenticationException:
             client.close()
             raise PermanentError(
-                f"SSH authentication failed for user {self.user or '(default)'}: "
-                "check identity_file, the SSH agent and the server's authorized_keys"
+                f"SSH authentication failed for user {self.user or '(default)'}: tried "
+                f"{self._tried()}; check them and the server's authorized_keys"
             ) from None
         except paramiko.SSHException as exc:
             client.close()
@@ -187,6 +189,18 @@ class SftpTarget:
             "auth_timeout": self.settings.timeout,
         }
 
+    def _tried(self) -> str:
+        """What authentication read, by name (never a value): a cron job often lacks the
+        agent's $SSH_AUTH_SOCK or the passphrase variable that a login shell has."""
+        identity = self.settings.identity_file
+        keys = f"the key {identity} (upload.identity_file)" if identity else "the keys in ~/.ssh"
+        agent = "the SSH agent ($SSH_AUTH_SOCK)" if os.environ.get("SSH_AUTH_SOCK") else \
+            "no SSH agent ($SSH_AUTH_SOCK is not set)"
+        passphrase = f"${self.settings.passphrase_env}"
+        phrase = f"with the passphrase in {passphrase}" if os.environ.get(
+            self.settings.passphrase_env) else f"without a passphrase ({passphrase} is not set)"
+        return f"{keys} {phrase}, and {agent}"
+
     def _host_label(self) -> str:
         return f"{self.host}:{self.port}"
 
@@ -201,7 +215,7 @@ class SftpTarget:
                 with contextlib.suppress(Exception):  # a dead connection may fail to close
                     closable.close()
         self._sftp = self._client = None
-        self._folder_ready = False
+        self._folders.clear()
 
 
 def _remote_folder(path: str) -> str:

@@ -3,7 +3,8 @@
 A plain PUT onto the live name would let a reader fetch a half-written feed while
 the body streams in (wsgidav and Apache write in place), so the bytes go to a
 temporary sibling first and a MOVE with `Overwrite: T` swaps them in. Missing
-folders are created with MKCOL on the first 404/409. Credentials come from the
+folders (the target's, and a nested name's such as ``archive/rss-1.xml``) are created
+with MKCOL, each once, when a PUT answers 404/409. Credentials come from the
 environment (names set in [upload]) or, when those are unset, ~/.netrc, which
 requests reads itself; they are passed as auth, never put into a URL, so no
 message can show them. Sending them over plain http to another machine is allowed
@@ -22,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -34,7 +36,6 @@ from feedpub.upload.settings import UploadSettings
 
 SCHEME_MAP = {"webdav": "http", "webdavs": "https", "http": "http", "https": "https"}
 REASONS = {
-    401: "authentication failed (401): check the user name and password in the environment or ~/.netrc",
     403: "forbidden (403): the account may not write to this folder",
     404: "not found (404)",
     405: "method not allowed (405): is this a WebDAV folder?",
@@ -65,9 +66,12 @@ class WebDavTarget:
         self.session.auth = _auth(settings, parts.username)
         if settings.ca_bundle:
             self.session.verify = str(settings.ca_bundle)
-        self._folders_ready = False
+        self._folders: set[str] = set()  # URL paths of folders known to exist
         self.notices: list[Notice] = []
-        if self.session.auth or requests.utils.get_netrc_auth(self.base):
+        from_netrc = self.session.auth is None and bool(requests.utils.get_netrc_auth(self.base))
+        self.credentials = _credentials_source(settings, parts.username, self.session.auth,
+                                               from_netrc, host)
+        if self.session.auth or from_netrc:
             self.notices.extend(_plain_http_warning(self.base, settings.display_target))
 
     def url(self, name: str) -> str:
@@ -78,12 +82,13 @@ class WebDavTarget:
         """PUT the bytes to a temporary name, MOVE it over `name`, then check what the server holds."""
         tmp_url = self.url(temp_name(name))
         headers = {"Content-Type": meta.content_type, "Cache-Control": meta.cache_control}
+        folders = self._folder_paths(name)
         response = self._request("PUT", tmp_url, data=data, headers=headers)
-        if response.status_code in (404, 409) and not self._folders_ready:
-            self._make_folders()
+        if response.status_code in (404, 409) and folders[-1] not in self._folders:
+            self._make_folders(folders)
             response = self._request("PUT", tmp_url, data=data, headers=headers)
         self._check(response, "PUT")
-        self._folders_ready = True
+        self._folders.update(folders)  # the PUT landed: every folder above it exists
         moved = self._request("MOVE", tmp_url, headers={"Destination": self.url(name), "Overwrite": "T"})
         self._check(moved, "MOVE")
         self._verify(name, len(data), moved.status_code)
@@ -116,19 +121,24 @@ class WebDavTarget:
                                  "getcontentlength in PROPFIND), so the upload cannot be checked")
         return size
 
-    def _make_folders(self) -> None:
-        """MKCOL each folder of the target path from the top; 405 means it already exists."""
+    def _folder_paths(self, name: str) -> list[str]:
+        """The URL path of each folder from the top of the target down to ``name``'s own."""
+        segments = [s for s in urlsplit(self.base).path.split("/") if s]
+        segments += [quote(part) for part in PurePosixPath(name).parent.parts]
+        return ["/" + "".join(f"{s}/" for s in segments[:n]) for n in range(len(segments) + 1)]
+
+    def _make_folders(self, folders: list[str]) -> None:
+        """MKCOL each folder not known to exist, from the top; 405 means it already exists."""
         parts = urlsplit(self.base)
-        segments = [s for s in parts.path.split("/") if s]
-        path = "/"
-        for segment in segments:
-            path += segment + "/"
+        for path in folders[1:]:
+            if path in self._folders:
+                continue
             response = self._request("MKCOL", urlunsplit(parts._replace(path=path)))
             if response.status_code in (200, 201, 301, 405):
+                self._folders.add(path)
                 continue
             if response.status_code in (401, 403):
                 self._check(response, "MKCOL")
-        self._folders_ready = True
 
     def _request(
         self,
@@ -159,12 +169,13 @@ class WebDavTarget:
         response.close()
         return response
 
-    @staticmethod
-    def _check(response: requests.Response, method: str) -> None:
+    def _check(self, response: requests.Response, method: str) -> None:
         """2xx passes; 5xx is transient; anything else is an error retrying cannot fix."""
         code = response.status_code
         if 200 <= code < 300:
             return
+        if code == 401:
+            raise PermanentError(f"{method} authentication failed (401): {self.credentials}")
         reason = REASONS.get(code, f"HTTP {code} {response.reason or ''}".strip())
         if code >= 500 and code != 507:
             raise TransientError(f"{method} got HTTP {code} {response.reason or ''}".strip())
@@ -182,6 +193,32 @@ def _auth(settings: UploadSettings, url_user: str | None) -> tuple[str, str] | N
     if user and password is not None:
         return (user, password)
     return None
+
+
+def _credentials_source(settings: UploadSettings, url_user: str | None,
+                        auth: tuple[str, str] | None, from_netrc: bool, host: str) -> str:
+    """What a 401 should tell: which variables (or which netrc) the credentials came from.
+
+    Names only, never values. A cron job or a systemd unit has its own environment,
+    so "the variables are not set" is the usual cause of a 401 that works by hand.
+    """
+    user_env, password_env = f"${settings.username_env}", f"${settings.password_env}"
+    netrc = os.environ.get("NETRC") or "~/.netrc"
+    if auth is not None:
+        user = f"{user_env}" if os.environ.get(settings.username_env) else "the target URL"
+        return (f"the server refused the user name from {user} and the password from "
+                f"{password_env} (upload.username_env, upload.password_env); check both")
+    if from_netrc:
+        return (f"the server refused the login and password of {netrc} for machine {host} "
+                f"({password_env} is not set, so {netrc} was used); check that entry")
+    unset = [name for name, value in ((user_env, os.environ.get(settings.username_env) or url_user),
+                                      (password_env, os.environ.get(settings.password_env)))
+             if not value]
+    return (f"no credentials were sent: {' and '.join(unset)} "
+            f"{'is' if len(unset) == 1 else 'are'} not set and {netrc} has no entry for "
+            f"machine {host}; set them in the environment of the run (for cron or systemd, "
+            "see docs/cron.md) or name other variables with upload.username_env and "
+            "upload.password_env")
 
 
 def _plain_http_warning(base: str, display: str) -> list[Notice]:

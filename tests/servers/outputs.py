@@ -28,6 +28,7 @@ def write_outputs(
     written = {}
     for name in names:
         data = version(name, n, size)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
         written[name] = data
     return written
@@ -63,11 +64,13 @@ id_base = "tag:blog.example.org,2024:test/"
 
 
 def output_names(out: Path) -> list[str]:
-    """What a build would have recorded as written: the folder's regular, non-hidden files
-    (the upload tests write their outputs by hand, without a build)."""
+    """What a build would have recorded as written: the folder's regular, non-hidden files,
+    in sub-folders too, as "archive/rss-1.xml" (the upload tests write their outputs by
+    hand, without a build)."""
     if not out.is_dir():
         return []
-    return [p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return [p.relative_to(out).as_posix() for p in sorted(out.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)]
 
 
 def publish(table: dict, out: Path, state: Path, *, hubs: tuple[str, ...] = (), **kw: object):
