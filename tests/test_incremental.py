@@ -306,3 +306,29 @@ def test_a_feed_too_big_is_refused_before_anything_is_rendered(
     (blog / "feedpub.toml").write_text(f"item_limit = {limit}\n" + text)
     assert run(blog, "build").code == 0
     assert 0 < max(len(data) for data in published(blog).values()) <= 12_000
+
+
+@pytest.mark.parametrize("when", ["2024-12-07T23:59:00Z", "2024-12-06T00:00:00Z"])
+def test_tombstones_against_live_entries_are_checked_with_the_document(blog: Path,
+                                                                       when: str) -> None:
+    """A tombstone in the head for an entry still in the items: at-ref-live-entry (deleted
+    after its last update) or at-ref-restored (updated since), as the validator says."""
+    from feedpub.fragments import DocumentItems, check_document, check_items, item_lines
+
+    parts, feed = sample_parts(blog, "atom")
+    victim = check_items("atom", Parts(parts.head, parts.items[3:4], parts.tail, b""))[0].facts.id
+    tomb = (f'  <at:deleted-entry xmlns:at="http://purl.org/atompub/tombstones/1.0" '
+            f'ref="{victim}" when="{when}"/>\n').encode()
+    parts = Parts(parts.head + tomb, parts.items, parts.tail, parts.joiner)
+    checks = check_items("atom", parts)
+    placed = DocumentItems(item_lines(parts), [(i, f) for i, c in enumerate(checks)
+                                               for f in c.findings],
+                           [c.facts.id for c in checks], [c.facts.where for c in checks],
+                           [c.facts.updated for c in checks], [c.facts.published for c in checks],
+                           [c.facts.latest for c in checks])
+    mine = check_document("atom", "atom.xml", parts, placed, b"".join(parts.items).count(b"\n"),
+                          feed.id, feed.closing.id)
+    whole = validate_bytes(parts.head + b"".join(parts.items) + parts.tail)
+    assert [(f.line, f.column, f.rule, f.message) for f in mine] == \
+        [(f.line, f.column, f.rule, f.message) for f in whole]
+    assert {f.rule for f in whole} & {"at-ref-live-entry", "at-ref-restored"}
