@@ -323,7 +323,7 @@ def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled
     from feedpub.state import load_page_digests
 
     ledger = reconciled.ledger
-    order = sorted(ledger, key=lambda key: (ledger[key].published, key))
+    order = sorted(ledger, key=lambda key: (ledger[key].published.timestamp(), key))
     layout = archive_layout(order, config.archive_size)
     documents = [subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
                                        tombstones=reconciled.tombstones,
