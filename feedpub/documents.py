@@ -486,12 +486,12 @@ def render_missing(documents: list[tuple[Feed, list[str], list[str]]], store: En
     feeds = [feed for feed, _, _ in documents]
     with Children() as children:
         streams = [children.start(_render_worker(feeds, chunks[k::workers], store,
-                                                 cache.new_packs)) for k in range(workers)]
-        for stream in streams:
-            for made in stream.items():
-                for name, (key, ref, lines, findings, facts) in made:
-                    cache.of(name).add(key, ref, lines, ItemCheck(findings, ItemFacts(*facts)))
-                    cache.changed = True
+                                                 cache.new_packs)).items()
+                   for k in range(workers)]
+        for index in range(len(chunks)):  # round-robin: a worker whose pipe is full waits
+            for name, (key, ref, lines, findings, facts) in next(streams[index % workers]):
+                cache.of(name).add(key, ref, lines, ItemCheck(findings, ItemFacts(*facts)))
+                cache.changed = True
 
 
 def _render_worker(feeds: list[Feed], chunks: list[list[tuple[int, str, Entry, tuple[str, ...]]]],
