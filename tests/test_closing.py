@@ -22,6 +22,7 @@ from lxml import etree
 
 from conftest import Run, snapshot
 from feedpub.errors import ExitCode
+from servers.quiet import QuietHTTPServer
 
 CONTINUED = "https://news.example.org/live/2024/12/08/syria-continued"
 CLOSING_ID = "tag:news.example.org,2024-12-07:syria-homs/closed"
@@ -199,7 +200,7 @@ def served(blog: Path, run: Run) -> Iterator[str]:
     """The sample's feeds served over HTTP from 127.0.0.1 by a real server."""
     assert run(blog, "build").code == 0
     handler = functools.partial(_QuietHandler, directory=str(blog / "feeds"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

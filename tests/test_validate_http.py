@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from feedpub.validate.command import add_arguments, run
+from servers.quiet import QuietHTTPServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "validate"
@@ -88,7 +89,7 @@ class _Server:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer((host, 0), _Handler)
+        self.httpd = QuietHTTPServer((host, 0), _Handler)
         self.httpd.daemon_threads = True
         self.base = f"http://{host}:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

@@ -16,6 +16,7 @@ from typing import ClassVar
 import pytest
 
 from feedpub.validate import has_errors, validate_bytes
+from servers.quiet import QuietHTTPServer
 
 SECRET = "feedpub-secret-7f3a91c2"
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,7 @@ class _CountingHandler(http.server.BaseHTTPRequestHandler):
 def canary_server() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server that records every request it receives."""
     handler = type("Handler", (_CountingHandler,), {"requests": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

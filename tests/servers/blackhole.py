@@ -11,7 +11,9 @@ from PROPFIND's ``getcontentlength``.
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from servers.quiet import QuietHTTPServer
 
 
 class BlackholeDav:
@@ -21,7 +23,7 @@ class BlackholeDav:
         self.stored: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []
         handler = type("Handler", (_Handler,), {"owner": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()

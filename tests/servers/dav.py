@@ -84,6 +84,22 @@ class Recorder:
         return wrapped
 
 
+class _QuietServer(wsgi.Server):  # type: ignore[misc]
+    """cheroot writes its own errors to ``sys.stderr``, and in a test process that is
+    whichever test's captured stderr is current: a PUT that an upload test abandoned
+    times out seconds later and failed an unrelated test that checks a command printed
+    nothing. The server's errors go to a file in its own folder instead."""
+
+    log_path: Path
+
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        import traceback as tb
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"{msg}\n")
+            if traceback:
+                log.write(tb.format_exc())
+
+
 class DavServer:
     """Share `root` read-write at /dav/ and `root/ro` read-only at /ro/, both with Basic auth."""
 
@@ -109,7 +125,8 @@ class DavServer:
             "lock_storage": True,
         }
         app = self.recorder.middleware(WsgiDAVApp(config))
-        self.server = wsgi.Server(("127.0.0.1", 0), app, numthreads=8)
+        self.server = _QuietServer(("127.0.0.1", 0), app, numthreads=8)
+        self.server.log_path = root / "server-errors.log"
         self.server.shutdown_timeout = 0.5
         self.server.prepare()
         self.port = self.server.bind_addr[1]

@@ -18,13 +18,14 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from servers.quiet import QuietHTTPServer
 from servers.sshd import free_port
 
 KEY_ID, SECRET = "feedpub-test-key", "feedpub-test-secret"
@@ -110,7 +111,7 @@ class FaultProxy:
 
     def __post_init__(self) -> None:
         handler = type("Handler", (_Handler,), {"proxy": self})
-        self.server = _QuietServer(("127.0.0.1", 0), handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
@@ -161,11 +162,6 @@ class FaultProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        return None  # a connection this proxy cut on purpose is not worth a traceback
 
 
 class _Handler(BaseHTTPRequestHandler):
