@@ -1,13 +1,16 @@
 """feedpub against Hugo on the same entries: cold build, one entry changed, no-op.
 
 Usage: python benchmarks/hugo.py [--entries N] [--generator shared|own|both] [--runs R]
+                                 [--scale N,N,...]
 
 For each generator (``../shared/bench/gen_entries.py``, about 4 KB of Markdown an entry,
 which is what the project's checks use, and our own ``synth.py``, about 1 KB) it writes N
 entries, then times in the same run:
 
 - feedpub: the whole ``publish.py build`` command, cold (no state, no feeds), after one
-  entry changed, and with nothing changed (median of R runs each);
+  entry changed, and with nothing changed (median of R runs each); with the default
+  config (the three feeds and the HTML page) and with ``html = false`` (the three feeds
+  alone, the same documents as Hugo's);
 - Hugo (Debian's ``hugo``, if installed): a cold build of the same files into RSS,
   Atom and JSON Feed (``hugo --quiet``; Hugo has no incremental mode for a one-shot
   build, so its cold time is the reference for all three ratios, as in issue 17).
@@ -15,6 +18,12 @@ entries, then times in the same run:
 Peak memory is ``/usr/bin/time -f %M`` of the whole command (the largest process).
 Targets (issue 17, 10 000 entries): cold ≤ 0.5× Hugo and ≤ 150 MiB, one change ≤ 0.1×
 Hugo, no-op ≤ 0.02× Hugo.
+
+``--scale 1000,10000,30000,100000`` adds, on the shared generator and the default
+config (no item limit, no archive), one cold build per size: its time, its peak memory
+(target: within 1 GiB at 100 000) and how it ended (exit code and first line of stderr:
+a blog too big for one document must say so early, not fail after the whole build).
+``--generator none`` runs only that table.
 """
 
 from __future__ import annotations
@@ -100,12 +109,19 @@ HUGO_TEMPLATES = {
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak MiB of ``command``, both as /usr/bin/time reports them."""
+    seconds, mib, code, err = timed_outcome(command, cwd)
+    if code != 0:
+        sys.exit(f"{' '.join(command)} failed: {err[-2000:]}")
+    return seconds, mib
+
+
+def timed_outcome(command: list[str], cwd: Path) -> tuple[float, float, int, str]:
+    """Wall seconds, peak MiB, exit code and stderr (without time's own line)."""
     done = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], cwd=cwd,
                           capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
-    seconds, kib = done.stderr.strip().splitlines()[-1].split()
-    return float(seconds), int(kib) / 1024
+    *lines, last = done.stderr.strip().splitlines()
+    seconds, kib = last.split()
+    return float(seconds), int(kib) / 1024, done.returncode, "\n".join(lines)
 
 
 def write_entries(kind: str, count: int, folder: Path) -> None:
@@ -165,9 +181,9 @@ def _median(samples: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def report(kind: str, count: int, ours: dict[str, tuple[float, float]],
-           hugo: tuple[float, float] | None) -> None:
-    print(f"\n{kind} generator, {count} entries" + (f"; Hugo cold build {hugo[0]:.2f} s, "
-                                                    f"{hugo[1]:.0f} MiB" if hugo else "; no hugo"))
+           hugo: tuple[float, float] | None, what: str) -> None:
+    print(f"\n{kind} generator, {count} entries, {what}" + (
+        f"; Hugo cold build {hugo[0]:.2f} s, {hugo[1]:.0f} MiB" if hugo else "; no hugo"))
     print(f"{'work':<12} {'feedpub s':>10} {'peak MiB':>9} {'× Hugo':>8} {'goal':>7}")
     for work, (seconds, mib) in ours.items():
         ratio = f"{seconds / hugo[0]:.3f}" if hugo else "-"
@@ -180,13 +196,38 @@ def report(kind: str, count: int, ours: dict[str, tuple[float, float]],
         print(f"{work:<12} {seconds:>10.3f} {mib:>9.0f} {ratio:>8} {goal:>7} {verdict}")
 
 
+def scale(sizes: list[int]) -> None:
+    """One cold build per size on the shared generator: time, peak memory, outcome."""
+    print("\nshared generator, default config, cold build of all the documents")
+    print(f"{'entries':>8} {'cold s':>8} {'peak MiB':>9}  outcome")
+    for count in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            site = Path(tmp) / "blog"
+            write_entries("shared", count, site / "entries")
+            (site / "feedpub.toml").write_text(FEEDPUB_CONFIG)
+            command = [sys.executable, str(ROOT / "publish.py"), "build", "--config",
+                       str(site / "feedpub.toml")]
+            seconds, mib, code, err = timed_outcome(command, site)
+            first = err.splitlines()[0] if err else ""
+            outcome = "ok" if code == 0 else f"exit {code}: {first[:110]}"
+            if code == 0:
+                again, _, code_again, _ = timed_outcome(command, site)
+                outcome += f"; next run {again:.2f} s (exit {code_again})"
+            else:
+                again, _, code_again, _ = timed_outcome(command, site)
+                outcome += f"; the next run repeats it in {again:.2f} s (exit {code_again})"
+            print(f"{count:>8} {seconds:>8.2f} {mib:>9.0f}  {outcome}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=10000)
-    parser.add_argument("--generator", choices=("shared", "own", "both"), default="both")
+    parser.add_argument("--generator", choices=("shared", "own", "both", "none"), default="both")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", default="", metavar="N,N,...",
+                        help="cold-build sizes for the time/memory/outcome table")
     args = parser.parse_args()
-    kinds = ["shared", "own"] if args.generator == "both" else [args.generator]
+    kinds = {"both": ["shared", "own"], "none": []}.get(args.generator, [args.generator])
     for kind in kinds:
         if kind == "shared" and not SHARED_GENERATOR.exists():
             print(f"skipping the shared generator: {SHARED_GENERATOR} not found")
@@ -198,7 +239,13 @@ def main() -> None:
             (site / "feedpub.toml").write_text(FEEDPUB_CONFIG)
             hugo = measure_hugo(site / "entries", work, args.runs)
             ours = measure_feedpub(site, args.runs)
-            report(kind, args.entries, ours, hugo)
+            report(kind, args.entries, ours, hugo, "feeds and page (default config)")
+            (site / "feedpub.toml").write_text(FEEDPUB_CONFIG + "html = false\n")
+            ours = measure_feedpub(site, args.runs)
+            report(kind, args.entries, ours, hugo, "the three feeds alone (html = false)")
+            (site / "feedpub.toml").write_text(FEEDPUB_CONFIG)
+    if args.scale:
+        scale([int(n) for n in args.scale.split(",")])
 
 
 if __name__ == "__main__":

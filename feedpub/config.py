@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 from feedpub import program, values
 from feedpub.errors import ConfigError
 from feedpub.model import Author
+from feedpub.stamps import folder_path
 from feedpub.text import (
     TAG_EXAMPLE,
     RefusedUrl,
@@ -246,7 +247,7 @@ class _Reader:
     def folder(self, key: str, default: str) -> Path:
         name = self.value(key, lambda v: values.text(v, collapse=False), default)
         try:
-            return (self.base / name).resolve() if not Path(name).is_absolute() else Path(name)
+            return folder_path(self.base, name)
         except (OSError, RuntimeError, ValueError) as exc:
             raise self.fail(key, f"{quoted(name)} cannot be used as a folder: {exc}") from None
 

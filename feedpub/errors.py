@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from feedpub.exitcodes import ExitCode
 
-class ExitCode:
-    """Process exit codes, one per kind of outcome (see README, "Exit codes")."""
-
-    OK = 0
-    INVALID_FEED = 1  # `validate`: at least one error finding
-    USAGE = 2  # bad arguments; `validate`: a source cannot be read
-    CONFIG = 3  # feedpub.toml missing or wrong
-    BAD_ENTRY = 4  # one or more entry files are wrong
-    FEED_CHECK = 5  # a rendered feed failed its check; nothing was replaced
-    UPLOAD = 6  # the upload failed; remote files are old or new, never partial
-    LOCKED = 7  # another run holds the blog's lock
-    IO = 8  # a file could not be read or written (permissions, disk full)
-    INTERRUPTED = 130
+__all__ = ["CheckFinding", "ConfigError", "EntryError", "EntryProblem", "ExitCode", "FeedCheckError",
+           "FeedpubError", "LockedError", "UploadError", "UsageError"]
 
 
 class FeedpubError(Exception):
@@ -98,12 +88,14 @@ class FeedCheckError(FeedpubError):
     exit_code = ExitCode.FEED_CHECK
     CLOSING_LINE = "the rendered files failed their check; the published files were kept"
 
-    def __init__(self, findings: list[CheckFinding], *, detail: str | None = None):
+    def __init__(self, findings: list[CheckFinding], *, detail: str | None = None,
+                 lines: tuple[str, ...] = ()):
         self.findings = findings
-        lines = [str(f) for f in findings]
+        self.lines = lines or tuple(str(f) for f in findings)  # as printed, one per finding
+        shown = list(self.lines)
         if detail:
-            lines.append(detail)
-        super().__init__("\n".join([*lines, self.CLOSING_LINE]))
+            shown.append(detail)
+        super().__init__("\n".join([*shown, self.CLOSING_LINE]))
 
 
 class UploadError(FeedpubError):

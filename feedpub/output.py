@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 TEMP_MARK = ".feedpub-tmp-"
 JOURNAL_NAME = "commit.json"
@@ -101,6 +101,46 @@ def stage(path: Path, data: bytes, tag: str) -> Staged | None:
     with _cleaned_up(temp, path):
         _write_synced(temp, data, 0o644)
     return Staged(path, temp)
+
+
+def stage_stream(path: Path, chunks: Iterable[bytes], tag: str, size: int) -> Staged | None:
+    """Write ``chunks`` (``size`` bytes in all) beside ``path`` under a temporary name,
+    fsynced; None (and no file left) when they are the bytes ``path`` already holds.
+
+    For a document too large to hold whole: it is never in memory, only its chunks. The
+    published file is compared chunk by chunk as the new one is written, so an unchanged
+    document keeps its mtime (and a web server's ETag). An exception raised by the
+    iterator (a check that failed half-way) removes the temporary file and propagates.
+    """
+    temp = temp_path(path, tag)
+    with _cleaned_up(temp, path), _old_bytes(path, size) as old:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.fchmod(fd, 0o644)
+        same = old is not None
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+                same = same and old is not None and old.read(len(chunk)) == chunk
+            handle.flush()
+            if same:
+                temp.unlink()
+                return None
+            os.fsync(handle.fileno())
+    return Staged(path, temp)
+
+
+@contextlib.contextmanager
+def _old_bytes(path: Path, size: int) -> Iterator[BinaryIO | None]:
+    """The published file, open, when it has the new document's size (else None)."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, whatever happens
+    except OSError:
+        yield None
+        return
+    try:
+        yield handle if os.fstat(handle.fileno()).st_size == size else None
+    finally:
+        handle.close()
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from feedpub import __version__
 from feedpub.config import SiteConfig, parse_config
-from feedpub.entries import FileStamp, scan_entries
+from feedpub.entries import FileStamp, Scan, scan_entries
 from feedpub.errors import (
     ConfigError,
     EntryError,
@@ -33,22 +33,16 @@ from feedpub.errors import (
 from feedpub.model import Entry, Feed, MediaFile
 from feedpub.notices import Level, Notice
 from feedpub.output import Staged
-from feedpub.state import (
-    BuildRecord,
-    Stamp,
-    file_stamp,
-    inputs_digest,
-    load_build_record,
-    save_build_record,
-)
+from feedpub.stamps import entries_digest, inputs_digest, template_text
+from feedpub.state import BuildRecord, Stamp, file_stamp, load_build_record, save_build_record
 from feedpub.text import one_line, shown_path
-from feedpub.upload.publish import UploadReport
 
 if TYPE_CHECKING:
     from feedpub.cache import LoadedEntries
     from feedpub.feed import Document
     from feedpub.lifecycle import Reconciled
-    from feedpub.render import Job, Rendered
+    from feedpub.render import Rendered
+    from feedpub.upload.publish import UploadReport
 
 Log = Callable[[str], None]
 
@@ -71,6 +65,7 @@ class BuildResult:
     parsed: int = 0
     entries: int = 0
     upload: UploadReport | None = None
+    documents: dict[str, str] = field(default_factory=dict)  # output path → its pieces digest
 
 
 @dataclass(frozen=True)
@@ -80,6 +75,7 @@ class Inputs:
     entries: list[FileStamp]
     media: list[FileStamp]
     template: FileStamp | None  # the user's page template, if the config names one
+    entries_digest: str  # stamps.entries_digest of ``entries``, from the same listing
 
 
 @dataclass(frozen=True)
@@ -120,17 +116,26 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     digest = _digest(config, inputs)
     if edit is None and not dry_run and _up_to_date(last, digest, config, wants_upload, now):
         assert last is not None
+        if last.refused:
+            raise FeedCheckError([], lines=last.refused)
         result.unchanged, result.problems = True, list(last.problems)
         return result
-    _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
-                       edit=edit, strict=strict or edit is not None, result=result, last=last)
+    try:
+        _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
+                           edit=edit, strict=strict or edit is not None, result=result, last=last)
+    except FeedCheckError as error:
+        if not dry_run and edit is None and error.findings and \
+                all(f.rule == "feed-too-large" for f in error.findings):
+            _remember_refusal(config, last, digest, error, result)
+        raise
     if dry_run:
         return result
     if edit is not None:  # the config on disk is the edited one: record its stamp
         config = replace(config, read_stamp=file_stamp(Path(config.path)))
     _remove_unpublished(config, last, result.outputs, log)
     record = BuildRecord(_digest(config, inputs), _output_stamps(config, result.outputs),
-                         wants_upload, tuple(result.problems), result.due)
+                         wants_upload, tuple(result.problems), result.due, _paths(config),
+                         result.documents)
     save_build_record(config.state_dir, record)
     if wants_upload and not preview:
         result.upload = _upload(config, log, result.notices)
@@ -151,7 +156,7 @@ def check(config: SiteConfig, *, now: datetime, files: Sequence[str] = (),
     from feedpub.feed import after_closing
 
     result = BuildResult()
-    stamps = _scan(config)
+    stamps = _scan(config).stamps
     if files:
         stamps = _named_entries(config, stamps, files)
     loaded = load_entries(config, stamps, now=now, save=False, progress=progress,
@@ -196,13 +201,14 @@ def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                                     media=tuple(media_files(media, config.feeds_url)))
     result.outputs += [name for name, _ in media]
     if dry_run:
-        _check(config, _render(documents, None, ""), result)
+        _check(config, _render(config, loaded, documents, None, "", last, result), result)
         return
     tag = str(os.getpid())
     folders = {config.output_dir, config.output_dir / "archive", Path(config.path).parent,
                config.ledger_path.parent}
     try:
-        staged = _check(config, _render(documents, _prepare(config, documents), tag), result)
+        staged = _check(config, _render(config, loaded, documents, _prepare(config, documents),
+                                        tag, last, result), result)
         staged += _stage_media(config.output_dir, media, tag)
         feeds = list(staged)
         staged += _stage_text(config.ledger_path, ledger_text(reconciled.ledger), tag)
@@ -231,7 +237,7 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
     inputs = scan_inputs(config)
     config = replace(config, html=True)  # with the page's facts
     loaded, late = _load(config, inputs.entries, now=now, dry_run=True, progress=False,
-                         edit=None, strict=False, result=result)
+                         edit=None, strict=False, result=result, whole=True)
     reconciled = _reconcile(config, loaded, late, now=now, strict=False, result=result)
     media = read_media(config.media_dir, inputs.media) if config.media_dir else []
     documents, _ = _documents(config, loaded, reconciled, None, result,
@@ -241,13 +247,14 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
 
 def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
           progress: bool, edit: ConfigEdit | None, strict: bool,
-          result: BuildResult) -> tuple[LoadedEntries, set[str]]:
-    """Every entry file through the cache, and the names of those dated after the closing."""
+          result: BuildResult, whole: bool = False) -> tuple[LoadedEntries, set[str]]:
+    """Every entry file through the cache (stubs, see ``cache.EntryStore``; whole entries
+    with ``whole``), and the names of those dated after the closing."""
     from feedpub.cache import load_entries
     from feedpub.feed import after_closing
 
     loaded = load_entries(config, stamps, now=now, save=not dry_run, progress=progress,
-                          notices=result.notices)
+                          notices=result.notices, whole=whole)
     if edit is not None:
         edit.check(loaded.entries + loaded.scheduled)
     late = after_closing(config, loaded.entries + loaded.scheduled)
@@ -258,7 +265,7 @@ def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run
     refused = {p.path for p in late}
     late_names = {name for name, entry in loaded.files.items()
                   if entry is not None and entry.source in refused}
-    result.scheduled = [e for e in loaded.scheduled if e.source not in refused]
+    result.scheduled = [loaded.store.full(e) for e in loaded.scheduled if e.source not in refused]
     result.parsed = loaded.parsed
     return loaded, late_names
 
@@ -316,7 +323,7 @@ def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled
     from feedpub.state import load_page_digests
 
     ledger = reconciled.ledger
-    order = sorted(ledger, key=lambda key: (ledger[key].published, key))
+    order = sorted(ledger, key=lambda key: (ledger[key].published.timestamp(), key))
     layout = archive_layout(order, config.archive_size)
     documents = [subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
                                        tombstones=reconciled.tombstones,
@@ -373,19 +380,45 @@ def _save_page_digests(config: SiteConfig, digests: dict[int, str]) -> None:
         save_page_digests(config.state_dir, digests)
 
 
-def _render(documents: list[Document], output_dir: Path | None, tag: str) -> list[Rendered]:
-    from feedpub.render import render_jobs
+def _render(config: SiteConfig, loaded: LoadedEntries, documents: list[Document],
+            output_dir: Path | None, tag: str, last: BuildRecord | None,
+            result: BuildResult) -> list[Rendered]:
+    """Every output of the documents (``render.render_documents``: only what changed is
+    rendered), with each output's pieces digest recorded in ``result``."""
+    from feedpub.render import Documented, render_documents
 
-    return render_jobs([job for document in documents for job in _jobs(document)], output_dir, tag)
+    store = loaded.store
+    try:
+        rendered = render_documents([Documented(d.feed, d.files) for d in documents], store,
+                                    config.state_dir, output_dir, tag, _published(config, last),
+                                    save=output_dir is not None, notices=result.notices)
+        if output_dir is not None:
+            store.save_repairs(config)
+    finally:
+        store.close()
+    result.documents = {r.path: r.pieces for r in rendered if r.pieces}
+    return rendered
 
 
-def _jobs(document: Document) -> list[Job]:
-    """The subscription document renders its page too; an archive page only its feeds."""
-    from feedpub.render import subscription_jobs
+def _published(config: SiteConfig, last: BuildRecord | None) -> dict[str, tuple[str, bool]]:
+    """Each output's pieces digest as last written, and whether the file is still as written."""
+    if last is None:
+        return {}
+    return {path: (pieces, file_stamp(config.output_dir / path) == last.outputs.get(path))
+            for path, pieces in last.documents.items()}
 
-    if document.feed.page is not None:
-        return subscription_jobs(document.feed, document.files)
-    return [(name, document.feed, path) for name, path in document.files.items()]
+
+def _remember_refusal(config: SiteConfig, last: BuildRecord | None, digest: str,
+                      error: FeedCheckError, result: BuildResult) -> None:
+    """Record a refusal the inputs alone decide (a feed too big for one document), so the
+    runs that follow, until an input changes, say it again without building again. The
+    rest of the record is the last good build's: nothing was published."""
+    outputs = last.outputs if last else {}
+    record = BuildRecord(digest, _output_stamps(config, list(outputs)),
+                         last.upload_pending if last else False, tuple(result.problems),
+                         result.due, _paths(config), last.documents if last else {},
+                         error.lines)
+    save_build_record(config.state_dir, record)
 
 
 def _check(config: SiteConfig, rendered: list[Rendered], result: BuildResult) -> list[Staged]:
@@ -478,7 +511,7 @@ def _prepare(config: SiteConfig, documents: list[Document]) -> Path:
     return config.output_dir
 
 
-def _scan(config: SiteConfig) -> list[FileStamp]:
+def _scan(config: SiteConfig) -> Scan:
     try:
         scan = scan_entries(config.entries_dir)
     except FileNotFoundError:
@@ -491,7 +524,7 @@ def _scan(config: SiteConfig) -> list[FileStamp]:
     if scan.refused:
         raise EntryError([EntryProblem(_shown(config, config.entries_dir / name), None, why)
                           for name, why in scan.refused])
-    return scan.stamps
+    return scan
 
 
 def scan_inputs(config: SiteConfig) -> Inputs:
@@ -507,7 +540,8 @@ def scan_inputs(config: SiteConfig) -> Inputs:
     if config.template is not None and config.html:
         stamp = file_stamp(config.template) or (-1, -1)
         template = FileStamp(f"template:{config.template}", *stamp)
-    return Inputs(_scan(config), media.stamps, template)
+    scan = _scan(config)
+    return Inputs(scan.stamps, media.stamps, template, scan.digest)
 
 
 def fingerprint(config: SiteConfig) -> str:
@@ -523,13 +557,22 @@ def fingerprint(config: SiteConfig) -> str:
 
 
 def _digest(config: SiteConfig, inputs: Inputs) -> str:
-    from feedpub.media import STAMP_PREFIX
+    """``stamps.inputs_digest`` of what this build reads: ``feedpub.quick`` computes the
+    same from its own listing, so the two paths agree on what "nothing changed" means."""
+    media = entries_digest([m.name for m in inputs.media], [m.size for m in inputs.media],
+                           [m.mtime_ns for m in inputs.media])
+    template = "" if inputs.template is None else template_text(
+        str(config.template), (inputs.template.size, inputs.template.mtime_ns))
+    return inputs_digest(str(Path(config.path).resolve()), config.read_stamp,
+                         inputs.entries_digest, media, template, file_stamp(config.ledger_path),
+                         __version__)
 
-    others = [FileStamp(STAMP_PREFIX + m.name, m.size, m.mtime_ns) for m in inputs.media]
-    if inputs.template is not None:
-        others.append(inputs.template)
-    return inputs_digest(Path(config.path).resolve(), config.read_stamp, inputs.entries + others,
-                         __version__, file_stamp(config.ledger_path))
+
+def _paths(config: SiteConfig) -> tuple[str, ...]:
+    """What ``feedpub.quick`` checks before it trusts the record (see BuildRecord.paths)."""
+    template = str(config.template) if config.template is not None and config.html else ""
+    return (str(Path(config.path).resolve()), str(config.entries_dir), str(config.output_dir),
+            str(config.media_dir or ""), template, str(config.ledger_path))
 
 
 def _output_stamps(config: SiteConfig, names: list[str]) -> dict[str, Stamp | None]:

@@ -12,25 +12,23 @@ trusted. JSON, not pickle: a state file is data, and loading it must never run c
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
-import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from feedpub.entries import FileStamp
 from feedpub.notices import Notice
 from feedpub.output import write_atomic
+from feedpub.seal import FORMAT_VERSION, read_sealed, seal
+from feedpub.stamps import Stamp, code_digest, file_stamp, inputs_digest
+
+__all__ = ["FORMAT_VERSION", "BuildRecord", "Stamp", "code_digest", "file_stamp",
+           "inputs_digest", "load_build_record", "read_document", "save_build_record",
+           "write_document"]
 
 STATE_NAME = "state.json"
-FORMAT_VERSION = 1
 BIG_JSON = 1 << 16  # bytes; above this orjson's speed pays for its 15 ms import
-
-Stamp = tuple[int, int]  # (size, mtime_ns)
 
 
 def read_document(path: Path, kind: str, notices: list[Notice]) -> dict[str, object] | None:
@@ -39,82 +37,16 @@ def read_document(path: Path, kind: str, notices: list[Notice]) -> dict[str, obj
     Trusted means: sealed with this state folder's key (so neither corruption nor a
     hand edit is taken for data), then JSON of the expected format and version.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError:
-        notices.append(Notice(str(path), f"the {kind} cannot be read; discarded, rebuilding it"))
-        return None
-    payload = _unseal(raw, path.parent)
-    if payload is None:
-        notices.append(Notice(str(path), f"the {kind} failed its integrity check (damaged or "
-                                         "edited by hand); discarded, rebuilding it"))
-        return None
-    try:
-        data = _loads(payload)
-    except (ValueError, RecursionError):
-        notices.append(Notice(str(path), f"the {kind} is corrupt; discarded, rebuilding it"))
-        return None
-    if not isinstance(data, dict) or data.get("format") != f"feedpub-{kind}" \
-            or data.get("version") != FORMAT_VERSION:
-        notices.append(Notice(str(path), f"the {kind} is not one this feedpub wrote; "
-                                         "discarded, rebuilding it"))
-        return None
-    return data
+    body, problem = read_sealed(path, kind, _loads)
+    if problem is not None:
+        notices.append(Notice(str(path), f"the {kind} {problem}; discarded, rebuilding it"))
+    return body
 
 
 def write_document(path: Path, kind: str, body: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"format": f"feedpub-{kind}", "version": FORMAT_VERSION, **body}
-    payload = _dumps(document)
-    write_atomic(path, _seal(payload, _key(path.parent, create=True)))
-
-
-SEAL_PREFIX = b"feedpub-sealed hmac-sha256="
-KEY_NAME = "key"
-
-
-def _seal(payload: bytes, key: bytes | None) -> bytes:
-    assert key is not None
-    return SEAL_PREFIX + hmac.new(key, payload, "sha256").hexdigest().encode() + b"\n" + payload
-
-
-def _unseal(raw: bytes, folder: Path) -> bytes | None:
-    """The payload of a sealed document, or None when its seal does not match."""
-    header, _, payload = raw.partition(b"\n")
-    key = _key(folder, create=False)
-    if key is None or not header.startswith(SEAL_PREFIX):
-        return None
-    expected = hmac.new(key, payload, "sha256").hexdigest().encode()
-    return payload if hmac.compare_digest(header[len(SEAL_PREFIX):], expected) else None
-
-
-def _key(folder: Path, *, create: bool) -> bytes | None:
-    """The state folder's random key (mode 0600), made on the first write.
-
-    It is what lets a run tell its own state from a damaged or edited one: a document
-    whose seal does not match is never trusted. Deleting the key (or the whole folder)
-    is always safe; the next run starts from scratch.
-    """
-    path = folder / KEY_NAME
-    try:
-        key = path.read_bytes()
-        return key if len(key) == 32 else None
-    except FileNotFoundError:
-        if not create:
-            return None
-    except OSError:
-        return None
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _key(folder, create=False)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_bytes(32))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return _key(folder, create=False)
+    write_atomic(path, seal(_dumps(document), path.parent))
 
 
 def _loads(data: bytes) -> Any:
@@ -131,8 +63,8 @@ def _loads(data: bytes) -> Any:
 
 
 def _dumps(document: dict[str, object]) -> bytes:
-    entries = document.get("entries")
-    if isinstance(entries, dict) and len(entries) > 100:
+    """orjson for the caches (megabytes, every changed build); the stdlib for the rest."""
+    if "entries" in document or "items" in document:
         import orjson
 
         return orjson.dumps(document)
@@ -148,6 +80,16 @@ class BuildRecord:
     upload_pending: bool  # the build's upload has not succeeded yet
     problems: tuple[str, ...] = ()  # entry problems it reported; reported again until fixed
     due: datetime | None = None  # when the next scheduled entry must go out
+    # Where that build read and wrote (the config file resolved; the entries, output and
+    # media folders and the page template as the config resolved them, "" for none): what
+    # ``feedpub.quick`` checks before it trusts this record without parsing the config.
+    paths: tuple[str, ...] | None = None
+    # Each feed file → the digest of the pieces it was assembled from (documents.py): a
+    # build whose pieces are the same does not write the file again.
+    documents: dict[str, str] = field(default_factory=dict)
+    # A build refused for a reason its inputs alone decide (a feed too big): its lines.
+    # Until an input changes, a run says them again (exit 5) instead of building again.
+    refused: tuple[str, ...] = ()
 
 
 def load_build_record(folder: Path, notices: list[Notice]) -> BuildRecord | None:
@@ -180,7 +122,18 @@ def _decode_record(body: dict[str, object]) -> BuildRecord | None:
             stamps[name] = (value[0], value[1])
         else:
             return None
-    return BuildRecord(inputs, stamps, pending, tuple(problems), due_time)
+    paths = body.get("paths")
+    if paths is not None and not (isinstance(paths, list)
+                                  and all(isinstance(p, str) for p in paths)):
+        return None
+    documents = body.get("documents", {})
+    if not isinstance(documents, dict) or not all(isinstance(v, str) for v in documents.values()):
+        return None
+    refused = body.get("refused", [])
+    if not isinstance(refused, list) or not all(isinstance(r, str) for r in refused):
+        return None
+    return BuildRecord(inputs, stamps, pending, tuple(problems), due_time,
+                       None if paths is None else tuple(paths), documents, tuple(refused))
 
 
 def _time_or_none(value: object) -> datetime | None:
@@ -198,7 +151,9 @@ def save_build_record(folder: Path, record: BuildRecord) -> None:
     write_document(folder / STATE_NAME, "state", {
         "inputs": record.inputs, "outputs": outputs, "upload_pending": record.upload_pending,
         "problems": list(record.problems),
-        "due": record.due.isoformat() if record.due else None})
+        "due": record.due.isoformat() if record.due else None,
+        "paths": list(record.paths) if record.paths else None,
+        "documents": record.documents, "refused": list(record.refused)})
 
 
 PAGES_NAME = "pages.json"
@@ -223,41 +178,3 @@ def load_page_digests(folder: Path, notices: list[Notice]) -> dict[int, str]:
 def save_page_digests(folder: Path, digests: dict[int, str]) -> None:
     write_document(folder / PAGES_NAME, PAGES_KIND,
                    {"pages": {str(n): digests[n] for n in sorted(digests)}})
-
-
-def file_stamp(path: Path) -> Stamp | None:
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    return (info.st_size, info.st_mtime_ns)
-
-
-def code_digest() -> str:
-    """Name, size and mtime of feedpub's own modules and templates: new code means a new build.
-
-    The version number alone would miss a local edit or a reinstall of the same
-    version; stat-ing some forty files costs well under a millisecond. The shipped page
-    template is code too: editing it must rebuild the page.
-    """
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for folder, _, files in sorted(os.walk(package)):
-        for name in sorted(files):
-            if name.endswith((".py", ".j2")):
-                info = os.stat(os.path.join(folder, name))
-                digest.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-def inputs_digest(config_path: Path, config_stamp: Stamp | None, entries: list[FileStamp],
-                  tool_version: str, ledger_stamp: Stamp | None = None) -> str:
-    """What a run's output depends on; ``config_stamp`` is that of the config text it read,
-    ``ledger_stamp`` that of the ledger (a merge that changed it must rebuild)."""
-    stamp_text = list(config_stamp) if config_stamp else None
-    ledger_text = list(ledger_stamp) if ledger_stamp else None
-    seed = f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0{ledger_text}\0"
-    digest = hashlib.sha256(seed.encode())
-    for item in entries:
-        digest.update(f"{item.name}\0{item.size}\0{item.mtime_ns}\n".encode())
-    return digest.hexdigest()

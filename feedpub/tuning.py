@@ -29,4 +29,6 @@ RENDER_IN_CHILDREN_AT = 2000  # entries in the feed
 PROGRESS_BAR_AT = 200  # changed entries to parse
 PAGE_UPDATES = 500  # newest updates shown on the HTML page
 PAGE_IN_CHILD_AT = 300  # updates on the page
+RENDER_IN_WORKERS_AT = 300  # entries with items to render (a first build, new code)
+WRITE_IN_CHILD_AT = 4 << 20  # bytes of a feed document: written in a child beside the others
 MAX_WORKERS = 4  # never more parse workers than this, however many CPUs the machine has

@@ -89,3 +89,20 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def cached_entries(state_dir: Path) -> dict[str, dict | None]:
+    """Each cached entry file's whole entry (its JSON record read from its pack), or None
+    for a draft: what the entry cache (``entries.json`` and its packs) holds."""
+    import json
+
+    found: dict[str, dict | None] = {}
+    for name, record in state_document(state_dir / "entries.json")["entries"].items():
+        if record[3] is None:
+            found[name] = None
+            continue
+        pack, offset, length, _ = record[3][-2]  # [stub fields..., ref, html size]
+        with open(state_dir / pack, "rb") as handle:
+            handle.seek(offset)
+            found[name] = json.loads(handle.read(length))
+    return found

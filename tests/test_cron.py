@@ -31,7 +31,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import ROOT, snapshot, state_document
+from conftest import ROOT, cached_entries, snapshot, state_document
 from feedpub.config import load_config
 from feedpub.errors import ExitCode
 from feedpub.pipeline import build
@@ -387,13 +387,16 @@ def test_one_change_rewrites_only_what_it_must(small: Path) -> None:
     after = state_files(small)
     moved = {k for k in before if before[k] != after.get(k)}
     assert moved == {"feeds/index.html", "feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json",
-                     ".feedpub/state.json",
-                     ".feedpub/entries.json", "feeds/", ".feedpub/"}
+                     ".feedpub/state.json", ".feedpub/entries.json", ".feedpub/items.json",
+                     "feeds/", ".feedpub/"}
     assert after[".feedpub/lock"] == before[".feedpub/lock"]
+    added = set(after) - set(before)  # the new versions go to new packs; old packs stay as they were
+    assert added and all(k.startswith((".feedpub/entries-", ".feedpub/items-")) and k.endswith(".pack")
+                         for k in added), added
     cache_after = state_document(small / ".feedpub" / "entries.json")["entries"]
     assert set(cache_after) == set(cache_before)
     assert [k for k in cache_after if cache_after[k] != cache_before[k]] == [name]
-    assert "Update twelve, corrected" in json.dumps(cache_after[name])
+    assert cached_entries(small / ".feedpub")[name]["title"] == "Update twelve, corrected"
 
 
 def test_touching_an_entry_parses_nothing_and_rewrites_no_feed(small: Path) -> None:

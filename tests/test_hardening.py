@@ -97,12 +97,26 @@ def build_fresh(blog: Path, run: Run, where: Path) -> dict[str, bytes]:
 
 
 def tamper(cache: Path, change, *, reseal: bool) -> None:
-    """Edit the cache's JSON; with ``reseal`` as feedpub itself would write it (valid seal)."""
-    from conftest import state_document
+    """Edit the cached entries (``records[name]["entry"]``, each file's whole entry) in a
+    pack of their own and point the index at them; with ``reseal`` the index is sealed as
+    feedpub itself would write it, else its old seal stays (a hand edit)."""
+    import hashlib
+
+    from conftest import cached_entries, state_document
     from feedpub.state import write_document
 
     document = state_document(cache)
-    change(document["entries"])
+    records = {name: {"entry": entry} for name, entry in cached_entries(cache.parent).items()
+               if entry is not None}
+    change(records)
+    pack = cache.parent / "entries-0-tampered.pack"
+    data = b""
+    for name, record in records.items():
+        blob = json.dumps(record["entry"]).encode()
+        document["entries"][name][3][-2] = [pack.name, len(data), len(blob),
+                                           hashlib.sha256(blob).hexdigest()]
+        data += blob
+    pack.write_bytes(data)
     if reseal:
         body = {k: v for k, v in document.items() if k not in ("format", "version")}
         write_document(cache, "entry-cache", body)

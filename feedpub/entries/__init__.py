@@ -8,11 +8,12 @@ problems; ``feedpub.entries.pool`` does that for many files on every core.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-ENTRY_SUFFIXES = (".md", ".markdown")
+from feedpub.stamps import entries_digest, is_entry_name, is_link, is_regular, list_entries
+
+__all__ = ["FileStamp", "Scan", "is_entry_name", "scan_entries"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,17 +25,14 @@ class FileStamp:
     mtime_ns: int
 
 
-def is_entry_name(name: str) -> bool:
-    """Markdown files that are not hidden or editor backups (``.x.md``, ``#x.md#``)."""
-    return name.endswith(ENTRY_SUFFIXES) and not name.startswith((".", "#"))
-
-
 @dataclass(frozen=True, slots=True)
 class Scan:
     """The entry files found, and the entry-looking names that cannot be used."""
 
     stamps: list[FileStamp]
     refused: list[tuple[str, str]]  # (file name, why), for one-line errors
+    digest: str  # stamps.entries_digest of ``stamps``: the build record's view of them
+    links: bool = False  # some entry is a link, whose target the no-op check cannot see
 
 
 def scan_entries(folder: Path) -> Scan:
@@ -44,23 +42,25 @@ def scan_entries(folder: Path) -> Scan:
     or one that leads out of the blog (to /etc/passwd, say) is refused by name rather
     than skipped in silence or published.
     """
-    stamps, refused = [], []
+    names, infos = list_entries(folder)
+    found: list[FileStamp] = []
+    refused: list[tuple[str, str]] = []
     real_folder: Path | None = None
-    with os.scandir(folder) as found:
-        for item in found:
-            if not is_entry_name(item.name):
+    links = False
+    for name, info in zip(names, infos, strict=True):
+        if is_link(info):
+            links = True
+            real_folder = real_folder or folder.resolve()
+            why = _bad_link(folder / name, real_folder)
+            if why:
+                refused.append((name, why))
                 continue
-            if item.is_symlink():
-                real_folder = real_folder or folder.resolve()
-                why = _bad_link(Path(item.path), real_folder)
-                if why:
-                    refused.append((item.name, why))
-                    continue
-            if item.is_file():
-                info = item.stat()
-                stamps.append(FileStamp(item.name, info.st_size, info.st_mtime_ns))
-    stamps.sort(key=lambda s: s.name)
-    return Scan(stamps, sorted(refused))
+            info = (folder / name).stat()
+        if is_regular(info):
+            found.append(FileStamp(name, info.st_size, info.st_mtime_ns))
+    digest = entries_digest([s.name for s in found], [s.size for s in found],
+                            [s.mtime_ns for s in found])
+    return Scan(found, refused, digest, links)
 
 
 def _bad_link(link: Path, real_folder: Path) -> str | None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from feedpub.model import Feed
+from feedpub.model import Entry, Feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +109,27 @@ def format_of(path: str) -> Format | None:
 
 def render(name: str, feed: Feed) -> bytes:
     return OUTPUTS[name].renderer()(feed)
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """A feed document cut at its items: ``head + joiner.join(items) + tail`` is the
+    document whenever there is at least one item (a document without any is rendered
+    whole). Each item's bytes depend on its entry alone, never on its neighbours, so an
+    item rendered in one build can be put into the document of another."""
+
+    head: bytes
+    items: list[bytes]
+    tail: bytes
+    joiner: bytes
+
+
+def render_parts(name: str, feed: Feed, entries: Sequence[Entry], *, closing: bool) -> Parts:
+    """The head and tail of ``feed``'s document and the items of ``entries`` (after the
+    closing item, with ``closing``), through the same renderer as ``render``.
+
+    ``entries`` are any entries of the blog, in the order wanted; the head is decided by
+    ``feed`` as ``render`` decides it (its time, and the namespaces ``feed.entries`` need).
+    """
+    parts: Callable[..., Parts] = importlib.import_module(FORMATS[name].module).render_parts
+    return parts(feed, entries, closing)

@@ -12,6 +12,9 @@ from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from feedpub.formats import Parts
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
@@ -67,3 +70,22 @@ def feed_patch(generator: FeedGenerator) -> PatchExtension:
 def entry_patch(entry: Any) -> PatchEntryExtension:
     return entry.feedpub  # type: ignore[no-any-return]
 
+
+
+# Put between items before the tree is serialized, then cut at: a processing instruction
+# cannot occur in what an item holds (its text and attributes are escaped), and pretty
+# printing gives it a line of its own, so cutting at it leaves exactly the bytes of
+# the document without it.
+_CUT = etree.ProcessingInstruction("feedpub-cut")
+
+
+def cut_at_items(root: Any, container: Any, tag: str, indent: int) -> Parts:
+    """The tree serialized as ``rss_str``/``atom_str(pretty=True)`` do, cut at each ``tag``
+    child of ``container`` (``indent`` spaces deep)."""
+    for item in container.iterchildren(tag):
+        item.addprevious(etree.ProcessingInstruction("feedpub-cut"))
+    container.append(etree.ProcessingInstruction("feedpub-cut"))
+    data: bytes = etree.tostring(root.getroottree(), pretty_print=True, encoding="UTF-8",
+                                 xml_declaration=True)
+    pieces = data.split(b" " * indent + etree.tostring(_CUT) + b"\n")
+    return Parts(pieces[0], pieces[1:-1], pieces[-1], b"")

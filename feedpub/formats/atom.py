@@ -11,6 +11,7 @@ Workarounds (each covered by tests/test_formats.py):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from feedgen.entry import FeedEntry
@@ -18,10 +19,11 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feedpub.dates import rfc3339, to_utc
-from feedpub.formats import FORMATS
+from feedpub.formats import FORMATS, Parts
 from feedpub.formats._feedgen import (
     HISTORY_NS,
     TOMBSTONES_NS,
+    cut_at_items,
     entry_patch,
     feed_patch,
     new_generator,
@@ -34,13 +36,25 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
 def render(feed: Feed) -> bytes:
+    generator = _generator(feed, feed.entries, closing=True)
+    return generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+
+
+def render_parts(feed: Feed, entries: Sequence[Entry], closing: bool) -> Parts:
+    """``render``'s document cut at its entries (see ``formats.render_parts``); the
+    tombstones and RFC 5005 markers are the head's, before the first entry."""
+    root, _ = _generator(feed, entries, closing=closing)._create_atom()
+    return cut_at_items(root, root, "entry", indent=2)
+
+
+def _generator(feed: Feed, entries: Sequence[Entry], *, closing: bool) -> FeedGenerator:
     generator = new_generator()
     _feed(generator, feed)
-    if feed.closing:
+    if closing and feed.closing:
         _closing_entry(generator, feed.closing)
-    for entry in feed.entries:
+    for entry in entries:
         _entry(generator, entry, feed.media_file(entry.image), feed.enclosures_of(entry))
-    return generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+    return generator
 
 
 def _feed(generator: FeedGenerator, feed: Feed) -> None:

@@ -14,6 +14,7 @@ Workarounds (each covered by tests/test_formats.py):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from feedgen.entry import FeedEntry
@@ -21,11 +22,12 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feedpub.dates import rfc822, to_utc
-from feedpub.formats import FORMATS
+from feedpub.formats import FORMATS, Parts
 from feedpub.formats._feedgen import (
     ATOM_NS,
     HISTORY_NS,
     ITUNES_NS,
+    cut_at_items,
     entry_patch,
     feed_patch,
     new_generator,
@@ -38,14 +40,25 @@ RSS_SPEC = "https://www.rssboard.org/rss-specification"
 
 
 def render(feed: Feed) -> bytes:
+    generator = _generator(feed, feed.entries, closing=True)
+    return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+
+
+def render_parts(feed: Feed, entries: Sequence[Entry], closing: bool) -> Parts:
+    """``render``'s document cut at its items (see ``formats.render_parts``)."""
+    root, _ = _generator(feed, entries, closing=closing)._create_rss()
+    return cut_at_items(root, root[0], "item", indent=4)
+
+
+def _generator(feed: Feed, entries: Sequence[Entry], *, closing: bool) -> FeedGenerator:
     generator = new_generator()
     generator.load_extension("dc", atom=False, rss=True)
     _channel(generator, feed)
-    if feed.closing:
+    if closing and feed.closing:
         _closing_item(generator, feed.closing)
-    for entry in feed.entries:
+    for entry in entries:
         _item(generator, entry, feed.media_file(entry.image), feed.enclosures_of(entry))
-    return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+    return generator
 
 
 def _channel(generator: FeedGenerator, feed: Feed) -> None:

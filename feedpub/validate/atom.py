@@ -251,10 +251,7 @@ class AtomChecker:
         (versions of the same entry, 4.1.1): that is atom-entry-id-duplicate, a warning."""
         feed_id = found.get(_ID)
         if feed_id is not None and feed_id.text in self.entry_ids:
-            self.report.warning(
-                "atom-id-shared",
-                f'the feed and an entry both have the id "{short(feed_id.text or "")}"; an id '
-                "identifies one feed or one entry (RFC 4287 4.2.6)", feed_id)
+            self.report.warning(ID_SHARED, id_shared(feed_id.text or ""), feed_id)
 
     def _check_entry_id(self, found: dict[str, Any]) -> None:
         """Entries sharing an id are the same entry (RFC 4287 4.1.1): worth a warning."""
@@ -265,10 +262,9 @@ class AtomChecker:
         updated = (updated_el.text or "") if updated_el is not None else ""
         previous = self.entry_ids.get(id_el.text)
         if previous is not None:
-            detail = " and the same <updated>" if previous == updated else ""
-            self.report.warning(
-                "atom-entry-id-duplicate",
-                f'entry id "{short(id_el.text)}" appears more than once{detail}', id_el)
+            self.report.warning(ENTRY_ID_DUPLICATE,
+                                entry_id_duplicate(id_el.text, same_updated=previous == updated),
+                                id_el)
         self.entry_ids[id_el.text] = updated
 
     def _require(self, el: Any, where: str, found: dict[str, Any]) -> None:
@@ -645,6 +641,21 @@ def _is_base64(text: str) -> bool:
 def _is_xml_type(kind: str) -> bool:
     kind = kind.lower().split(";")[0].strip()
     return kind.endswith("+xml") or kind.endswith("/xml")
+
+
+# Rules across entries: incremental builds check them per document, with these messages.
+ID_SHARED = "atom-id-shared"
+ENTRY_ID_DUPLICATE = "atom-entry-id-duplicate"
+
+
+def id_shared(value: str) -> str:
+    return (f'the feed and an entry both have the id "{short(value)}"; an id '
+            "identifies one feed or one entry (RFC 4287 4.2.6)")
+
+
+def entry_id_duplicate(value: str, *, same_updated: bool) -> str:
+    detail = " and the same <updated>" if same_updated else ""
+    return f'entry id "{short(value)}" appears more than once{detail}'
 
 
 def check(root: Any, report: Report) -> None:

@@ -126,6 +126,13 @@ def _attach_offsets(value: Any, offsets: Iterator[int]) -> None:
             _attach_offsets(member, offsets)
 
 
+ID_DUPLICATE = "json-id-duplicate"  # a rule across items: incremental builds check it per document
+
+
+def id_duplicate(item_id: str) -> str:
+    return f'item id "{item_id[:60]}" is not unique'
+
+
 class JsonFeedChecker:
     """Validates one parsed JSON Feed document."""
 
@@ -253,7 +260,7 @@ class JsonFeedChecker:
                        'item "id" is blank; readers must discard such an item (JSON Feed 1.1, '
                        '"Suggestions for Feed Readers")', item, "id")
         elif item_id in self.ids:
-            self.error("json-id-duplicate", f'item id "{item_id[:60]}" is not unique', item, "id")
+            self.error(ID_DUPLICATE, id_duplicate(item_id), item, "id")
         self.ids.add(item_id)
 
     def _check_authors(self, obj: JObject) -> None:

@@ -408,10 +408,7 @@ class RssChecker:
                 self.report.warning("rss-guid-empty", "<guid> is empty", el)
             return
         if value in self.guids:
-            self.report.error(
-                "rss-guid-duplicate",
-                f'<guid> "{short(value)}" is also the guid of an earlier item; a guid uniquely '
-                "identifies one item (RSS 2.0), so readers will drop or merge one of them", el)
+            self.report.error(GUID_DUPLICATE, guid_duplicate(value), el)
         self.guids.add(value)
 
     def _require_attributes(self, el: Any, tag: str, names: tuple[str, ...]) -> None:
@@ -581,6 +578,15 @@ class RssChecker:
         if count == 0:
             self.report.error(
                 "rss-element-missing", f"<{el.tag}> has no <{child_tag}> element", el)
+
+
+GUID_DUPLICATE = "rss-guid-duplicate"  # a rule across items: incremental builds check it per document
+
+
+def guid_duplicate(value: str) -> str:
+    """The message of rss-guid-duplicate, for this checker and for a build's document check."""
+    return (f'<guid> "{short(value)}" is also the guid of an earlier item; a guid uniquely '
+            "identifies one item (RSS 2.0), so readers will drop or merge one of them")
 
 
 def check(root: Any, report: Report) -> None:

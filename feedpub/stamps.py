@@ -1,0 +1,157 @@
+"""What a build's output depends on, seen without opening a file: names, sizes, mtimes.
+
+One listing of the entries folder serves both the build (``feedpub.entries``) and the
+every-minute no-op check (``feedpub.quick``), and one digest function turns what they
+saw into the build record's ``inputs``: the two paths can never disagree on what
+"nothing changed" means. Standard library only, and written for 10 000 entries a
+minute: the names are listed once, each file is ``lstat``-ed once relative to the
+folder, and the digest is taken over packed integers instead of formatted text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from array import array
+from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+ENTRY_SUFFIXES = (".md", ".markdown")
+Stamp = tuple[int, int]  # (size, mtime_ns)
+
+
+def is_entry_name(name: str) -> bool:
+    """Markdown files that are not hidden or editor backups (``.x.md``, ``#x.md#``)."""
+    return name.endswith(ENTRY_SUFFIXES) and not name.startswith((".", "#"))
+
+
+Listing = tuple[list[str], list[os.stat_result]]
+_kept: dict[str, Listing] = {}  # one listing made by the no-op check, for the build that follows
+
+
+def list_entries(folder: str | os.PathLike[str], *, keep: bool = False) -> Listing:
+    """Every entry-like name in ``folder``, sorted, with its ``lstat`` (links not followed).
+
+    The no-op check (``quick``) lists with ``keep``: when it then hands the run to the
+    full path, that path's listing is this one (10 000 ``lstat`` calls are most of what
+    a run costs before it decides anything), taken a moment earlier.
+
+    Raises FileNotFoundError or NotADirectoryError for a missing or wrong folder.
+    """
+    key = os.fspath(folder)
+    kept = _kept.pop(key, None)
+    if kept is not None and not keep:
+        return kept
+    listing = _list(folder)
+    if keep:
+        _kept[key] = listing
+    return listing
+
+
+def forget_listings() -> None:
+    """Drop a kept listing (the run that was to use it is over)."""
+    _kept.clear()
+
+
+def _list(folder: str | os.PathLike[str]) -> Listing:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        names = [name for name in os.listdir(fd) if name.endswith(ENTRY_SUFFIXES)
+                 and not name.startswith((".", "#"))]
+        names.sort()
+        lstat = os.stat
+        return names, [lstat(name, dir_fd=fd, follow_symlinks=False) for name in names]
+    finally:
+        os.close(fd)
+
+
+def list_media(folder: str | os.PathLike[str]) -> tuple[list[str], list[os.stat_result]]:
+    """Every name in the media folder that is not hidden, sorted, with its ``lstat``.
+
+    A missing folder is no media (the page's ``media.scan_media`` says the same).
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        return [], []
+    try:
+        names = sorted(name for name in os.listdir(fd) if not name.startswith("."))
+        return names, [os.stat(name, dir_fd=fd, follow_symlinks=False) for name in names]
+    finally:
+        os.close(fd)
+
+
+def is_link(info: os.stat_result) -> bool:
+    return stat.S_ISLNK(info.st_mode)
+
+
+def is_regular(info: os.stat_result) -> bool:
+    return stat.S_ISREG(info.st_mode)
+
+
+def entries_digest(names: Sequence[str], sizes: Sequence[int], mtimes: Sequence[int]) -> str:
+    """A digest of the files a build used (entries, media): name, size and mtime of each."""
+    digest = hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape"))
+    digest.update(b"\1")
+    digest.update(array("q", sizes))
+    digest.update(array("q", mtimes))
+    return digest.hexdigest()
+
+
+def folder_path(base: Path, name: str) -> Path:
+    """A folder named in the config: relative to the config's folder and resolved, or as
+    written when absolute. One rule for the config reader and the no-op check."""
+    return (base / name).resolve() if not Path(name).is_absolute() else Path(name)
+
+
+def file_stamp(path: str | os.PathLike[str]) -> Stamp | None:
+    """(size, mtime_ns) of a file, or None when there is none."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (info.st_size, info.st_mtime_ns)
+
+
+def code_digest() -> str:
+    """Name, size and mtime of feedpub's own modules and templates: new code means a new build.
+
+    The version number alone would miss a local edit or a reinstall of the same
+    version; stat-ing some sixty files costs well under a millisecond. The shipped page
+    template is code too: editing it must rebuild the page.
+    """
+    package = os.path.dirname(os.path.realpath(__file__))
+    digest = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(package)):
+        for name in sorted(files):
+            if name.endswith((".py", ".j2")):
+                info = os.stat(os.path.join(folder, name))
+                digest.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def template_text(path: str | None, stamp: Stamp | None) -> str:
+    """The page template's part of the inputs: none, or its path and stamp (missing: -1)."""
+    if path is None:
+        return ""
+    size, mtime = stamp or (-1, -1)
+    return f"{path}\0{size}\0{mtime}"
+
+
+def inputs_digest(config_path: str, config_stamp: Stamp | None, entries: str, media: str,
+                  template: str, ledger_stamp: Stamp | None, tool_version: str) -> str:
+    """What a run's output depends on: the config text, entries, media, template, the
+    ledger (a merge that changed it must rebuild) and feedpub itself.
+
+    ``config_stamp`` is that of the config text the run read; ``entries`` and ``media``
+    are ``entries_digest`` of the files it used; ``template`` is ``template_text``.
+    """
+    stamp_text = list(config_stamp) if config_stamp else None
+    ledger_text = list(ledger_stamp) if ledger_stamp else None
+    seed = (f"{tool_version}\0{code_digest()}\0{config_path}\0{stamp_text}\0{entries}\0"
+            f"{media}\0{template}\0{ledger_text}\n")
+    return hashlib.sha256(seed.encode()).hexdigest()
