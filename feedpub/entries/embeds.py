@@ -73,7 +73,7 @@ _PATHS = {
     "instagram": re.compile(r"/(?:p|reel|tv)/[\w-]+/?"),
 }
 _SHORT_YOUTUBE = re.compile(r"/[\w-]{6,}")
-_MASTODON = re.compile(r"/(?:@\w+(?:@[\w.-]+)?|users/\w+/statuses)/\d+/?")
+_FEDIVERSE_STATUS = re.compile(r"/(?:@\w+(?:@[\w.-]+)?|users/\w+/statuses)/\d+/?")
 KINDS = ("youtube", "vimeo", "x", "bluesky", "mastodon", "instagram", "link", "video", "audio")
 
 # Media types by file extension: a fixed table, so the feeds are the same on every
@@ -108,7 +108,7 @@ def provider(url: str) -> tuple[str, str] | None:
         needs = {"/watch": "v=", "/playlist": "list="}.get(path)
         ok = _PATHS[known[0]].fullmatch(parts.path) and (needs is None or needs in parts.query)
         return known if ok else None
-    if _MASTODON.fullmatch(parts.path):
+    if _FEDIVERSE_STATUS.fullmatch(parts.path):
         return ("mastodon", "Mastodon")
     return None
 
