@@ -26,7 +26,7 @@ import boto3
 from botocore.config import Config
 
 from servers.quiet import QuietHTTPServer
-from servers.sshd import free_port
+from servers.sshd import free_port, stop_process
 
 KEY_ID, SECRET = "feedpub-test-key", "feedpub-test-secret"
 REGION = "us-east-1"
@@ -79,12 +79,7 @@ class MotoServer:
         raise RuntimeError("moto_server did not answer within 30 s")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 @dataclass
