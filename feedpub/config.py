@@ -31,6 +31,7 @@ from feedpub.text import (
     shown_key,
     unknown_key_message,
 )
+from feedpub.tomledit import key_line
 from feedpub.upload.settings import UploadSettings, parse_settings
 from feedpub.values import Invalid
 
@@ -163,7 +164,13 @@ def parse_config(text: str, path: Path, read_stamp: tuple[int, int] | None = Non
     except RecursionError:
         raise ConfigError(str(path), None, "is not valid TOML: arrays or tables nested too "
                           "deeply; the config needs two levels at most") from None
-    return _Reader(raw, path).site(read_stamp)
+    try:
+        return _Reader(raw, path).site(read_stamp)
+    except ConfigError as error:
+        if error.line is None and error.key is not None:
+            raise ConfigError(error.path, error.key, error.message,
+                              key_line(text, error.key)) from None
+        raise
 
 
 _MISSING = object()

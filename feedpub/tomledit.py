@@ -1,4 +1,5 @@
-"""Removing one top-level key (a table, a dotted key or an inline table) from TOML text.
+"""Removing one top-level key (a table, a dotted key or an inline table) from TOML text,
+and finding the line that sets a key (for error messages).
 
 ``reopen`` must delete the ``[closed]`` table a person may have written by hand in any
 of TOML's spellings (``[closed]``, ``[ closed ]``, ``["closed"]``, a header with a
@@ -42,6 +43,73 @@ def remove_top_level_key(text: str, key: str) -> str:
         section_lines.append(index)
     _drop_table(section, key, section_lines, len(lines), lines, drop)
     return "".join(line for index, line in enumerate(lines) if index not in drop)
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The 1-based line that sets dotted ``key`` (``ttl``, ``upload.after_build``), if any.
+
+    ``tomllib`` says where a syntax error is but a value it parsed has no position, and a
+    person fixing ``ttl: must be a whole number`` wants the line. A key is found however
+    it is spelled: under its table's header (``[upload]`` then ``after_build = …``), as a
+    dotted key (``upload.after_build = …``), quoted or not; a key set inside an inline
+    table or an array of tables is reported at the line of the nearest enclosing key
+    that stands at the start of a line (``authors = [{ name = … }]`` for ``authors``).
+    Lines inside multi-line strings are never taken for keys.
+    """
+    wanted = tuple(_split_key(_INDEX.sub("", key)))
+    if not wanted:
+        return None
+    lines = text.splitlines()
+    starts = _logical_starts(lines)
+    best: tuple[int, int] | None = None  # (parts matched, line index)
+    section: tuple[str, ...] = ()
+    for index, line in enumerate(lines):
+        if index not in starts:
+            continue
+        header = _TABLE_HEADER.match(line)
+        if header is not None:
+            section = tuple(_split_key(header["path"]))
+            path = section
+        else:
+            assigned = _ASSIGNED_KEY.match(line)
+            if assigned is None:
+                continue
+            path = section + tuple(_split_key(assigned["path"]))
+        matched = _common_prefix(path, wanted)
+        if matched == len(path) and (best is None or matched > best[0]):
+            best = (matched, index)
+    return best[1] + 1 if best is not None else None
+
+
+_INDEX = re.compile(r"\[\d+\]")  # authors[0].name: the array's key is what has a line
+_TABLE_HEADER = re.compile(r"""^[ \t]*\[\[?(?P<path>[^\]#]*)\]\]?[ \t]*(?:#.*)?$""")
+_ASSIGNED_KEY = re.compile(r"""^[ \t]*(?P<path>(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+                           r"""(?:[ \t]*\.[ \t]*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)[ \t]*=""")
+_KEY_PART = re.compile(r"""[ \t]*(?:(?P<bare>[A-Za-z0-9_-]+)|"(?P<basic>[^"]*)"|'(?P<literal>[^']*)')"""
+                       r"""[ \t]*(?:\.|$)""")
+
+
+def _split_key(key: str) -> list[str]:
+    """``a."b.c".d`` → ``["a", "b.c", "d"]``; a key it cannot read gives what it read so far."""
+    parts, position = [], 0
+    while position < len(key):
+        part = _KEY_PART.match(key, position)
+        if part is None or part.end() == position:
+            break
+        parts.append(next(value for value in part.group("bare", "basic", "literal")
+                          if value is not None))
+        position = part.end()
+    return parts
+
+
+def _common_prefix(path: tuple[str, ...], wanted: tuple[str, ...]) -> int:
+    """How many leading parts ``path`` and ``wanted`` share (all of ``path``, or it is not ours)."""
+    count = 0
+    for have, want in zip(path, wanted, strict=False):
+        if have != want:
+            break
+        count += 1
+    return count
 
 
 def _drop_table(section: str | None, key: str, section_lines: list[int], end: int,

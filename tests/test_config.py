@@ -7,6 +7,7 @@ were kept. Issues #11.5, #11.10, #11.11, #11.14, #11.17 and #13.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,13 @@ def error_of(text: str) -> str:
         parse_config(text, Path("blog/feedpub.toml"))
     message = str(caught.value)
     assert "\n" not in message and len(message) < 400, message
-    return message.removeprefix("blog/feedpub.toml: ")
+    found = re.fullmatch(r"blog/feedpub\.toml(?::(\d+))?: (.*)", message)
+    assert found, message
+    if found[1] is not None and caught.value.key is not None:
+        # the line named is the one that sets the key (or its table), as written
+        written = text.splitlines()[int(found[1]) - 1]
+        assert caught.value.key.split(".")[-1] in written, (written, message)
+    return found[2]
 
 
 def edited(old: str, new: str, text: str = LIVE) -> str:
@@ -89,7 +96,7 @@ def test_a_path_as_timezone_reads_no_file_through_the_command(blog: Path, run: R
     config.write_text(edited('timezone = "UTC"', 'timezone = "../../etc/passwd"', SAMPLE))
     outcome = run(blog, "build")
     assert outcome.code == ExitCode.CONFIG
-    assert outcome.err == ('feedpub.toml: timezone: "../../etc/passwd" is not a known time zone; '
+    assert outcome.err == ('feedpub.toml:8: timezone: "../../etc/passwd" is not a known time zone; '
                            'use an IANA name such as "UTC" or "Europe/Paris"\n')
 
 
@@ -211,7 +218,7 @@ def test_state_in_output_is_exit_3_and_uploads_nothing(blog: Path, run: Run) -> 
     (blog / "feedpub.toml").write_text(SAMPLE.replace("ttl = 5", 'ttl = 5\nstate_dir = "feeds"'))
     outcome = run(blog, "build")
     assert outcome.code == ExitCode.CONFIG
-    assert outcome.err.startswith('feedpub.toml: state_dir: "feeds" is the same folder as output_dir')
+    assert outcome.err.startswith('feedpub.toml:13: state_dir: "feeds" is the same folder as output_dir')
     assert snapshot(blog / "feeds") == before
 
 
@@ -353,3 +360,34 @@ def test_reading_the_config_imports_no_parser() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("extra", "line_text"),
+    [
+        ('[upload]\ntarget = "file:///srv/feeds"\nafter_build = "yes"\n', 'after_build = "yes"'),
+        ('upload.target = "file:///srv/feeds"\n  upload . "after_build" = 1\n',
+         '  upload . "after_build" = 1'),
+        ('["upload"]  # where the feeds go\ntarget = "file:///srv/feeds"\n\'after_build\' = []\n',
+         "'after_build' = []"),
+        ('hubs = [\n"""\nttl = 3\n[upload]\n"""]\nttl = 0\n', "ttl = 0"),
+        ("[upload]\n[[upload.extra]]\nx = 1\n", "[[upload.extra]]"),
+    ],
+    ids=["table", "dotted-quoted", "quoted-header", "not-in-a-string", "unknown-array-of-tables"],
+)
+def test_a_value_error_names_the_line_that_sets_the_key(extra: str, line_text: str) -> None:
+    """tomllib gives no position for a value it parsed; the message still names the line,
+    however the key is spelled, and never a line inside a multi-line string."""
+    text = LIVE.replace("ttl = 5\n", "") + extra
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("blog/feedpub.toml"))
+    assert caught.value.line is not None, str(caught.value)
+    assert text.splitlines()[caught.value.line - 1] == line_text, str(caught.value)
+    assert str(caught.value).startswith(f"blog/feedpub.toml:{caught.value.line}: ")
+
+
+def test_a_key_the_file_does_not_set_has_no_line() -> None:
+    """A required key that is missing is named without a line: there is none to point at."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(LIVE.replace(ID_BASE + "\n", ""), Path("blog/feedpub.toml"))
+    assert str(caught.value) == "blog/feedpub.toml: id_base: is required; add it to the config"

@@ -227,20 +227,20 @@ def test_missing_config(tmp_path: Path, run: Run) -> None:
         ),
         (
             lambda t: t.replace('title = "Syria', 'titel = "Syria'),
-            "feedpub.toml: titel: unknown key; did you mean title?",
+            "feedpub.toml:2: titel: unknown key; did you mean title?",
         ),
         (
             lambda t: t.replace('timezone = "UTC"', 'timezone = "Mars/Olympus"'),
-            'feedpub.toml: timezone: "Mars/Olympus" is not a known time zone; use an IANA name '
+            'feedpub.toml:8: timezone: "Mars/Olympus" is not a known time zone; use an IANA name '
             'such as "UTC" or "Europe/Paris"',
         ),
         (
             lambda t: t.replace("ttl = 5", "ttl = -1"),
-            "feedpub.toml: ttl: must be a whole number of at least 1",
+            "feedpub.toml:12: ttl: must be a whole number of at least 1",
         ),
         (
             lambda t: t.replace('feeds_url = "https://', 'feeds_url = "ftp://'),
-            'feedpub.toml: feeds_url: "ftp://news.example.org/live/2024/12/07/syria-homs/feeds/" is '
+            'feedpub.toml:5: feeds_url: "ftp://news.example.org/live/2024/12/07/syria-homs/feeds/" is '
             "not an absolute http(s) URL",
         ),
     ],
@@ -262,7 +262,7 @@ def test_missing_required_config_key(built: Path, run: Run) -> None:
 def test_control_character_in_config(built: Path, run: Run) -> None:
     config = built / "feedpub.toml"
     config.write_text(config.read_text().replace('description = "Live', 'description = "\\u0007Live'))
-    fails_with(run, built, "feedpub.toml: description: contains the control character U+0007, "
+    fails_with(run, built, "feedpub.toml:3: description: contains the control character U+0007, "
                "which XML 1.0 forbids; delete it", ExitCode.CONFIG)
 
 

@@ -207,7 +207,7 @@ def test_a_broken_config_keeps_the_old_files_served(blog: Path, preview: Start) 
     config = blog / "feedpub.toml"
     good = config.read_text()
     config.write_text(good.replace("ttl = 5", "ttl = 5\ntitel = 'typo'"))
-    assert server.wait_for_line("feedpub.toml: titel: unknown key; did you mean title?", errors=True)
+    assert server.wait_for_line("feedpub.toml:13: titel: unknown key; did you mean title?", errors=True)
     assert server.get("atom.xml")[2] == before
     config.write_text(good.replace('title = "Syria live', 'title = "Preview: Syria live'))
     assert server.wait_for(lambda: b"Preview: Syria live" in server.get("atom.xml")[2])

@@ -72,7 +72,8 @@ def test_after_build_as_a_string_is_a_config_error_not_an_upload(blog: Path, run
     configure(blog, dav.url, hub.url_for("/hub"), extra='after_build = "false"\n')
     outcome = run(blog, "build")
     assert outcome.code == 3, outcome.err
-    assert outcome.err.strip() == "feedpub.toml: upload.after_build: must be true or false"
+    line = (blog / "feedpub.toml").read_text().splitlines().index('after_build = "false"') + 1
+    assert outcome.err.strip() == f"feedpub.toml:{line}: upload.after_build: must be true or false"
     assert not dav.remote.exists() and len(hub.log) == 0
 
 
