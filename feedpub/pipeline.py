@@ -114,11 +114,13 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
     wants_upload = upload or (config.upload is not None and config.upload.after_build)
     last = load_build_record(config.state_dir, result.notices)
     digest = _digest(config, inputs)
-    if edit is None and not dry_run and _up_to_date(last, digest, config, wants_upload, now):
+    if edit is None and not dry_run and _up_to_date(last, digest, config, now):
         assert last is not None
         if last.refused:
             raise FeedCheckError([], lines=last.refused)
         result.unchanged, result.problems = True, list(last.problems)
+        if wants_upload and last.upload_pending and not preview:
+            _finish_upload(config, last, log, result)
         return result
     try:
         _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
@@ -138,9 +140,18 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
                          result.documents)
     save_build_record(config.state_dir, record)
     if wants_upload and not preview:
-        result.upload = _upload(config, log, result.notices)
-        save_build_record(config.state_dir, replace(record, upload_pending=False))
+        _finish_upload(config, record, log, result)
     return result
+
+
+def _finish_upload(config: SiteConfig, record: BuildRecord, log: Log, result: BuildResult) -> None:
+    """Upload what the build (this one or the last) published; the record says whether
+    anything is still owed. A failed upload raises and leaves it owed; a CDN purge that
+    failed (a warning) stays owed too, so the next cron minute retries it even when
+    nothing else changed: a feed the CDN may serve for a day must not wait for the next
+    update to be purged."""
+    result.upload = _upload(config, log, result.notices)
+    save_build_record(config.state_dir, replace(record, upload_pending=result.upload.owed))
 
 
 def check(config: SiteConfig, *, now: datetime, files: Sequence[str] = (),
@@ -580,14 +591,13 @@ def _output_stamps(config: SiteConfig, names: list[str]) -> dict[str, Stamp | No
 
 
 def _up_to_date(last: BuildRecord | None, digest: str, config: SiteConfig,
-                wants_upload: bool, now: datetime) -> bool:
-    """True when inputs and outputs are exactly as the last successful run left them."""
+                now: datetime) -> bool:
+    """True when inputs and outputs are exactly as the last successful build left them
+    (an upload it still owes is finished without building again)."""
     if last is None or last.inputs != digest:
         return False
     if last.due is not None and last.due <= now:
         return False  # a scheduled entry has come due
-    if last.upload_pending and wants_upload:
-        return False  # the previous upload failed: this run must finish it
     return last.outputs == _output_stamps(config, list(last.outputs))
 
 

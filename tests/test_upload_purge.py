@@ -147,3 +147,27 @@ def test_bad_purge_tables(purge: object, key: str, fragment: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_settings({"target": "file:///srv/feeds", "purge": purge}, "feedpub.toml")
     assert err.value.key == key and fragment in err.value.message
+
+
+def test_cron_retries_a_failed_purge_next_minute_though_nothing_changed(
+        blog: Path, run, httpserver: HTTPServer, tmp_path: Path) -> None:
+    """The cron line is `build --upload`, and most minutes nothing changes: a purge that
+    failed must not wait for the next update (a closed feed is cached for a day)."""
+    answers = iter([503, 200])
+    httpserver.expect_request("/purge", method="POST").respond_with_handler(
+        lambda request: Response("{}", status=next(answers), content_type="application/json"))
+    config = blog / "feedpub.toml"
+    config.write_text(config.read_text() + f'\n[upload]\ntarget = "file://{tmp_path / "www"}"\n'
+                      f'retries = 0\n[upload.purge]\nmethod = "POST"\n'
+                      f'url = "{httpserver.url_for("/purge")}"\n')
+    first = run(blog, "build", "--upload")
+    assert first.code == 0 and "CDN purge: warning:" in first.err
+    assert len(recorded(httpserver, "POST")) == 1
+    again = run(blog, "build", "--upload")  # no entry changed
+    assert (again.code, again.err) == (0, "")
+    assert len(recorded(httpserver, "POST")) == 2
+    assert json.loads(recorded(httpserver, "POST")[1].get_data()) == \
+        json.loads(recorded(httpserver, "POST")[0].get_data())
+    last = run(blog, "build", "--upload")  # nothing owed: no request at all
+    assert (last.code, last.err) == (0, "")
+    assert len(recorded(httpserver, "POST")) == 2

@@ -49,6 +49,7 @@ class UploadReport:
     pinged: tuple[str, ...]  # topic URLs pinged
     notices: tuple[Notice, ...]  # e.g. hub failures, one line each
     purged: tuple[str, ...] = ()  # public URLs the CDN was told to drop
+    owed: bool = False  # a purge failed and is owed to the next run (the next cron minute)
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,12 @@ def upload_outputs(config: SiteConfig, *, dry_run: bool = False, force: bool = F
         sent = run.send_all(todo)
         purged, purge_notices = run.purge_pending()
         pinged, ping_notices = run.ping_pending()
+        owed = bool(run.manifest.pending_purges)
     finally:
         run.close()
     return UploadReport(sent=tuple(sent), pinged=tuple(pinged), purged=tuple(purged),
-                        notices=tuple(run.target_notices + purge_notices + ping_notices))
+                        notices=tuple(run.target_notices + purge_notices + ping_notices),
+                        owed=owed)
 
 
 def candidate_names(config: SiteConfig) -> list[str]:
