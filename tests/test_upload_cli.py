@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from servers.dav import PASSWORD
 
@@ -138,3 +139,26 @@ def test_upload_before_any_build_says_so(blog: Path, run, tmp_path: Path) -> Non
     assert outcome.code == 6
     assert outcome.err.strip().endswith("no build is recorded in "
                                         f"{blog / '.feedpub'}; run 'publish.py build' first")
+
+
+
+def test_a_hub_that_was_down_is_pinged_by_the_next_cron_run(blog: Path, run, tmp_path: Path,
+                                                            httpserver: HTTPServer) -> None:
+    """The cron line is `build --upload` and most minutes nothing changes: a ping a hub
+    could not take waits for the next run, not for the next update (issue 10: it was lost)."""
+    down = [True]
+    httpserver.expect_request("/hub", method="POST").respond_with_handler(
+        lambda request: Response("", status=503 if down[0] else 204))
+    configure(blog, f"file://{tmp_path / 'www'}", httpserver.url_for("/hub"), extra="retries = 0\n")
+    first = run(blog, "build", "--upload")
+    assert first.code == 0 and "HTTP 503" in first.err
+    topics = sorted(req.form["hub.topic"] for req, _ in httpserver.log)
+    assert len(topics) == len(FEEDS)  # every feed the upload sent, tried once
+    down[0] = False
+    httpserver.clear_log()
+    again = run(blog, "build", "--upload")  # no entry changed
+    assert (again.code, again.err) == (0, "")
+    assert sorted(req.form["hub.topic"] for req, _ in httpserver.log) == topics
+    httpserver.clear_log()
+    last = run(blog, "build", "--upload")  # nothing owed: no request at all
+    assert (last.code, last.err, httpserver.log) == (0, "", [])

@@ -85,9 +85,9 @@ class Manifest:
             self.pending_purges.append(purge_url)
         self.save()
 
-    def pings_done(self) -> None:
-        """Forget the owed pings once every hub was tried (a hub failure is only a warning)."""
-        self.pending_pings = []
+    def pings_left(self, topics: list[str]) -> None:
+        """Keep only the pings a hub could not take, for the next run to send again."""
+        self.pending_pings = list(topics)
         self.save()
 
     def purges_left(self, urls: list[str]) -> None:

@@ -49,7 +49,7 @@ class UploadReport:
     pinged: tuple[str, ...]  # topic URLs pinged
     notices: tuple[Notice, ...]  # e.g. hub failures, one line each
     purged: tuple[str, ...] = ()  # public URLs the CDN was told to drop
-    owed: bool = False  # a purge failed and is owed to the next run (the next cron minute)
+    owed: bool = False  # a purge or a ping failed and is owed to the next run (the next minute)
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def upload_outputs(config: SiteConfig, *, dry_run: bool = False, force: bool = F
         sent = run.send_all(todo)
         purged, purge_notices = run.purge_pending()
         pinged, ping_notices = run.ping_pending()
-        owed = bool(run.manifest.pending_purges)
+        owed = bool(run.manifest.pending_purges or run.manifest.pending_pings)
     finally:
         run.close()
     return UploadReport(sent=tuple(sent), pinged=tuple(pinged), purged=tuple(purged),
@@ -271,17 +271,18 @@ class _Run:
         return done, outcome.notices
 
     def ping_pending(self) -> tuple[list[str], list[Notice]]:
-        """Ping hubs for every feed uploaded but not yet announced, then forget those topics."""
+        """Ping hubs for every feed uploaded but not yet announced; keep the topics a hub
+        could not take (down, 5xx) for the next run, as purges are kept."""
         topics = list(self.manifest.pending_pings)
         if not topics:
             return [], []
-        if not self.config.hubs:
-            self.manifest.pings_done()
+        if not self.config.hubs:  # hubs were removed from the config since: nothing is owed
+            self.manifest.pings_left([])
             return [], []
         from feedpub.upload import websub  # lazy: only runs that changed a feed need requests
 
-        notices = websub.ping(self.config.hubs, topics, timeout=min(self.settings.timeout, HUB_LIMIT),
+        outcome = websub.ping(self.config.hubs, topics, timeout=min(self.settings.timeout, HUB_LIMIT),
                               retries=self.settings.retries, backoff=self.settings.backoff,
                               deadline=min(self.settings.deadline, HUB_LIMIT))
-        self.manifest.pings_done()
-        return topics, notices
+        self.manifest.pings_left(outcome.left)
+        return [t for t in topics if t not in outcome.left], outcome.notices

@@ -5,7 +5,10 @@ accepted by the common hubs (e.g. pubsubhubbub.appspot.com, websub.rocks), is a
 form-encoded POST with `hub.mode=publish` and the topic URL. We send it as both
 `hub.url` (PubSubHubbub 0.4 name) and `hub.topic` (WebSub name) to satisfy either.
 A hub being down must not fail a publish whose files are already online, so every
-failure comes back as a one-line warning instead of an exception.
+failure comes back as a one-line warning instead of an exception, and the topics a hub
+could not take (down, timed out, 5xx) come back too, so the next run pings them again:
+a subscriber learns of the update late rather than never. A 4xx is not kept: asking
+again will not help.
 
 A ping never carries a credential (``anonymous``: no netrc, no auth, none on
 redirects), and each POST has a total ``deadline`` besides the per-read ``timeout``,
@@ -27,6 +30,13 @@ if TYPE_CHECKING:
 UNREACHABLE = ("timed out", "cannot connect", "no complete answer")
 
 
+class PingOutcome(NamedTuple):
+    """One warning per failed ping, and the topics to ping again on the next run."""
+
+    notices: list[Notice]
+    left: list[str]
+
+
 def ping(
     hubs: Sequence[str],
     topics: Sequence[str],
@@ -36,19 +46,21 @@ def ping(
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     deadline: float = 30.0,
-) -> list[Notice]:
-    """POST a publish notification to every hub for every topic; return warnings, one per failure.
+) -> PingOutcome:
+    """POST a publish notification to every hub for every topic: warnings, one per failure,
+    and the topics some hub could not take for a reason that may pass.
 
     2xx is success; 5xx, timeouts, a missed `deadline` (seconds for one whole POST) and
     connection errors are retried up to `retries` times with exponential backoff; any
     4xx is reported at once (asking again will not help).
     """
     if not hubs or not topics:
-        return []
+        return PingOutcome([], [])
     # lazy: the cron path without changes never pays for importing requests
     from feedpub.upload.anonymous import anonymous_session
 
     warnings: list[Notice] = []
+    left: list[str] = []
     with anonymous_session("WebSub publisher") as session:
         for hub in hubs:
             unreachable = None
@@ -63,7 +75,12 @@ def ping(
                         unreachable = problem.split(" (gave up")[0]
                 if problem:
                     warnings.append(Notice(f"WebSub hub {redact_url(hub)}", f"{topic}: {problem}"))
-    return warnings
+                    if not problem.startswith(_REFUSED) and topic not in left:
+                        left.append(topic)
+    return PingOutcome(warnings, left)
+
+
+_REFUSED = "HTTP 4"  # the hub answered and said no: asking again will not help
 
 
 class _Limits(NamedTuple):
