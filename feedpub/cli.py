@@ -183,16 +183,15 @@ def locked_blog(args: argparse.Namespace, *, create: bool = True) -> Iterator[tu
     turn comes, never on one another run has since changed (a ``close`` finishing while
     a ``build --wait`` waited, say).
     """
-    from feedpub.config import load_config_text
-    from feedpub.errors import ConfigError
+    from feedpub.config import load_config_text, setting_error
     from feedpub.lock import BlogLock
 
     first, _ = load_config_text(args.config)
     with BlogLock(first.state_dir, args.wait, create=create):
         config, text = load_config_text(args.config)
         if config.state_dir != first.state_dir:
-            raise ConfigError(config.path, "state_dir", "changed while this run waited for the "
-                              "lock; run the command again")
+            raise setting_error(config.path, "state_dir", "changed while this run waited for "
+                                "the lock; run the command again")
         yield config, text
 
 

@@ -150,6 +150,17 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
     return config, text
 
 
+def setting_error(config_path: str, key: str, message: str) -> ConfigError:
+    """A ConfigError about ``key`` found only after the config was read (a file it names
+    is missing), with the line that sets the key: the file is read again to find it,
+    which costs nothing that matters on a run that is about to stop."""
+    try:
+        line = key_line(Path(config_path).read_text(encoding="utf-8"), key)
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return ConfigError(config_path, key, message, line)
+
+
 def parse_config(text: str, path: Path, read_stamp: tuple[int, int] | None = None) -> SiteConfig:
     """Every key of the config, typed and checked; the first problem is a one-line ConfigError."""
     try:

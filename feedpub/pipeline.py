@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedpub import __version__
-from feedpub.config import SiteConfig, parse_config
+from feedpub.config import SiteConfig, parse_config, setting_error
 from feedpub.entries import FileStamp, Scan, scan_entries
 from feedpub.errors import (
-    ConfigError,
     EntryError,
     EntryProblem,
     FeedCheckError,
@@ -472,14 +471,14 @@ def _read_template(config: SiteConfig) -> tuple[str, str] | None:
     try:
         return shown, config.template.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(config.path, "template", f"{shown} not found; create it or remove "
-                          "the key to use the shipped page") from None
+        raise setting_error(config.path, "template", f"{shown} not found; create it or "
+                            "remove the key to use the shipped page") from None
     except UnicodeDecodeError:
-        raise ConfigError(config.path, "template", f"{shown} is not UTF-8 text; save it as "
-                          "UTF-8") from None
+        raise setting_error(config.path, "template", f"{shown} is not UTF-8 text; save it "
+                            "as UTF-8") from None
     except OSError as error:
-        raise ConfigError(config.path, "template", f"{shown} cannot be read: "
-                          f"{error.strerror}") from None
+        raise setting_error(config.path, "template", f"{shown} cannot be read: "
+                            f"{error.strerror}") from None
 
 
 def _remove_unpublished(config: SiteConfig, last: BuildRecord | None, outputs: list[str],

@@ -412,8 +412,8 @@ def test_a_missing_template_is_a_config_error(blog: Path, run: Run) -> None:
     config.write_text('template = "nowhere.html.j2"\n' + config.read_text())
     outcome = run(blog, "build")
     assert (outcome.code, outcome.err.strip()) == (
-        ExitCode.CONFIG, "feedpub.toml: template: nowhere.html.j2 not found; create it or remove "
-        "the key to use the shipped page")
+        ExitCode.CONFIG, "feedpub.toml:1: template: nowhere.html.j2 not found; create it or "
+        "remove the key to use the shipped page")
 
 
 def test_a_noop_run_imports_no_page_library(blog: Path, run: Run) -> None:
