@@ -6,10 +6,12 @@ Tests drive feedpub through its public command (``feedpub.cli.main``, the same c
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -54,6 +56,35 @@ def blog(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "media", site / "media")
     if (ROOT / "feedpub.ledger").exists():
         shutil.copy(ROOT / "feedpub.ledger", site / "feedpub.ledger")
+    return site
+
+
+def _load_synth() -> ModuleType:
+    """``benchmarks/synth.py``, the project's own entry generator, for tests of big blogs."""
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+synth = _load_synth()
+
+
+@pytest.fixture(scope="session")
+def big_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3 000 synthetic entries: big enough that a cold build takes seconds and forks
+    workers. Generated once for the session; tests get a copy (``big``)."""
+    folder = tmp_path_factory.mktemp("big") / "blog"
+    synth.make_blog(folder, 3000)
+    return folder
+
+
+@pytest.fixture
+def big(big_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the 3 000-entry blog (no state, no feeds)."""
+    site = tmp_path / "big"
+    shutil.copytree(big_template, site)
     return site
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree
-from test_cron import NOW, synth
+from test_cron import NOW
 
-from conftest import ROOT, Run, snapshot
+from conftest import ROOT, Run, snapshot, synth
 from feedpub.config import load_config
 from feedpub.errors import ExitCode
 from feedpub.pipeline import build

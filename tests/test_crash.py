@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from test_cron import FEEDS, fresh_build, synth
+from test_cron import FEEDS, fresh_build
 
-from conftest import ROOT
+from conftest import ROOT, synth
 from feedpub.output import TEMP_MARK
 from feedpub.validate import has_errors, validate_bytes
 

@@ -11,7 +11,6 @@ stdout, stderr, exit codes and the lock are properties of the process, not of a 
 from __future__ import annotations
 
 import fcntl
-import importlib.util
 import json
 import os
 import pty
@@ -27,11 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import ROOT, cached_entries, snapshot, state_document
+from conftest import ROOT, cached_entries, snapshot, state_document, synth
 from feedpub.config import load_config
 from feedpub.errors import ExitCode
 from feedpub.pipeline import build
@@ -57,15 +55,6 @@ with BlogLock(Path(sys.argv[1])):
 """
 
 
-def _load_synth() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-synth = _load_synth()
 
 
 @dataclass
@@ -94,19 +83,6 @@ def start_publish(site: Path, *args: str) -> subprocess.Popen[bytes]:
 def make_site(folder: Path, count: int) -> Path:
     synth.make_blog(folder, count)
     return folder
-
-
-@pytest.fixture(scope="module")
-def big_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3 000 entries: big enough that a cold build takes seconds and forks workers."""
-    return make_site(tmp_path_factory.mktemp("big") / "blog", 3000)
-
-
-@pytest.fixture
-def big(big_template: Path, tmp_path: Path) -> Path:
-    site = tmp_path / "big"
-    shutil.copytree(big_template, site)
-    return site
 
 
 @pytest.fixture

@@ -30,26 +30,10 @@ CLOSE = ["close", "--continued-at", "https://bench.example.org/next", "--at",
 INTERRUPTED = "interrupted; published files are complete old or new versions\n"
 
 
-def make_blog(folder: Path, count: int) -> Path:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from synth import make_blog as synth_blog
-    finally:
-        sys.path.pop(0)
-    synth_blog(folder, count)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_blog(tmp_path_factory.mktemp("interrupts") / "blog", 3000)
-
-
 @pytest.fixture
-def site(template: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "blog"
-    shutil.copytree(template, copy)
-    return copy
+def site(big: Path) -> Path:
+    """The session's 3 000-entry blog (conftest), copied for this test."""
+    return big
 
 
 def start(site: Path, *args: str) -> subprocess.Popen[str]:

@@ -9,7 +9,6 @@ replaceable by the user's own template.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import re
@@ -22,7 +21,7 @@ import html5lib
 import pytest
 from lxml import etree
 
-from conftest import ROOT, Run, snapshot, state_document
+from conftest import ROOT, Run, snapshot, state_document, synth
 from feedpub.errors import ExitCode
 from feedpub.pagecheck import check_page
 
@@ -333,10 +332,6 @@ def test_a_long_page_checked_in_a_child_is_the_same_page(tmp_path: Path, run: Ru
     from feedpub.pipeline import current_feed
     from feedpub.tuning import PAGE_IN_CHILD_AT, PAGE_UPDATES
 
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    synth = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(synth)
     site = tmp_path / "long"
     synth.make_blog(site, PAGE_IN_CHILD_AT + 20)
     assert run(site, "build").code == 0
