@@ -45,18 +45,22 @@ class Outcome:
 Run = Callable[..., Outcome]
 
 
-@pytest.fixture
-def blog(tmp_path: Path) -> Path:
-    """A private copy of the shipped sample blog (config, entries, media and ledger; no state,
-    no feeds): what a fresh clone has."""
-    site = tmp_path / "blog"
-    site.mkdir()
+def copy_sample(site: Path) -> Path:
+    """``site`` made a copy of the shipped sample blog (config, entries, media and ledger;
+    no state, no feeds): what a fresh clone has."""
+    site.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
     shutil.copytree(ROOT / "entries", site / "entries")
     shutil.copytree(ROOT / "media", site / "media")
     if (ROOT / "feedpub.ledger").exists():
         shutil.copy(ROOT / "feedpub.ledger", site / "feedpub.ledger")
     return site
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Path:
+    """A private copy of the shipped sample blog."""
+    return copy_sample(tmp_path / "blog")
 
 
 def _load_synth() -> ModuleType:

@@ -29,7 +29,7 @@ import feedparser
 import pytest
 from lxml import html
 
-from conftest import ROOT
+from conftest import ROOT, copy_sample
 from servers.preview import Preview
 
 pytestmark = [pytest.mark.slow, pytest.mark.clients]
@@ -61,10 +61,7 @@ def binary(name: str) -> str:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
     """The closed sample, served with the request log on."""
     site = tmp_path_factory.mktemp("clients") / "blog"
-    site.mkdir()
-    for name in ("entries", "media"):
-        shutil.copytree(ROOT / name, site / name)
-    shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
+    copy_sample(site)
     server = Preview(site, "-v")
     yield server
     server.stop()

@@ -12,14 +12,13 @@ import gzip
 import http.client
 import json
 import os
-import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Run
+from conftest import Run, copy_sample
 from feedpub.errors import ExitCode
 from servers.preview import Preview
 
@@ -53,10 +52,7 @@ def raw_get(server: Preview, target: str, headers: dict[str, str] | None = None)
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
     """One server over a copy of the sample for the tests that only read, with traps beside it."""
     site = tmp_path_factory.mktemp("served") / "blog"
-    site.mkdir()
-    for name in ("entries", "media"):
-        shutil.copytree(ROOT / name, site / name)
-    shutil.copy(ROOT / "feedpub.toml", site / "feedpub.toml")
+    copy_sample(site)
     _traps(site)
     server = Preview(site)
     yield server
