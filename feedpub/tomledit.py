@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import re
 
-_HEADER = re.compile(r"""^[ \t]*\[(?!\[)[ \t]*(?P<key>[A-Za-z0-9_-]+|"[^"]*"|'[^']*')[ \t]*"""
-                     r"""(?P<rest>(?:\.[^\]]*)?)\][ \t]*(?:#.*)?$""")
+# One grammar for keys, for both jobs: a key part is bare, "basic" or 'literal'; a path
+# is parts joined by dots (spaces allowed around them).
+_KEY = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+_PATH = rf"""{_KEY}(?:[ \t]*\.[ \t]*{_KEY})*"""
+_TABLE_HEADER = re.compile(rf"""^[ \t]*(?P<open>\[\[?)[ \t]*(?P<path>{_PATH})[ \t]*\]\]?[ \t]*(?:#.*)?$""")
+_ASSIGNED_KEY = re.compile(rf"""^[ \t]*(?P<path>{_PATH})[ \t]*=""")
+_KEY_PART = re.compile(r"""[ \t]*(?:(?P<bare>[A-Za-z0-9_-]+)|"(?P<basic>[^"]*)"|'(?P<literal>[^']*)')"""
+                       r"""[ \t]*(?:\.|$)""")
 _ANY_HEADER = re.compile(r"^[ \t]*\[")
-_ROOT_KEY = re.compile(r"""^[ \t]*(?P<key>[A-Za-z0-9_-]+|"[^"]*"|'[^']*')[ \t]*[.=]""")
 _BLANK_OR_COMMENT = re.compile(r"^[ \t]*(?:#.*)?$")
 
 
@@ -82,11 +87,6 @@ def key_line(text: str, key: str) -> int | None:
 
 
 _INDEX = re.compile(r"\[\d+\]")  # authors[0].name: the array's key is what has a line
-_TABLE_HEADER = re.compile(r"""^[ \t]*\[\[?(?P<path>[^\]#]*)\]\]?[ \t]*(?:#.*)?$""")
-_ASSIGNED_KEY = re.compile(r"""^[ \t]*(?P<path>(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
-                           r"""(?:[ \t]*\.[ \t]*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)[ \t]*=""")
-_KEY_PART = re.compile(r"""[ \t]*(?:(?P<bare>[A-Za-z0-9_-]+)|"(?P<basic>[^"]*)"|'(?P<literal>[^']*)')"""
-                       r"""[ \t]*(?:\.|$)""")
 
 
 def _split_key(key: str) -> list[str]:
@@ -126,21 +126,19 @@ def _drop_table(section: str | None, key: str, section_lines: list[int], end: in
 
 
 def _header_key(line: str) -> str | None:
-    match = _HEADER.match(line.rstrip("\r\n"))
-    if match is None:
+    """The key of a ``[key]`` header; "" for a sub-table (``[closed.sub]`` is not removed on
+    its own); None for anything else, an array of tables included."""
+    match = _TABLE_HEADER.match(line.rstrip("\r\n"))
+    if match is None or match["open"] == "[[":
         return None
-    if match["rest"]:
-        return ""  # [closed.sub] is a sub-table: not removed on its own
-    return _unquote(match["key"])
+    parts = _split_key(match["path"])
+    return parts[0] if len(parts) == 1 else ""
 
 
 def _root_key(line: str) -> str | None:
-    match = _ROOT_KEY.match(line)
-    return _unquote(match["key"]) if match else None
-
-
-def _unquote(key: str) -> str:
-    return key[1:-1] if key[:1] in "\"'" else key
+    """The first part of the key a line assigns (``closed`` for ``closed.at = …``)."""
+    match = _ASSIGNED_KEY.match(line)
+    return _split_key(match["path"])[0] if match else None
 
 
 def _logical_starts(lines: list[str]) -> set[int]:
