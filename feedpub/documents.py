@@ -61,8 +61,8 @@ RENDER_CHUNK = 400  # items rendered (one lxml tree) and checked (one validator 
 _FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # the envelope's time, when keying the cache
 
 
-_COLUMNS = ("keys", "pack", "offset", "length", "sha", "lines", "ids", "where_line",
-            "where_column", "updated", "published", "latest")
+_COLUMNS = ("keys", "pack", "offset", "length", "sha", "lines", "elements", "ids",
+            "where_line", "where_column", "updated", "published", "latest")
 
 
 @dataclass
@@ -80,6 +80,7 @@ class FormatItems:
     length: list[int] = field(default_factory=list)
     sha: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    elements: list[int] = field(default_factory=list)  # XML elements in the item (see _shape)
     ids: list[str | None] = field(default_factory=list)
     where_line: list[int] = field(default_factory=list)
     where_column: list[int] = field(default_factory=list)
@@ -92,7 +93,7 @@ class FormatItems:
     def ref(self, at: int) -> Ref:
         return (self.packs[self.pack[at]], self.offset[at], self.length[at], self.sha[at])
 
-    def add(self, key: str, ref: Ref, lines: int, check: ItemCheck) -> int:
+    def add(self, key: str, ref: Ref, shape: tuple[int, int], check: ItemCheck) -> int:
         if ref[0] not in self.packs:
             self.packs.append(ref[0])
         at = len(self.keys)
@@ -102,7 +103,8 @@ class FormatItems:
         self.offset.append(ref[1])
         self.length.append(ref[2])
         self.sha.append(ref[3])
-        self.lines.append(lines)
+        self.lines.append(shape[0])
+        self.elements.append(shape[1])
         self.ids.append(facts.id)
         self.where_line.append(facts.where[0])
         self.where_column.append(facts.where[1])
@@ -142,26 +144,32 @@ def _decode_items(raw: object) -> FormatItems | None:
     if type(packs) is not list or not all(type(c) is list and len(c) == len(columns[0])
                                           for c in columns):
         return None
-    keys, pack, offset, length, sha, lines, ids, where_line, where_column, updated, published, \
-        latest = columns
+    keys, pack, offset, length, sha, lines, elements, ids, where_line, where_column, updated, \
+        published, latest = columns
     if not (all(type(p) is str and p.endswith(PACK_SUFFIX) and "/" not in p for p in packs)
-            and all(type(k) is str for k in keys) and len(set(keys)) == len(keys)
-            and all(type(p) is int and 0 <= p < len(packs) for p in pack)
-            and all(type(n) is int and n >= 0 for column in (offset, length, lines)
-                    for n in column)
-            and all(type(h) is str and len(h) == 64 for h in sha)
-            and all(i is None or type(i) is str for i in ids)
-            and all(type(n) is int for column in (where_line, where_column) for n in column)
-            and all(type(u) is str for u in updated)
-            and all(t is None or type(t) is int for column in (published, latest) for t in column)):
+            and _only(keys, str) and len(set(keys)) == len(keys)
+            and _only(pack, int) and (not pack or 0 <= min(pack) <= max(pack) < len(packs))
+            and all(_only(column, int) and min(column, default=0) >= 0
+                    for column in (offset, length, lines, elements))
+            and _only(sha, str) and set(map(len, sha)) <= {64}
+            and _only(ids, str, type(None))
+            and _only(where_line, int) and _only(where_column, int)
+            and _only(updated, str)
+            and _only(published, int, type(None)) and _only(latest, int, type(None))):
         return None
     findings = _decode_findings(raw["findings"], len(keys))
     if findings is None:
         return None
-    items = FormatItems(packs, keys, pack, offset, length, sha, lines, ids, where_line,
+    items = FormatItems(packs, keys, pack, offset, length, sha, lines, elements, ids, where_line,
                         where_column, updated, published, latest, findings)
     items.index = {key: at for at, key in enumerate(keys)}
     return items
+
+
+def _only(column: list[object], *types: type) -> bool:
+    """Every value of the column has one of exactly these types (a loop in C: the index
+    of 30 000 items is checked on every build that changes anything)."""
+    return set(map(type, column)) <= set(types)
 
 
 def _decode_findings(raw: object, count: int) -> dict[int, list[Found]] | None:
@@ -435,12 +443,12 @@ def _render_missing(name: str, feed: Feed, missing: list[tuple[str, Entry]], sto
                 closing = items.index.get(key)
                 if closing is None:
                     closing = items.add(key, writer.add(parts.items[0]),
-                                        parts.items[0].count(b"\n"), checks[0])
+                                        _shape(parts.items[0]), checks[0])
                     cache.changed = True
             made = zip(parts.items[1:] if first else parts.items, checks[1:] if first else checks,
                        strict=True)
             for (key, _), (item, check) in zip(chunk, made, strict=True):
-                items.add(key, writer.add(item), item.count(b"\n"), check)
+                items.add(key, writer.add(item), _shape(item), check)
                 cache.changed = True
     finally:
         if writer is not None:
@@ -450,8 +458,9 @@ def _render_missing(name: str, feed: Feed, missing: list[tuple[str, Entry]], sto
 
 
 # An item rendered by a worker, as plain data (unpickling 30 000 dataclasses would cost the
-# parent most of a second): key, ref, lines, findings, (id, where, updated, published, latest).
-Made = tuple[str, Ref, int, tuple[Found, ...],
+# parent most of a second): key, ref, (lines, elements), findings, (id, where, updated,
+# published, latest).
+Made = tuple[str, Ref, tuple[int, int], tuple[Found, ...],
              tuple[str | None, tuple[int, int], str, int | None, int | None]]
 
 
@@ -489,8 +498,8 @@ def render_missing(documents: list[tuple[Feed, list[str], list[str]]], store: En
                                                  cache.new_packs)).items()
                    for k in range(workers)]
         for index in range(len(chunks)):  # round-robin: a worker whose pipe is full waits
-            for name, (key, ref, lines, findings, facts) in next(streams[index % workers]):
-                cache.of(name).add(key, ref, lines, ItemCheck(findings, ItemFacts(*facts)))
+            for name, (key, ref, shape, findings, facts) in next(streams[index % workers]):
+                cache.of(name).add(key, ref, shape, ItemCheck(findings, ItemFacts(*facts)))
                 cache.changed = True
 
 
@@ -527,7 +536,7 @@ def _rendered(name: str, feed: Feed, mine: list[tuple[str, Entry]],
     made: list[tuple[str, Made]] = []
     for (key, _), item, check in zip(mine, parts.items, check_items(name, parts), strict=True):
         facts = check.facts
-        made.append((name, (key, writer.add(item), item.count(b"\n"), check.findings,
+        made.append((name, (key, writer.add(item), _shape(item), check.findings,
                             (facts.id, facts.where, facts.updated, facts.published,
                              facts.latest))))
     return made
@@ -608,10 +617,12 @@ def _checked_chunks(name: str, envelope: Parts, items: FormatItems, order: list[
                     reader: PackReader) -> Iterator[bytes]:
     """The document's bytes, about a megabyte at a time, each piece read back and checked:
     its digest, and the document's well-formedness (a streaming XML parser fed as it is
-    written; each JSON piece parsed, the envelope too)."""
+    written; each JSON piece parsed, the envelope too). An XML document's elements are
+    counted from the pieces' counts in the index, which their digests vouch for."""
     parse = _xml_parser() if name != "json" else None
+    if parse is not None:
+        _check_elements(envelope, items, order)
     joiner = envelope.joiner
-    elements = 0  # lxml escapes every "<" and ">" of text and values: each end is "</" or "/>"
     try:
         batch: list[bytes] = [envelope.head]
         size = len(envelope.head)
@@ -623,20 +634,10 @@ def _checked_chunks(name: str, envelope: Parts, items: FormatItems, order: list[
             batch.append(data)
             size += len(data)
             if size >= _CHUNK:
-                chunk = b"".join(batch)
-                elements += chunk.count(b"</") + chunk.count(b"/>") if parse is not None else 0
-                yield _fed(parse, chunk)
+                yield _fed(parse, b"".join(batch))
                 batch, size = [], 0
         batch.append(envelope.tail)
-        chunk = b"".join(batch)
-        elements += chunk.count(b"</") + chunk.count(b"/>") if parse is not None else 0
-        yield _fed(parse, chunk)
-        if parse is not None:
-            from feedpub.validate.xmlsafe import MAX_ELEMENTS
-
-            if elements > MAX_ELEMENTS:
-                raise NotWellFormed(f"the document has more than {MAX_ELEMENTS:,} elements, "
-                                    "more than the feed check reads (feed-too-many-elements)")
+        yield _fed(parse, b"".join(batch))
         if parse is None:
             _json_piece(envelope.head + envelope.tail)
         else:
@@ -645,6 +646,25 @@ def _checked_chunks(name: str, envelope: Parts, items: FormatItems, order: list[
         raise NotWellFormed(f"the assembled XML is not well-formed: {error}") from None
     finally:
         reader.close()
+
+
+def _shape(item: bytes) -> tuple[int, int]:
+    """An item's lines (newlines) and XML elements. lxml escapes every "<" and ">" of
+    text and attribute values, so each element ends in exactly one "</" or "/>"."""
+    return item.count(b"\n"), item.count(b"</") + item.count(b"/>")
+
+
+def _check_elements(envelope: Parts, items: FormatItems, order: list[int]) -> None:
+    """The validator's element limit, before a byte is written: the envelope's own and
+    every piece's count (``_shape``)."""
+    from feedpub.validate.xmlsafe import MAX_ELEMENTS
+
+    elements = _shape(envelope.head)[1] + _shape(envelope.tail)[1]
+    column = items.elements
+    elements += sum([column[at] for at in order])
+    if elements > MAX_ELEMENTS:
+        raise NotWellFormed(f"the document has more than {MAX_ELEMENTS:,} elements, "
+                            "more than the feed check reads (feed-too-many-elements)")
 
 
 _CHUNK = 1 << 20

@@ -332,3 +332,36 @@ def test_tombstones_against_live_entries_are_checked_with_the_document(blog: Pat
     assert [(f.line, f.column, f.rule, f.message) for f in mine] == \
         [(f.line, f.column, f.rule, f.message) for f in whole]
     assert {f.rule for f in whole} & {"at-ref-live-entry", "at-ref-restored"}
+
+
+# --- the element limit, from the counts the item index keeps ---------------------------
+
+def test_the_index_counts_every_element_of_the_published_feeds(blog: Path, run: Run) -> None:
+    """The element limit is checked from each item's count in the index (vouched for by
+    its digest) plus the envelope's: the items' counts are what a parser finds in them."""
+    from lxml import etree
+
+    assert run(blog, "build").code == 0
+    body = state_document(blog / ".feedpub" / "items.json")
+    for name, item in (("rss", "item"), ("atom", "{http://www.w3.org/2005/Atom}entry")):
+        root = etree.fromstring((blog / "feeds" / FORMATS[name].filename).read_bytes())
+        parsed = [sum(1 for _ in element.iter()) for element in root.iter(item)]
+        assert len(parsed) == len(body["items"][name]["elements"]) > 20  # one build: all in use
+        assert sorted(body["items"][name]["elements"]) == sorted(parsed)
+
+
+def test_a_feed_with_too_many_elements_is_refused(blog: Path, run: Run,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the validator's element limit, nothing is published: the check runs on the
+    counts before a byte is staged, for a first build and for one made of cached items."""
+    import feedpub.validate.xmlsafe
+
+    assert run(blog, "build").code == 0
+    before = published(blog)
+    monkeypatch.setattr(feedpub.validate.xmlsafe, "MAX_ELEMENTS", 60)
+    (blog / "entries" / "zz-new.md").write_text(
+        "---\ntitle: New\npublished: 2024-12-07T22:30:00+00:00\n---\nPlain words.\n")
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.FEED_CHECK
+    assert "document-not-well-formed" in outcome.err and "more than 60 elements" in outcome.err
+    assert published(blog) == before
