@@ -26,7 +26,6 @@ from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS, archive_filename
 from feedpub.ledger import Published, ledger_line
 from feedpub.model import Closing, Entry, Feed, History, MediaFile, Page, Tombstone
-from feedpub.tuning import PAGE_UPDATES
 
 CLOSED_TTL_MINUTES = 1440  # a finished feed changes at most once a day (corrections)
 
@@ -120,7 +119,7 @@ def _page(config: SiteConfig, entries: list[Entry], template: tuple[str, str] | 
     name, text = template if template else ("", None)
     return Page(zone=config.timezone, feeds_url=config.feeds_url,
                 started=min((e.published for e in entries), default=None), template=text,
-                template_name=name, limit=PAGE_UPDATES)
+                template_name=name, limit=config.page_updates)
 
 
 def with_correction(entry: Entry, zone: tzinfo) -> Entry:

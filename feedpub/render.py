@@ -322,7 +322,7 @@ def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path |
         rendered.pieces = key
         return rendered
 
-    render.heavy = _page_updates(shown) >= PAGE_IN_CHILD_AT  # type: ignore[attr-defined]
+    render.heavy = _page_html(shown) >= PAGE_IN_CHILD_AT  # type: ignore[attr-defined]
     return render
 
 
@@ -340,6 +340,8 @@ def _page_key(feed: Feed, keys: list[str], store: EntryStore) -> tuple[str, Call
                             + feed.entries[len(shown):]))
 
 
-def _page_updates(feed: Feed) -> int:
+def _page_html(feed: Feed) -> int:
+    """Characters of entry HTML the page shows: what its render and check cost follows."""
     limit = feed.page.limit if feed.page else None
-    return len(feed.entries) if limit is None else min(limit, len(feed.entries))
+    shown = feed.entries if limit is None else feed.entries[:limit]
+    return sum(len(entry.content_html) for entry in shown)

@@ -10,14 +10,15 @@ and ``benchmarks/cron.py`` (synthetic entries of about 1 KB of Markdown):
 - Rendering RSS and Atom in forked children overlaps them with the JSON render and
   keeps each feedgen tree (about 9 KiB an entry) out of the parent. Below about 2 000
   entries the fork and the pickled result cost more than the overlap saves.
-- The HTML page shows the newest ``PAGE_UPDATES`` updates (the feeds keep every one).
-  A page is for a person: 500 updates is more than a busy day of live coverage and
-  about 1.5 MB of HTML that a phone still scrolls. Checking a page costs about 0.2 s
-  a MB (html5lib is pure Python) and its tree about 8 MiB a MB: all 10 000 synthetic
-  entries made a 29 MB page that took 9 s and 390 MiB to render and check, more than
-  the three feeds together. From about 300 updates (0.15 s of checking) the page is
-  rendered and checked in a forked child, beside the feeds; below that the fork costs
-  about as much as the overlap saves.
+- The HTML page shows the newest ``page_updates`` updates (the config's, 100 by
+  default; the feeds keep every one). A page is for a person: 100 updates is a long
+  day of live coverage and, at the shared generator's 4 KB an update, about 450 KB of
+  HTML. Checking a page costs about 0.13 s a MB in html5lib (pure Python) and 0.03 s
+  in our own rules; the earlier default of 500 updates made a 2.3 MB page whose
+  render and check (0.45 s) was the longest part of a one-entry build at 10 000
+  entries. From about 150 000 characters of entry HTML on the page (0.03 s of
+  checking) it is rendered and checked in a forked child, beside the feeds; below
+  that the fork costs about as much as the overlap saves.
 - A progress bar is only worth drawing when parsing takes long enough to wonder
   (about 200 entries, a few tenths of a second) and stderr is a terminal.
 """
@@ -27,8 +28,7 @@ from __future__ import annotations
 PARSE_IN_PARALLEL_AT = 1500  # changed entries to parse
 RENDER_IN_CHILDREN_AT = 2000  # entries in the feed
 PROGRESS_BAR_AT = 200  # changed entries to parse
-PAGE_UPDATES = 500  # newest updates shown on the HTML page
-PAGE_IN_CHILD_AT = 300  # updates on the page
+PAGE_IN_CHILD_AT = 150_000  # characters of entry HTML on the page
 RENDER_IN_WORKERS_AT = 300  # entries with items to render (a first build, new code)
 WRITE_IN_CHILD_AT = 4 << 20  # bytes of a feed document: written in a child beside the others
 MAX_WORKERS = 4  # never more parse workers than this, however many CPUs the machine has

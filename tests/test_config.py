@@ -329,7 +329,7 @@ def test_id_base_and_language_are_config_errors_through_the_command(
         ('"we\\nird" = 1\n', '"we\\u000aird": unknown key; the known keys are title, description, '
          "home_page_url, feeds_url, id_base, language, timezone, authors, icon, logo, item_limit, "
          "ttl, hubs, entries_dir, output_dir, state_dir, itunes_complete, closed, upload, html, "
-         "template, media_dir, archive_size, tombstone_days, ledger"),
+         "template, page_updates, media_dir, archive_size, tombstone_days, ledger"),
         ("nested = " + "[" * 20_000 + "]" * 20_000 + "\n",
          "is not valid TOML: arrays or tables nested too deeply; the config needs two levels at "
          "most"),
@@ -384,6 +384,23 @@ def test_a_value_error_names_the_line_that_sets_the_key(extra: str, line_text: s
     assert caught.value.line is not None, str(caught.value)
     assert text.splitlines()[caught.value.line - 1] == line_text, str(caught.value)
     assert str(caught.value).startswith(f"blog/feedpub.toml:{caught.value.line}: ")
+
+
+@pytest.mark.parametrize(("value", "shown", "message"), [
+    ("", 100, None), ("page_updates = 3\n", 3, None),
+    ("page_updates = 0\n", None, "page_updates: must be a whole number of at least 1"),
+    ("page_updates = 5001\n", None, "and at most 5000"),
+    ("page_updates = 2.5\n", None, "page_updates: must be a whole number"),
+])
+def test_page_updates_says_how_many_updates_the_page_shows(value: str, shown: int | None,
+                                                           message: str | None) -> None:
+    text = LIVE + value
+    if message is None:
+        assert parse_config(text, Path("blog/feedpub.toml")).page_updates == shown
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("blog/feedpub.toml"))
+    assert message in str(caught.value) and caught.value.line == text.count("\n")
 
 
 def test_a_key_the_file_does_not_set_has_no_line() -> None:

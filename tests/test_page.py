@@ -324,21 +324,26 @@ def test_the_page_shows_the_newest_updates_up_to_its_limit() -> None:
 
 
 def test_a_long_page_checked_in_a_child_is_the_same_page(tmp_path: Path, run: Run) -> None:
-    """From PAGE_IN_CHILD_AT updates the page is rendered and checked in a forked child."""
+    """From PAGE_IN_CHILD_AT characters of entry HTML the page is rendered and checked in
+    a forked child; page_updates says how many updates it shows."""
     from datetime import UTC, datetime
 
     from feedpub.config import load_config
     from feedpub.formats import render
     from feedpub.pipeline import current_feed
-    from feedpub.tuning import PAGE_IN_CHILD_AT, PAGE_UPDATES
+    from feedpub.render import _page_html
+    from feedpub.tuning import PAGE_IN_CHILD_AT
 
     site = tmp_path / "long"
-    synth.make_blog(site, PAGE_IN_CHILD_AT + 20)
+    synth.make_blog(site, 340)
+    config = site / "feedpub.toml"
+    config.write_text(config.read_text() + "page_updates = 320\n")
     assert run(site, "build").code == 0
     published = (site / "feeds" / "index.html").read_bytes()
     feed = current_feed(load_config(site / "feedpub.toml"), now=datetime.now(UTC))
+    assert _page_html(feed) >= PAGE_IN_CHILD_AT  # so the build checked it in a child
     assert published == render("html", feed)  # rendered here, in this process
-    assert len(tree(published).findall(".//article")) == min(PAGE_UPDATES, PAGE_IN_CHILD_AT + 20)
+    assert len(tree(published).findall(".//article")) == 320
 
 
 def test_the_page_is_recorded_and_rebuilt_when_deleted_or_edited(blog: Path, run: Run) -> None:
