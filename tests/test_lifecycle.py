@@ -18,6 +18,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import ROOT, Run, snapshot, state_document
@@ -353,6 +355,41 @@ def test_ledger_text_round_trips_and_is_sorted_by_id() -> None:
     assert lines[1] == 'urn:x:b published=2024-12-07T09:00:00Z revision=a.b.c file="b.md"'
     text.encode("utf-8")
     assert parse_ledger(text, "feedpub.ledger") == records
+
+
+_times = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1),
+                      timezones=st.just(UTC))
+_names = st.text(st.characters(codec="utf-8", exclude_characters="/"), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text("ab:/.-_xyz09", min_size=1, max_size=20), _times, st.none() | _times,
+       st.text("0123456789abcdef.", min_size=1, max_size=12), _names, st.none() | _times,
+       st.sampled_from(["", " ", "\t", "  x"]))
+def test_every_ledger_line_reads_the_same_by_either_path(
+        id_: str, published: datetime, modified: datetime | None, revision: str, file: str,
+        retracted: datetime | None, trailing: str) -> None:
+    """parse_ledger reads the lines ledger_line writes by one pattern, the rest (names
+    that need escapes, other spellings of a time, stray text) by the general reader: both
+    give the same record, or the same refusal."""
+    from feedpub.ledger import _record, ledger_line
+
+    record = Published(id_, published, modified or published, revision, file, retracted)
+    line = ledger_line(record) + trailing
+    for text in (line, line.replace("Z ", "+00:00 ").replace('Z"', '+00:00"')):
+        try:
+            general: Published | str = _record(text, 1, "feedpub.ledger")
+        except EntryError as error:
+            general = str(error)
+        try:
+            fast: Published | str = parse_ledger(text, "feedpub.ledger")[id_]
+        except EntryError as error:
+            fast = str(error)
+        assert fast == general
+        if isinstance(fast, Published):
+            assert (fast.line, fast.retracted) == (general.line, general.retracted)  # type: ignore[union-attr]
+            if trailing.strip() == "":
+                assert fast == record
 
 
 def test_both_sides_of_a_merge_read_as_one_record() -> None:
