@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """Run feedpub from a checkout: ``python publish.py [build|close|reopen|validate|upload] ...``."""
 
-import sys
-
-from feedpub.cli import main
+from feedpub.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

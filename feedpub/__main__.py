@@ -1,7 +1,5 @@
 """``python -m feedpub`` is the same program as ``publish.py`` and the ``feedpub`` script."""
 
-import sys
+from feedpub.cli import run
 
-from feedpub.cli import main
-
-sys.exit(main())
+run()
