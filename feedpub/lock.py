@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import signal
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from feedpub.errors import LockedError
 
@@ -159,15 +161,27 @@ def _after_fork_in_child() -> None:
 
 def _die_with_parent() -> None:
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return  # not Linux: children still finish and exit on their own
     if os.getppid() != _holder_pid:  # the parent died before prctl took effect
         os._exit(1)
 
 
+@functools.cache
+def _libc() -> Any:
+    """The C library, for prctl. Loaded in the parent before its first fork while it
+    holds the lock, so each child (forked on a build's critical path) has it already."""
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _before_fork() -> None:
+    if _held:
+        with contextlib.suppress(OSError):
+            _libc()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
