@@ -624,7 +624,7 @@ def _checked_chunks(name: str, envelope: Parts, items: FormatItems, order: list[
         _check_elements(envelope, items, order)
     joiner = envelope.joiner
     try:
-        batch: list[bytes] = [envelope.head]
+        batch: list[bytes | memoryview] = [envelope.head]
         size = len(envelope.head)
         for position, data in enumerate(_pieces(items, order, reader)):
             if parse is None:
@@ -670,7 +670,7 @@ def _check_elements(envelope: Parts, items: FormatItems, order: list[int]) -> No
 _CHUNK = 1 << 20
 
 
-def _pieces(items: FormatItems, order: list[int], reader: PackReader) -> Iterator[bytes]:
+def _pieces(items: FormatItems, order: list[int], reader: PackReader) -> Iterator[memoryview]:
     """Each piece's bytes, checked against its digest; neighbours in one pack are read
     with one call (a document's items mostly sit in its packs in document order)."""
     run: list[int] = []
@@ -691,13 +691,14 @@ def _follows(items: FormatItems, before: int, at: int) -> bool:
         items.offset[at] == items.offset[before] + items.length[before]
 
 
-def _read_run(items: FormatItems, run: list[int], reader: PackReader) -> Iterator[bytes]:
+def _read_run(items: FormatItems, run: list[int], reader: PackReader) -> Iterator[memoryview]:
     first, last = run[0], run[-1]
     whole = reader.read_span(items.packs[items.pack[first]], items.offset[first],
                              items.offset[last] + items.length[last] - items.offset[first])
+    view = memoryview(whole) if whole is not None else None  # slices without copies
     start = 0
     for at in run:
-        data = whole[start:start + items.length[at]] if whole is not None else None
+        data = view[start:start + items.length[at]] if view is not None else None
         start += items.length[at]
         if data is None or len(data) != items.length[at] or \
                 hashlib.sha256(data).hexdigest() != items.sha[at]:
@@ -715,7 +716,7 @@ class NotWellFormed(ValueError):
     """An assembled document failed its well-formedness check (a bug, or a bad cache)."""
 
 
-def _json_piece(data: bytes) -> None:
+def _json_piece(data: bytes | memoryview) -> None:
     import orjson
 
     try:
