@@ -77,13 +77,11 @@ def reconcile(ledger: Ledger, due: list[Item], scheduled: list[Item],
     for item in (claims[key] for key in sorted(claims) if key in due_ids):
         entry = item.entry
         known = ledger.get(entry.id)
-        if known is None or not _as_recorded(item, known):
-            record = _recorded(item, known, now)
+        record = _recorded(item, known, now)
+        if record is not known:
             if record == known:
                 record = known  # unchanged: it keeps its line, written back as it was read
             updated[record.id] = record
-        else:
-            record = known
         if record.retracted is None:
             entries.append(entry if entry.updated == record.modified
                            else replace(entry, updated=record.modified))
@@ -126,7 +124,7 @@ def _refusals(ledger: Ledger, claims: dict[str, Item], files: Mapping[str, Entry
         item = claims.get(key)
         if item is None:
             refusals.extend(_unclaimed(record, files, broken, newcomers, shown, line_of))
-        elif record.retracted is not None or item.entry.published != record.published:
+        else:
             refusals.extend(_claimed(record, item, shown, line_of))
     return refusals
 
@@ -192,19 +190,15 @@ def _later(record: Published) -> datetime:
     return max(record.published, record.modified)
 
 
-def _as_recorded(item: Item, record: Published) -> bool:
-    """Whether ``_recorded`` would give ``record`` itself: the same update, file and time,
-    neither retracted, no edit since. Most entries of most builds, checked in one go."""
-    entry = item.entry
-    return (record.retracted is None and entry.retracted is None
-            and entry.revision == record.revision and entry.published == record.published
-            and item.name == record.file
-            and (entry.updated == entry.published or entry.updated == record.modified))
-
-
 def _recorded(item: Item, record: Published | None, now: datetime) -> Published:
-    """The ledger record after this build: when what is published under the id changed."""
+    """The ledger record after this build: when what is published under the id changed
+    (``record`` itself when nothing did, as for most entries of most builds)."""
     entry = item.entry
+    if record is not None and record.retracted is None and entry.retracted is None \
+            and entry.revision == record.revision and entry.published == record.published \
+            and item.name == record.file \
+            and (entry.updated == entry.published or entry.updated == record.modified):
+        return record
     given = entry.updated if entry.updated != entry.published else None
     if record is None:
         modified = entry.updated
