@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+J = TypeVar("J")
 _DONE = "done"
 _ITEM = "item"
 _FAILED = "failed"
@@ -134,6 +135,47 @@ class Children:
                  trace: TracebackType | None) -> None:
         for child in self.members:
             child.stop()
+
+
+class Standby(Generic[J, T]):
+    """A child forked before its job is known, so that what the job needs first (imports,
+    a compiled template) loads on the other core while the parent works the job out.
+
+    ``prepare`` runs at once in the child (its errors are ignored: the job meets them
+    again and reports them); ``submit`` sends the job (pickled) and ``result`` waits for
+    ``work(job)``. A standby that is never given a job ends when the parent closes it or
+    leaves the ``Children`` block, which stops it like any other child.
+    """
+
+    def __init__(self, children: Children, prepare: Callable[[], object],
+                 work: Callable[[J], T]):
+        receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self._send = send
+
+        def produce() -> Iterator[T]:
+            send.close()  # the parent's end: the child sees EOF once the parent closes it
+            with contextlib.suppress(Exception):
+                prepare()
+            try:
+                job = receive.recv()
+            except EOFError:
+                return
+            yield work(job)
+
+        self._child = children.start(produce)
+        receive.close()
+
+    def submit(self, job: J) -> None:
+        self._send.send(job)
+        self._send.close()
+
+    def result(self) -> T:
+        """What ``work`` returned; raises ChildFailed (or the child's OSError) if it failed."""
+        return self._child.result()
+
+    def close(self) -> None:
+        """No job is coming: let the child end (safe after ``submit`` too)."""
+        self._send.close()
 
 
 def one(compute: Callable[[], T]) -> Callable[[], Iterable[T]]:

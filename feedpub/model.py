@@ -125,6 +125,9 @@ class Page:
     ``template`` is the text of the user's own Jinja2 template (None: the shipped one),
     read by the pipeline so that the renderer never opens a file; ``started`` is when
     coverage began (the first entry, before any item limit; None before the first).
+    ``total`` is how many updates the feed holds when the Feed given to the page holds
+    only those it shows (the page is rendered in another process, and sending it 10 000
+    entries it does not show would cost more than rendering); None: the Feed's own count.
     """
 
     zone: tzinfo
@@ -133,6 +136,7 @@ class Page:
     template: str | None = None
     template_name: str = ""
     limit: int | None = None  # the newest updates the page shows; None: all
+    total: int | None = None  # updates in the feed, when the Feed holds only those shown
 
 
 @dataclass(frozen=True, slots=True)

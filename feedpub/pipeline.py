@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from feedpub.cache import LoadedEntries
     from feedpub.feed import Document
     from feedpub.lifecycle import Reconciled
-    from feedpub.render import Rendered
+    from feedpub.render import PageStandby, Rendered
     from feedpub.upload.publish import UploadReport
 
 Log = Callable[[str], None]
@@ -197,6 +197,21 @@ def _named_entries(config: SiteConfig, stamps: list[FileStamp], files: Sequence[
 def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
                        strict: bool, result: BuildResult, last: BuildRecord | None) -> None:
+    """The build proper. After the first build, a standby child (``render.page_standby``)
+    gets the page's libraries ready on the other core while this one loads the entries."""
+    from feedpub.forks import Children
+    from feedpub.render import page_standby
+
+    with Children() as children:
+        standby = page_standby(children, lambda: _read_template(config)) \
+            if config.html and last is not None else None
+        _build_with(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
+                    edit=edit, strict=strict, result=result, last=last, standby=standby)
+
+
+def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: bool, log: Log,
+                progress: bool, edit: ConfigEdit | None, strict: bool, result: BuildResult,
+                last: BuildRecord | None, standby: PageStandby | None) -> None:
     from feedpub.ledger import ledger_text
     from feedpub.media import media_files, read_media
     from feedpub.output import discard_tagged, pending
@@ -211,14 +226,14 @@ def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                                     media=tuple(media_files(media, config.feeds_url)))
     result.outputs += [name for name, _ in media]
     if dry_run:
-        _check(config, _render(config, loaded, documents, None, "", last, result), result)
+        _check(config, _render(config, loaded, documents, None, "", last, result, standby), result)
         return
     tag = str(os.getpid())
     folders = {config.output_dir, config.output_dir / "archive", Path(config.path).parent,
                config.ledger_path.parent}
     try:
         staged = _check(config, _render(config, loaded, documents, _prepare(config, documents),
-                                        tag, last, result), result)
+                                        tag, last, result, standby), result)
         staged += _stage_media(config.output_dir, media, tag)
         feeds = list(staged)
         staged += _stage_text(config.ledger_path, ledger_text(reconciled.ledger), tag)
@@ -392,7 +407,7 @@ def _save_page_digests(config: SiteConfig, digests: dict[int, str]) -> None:
 
 def _render(config: SiteConfig, loaded: LoadedEntries, documents: list[Document],
             output_dir: Path | None, tag: str, last: BuildRecord | None,
-            result: BuildResult) -> list[Rendered]:
+            result: BuildResult, standby: PageStandby | None = None) -> list[Rendered]:
     """Every output of the documents (``render.render_documents``: only what changed is
     rendered), with each output's pieces digest recorded in ``result``."""
     from feedpub.render import Documented, render_documents
@@ -401,7 +416,8 @@ def _render(config: SiteConfig, loaded: LoadedEntries, documents: list[Document]
     try:
         rendered = render_documents([Documented(d.feed, d.files) for d in documents], store,
                                     config.state_dir, output_dir, tag, _published(config, last),
-                                    save=output_dir is not None, notices=result.notices)
+                                    save=output_dir is not None, notices=result.notices,
+                                    standby=standby)
         if output_dir is not None:
             store.save_repairs(config)
     finally:

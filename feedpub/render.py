@@ -26,7 +26,7 @@ from pathlib import Path
 
 from feedpub.cache import EntryStore
 from feedpub.errors import CheckFinding
-from feedpub.forks import Child, ChildFailed, Children, can_fork
+from feedpub.forks import Child, ChildFailed, Children, Standby, can_fork
 from feedpub.formats import PAGE
 from feedpub.fragments import severity_in_our_feeds as _severity
 from feedpub.model import Feed
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from feedpub.documents import ItemCache, Prepared
 
 Job = tuple[str, Feed, str]  # (output name, document, its path relative to the output folder)
+PageJob = tuple[Feed, "Path | None", str]  # (the page's Feed, the output folder, the run's tag)
+PageStandby = Standby[PageJob, "Rendered"]
 
 
 @dataclass
@@ -127,12 +129,14 @@ def subscription_jobs(feed: Feed, files: dict[str, str] | None = None) -> list[J
 
 def render_documents(documents: list[Documented], store: EntryStore, state_dir: Path,
                      output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]],
-                     *, save: bool, notices: list[Notice]) -> list[Rendered]:
+                     *, save: bool, notices: list[Notice],
+                     standby: PageStandby | None = None) -> list[Rendered]:
     """Every output of every document: the feeds assembled from their items, rendering only
-    what the item cache lacks; the subscription document's page rendered whole. The Feeds
-    hold stubs (``cache.EntryStore``); ``published`` maps a path to the pieces digest it
-    was last written with and whether it is still as written; ``save`` (not a dry run)
-    keeps what was rendered in the item cache."""
+    what the item cache lacks; the subscription document's page rendered whole (by
+    ``standby``, when given: see ``page_standby``). The Feeds hold stubs
+    (``cache.EntryStore``); ``published`` maps a path to the pieces digest it was last
+    written with and whether it is still as written; ``save`` (not a dry run) keeps what
+    was rendered in the item cache."""
     from feedpub.documents import contexts, load_items
     from feedpub.formats import FORMATS
 
@@ -141,7 +145,7 @@ def render_documents(documents: list[Documented], store: EntryStore, state_dir: 
     with _scratch(save) as scratch:
         cache.scratch = scratch
         return _render_documents(documents, store, cache, output_dir, tag, published,
-                                 save=save, notices=notices)
+                                 save=save, notices=notices, standby=standby)
 
 
 @contextmanager
@@ -161,7 +165,8 @@ FeedJob = tuple[int, str]  # (document index, format name)
 
 def _render_documents(documents: list[Documented], store: EntryStore, cache: ItemCache,
                       output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]],
-                      *, save: bool, notices: list[Notice]) -> list[Rendered]:
+                      *, save: bool, notices: list[Notice],
+                      standby: PageStandby | None) -> list[Rendered]:
     from feedpub.documents import (
         item_keys,
         prepare_document,
@@ -189,7 +194,7 @@ def _render_documents(documents: list[Documented], store: EntryStore, cache: Ite
                     for d, k in zip(documents, keys, strict=True)], store, cache)
     todo = list(jobs)
     page = _page_job(documents[0].feed, keys[0], store, output_dir, tag,
-                     published.get(PAGE.filename))
+                     published.get(PAGE.filename), standby)
     for _ in range(3):  # a damaged cached item is rendered again, and its document redone
         prepared = {(index, name): prepare_document(
             name, documents[index].feed, keys[index], store, cache,
@@ -240,10 +245,12 @@ def _write_all(prepared: dict[FeedJob, Prepared], cache: ItemCache, output_dir: 
     heavy_page = page is not None and getattr(page, "heavy", False)
     done: dict[FeedJob, Rendered | tuple[str, str]] = {}
     if (sum(sizes.values()) < WRITE_IN_CHILD_AT and not heavy_page) or not can_fork():
-        done = {job: write() for job, write in writers.items()}
+        done = {job: write() for job, write in writers.items()}  # the page last
         return _gathered(done)
     there, here = _halves(sizes)
-    if page is not None:
+    if page is not None and getattr(page, "elsewhere", False):
+        here.append((-1, PAGE.name))  # rendered by the standby: collected last
+    elif page is not None:
         (there if heavy_page else here).insert(0, (-1, PAGE.name))
     with Children() as children:
         forked = [(group, children.start(_each([writers[job] for job in group])))
@@ -305,11 +312,38 @@ def _gathered(done: dict[FeedJob, Rendered | tuple[str, str]],
     return rendered, damaged
 
 
+def page_standby(children: Children,
+                 template: Callable[[], tuple[str, str] | None]) -> PageStandby | None:
+    """A child that imports the page's libraries and compiles its template (``template``
+    gives the user's, as (name, text), or None for the shipped one) while the build loads and
+    checks its entries, then renders and checks the page when given it. Those imports
+    and the compile are most of a small page's cost, and a one-entry build that changes
+    the page otherwise waits for them at its very end. None where processes cannot fork."""
+    if not can_fork():
+        return None
+    return Standby(children, lambda: _prepare_page(template()), _render_page)
+
+
+def _prepare_page(template: tuple[str, str] | None) -> None:
+    from feedpub.formats.html import prepare
+    from feedpub.pagecheck import prepare as prepare_check
+
+    prepare(*(template or ("", None)))
+    prepare_check()
+
+
+def _render_page(job: PageJob) -> Rendered:
+    feed, output_dir, tag = job
+    return render_one(PAGE.name, feed, output_dir, tag)
+
+
 def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path | None, tag: str,
-              published: tuple[str, bool] | None) -> Callable[[], Rendered] | None:
+              published: tuple[str, bool] | None,
+              standby: PageStandby | None = None) -> Callable[[], Rendered] | None:
     """The page's job, or None when the page is off. When its key is the published one,
     the job only says so; else it renders and checks the page (whole entries read here,
-    in the parent, so a child needs no open pack)."""
+    in the parent, so a child needs no open pack): sent to ``standby`` at once when there
+    is one (the job then only collects its result), else rendered when the job runs."""
     if feed.page is None:
         return None
     key, whole = _page_key(feed, keys, store)
@@ -322,22 +356,43 @@ def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path |
         rendered.pieces = key
         return rendered
 
+    if standby is not None:
+        standby.submit((shown, output_dir, tag))
+        return _collect_page(standby, key, render)
     render.heavy = _page_html(shown) >= PAGE_IN_CHILD_AT  # type: ignore[attr-defined]
     return render
 
 
+def _collect_page(standby: PageStandby, key: str,
+                  render: Callable[[], Rendered]) -> Callable[[], Rendered]:
+    """The standby's page; if the standby failed (a bug, or it was killed), the page is
+    rendered here instead, as it would be without one."""
+
+    def collect() -> Rendered:
+        try:
+            rendered = standby.result()
+        except ChildFailed:
+            return render()
+        rendered.pieces = key
+        return rendered
+
+    collect.elsewhere = True  # type: ignore[attr-defined]
+    return collect
+
+
 def _page_key(feed: Feed, keys: list[str], store: EntryStore) -> tuple[str, Callable[[], Feed]]:
     """What the page shows, as a digest (the feed's own fields, the number of entries and
-    the records of those it shows), and how to get the Feed of whole entries it needs."""
+    the records of those it shows), and how to get the Feed it is rendered from: the
+    whole entries it shows, and their total (``Page.total``)."""
     from feedpub.state import code_digest
 
     assert feed.page is not None
     shown = feed.entries[:feed.page.limit]
     seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries), keys[:len(shown)],
                  [(e.updated, e.correction, e.content_html) for e in shown]))
+    page = replace(feed.page, total=len(feed.entries))
     return (hashlib.sha256(seed.encode()).hexdigest(),
-            lambda: replace(feed, entries=tuple(store.full(e) for e in shown)
-                            + feed.entries[len(shown):]))
+            lambda: replace(feed, entries=tuple(store.full(e) for e in shown), page=page))
 
 
 def _page_html(feed: Feed) -> int:

@@ -176,3 +176,31 @@ def test_a_ctrl_c_delivered_as_a_worker_starts_still_stops_it(monkeypatch: pytes
         for leftover in multiprocessing.active_children():  # never leave one behind
             leftover.kill()
             leftover.join()
+
+
+def test_a_standby_ends_with_its_group_whether_or_not_it_got_a_job() -> None:
+    """A standby child prepares, then waits for a job that may never come: it must end
+    when its group does, its preparation's failure must not be the job's, and a job it
+    is given comes back."""
+    import multiprocessing
+
+    from feedpub.forks import ChildFailed, Children, Standby
+
+    def prepare() -> None:
+        raise RuntimeError("preparing failed")
+
+    with Children() as children:
+        idle = Standby(children, prepare, str.upper)
+        busy: Standby[str, str] = Standby(children, prepare, str.upper)
+        failing: Standby[str, str] = Standby(children, lambda: None, _refuse)
+        busy.submit("a job")
+        failing.submit("a job")
+        assert busy.result() == "A JOB"
+        with pytest.raises(ChildFailed, match="ValueError: refused a job"):
+            failing.result()
+        idle.close()
+    assert multiprocessing.active_children() == []
+
+
+def _refuse(job: str) -> str:
+    raise ValueError(f"refused {job}")

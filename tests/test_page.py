@@ -346,6 +346,69 @@ def test_a_long_page_checked_in_a_child_is_the_same_page(tmp_path: Path, run: Ru
     assert len(tree(published).findall(".//article")) == 320
 
 
+def _add_update(blog: Path, minute: int) -> None:
+    (blog / "entries" / f"0099-late-{minute}.md").write_text(
+        f"---\ntitle: A late update {minute}\npublished: 2024-12-07T13:{minute:02d}:30+00:00\n"
+        f"---\nThe desk filed this {minute} minutes past one.\n", encoding="utf-8")
+
+
+def _current_page(blog: Path) -> bytes:
+    from datetime import UTC, datetime
+
+    from feedpub.config import load_config
+    from feedpub.formats import render
+    from feedpub.pipeline import current_feed
+
+    return render("html", current_feed(load_config(blog / "feedpub.toml"), now=datetime.now(UTC)))
+
+
+def test_a_later_build_renders_the_page_in_its_standby_child(blog: Path, run: Run,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    """After the first build, the page's libraries load in a child while the build loads
+    its entries, and that child renders the page: the same page a whole render gives."""
+    import os
+
+    from feedpub import render as rendering
+
+    renders = tmp_path / "renders"
+    real = rendering._render_page
+
+    def recorded(job: rendering.PageJob) -> rendering.Rendered:
+        with renders.open("a") as log:
+            log.write(f"{os.getpid()} {len(job[0].entries)}\n")
+        return real(job)
+
+    monkeypatch.setattr(rendering, "_render_page", recorded)
+    config = blog / "feedpub.toml"
+    config.write_text("page_updates = 5\n" + config.read_text())
+    assert run(blog, "build").code == 0
+    assert not renders.exists()  # a first build has both cores busy parsing: no standby
+    _add_update(blog, 50)
+    assert run(blog, "-v", "build").out.splitlines()[0] == "wrote feeds/index.html"
+    pid, shown = renders.read_text().split()
+    assert int(pid) != os.getpid()
+    assert int(shown) == 5  # only what the page shows is sent (Page.total counts the rest)
+    page = (blog / "feeds" / "index.html").read_bytes()
+    assert page == _current_page(blog) and b"The newest 5 of 23 updates" in page
+    assert run(blog, "-v", "build").out == "nothing changed\n"
+
+
+def test_a_standby_that_fails_leaves_the_page_to_the_build(blog: Path, run: Run,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from feedpub import render as rendering
+
+    def broken(job: rendering.PageJob) -> rendering.Rendered:
+        raise RuntimeError("the standby broke")
+
+    assert run(blog, "build").code == 0
+    monkeypatch.setattr(rendering, "_render_page", broken)
+    _add_update(blog, 51)
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (0, "")
+    assert (blog / "feeds" / "index.html").read_bytes() == _current_page(blog)
+
+
 def test_the_page_is_recorded_and_rebuilt_when_deleted_or_edited(blog: Path, run: Run) -> None:
     assert run(blog, "build").code == 0
     good = (blog / "feeds" / "index.html").read_bytes()

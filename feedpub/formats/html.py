@@ -72,6 +72,16 @@ def render(feed: Feed) -> bytes:
     return text.encode("utf-8")
 
 
+def prepare(name: str, text: str | None) -> None:
+    """Import Jinja2 and compile the template now, ahead of the page it will render (a
+    process that renders the page later does this while the build works out its
+    entries); a template that does not compile is reported when the page is rendered."""
+    try:
+        _template(name, text)
+    except PageTemplateError:
+        return
+
+
 @lru_cache(maxsize=4)
 def _template(name: str, text: str | None) -> tuple[str, Template]:
     """The compiled template: the user's text, or the one shipped in the package."""
@@ -123,7 +133,7 @@ def page_context(feed: Feed, page: Page) -> dict[str, object]:
         "closed": _closed(feed.closing, clock) if feed.closing else None,
         "feeds": alternates(feed.title, feed.self_urls, relative=True),
         "updates": _updates(feed, page, clock),
-        "total": len(feed.entries),
+        "total": _total(feed, page),
         "json_ld": Markup(json_ld_text(feed)),
         "page_file": PAGE.filename,
     }
@@ -189,12 +199,13 @@ def _updates(feed: Feed, page: Page, clock: _Clock) -> list[dict[str, object]]:
 
     anchors: set[str] = set()
     updates: list[dict[str, object]] = []
+    total = _total(feed, page)
     for index, entry in enumerate(_shown(feed)):
         content = page_html(entry.content_html, page.feeds_url)
         image = _lead_image(entry, page.feeds_url, content)
         updates.append({
             "id": entry.id,
-            "anchor": _anchor(entry, feed.home_page_url, len(feed.entries) - index, anchors),
+            "anchor": _anchor(entry, feed.home_page_url, total - index, anchors),
             "title": entry.title,
             "link": entry.link,
             "language": entry.language,
@@ -323,6 +334,11 @@ def _shown(feed: Feed) -> tuple[Entry, ...]:
     """The updates the page shows: the newest ``Page.limit`` (the feeds keep them all)."""
     limit = feed.page.limit if feed.page else None
     return feed.entries if limit is None else feed.entries[:limit]
+
+
+def _total(feed: Feed, page: Page) -> int:
+    """How many updates the feed holds (the Feed may hold only those the page shows)."""
+    return len(feed.entries) if page.total is None else page.total
 
 
 def _started(feed: Feed) -> datetime | None:
