@@ -19,6 +19,7 @@ what ``validate``-style callers use.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -356,11 +357,20 @@ def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path |
         rendered.pieces = key
         return rendered
 
-    if standby is not None:
-        standby.submit((shown, output_dir, tag))
+    if standby is not None and _submitted(standby, (shown, output_dir, tag)):
         return _collect_page(standby, key, render)
     render.heavy = _page_html(shown) >= PAGE_IN_CHILD_AT  # type: ignore[attr-defined]
     return render
+
+
+def _submitted(standby: PageStandby, job: PageJob) -> bool:
+    """Whether the standby took the job (False: it died, or the job cannot be pickled; the
+    page is then rendered here)."""
+    try:
+        standby.submit(job)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def _collect_page(standby: PageStandby, key: str,

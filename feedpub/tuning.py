@@ -16,9 +16,11 @@ and ``benchmarks/cron.py`` (synthetic entries of about 1 KB of Markdown):
   HTML. Checking a page costs about 0.13 s a MB in html5lib (pure Python) and 0.03 s
   in our own rules; the earlier default of 500 updates made a 2.3 MB page whose
   render and check (0.45 s) was the longest part of a one-entry build at 10 000
-  entries. From about 150 000 characters of entry HTML on the page (0.03 s of
-  checking) it is rendered and checked in a forked child, beside the feeds; below
-  that the fork costs about as much as the overlap saves.
+  entries. After the first build the page is rendered by a standby child that loaded
+  its libraries while the build read its entries (``render.page_standby``). In a first
+  build, from about 150 000 characters of entry HTML on the page (0.03 s of checking)
+  it is rendered and checked in a forked child, beside the feeds; below that the fork
+  costs about as much as the overlap saves.
 - A progress bar is only worth drawing when parsing takes long enough to wonder
   (about 200 entries, a few tenths of a second) and stderr is a terminal.
 """

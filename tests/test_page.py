@@ -394,15 +394,24 @@ def test_a_later_build_renders_the_page_in_its_standby_child(blog: Path, run: Ru
     assert run(blog, "-v", "build").out == "nothing changed\n"
 
 
-def test_a_standby_that_fails_leaves_the_page_to_the_build(blog: Path, run: Run,
+@pytest.mark.parametrize("failure", ["raises", "dies"])
+def test_a_standby_that_fails_leaves_the_page_to_the_build(blog: Path, run: Run, failure: str,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
     from feedpub import render as rendering
 
     def broken(job: rendering.PageJob) -> rendering.Rendered:
         raise RuntimeError("the standby broke")
 
+    def dying(template: object) -> None:
+        os._exit(3)
+
     assert run(blog, "build").code == 0
-    monkeypatch.setattr(rendering, "_render_page", broken)
+    if failure == "raises":
+        monkeypatch.setattr(rendering, "_render_page", broken)
+    else:
+        monkeypatch.setattr(rendering, "_prepare_page", dying)
     _add_update(blog, 51)
     outcome = run(blog, "build")
     assert (outcome.code, outcome.err) == (0, "")
