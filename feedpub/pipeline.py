@@ -123,7 +123,8 @@ def build(config: SiteConfig, *, now: datetime, dry_run: bool = False, upload: b
         return result
     try:
         _build_and_publish(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
-                           edit=edit, strict=strict or edit is not None, result=result, last=last)
+                           edit=edit, strict=strict or edit is not None, result=result, last=last,
+                           standby=not preview)
     except FeedCheckError as error:
         if not dry_run and edit is None and error.findings and \
                 all(f.rule == "feed-too-large" for f in error.findings):
@@ -196,17 +197,20 @@ def _named_entries(config: SiteConfig, stamps: list[FileStamp], files: Sequence[
 
 def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
-                       strict: bool, result: BuildResult, last: BuildRecord | None) -> None:
+                       strict: bool, result: BuildResult, last: BuildRecord | None,
+                       standby: bool) -> None:
     """The build proper. After the first build, a standby child (``render.page_standby``)
-    gets the page's libraries ready on the other core while this one loads the entries."""
+    gets the page's libraries ready on the other core while this one loads the entries;
+    not for ``serve`` (``standby`` False), whose server threads make forking at every
+    rebuild unwise, and where a page a few hundredths of a second later does not matter."""
     from feedpub.forks import Children
     from feedpub.render import page_standby
 
     with Children() as children:
-        standby = page_standby(children, lambda: _read_template(config)) \
-            if config.html and last is not None else None
+        page = page_standby(children, lambda: _read_template(config)) \
+            if standby and config.html and last is not None else None
         _build_with(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
-                    edit=edit, strict=strict, result=result, last=last, standby=standby)
+                    edit=edit, strict=strict, result=result, last=last, standby=page)
 
 
 def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: bool, log: Log,

@@ -394,6 +394,27 @@ def test_a_later_build_renders_the_page_in_its_standby_child(blog: Path, run: Ru
     assert run(blog, "-v", "build").out == "nothing changed\n"
 
 
+def test_a_preview_build_renders_its_page_itself(blog: Path, run: Run, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` rebuilds beside its server threads: no standby is forked for them."""
+    from datetime import UTC, datetime
+
+    from feedpub import render as rendering
+    from feedpub.config import load_config
+    from feedpub.pipeline import build
+
+    def never(*args: object) -> rendering.Rendered:
+        raise AssertionError("a preview build used a standby")
+
+    assert run(blog, "build").code == 0
+    monkeypatch.setattr(rendering, "_render_page", never)
+    monkeypatch.setattr(rendering, "_collect_page", never)
+    _add_update(blog, 52)
+    result = build(load_config(blog / "feedpub.toml"), now=datetime.now(UTC), preview=True)
+    assert "feeds/index.html" in result.written
+    assert (blog / "feeds" / "index.html").read_bytes() == _current_page(blog)
+
+
 @pytest.mark.parametrize("failure", ["raises", "dies"])
 def test_a_standby_that_fails_leaves_the_page_to_the_build(blog: Path, run: Run, failure: str,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
