@@ -308,12 +308,14 @@ def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now
     from feedpub.lifecycle import Item, reconcile
 
     ledger = read_ledger(config.ledger_path, _shown(config, config.ledger_path))
-    items = [Item(name, entry) for name, entry in loaded.files.items()
-             if entry is not None and name not in late]
+    due: list[Item] = []
+    later: list[Item] = []
+    for name, entry in loaded.files.items():
+        if entry is not None and name not in late:
+            (due if entry.published <= now else later).append(Item(name, entry))
     keep = timedelta(days=config.tombstone_days) if config.tombstone_days else None
     reconciled = reconcile(
-        ledger, [i for i in items if i.entry.published <= now],
-        [i for i in items if i.entry.published > now], loaded.files, loaded.broken, now=now,
+        ledger, due, later, loaded.files, loaded.broken, now=now,
         keep=keep, shown=lambda name: _shown(config, config.entries_dir / name),
         line_of=lambda name, key: _field_line(config, name, key))
     if reconciled.problems and strict:
