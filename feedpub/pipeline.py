@@ -354,7 +354,9 @@ def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled
     from feedpub.state import load_page_digests
 
     ledger = reconciled.ledger
-    order = sorted(ledger, key=lambda key: (ledger[key].published.timestamp(), key))
+    # Oldest first, for the archive pages; without them the order is never read
+    order = sorted(ledger, key=lambda key: (ledger[key].published.timestamp(), key)) \
+        if config.archive_size else list(ledger)
     layout = archive_layout(order, config.archive_size)
     documents = [subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
                                        tombstones=reconciled.tombstones,
@@ -364,7 +366,7 @@ def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled
     result.outputs = page + list(documents[0].files.values())
     known = load_page_digests(config.state_dir, result.notices) if layout.pages else {}
     context, total = cache_context(config), len(layout.pages)
-    live = {entry.id: entry for entry in reconciled.entries}
+    live = {entry.id: entry for entry in reconciled.entries} if layout.pages else {}
     digests: dict[int, str] = {}
     for number, ids in enumerate(layout.pages, start=1):
         records = [ledger[key] for key in ids]
