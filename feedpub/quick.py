@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -39,8 +40,6 @@ from feedpub.stamps import (
     folder_path,
     forget_listings,
     inputs_digest,
-    is_link,
-    is_regular,
     list_entries,
     list_media,
     template_text,
@@ -171,13 +170,22 @@ def _digest(names: list[str], infos: list[os.stat_result], *,
     """``entries_digest`` of the plain files listed, or None when one is a link (its
     target's stamp is what the build used, and only the full path follows links) or,
     where the build refuses anything but plain files (media), one is something else."""
-    if any(is_link(info) for info in infos):
+    kinds = [info.st_mode & _KIND for info in infos]  # flat: this runs every minute
+    found = set(kinds)
+    if stat.S_IFLNK in found:
         return None
-    if not odd_files_skipped and not all(is_regular(info) for info in infos):
+    if found <= {stat.S_IFREG}:  # the usual folder: plain files only
+        return entries_digest(names, [info.st_size for info in infos],
+                              [info.st_mtime_ns for info in infos])
+    if not odd_files_skipped:
         return None
-    kept = [(name, info) for name, info in zip(names, infos, strict=True) if is_regular(info)]
+    kept = [(name, info) for name, info, kind in zip(names, infos, kinds, strict=True)
+            if kind == stat.S_IFREG]
     return entries_digest([name for name, _ in kept], [info.st_size for _, info in kept],
                           [info.st_mtime_ns for _, info in kept])
+
+
+_KIND = 0o170000  # stat.S_IFMT's mask: the file's type
 
 
 def _outputs_as_written(folder: Path, outputs: dict[str, object]) -> bool:
