@@ -72,13 +72,25 @@ def _blog_options(parser: argparse.ArgumentParser) -> None:
 
 
 def make_parser(command: str = "build") -> argparse.ArgumentParser:
-    """The parser; only ``command``'s own options import anything beyond the stdlib."""
+    """The parser; only ``command``'s own options import anything beyond the stdlib.
+
+    When ``command`` is one (``main`` puts it first), only its own subparser is made:
+    the others serve the top-level ``--help`` alone, and making them all cost the
+    every-minute no-op run a twentieth of its time.
+    """
     prog = program.name()
     parser = _Parser(prog=prog, description="Publish a live blog as RSS, Atom and JSON Feed.",
                      epilog=_epilog(prog),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"feedpub {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    for name, add in _SUBPARSERS.items():
+        if name == command or command not in COMMANDS:
+            add(sub, command)
+    return parser
+
+
+def _build_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     build = sub.add_parser("build", help="render, check and write the feeds (the default)")
     _common(build)
     build.add_argument("--dry-run", action="store_true",
@@ -87,6 +99,9 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true",
                        help="publish nothing while any entry file is broken (default: leave the "
                        "broken ones out, publish the rest, exit 4)")
+
+
+def _close_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     close = sub.add_parser("close", help="close the live blog and point readers onwards")
     _common(close)
     close.add_argument("--continued-at", required=True, metavar="URL",
@@ -97,37 +112,47 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     close.add_argument("--link-text", help='the link\'s text (default in the blog\'s language: '
                        '"Keep reading: the coverage continues here.")')
     close.add_argument("--at", metavar="TIME", help="when it closed (default: now)")
-    reopen = sub.add_parser("reopen", help="undo 'close'")
-    _common(reopen)
+
+
+def _reopen_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
+    _common(sub.add_parser("reopen", help="undo 'close'"))
+
+
+def _retract_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     retract = sub.add_parser("retract", help="withdraw a published update (the file stays as "
                              "the record), then build")
     _common(retract)
     retract.add_argument("entry", metavar="ENTRY", help="the entry file (path or file name)")
     retract.add_argument("--reason", help="one sentence for readers (Atom at:comment)")
     retract.add_argument("--at", metavar="TIME", help="when it was retracted (default: now)")
+
+
+def _upload_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     upload = sub.add_parser("upload", help="send what changed in feeds/ to the web host")
     _common(upload)
     upload.add_argument("--dry-run", action="store_true", help="list what would be sent")
     upload.add_argument("--force", action="store_true", help="send every file again")
+
+
+def _validate_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     validate = sub.add_parser("validate", help="check RSS, Atom or JSON Feed files or URLs")
     if command == "validate":
         from feedpub.validate.command import add_arguments
 
         add_arguments(validate)
-        validate.epilog = (validate.epilog or "").replace("publish.py", prog)
-    _newsroom_parsers(sub)
-    _page_parsers(sub)
-    return parser
+        validate.epilog = (validate.epilog or "").replace("publish.py", program.name())
 
 
-def _page_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
-    """``serve`` and ``snippet``: the preview server and the discovery lines."""
+def _serve_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     serve = sub.add_parser("serve", help="preview feeds/ over HTTP on this machine, rebuilt on change")
     _common(serve)
     serve.add_argument("--port", type=_port, default=8000,
                        help="TCP port (default 8000; 0 picks a free one)")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
+
+
+def _snippet_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     snippet = sub.add_parser("snippet", help="print the <link rel=alternate> lines for the live page")
     snippet.add_argument("--config", type=Path, default=Path("feedpub.toml"),
                          help="the blog's config file (default: ./feedpub.toml)")
@@ -141,13 +166,15 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _newsroom_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
-    """``check``, ``init`` and ``new``: a blog's first minute and an editor's checks."""
+def _check_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     check = sub.add_parser("check", help="check the config and the entries; build and write "
                            "nothing")
     _blog_options(check)
     check.add_argument("files", nargs="*", metavar="ENTRY",
                        help="only these entry files (default: every entry)")
+
+
+def _init_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     init = sub.add_parser("init", help="start a live blog: feedpub.toml, entries/, .gitignore")
     init.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="FOLDER",
                       help="where (default: the current folder; created if missing)")
@@ -160,6 +187,9 @@ def _newsroom_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     init.add_argument("--timezone", metavar="ZONE",
                       help="IANA zone for entry times (default: this machine's, else UTC)")
     init.add_argument("--language", metavar="TAG", help='BCP 47 language tag (default "en")')
+
+
+def _new_parser(sub: argparse._SubParsersAction[_Parser], command: str) -> None:
     new = sub.add_parser("new", help="write the next entry file, published now")
     _blog_options(new)
     new.add_argument("title", help="the entry's title")
@@ -169,6 +199,15 @@ def _newsroom_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                      "the entry is a draft unless an editor opens it")
     new.add_argument("--draft", action="store_true", help="write it as a draft")
     new.add_argument("--no-edit", action="store_true", help="do not open $EDITOR")
+
+
+# Each command's subparser, in the order the top-level --help lists them.
+_SUBPARSERS: dict[str, Callable[[argparse._SubParsersAction[_Parser], str], None]] = {
+    "build": _build_parser, "close": _close_parser, "reopen": _reopen_parser,
+    "retract": _retract_parser, "upload": _upload_parser, "validate": _validate_parser,
+    "check": _check_parser, "init": _init_parser, "new": _new_parser, "serve": _serve_parser,
+    "snippet": _snippet_parser,
+}
 
 
 def _now() -> datetime:
