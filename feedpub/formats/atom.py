@@ -70,8 +70,7 @@ def _feed(generator: FeedGenerator, feed: Feed) -> None:
         generator.link(href=hub, rel="hub")
     if feed.history is not None:
         _history_links(generator, feed.history)
-    for author in feed.authors or (Author(feed.title),):
-        generator.author(_person(author))
+    generator.author([_person(author) for author in feed.authors or (Author(feed.title),)])
     if feed.icon:
         generator.icon(feed.icon)
     if feed.logo:
@@ -131,13 +130,13 @@ def _closing_entry(generator: FeedGenerator, closing: Closing) -> None:
 def _entry(generator: FeedGenerator, source: Entry, local: MediaFile | None,
            enclosures: tuple[Enclosure, ...]) -> None:
     entry = _new_entry(generator, source.id, source.title, source.published, source.updated)
-    for author in source.authors:
-        entry.author(_person(author))
+    if source.authors:  # in one call: feedgen copies its whole list on each (see rss._item)
+        entry.author([_person(author) for author in source.authors])
     if source.summary:
         entry.summary(source.summary)
     entry.content(source.content_html, type="html")
-    for tag in source.tags:
-        entry.category(term=tag)
+    if source.tags:
+        entry.category([{"term": tag} for tag in source.tags])
     links: list[Link] = [("alternate", source.link, "text/html", None)]
     links += [("enclosure", e.url, e.media_type, e.length) for e in enclosures]
     entry_patch(entry).atom_patch = lambda element: _entry_extras(element, source, links, local)

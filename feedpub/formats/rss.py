@@ -154,8 +154,8 @@ def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None,
     item = _new_item(generator, entry.id, entry.title, entry.link,
                      entry.summary or entry.content_html, entry.content_html, entry.published,
                      entry.image, local)
-    for tag in entry.tags:
-        item.category(term=tag)
+    if entry.tags:  # in one call: feedgen copies its whole list of categories on each,
+        item.category([{"term": tag} for tag in entry.tags])  # 50 s for 20 000 tags
     _item_authors(item, entry.authors)
     if enclosures:  # RSS allows one per item: our own image first (its length is exact)
         first = enclosures[0]
