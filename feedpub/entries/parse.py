@@ -52,6 +52,12 @@ _NOT_REVISED = frozenset({"title", "published", "updated", "id", "draft", "retra
 REVISION_PART = 12  # hex digits per part of a revision (title, body, other fields)
 FUTURE_TOLERANCE = timedelta(minutes=5)  # an edit's time may run this far ahead (laptop clocks)
 MAX_PROBLEMS_PER_FILE = 20  # then "… and N more": a broken file never floods the report
+# An update is a few paragraphs; a file past this is a paste gone wrong, refused as a
+# problem of its own file. The bound keeps every text node of every format under the
+# 10 MB that libxml2 (our feed check, and most readers' parsers) accepts, however the
+# text escapes: a '"' is written "&quot;" in the HTML and "&amp;quot;" inside RSS, ten
+# bytes for one. Without it, one such file failed the whole build, and its feeds.
+MAX_ENTRY_BYTES = 512 * 1024
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _KEY_AT_LINE_START = re.compile(r"""^(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#"'][^:\n]*?))[ \t]*:""", re.M)
@@ -105,6 +111,10 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext,
     """
     stem = Path(path).stem  # as on disk: it becomes part of the default id and link
     path = one_line(path)
+    if len(data) > MAX_ENTRY_BYTES:
+        return [EntryProblem(path, None, f"is {len(data) / 1024:,.0f} KiB, more than the "
+                             f"{MAX_ENTRY_BYTES // 1024} KiB an entry file may be; split it "
+                             "into several updates")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
