@@ -55,7 +55,7 @@ MAX_PROBLEMS_PER_FILE = 20  # then "… and N more": a broken file never floods 
 # An update is a few paragraphs; a file past this is a paste gone wrong, refused as a
 # problem of its own file. The bound keeps every text node of every format under the
 # 10 MB that libxml2 (our feed check, and most readers' parsers) accepts, however the
-# text escapes: a '"' is written "&quot;" in the HTML and "&amp;quot;" inside RSS, ten
+# text escapes: an "&" is written "&amp;" in the HTML and "&amp;amp;" inside RSS, nine
 # bytes for one. Without it, one such file failed the whole build, and its feeds.
 MAX_ENTRY_BYTES = 512 * 1024
 
