@@ -179,8 +179,10 @@ class Feed:
         length and type when it is one of ours)."""
         local = self.media_file(entry.image)
         found = [Enclosure(local.url, local.media_type, local.length)] if local else []
+        seen = {f.url for f in found}  # a set: an entry may link thousands of videos
         for enclosure in entry.enclosures:
-            if all(f.url != enclosure.url for f in found):
+            if enclosure.url not in seen:
+                seen.add(enclosure.url)
                 own = self.media_file(enclosure.url)
                 found.append(Enclosure(own.url, own.media_type, own.length) if own else enclosure)
         return tuple(found)
