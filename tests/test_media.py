@@ -116,6 +116,26 @@ def test_a_file_that_cannot_be_published_is_named(blog: Path, run: Run, name: st
     assert snapshot(blog / "feeds") == before
 
 
+def test_a_media_file_over_the_bound_is_named_and_never_read(blog: Path, run: Run,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 3 GB file (a video renamed .png) was read whole, and copied, by every build."""
+    from feedpub import media
+
+    assert run(blog, "build").code == 0
+    before = snapshot(blog / "feeds")
+    with (blog / "media" / "raw.png").open("wb") as sparse:
+        sparse.truncate(media.MAX_MEDIA_BYTES + 1)  # takes no disk space
+    read: list[str] = []
+    real = media.read_media
+    monkeypatch.setattr(media, "read_media", lambda folder, stamps: read.append("x") or
+                        real(folder, stamps))
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err.strip()) == (
+        ExitCode.BAD_ENTRY, "media/raw.png: is 20.1 MiB, more than the 20 MiB a media file may "
+        "be; publish a smaller copy (a picture for the web is rarely 2 MiB)")
+    assert read == [] and snapshot(blog / "feeds") == before
+
+
 def test_folders_and_links_out_of_the_media_folder_are_refused(blog: Path, run: Run) -> None:
     (blog / "media" / "sub").mkdir()
     secret = blog.parent / "secret.png"
