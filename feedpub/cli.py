@@ -76,7 +76,7 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
 
     When ``command`` is one (``main`` puts it first), only its own subparser is made:
     the others serve the top-level ``--help`` alone, and making them all cost the
-    every-minute no-op run a twentieth of its time.
+    every-minute no-op run about 2 ms.
     """
     prog = program.name()
     parser = _Parser(prog=prog, description="Publish a live blog as RSS, Atom and JSON Feed.",

@@ -81,7 +81,7 @@ def _refusal(item: os.DirEntry[str], real_folder: Path) -> str | None:
     if size > MAX_MEDIA_BYTES:
         shown = -(-size * 10 // 2**20) / 10  # rounded up: never "20.0 MiB, more than 20 MiB"
         return (f"is {shown:,.1f} MiB, more than the {MAX_MEDIA_BYTES >> 20} MiB a media "
-                "file may be; publish a smaller copy (a picture for the web is rarely 2 MiB)")
+                "file may be; publish a smaller copy (a picture for the web is rarely over 2 MiB)")
     return None
 
 

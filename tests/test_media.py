@@ -132,7 +132,7 @@ def test_a_media_file_over_the_bound_is_named_and_never_read(blog: Path, run: Ru
     outcome = run(blog, "build")
     assert (outcome.code, outcome.err.strip()) == (
         ExitCode.BAD_ENTRY, "media/raw.png: is 20.1 MiB, more than the 20 MiB a media file may "
-        "be; publish a smaller copy (a picture for the web is rarely 2 MiB)")
+        "be; publish a smaller copy (a picture for the web is rarely over 2 MiB)")
     assert read == [] and snapshot(blog / "feeds") == before
 
 
