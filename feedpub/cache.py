@@ -338,7 +338,11 @@ def _split(cache: dict[str, CachedEntry], stamps: list[FileStamp],
         if record is None:
             todo.append((stamp, None))
             continue
-        data = (folder / stamp.name).read_bytes()
+        try:
+            data = (folder / stamp.name).read_bytes()
+        except OSError:  # the parse reads it again and reports why it cannot
+            todo.append((stamp, None))
+            continue
         if record is not None and record.sha256 == hashlib.sha256(data).hexdigest():
             reuse[stamp.name] = replace(record, size=stamp.size, mtime_ns=stamp.mtime_ns)
         else:

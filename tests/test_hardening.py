@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -443,3 +444,50 @@ def test_one_pass_alignment_pairs_every_kept_tag_with_its_own(old: list[str],
         truth.append((index, len(new)))
         new.append(name)
     assert _nearby_pairs(old, new) == truth
+
+
+@pytest.fixture
+def unreadable_file(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Make one entry file unreadable, as another user's file with mode 600 is (the tests
+    run as root, whom permissions do not stop; forked parse workers inherit the patch)."""
+    real = Path.read_bytes
+
+    def make(name: str) -> None:
+        def read_bytes(path: Path) -> bytes:
+            if path.name == name:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+    return make
+
+
+def test_an_unreadable_entry_file_is_its_own_problem(blog: Path, run: Run,
+                                                     unreadable_file: Callable[[str], None]) -> None:
+    """It stopped the whole build (exit 8, every minute) until someone fixed its owner."""
+    assert run(blog, "build").code == 0
+    _entry(blog, "0098-news.md", "title: The news goes on\n", "Still published.")
+    _entry(blog, "0099-private.md", "title: Someone else's file\n", "Mode 600.")
+    unreadable_file("0099-private.md")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "entries/0099-private.md: cannot be read (Permission denied); let "
+        "the user that runs the build read it\n")
+    rss = (blog / "feeds" / "rss.xml").read_bytes()
+    assert b"The news goes on" in rss and b"Someone else" not in rss
+
+
+def test_a_published_entry_that_turns_unreadable_keeps_its_last_version(
+        blog: Path, run: Run, unreadable_file: Callable[[str], None]) -> None:
+    assert run(blog, "build").code == 0
+    before = feeds_of(blog)
+    name = sorted((blog / "entries").glob("*.md"))[-2].name
+    path = blog / "entries" / name
+    path.write_text(path.read_text(encoding="utf-8") + "\nAn edit nobody can read.\n",
+                    encoding="utf-8")
+    unreadable_file(name)
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.BAD_ENTRY
+    assert outcome.err.startswith(f"entries/{name}: cannot be read (Permission denied)")
+    assert feeds_of(blog) == before  # its last good version, and nothing else changed

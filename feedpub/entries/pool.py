@@ -14,6 +14,7 @@ from pathlib import Path
 
 from feedpub.entries import FileStamp
 from feedpub.entries.parse import EntryContext, Outcome, parse_entry
+from feedpub.errors import EntryProblem
 from feedpub.forks import Children, can_fork, cpu_count
 from feedpub.notices import Notice
 from feedpub.tuning import MAX_WORKERS, PARSE_IN_PARALLEL_AT, PROGRESS_BAR_AT
@@ -71,11 +72,22 @@ class _Job:
 
     def parse(self, chunk: Todo) -> Iterator[Parsed]:
         for stamp, data in chunk:
-            raw = data if data is not None else (self.folder / stamp.name).read_bytes()
+            try:
+                raw = data if data is not None else (self.folder / stamp.name).read_bytes()
+            except OSError as error:  # one unreadable file is its own problem, not the build's
+                problems = [unreadable(self.shown(stamp.name), error)]
+                yield Parsed(stamp, "", self.transform(problems) if self.transform else problems)
+                continue
             notices: list[Notice] = []
             outcome = parse_entry(raw, self.shown(stamp.name), self.ctx, notices)
             yield Parsed(stamp, hashlib.sha256(raw).hexdigest(),
                          self.transform(outcome) if self.transform else outcome, tuple(notices))
+
+
+def unreadable(shown: str, error: OSError) -> EntryProblem:
+    """The problem of an entry file that cannot be read (another user's file, mode 600)."""
+    return EntryProblem(shown, None, f"cannot be read ({error.strerror or error}); let the user "
+                        "that runs the build read it")
 
 
 def _in_children(chunks: list[Todo], workers: int, job: _Job) -> Iterator[Parsed]:
