@@ -90,9 +90,88 @@ def media_error(refused: list[tuple[str, str]], shown_folder: str) -> EntryError
     return EntryError([EntryProblem(f"{shown_folder}/{name}", None, why) for name, why in refused])
 
 
-def read_media(folder: Path, stamps: list[FileStamp]) -> list[tuple[str, bytes]]:
-    """Each media file's name and bytes, read once: what is published is what is announced."""
-    return [(s.name, (folder / s.name).read_bytes()) for s in stamps]
+def read_media(folder: Path, stamps: list[FileStamp], shown_folder: str) -> list[tuple[str, bytes]]:
+    """Each media file's name and bytes, read once: what is published is what is announced.
+
+    An SVG is a document, not only a picture: opened on its own it runs its scripts in
+    the origin it is served from, the news site's (where ``<img>`` would not). So an SVG
+    that could run anything is refused by name (EntryError), like a file of an unknown type.
+    """
+    read = [(s.name, (folder / s.name).read_bytes()) for s in stamps]
+    refused = [(name, why) for name, data in read
+               if name.lower().endswith(".svg") and (why := svg_problem(data)) is not None]
+    if refused:
+        raise media_error(refused, shown_folder)
+    return read
+
+
+# Elements that run or embed code or other documents. SVG's own (``script``,
+# ``foreignObject`` holding HTML, SVG Tiny's ``handler`` and ``listener``) and HTML's.
+_ACTIVE_ELEMENTS = frozenset({"script", "foreignobject", "handler", "listener", "iframe", "embed",
+                              "object", "frame", "frameset", "base", "link", "meta"})
+_ACTIVE_SCHEMES = ("javascript:", "vbscript:")
+_INVISIBLE = re.compile(r"[\x00-\x20]+")
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why the SVG ``data`` could run something when opened, or None when it cannot.
+
+    Refused: a document that is not well-formed or not an ``svg`` element; an internal
+    DTD subset (its entities could spell what the checks below look for, and expand
+    without bound); an ``xml-stylesheet`` instruction (XSLT can make HTML); the elements
+    of ``_ACTIVE_ELEMENTS``; any event handler attribute (``on…``); any ``javascript:``
+    or ``vbscript:`` in an attribute value or a style sheet, which covers ``href``
+    and what ``set`` and ``animate`` may write into one. Parsed without loading
+    anything, like every untrusted document here.
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        return f"is not well-formed SVG ({error.msg}); export it again"
+    tree = root.getroottree()
+    if not isinstance(root.tag, str) or etree.QName(root).localname != "svg":
+        return "is not an SVG document (its root is not <svg>); export it again"
+    subset = tree.docinfo.internalDTD  # also there for a bare external DOCTYPE, then empty
+    if subset is not None and any(True for _ in subset.entities()):  # type: ignore[union-attr]
+        return "declares entities in a DOCTYPE; export it without them"
+    if any(isinstance(node, etree._ProcessingInstruction) and node.target == "xml-stylesheet"
+           for node in root.itersiblings(preceding=True)):
+        return "names a style sheet (xml-stylesheet); export it without one"
+    for element in root.iter():
+        problem = _active(element)
+        if problem is not None:
+            return f"{problem}; an SVG opened on its own runs it in the site's origin: remove it, " \
+                   "or publish the picture as PNG"
+    return None
+
+
+def _active(element: object) -> str | None:
+    from lxml import etree
+
+    assert isinstance(element, etree._Element)
+    if not isinstance(element.tag, str):
+        return None  # a comment or processing instruction inside the picture
+    name = etree.QName(element).localname
+    if name.lower() in _ACTIVE_ELEMENTS:
+        return f"has a <{name}> element"
+    for attribute, value in element.attrib.items():
+        local = etree.QName(attribute).localname
+        if local.lower().startswith("on"):
+            return f"has an event handler ({local} on <{name}>)"
+        if _scripted(str(value)):
+            return f"has a script URL ({local} on <{name}>)"
+    if name.lower() == "style" and _scripted(element.text or ""):
+        return "has a script URL in a style sheet"
+    return None
+
+
+def _scripted(text: str) -> bool:
+    """Whether ``text`` holds a script URL, however spaced (browsers drop the spaces)."""
+    flat = _INVISIBLE.sub("", text).lower()
+    return any(scheme in flat for scheme in _ACTIVE_SCHEMES)
 
 
 def media_files(read: list[tuple[str, bytes]], feeds_url: str) -> tuple[MediaFile, ...]:

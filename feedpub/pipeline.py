@@ -225,7 +225,8 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
     reconciled = _reconcile(config, loaded, late, now=now, strict=strict, result=result)
     for entry in result.scheduled:
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
-    media = read_media(config.media_dir, inputs.media) if config.media_dir else []
+    media = read_media(config.media_dir, inputs.media, _shown(config, config.media_dir)) \
+        if config.media_dir else []
     documents, digests = _documents(config, loaded, reconciled, last, result,
                                     media=tuple(media_files(media, config.feeds_url)))
     result.outputs += [name for name, _ in media]
@@ -268,7 +269,8 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
     loaded, late = _load(config, inputs.entries, now=now, dry_run=True, progress=False,
                          edit=None, strict=False, result=result, whole=True)
     reconciled = _reconcile(config, loaded, late, now=now, strict=False, result=result)
-    media = read_media(config.media_dir, inputs.media) if config.media_dir else []
+    media = read_media(config.media_dir, inputs.media, _shown(config, config.media_dir)) \
+        if config.media_dir else []
     documents, _ = _documents(config, loaded, reconciled, None, result,
                               media=tuple(media_files(media, config.feeds_url)))
     return documents[0].feed

@@ -136,6 +136,66 @@ def test_a_media_file_over_the_bound_is_named_and_never_read(blog: Path, run: Ru
     assert read == [] and snapshot(blog / "feeds") == before
 
 
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"{}>{}</svg>'
+SCRIPTED = {
+    "script": (SVG.format("", "<script>alert(1)</script>"), "has a <script> element"),
+    "handler": (SVG.format(' onload="alert(1)"', ""), "has an event handler (onload on <svg>)"),
+    "link": (SVG.format("", '<a xlink:href=" java\tscript:alert(1)"><text>x</text></a>'),
+             "has a script URL (href on <a>)"),
+    "animation": (SVG.format("", '<a><set attributeName="href" to="javascript:alert(1)"/></a>'),
+                  "has a script URL (to on <set>)"),
+    "html": (SVG.format("", "<foreignObject><p>x</p></foreignObject>"),
+             "has a <foreignObject> element"),
+    "style": (SVG.format("", "<style>rect { fill: url(javascript:alert(1)) }</style>"),
+              "has a script URL in a style sheet"),
+}
+_ADVICE = "; an SVG opened on its own runs it in the site's origin: remove it, or publish the picture as PNG"
+
+
+@pytest.mark.parametrize("kind", sorted(SCRIPTED))
+def test_an_svg_that_could_run_a_script_is_refused(blog: Path, run: Run, kind: str) -> None:
+    """Opened on its own (not through <img>), an SVG runs its scripts in the origin it is
+    served from: the news site's. It was published as it was."""
+    assert run(blog, "build").code == 0
+    before = snapshot(blog / "feeds")
+    text, why = SCRIPTED[kind]
+    (blog / "media" / "map.svg").write_text(text)
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err.strip()) == (ExitCode.BAD_ENTRY, f"media/map.svg: {why}{_ADVICE}")
+    assert snapshot(blog / "feeds") == before
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY js "javascript:alert(1)">]>'
+     + SVG.format("", '<a href="&js;"><text>x</text></a>'),
+     "declares entities in a DOCTYPE; export it without them"),
+    ('<?xml-stylesheet type="text/xsl" href="https://x.example/page.xsl"?>' + SVG.format("", ""),
+     "names a style sheet (xml-stylesheet); export it without one"),
+    ("<html><script>alert(1)</script></html>",
+     "is not an SVG document (its root is not <svg>); export it again"),
+])
+def test_an_svg_that_could_hide_a_script_is_refused(blog: Path, run: Run, text: str,
+                                                    why: str) -> None:
+    (blog / "media" / "map.svg").write_text(text)
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err.strip()) == (ExitCode.BAD_ENTRY, f"media/map.svg: {why}")
+
+
+def test_a_plain_svg_is_published_as_it_is(blog: Path, run: Run) -> None:
+    """What drawing programs export: a DOCTYPE without entities, internal links, an
+    embedded PNG, a style sheet, a title."""
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+            '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+            + SVG.format(' viewBox="0 0 10 10"',
+                         "<title>Roads</title><style>.r { fill: #c00 }</style><defs><circle id='c' "
+                         "r='2'/></defs><use xlink:href='#c' class='r'/><image href='data:image/png;"
+                         "base64,iVBORw0KGgo=' width='1' height='1'/><a href='https://example.org/'>"
+                         "<text>map</text></a>"))
+    (blog / "media" / "roads.svg").write_text(text)
+    assert run(blog, "build").code == 0
+    assert (blog / "feeds" / "roads.svg").read_text() == text
+
+
 def test_folders_and_links_out_of_the_media_folder_are_refused(blog: Path, run: Run) -> None:
     (blog / "media" / "sub").mkdir()
     secret = blog.parent / "secret.png"
