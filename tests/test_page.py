@@ -415,12 +415,14 @@ def test_a_preview_build_renders_its_page_itself(blog: Path, run: Run, tmp_path:
     assert (blog / "feeds" / "index.html").read_bytes() == _current_page(blog)
 
 
-@pytest.mark.parametrize("failure", ["raises", "dies"])
+@pytest.mark.parametrize("failure", ["raises", "dies", "unsendable"])
 def test_a_standby_that_fails_leaves_the_page_to_the_build(blog: Path, run: Run, failure: str,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import os
+    import pickle
 
     from feedpub import render as rendering
+    from feedpub.forks import Standby
 
     def broken(job: rendering.PageJob) -> rendering.Rendered:
         raise RuntimeError("the standby broke")
@@ -428,11 +430,16 @@ def test_a_standby_that_fails_leaves_the_page_to_the_build(blog: Path, run: Run,
     def dying(template: object) -> None:
         os._exit(3)
 
+    def unsendable(self: object, job: object) -> None:
+        raise pickle.PicklingError("a job that does not pickle")
+
     assert run(blog, "build").code == 0
     if failure == "raises":
         monkeypatch.setattr(rendering, "_render_page", broken)
-    else:
+    elif failure == "dies":
         monkeypatch.setattr(rendering, "_prepare_page", dying)
+    else:
+        monkeypatch.setattr(Standby, "submit", unsendable)
     _add_update(blog, 51)
     outcome = run(blog, "build")
     assert (outcome.code, outcome.err) == (0, "")
