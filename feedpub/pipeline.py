@@ -310,11 +310,12 @@ def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now
     from feedpub.lifecycle import Item, reconcile
 
     ledger = read_ledger(config.ledger_path, _shown(config, config.ledger_path))
+    scheduled = {entry.source for entry in loaded.scheduled}  # load_entries split by ``now``
     due: list[Item] = []
     later: list[Item] = []
     for name, entry in loaded.files.items():
         if entry is not None and name not in late:
-            (due if entry.published <= now else later).append(Item(name, entry))
+            (later if entry.source in scheduled else due).append(Item(name, entry))
     keep = timedelta(days=config.tombstone_days) if config.tombstone_days else None
     reconciled = reconcile(
         ledger, due, later, loaded.files, loaded.broken, now=now,
