@@ -491,3 +491,66 @@ def test_a_published_entry_that_turns_unreadable_keeps_its_last_version(
     assert outcome.code == ExitCode.BAD_ENTRY
     assert outcome.err.startswith(f"entries/{name}: cannot be read (Permission denied)")
     assert feeds_of(blog) == before  # its last good version, and nothing else changed
+
+
+# --- found this round: bodies that cost the square of their depth, or swell -------------
+
+
+def test_quotes_nested_thousands_deep_are_their_own_problem(blog: Path, run: Run) -> None:
+    """HTML parsers (the sanitizer's, the page check's) look through every open element at
+    each tag: 20 KB of ">" held a build for 16 s, and the time grows with the square."""
+    from feedpub.entries.markdown import MAX_NESTING
+
+    _entry(blog, "0098-news.md", "title: The news goes on\n", "Still published.")
+    _entry(blog, "0099-quotes.md", "title: Quoted\n", ">" * 2000 + " who said it first")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, f"entries/0099-quotes.md: body: quotes, lists or HTML elements sit "
+        f"more than {MAX_NESTING} deep inside each other, deeper than feed readers and the "
+        "sanitizer handle; flatten them\n")
+    rss = (blog / "feeds" / "rss.xml").read_bytes()
+    assert b"The news goes on" in rss and b"Quoted" not in rss
+
+
+def test_a_body_the_sanitizer_would_swell_past_a_feed_is_its_own_problem(blog: Path,
+                                                                         run: Run) -> None:
+    """The sanitizer reopens every unclosed formatting tag in each paragraph: 240 KB of
+    them made 20 MB of HTML, a 42 MB RSS feed with a text node XML parsers refuse."""
+    from feedpub.entries.markdown import MAX_FEED_HTML_BYTES
+
+    opened = "".join(f"<{tag}>" * 3 for tag in ("b", "code", "em", "i", "s", "small", "strike",
+                                                 "strong", "u", "sub", "sup", "mark", "q"))
+    _entry(blog, "0098-news.md", "title: The news goes on\n", "Still published.")
+    _entry(blog, "0099-swell.md", "title: Swollen\n", opened + "<p>x</p>" * 20_000)
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.BAD_ENTRY, outcome.err
+    assert outcome.err.startswith("entries/0099-swell.md: body: its HTML takes ")
+    assert outcome.err.endswith(f" MB in a feed, more than the {MAX_FEED_HTML_BYTES // 10**6} MB "
+                                "one update may; close formatting tags such as <b> (each "
+                                "paragraph reopens the open ones) or split it into several "
+                                "updates\n")
+    assert (blog / "feeds" / "rss.xml").stat().st_size < 1_000_000
+    assert b"The news goes on" in (blog / "feeds" / "rss.xml").read_bytes()
+
+
+@pytest.mark.parametrize("body", [
+    "\n".join("  " * level + "- point" for level in range(30)),  # 60 elements deep
+    "> " * 40 + "a quote of a quote",
+    "<ul>" + "<li>an item never closed" * 5000 + "</ul>",  # HTML closes each <li>
+    "<p>a paragraph never closed" * 5000,
+    "<div>" * 95 + "deep, but within the bound" + "</div>" * 95,
+])
+def test_deep_or_sloppy_bodies_within_the_bounds_are_published(body: str) -> None:
+    from feedpub.entries.markdown import render_body
+
+    assert render_body(body, "https://news.example.org/live/").html
+
+
+def test_nesting_is_measured_as_html_nests_it() -> None:
+    """n quotes are n + 1 elements deep (a <blockquote> each, the text a <p> in the last):
+    the bound is met with one quote fewer than it, and passed with as many."""
+    from feedpub.entries.markdown import MAX_NESTING, BodyProblem, render_body
+
+    render_body(">" * (MAX_NESTING - 1) + " x", "https://news.example.org/live/")
+    with pytest.raises(BodyProblem):
+        render_body(">" * MAX_NESTING + " x", "https://news.example.org/live/")

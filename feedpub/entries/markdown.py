@@ -55,6 +55,15 @@ _GENERATED = frozenset({"data-footnote-ref", "data-footnotes", "data-footnote-ba
 _GENERATED_CLASSES = re.compile(r"footnote-ref|footnote-backref|footnotes|language-\S+")
 _CHECKBOXES = re.compile(r'<input type="checkbox"( checked="")? disabled="" />')
 MAX_REMOVALS_SHOWN = 10  # per entry: a pasted page must not flood the report
+# Elements inside each other (quotes, lists, tags), as an HTML parser nests them. HTML
+# parsers, the sanitizer's and the page check's among them, look through every open
+# element at each tag: 20 000 nested quotes (20 KB of ">") took a build 16 s, and the
+# cost grows with the square of the depth. Real updates nest a handful deep.
+MAX_NESTING = 100
+# An update's HTML in a feed, escaped ("&" becomes "&amp;"): one text node, which XML
+# parsers refuse past 10 MB. The sanitizer reopens every unclosed formatting tag (<b>,
+# <i>, ...) in each paragraph, so 240 KB of unclosed tags and paragraphs made 20 MB.
+MAX_FEED_HTML_BYTES = 8_000_000
 
 # A numeric character reference to a character XML 1.0 forbids and that neither cmark
 # nor an HTML parser replaces (they turn NUL, surrogates and non-characters beyond the
@@ -113,12 +122,51 @@ def render_body(body: str, base_url: str, anchor: str = "") -> Body:
         html, media = rewrite(html, body)
     except EmbedProblem as problem:
         raise BodyProblem(str(problem), problem.offset) from None
+    _check_nesting(html)
     clean = _sanitizer().clean(html, base_url, anchor).strip()
     if XML_FORBIDDEN.search(clean):
         raise _forbidden_reference(body)
+    _check_feed_size(clean)
     removed = _removals(html, clean, body, base_url) if _may_have_lost(body, html, clean) else []
     return Body(clean, tuple(removed[:MAX_REMOVALS_SHOWN]),
                 max(0, len(removed) - MAX_REMOVALS_SHOWN), media)
+
+
+def _check_nesting(html: str) -> None:
+    """Refuse a body nested deeper than MAX_NESTING, before the sanitizer spends the
+    square of its depth on it. Depth needs that many start tags, so a count rules out
+    almost every body; the rest are measured with libxml2's HTML parser, which closes
+    ``<p>`` and ``<li>`` where HTML does (sloppy pasted HTML is not deep) and takes
+    linear time (it stops nesting at 256 levels itself)."""
+    if html.count("<") - html.count("</") <= MAX_NESTING:
+        return
+    from lxml import etree
+
+    parser = etree.HTMLPullParser(events=("start", "end"), no_network=True)
+    parser.feed(html)
+    parser.close()
+    depth = deepest = 0
+    for event, _ in parser.read_events():
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    if deepest - 2 > MAX_NESTING:  # less <html> and <body>, which the parser adds
+        raise BodyProblem(f"quotes, lists or HTML elements sit more than {MAX_NESTING} deep "
+                          "inside each other, deeper than feed readers and the sanitizer "
+                          "handle; flatten them", None)
+
+
+def _check_feed_size(clean: str) -> None:
+    """Refuse a body whose HTML, escaped in a feed, would outgrow MAX_FEED_HTML_BYTES.
+    A character is at most 4 bytes of UTF-8, and escaping makes at most 5 of one
+    ("&amp;"), so only a body over a fifth of the bound is measured."""
+    if len(clean) * 5 <= MAX_FEED_HTML_BYTES:
+        return
+    size = len(clean.encode()) + 4 * clean.count("&") + 3 * (clean.count("<") + clean.count(">"))
+    if size > MAX_FEED_HTML_BYTES:
+        raise BodyProblem(f"its HTML takes {size / 1e6:,.1f} MB in a feed, more than the "
+                          f"{MAX_FEED_HTML_BYTES // 1_000_000} MB one update may; close "
+                          "formatting tags such as <b> (each paragraph reopens the open "
+                          "ones) or split it into several updates", None)
 
 
 def _may_have_lost(body: str, before: str, after: str) -> bool:
