@@ -186,6 +186,9 @@ def _render_documents(documents: list[Documented], store: EntryStore, cache: Ite
         (index, name): Rendered(name, skipped=True, path=d.files[name])
         for index, d in enumerate(documents) for name, fmt in FORMATS.items()
         if name in d.files and fmt.needs_updated and d.feed.updated is None}
+    # First, so that a standby renders and checks the page while the items are rendered
+    page = _page_job(documents[0].feed, keys[0], store, output_dir, tag,
+                     published.get(PAGE.filename), standby)
     refused = [f for index, name in jobs for f in too_big(
         documents[index].feed, keys[index], [name], store, cache, documents[index].files[name])]
     if refused:  # nothing will be published: render nothing (the entries stay cached)
@@ -194,8 +197,6 @@ def _render_documents(documents: list[Documented], store: EntryStore, cache: Ite
     render_missing([(d.feed, k, [n for i, n in jobs if documents[i] is d])
                     for d, k in zip(documents, keys, strict=True)], store, cache)
     todo = list(jobs)
-    page = _page_job(documents[0].feed, keys[0], store, output_dir, tag,
-                     published.get(PAGE.filename), standby)
     for _ in range(3):  # a damaged cached item is rendered again, and its document redone
         prepared = {(index, name): prepare_document(
             name, documents[index].feed, keys[index], store, cache,
