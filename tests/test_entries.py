@@ -387,6 +387,14 @@ def alias_bomb(levels: int) -> str:
             "entries/9000-x.md: front matter has a value YAML cannot convert (a number too long, "
             "say); put it in quotes",
         ),
+        (  # OverflowError traceback: a hex int has no digit limit, and was made a float
+            with_fields("summary: 0x" + "f" * 300 + "\n"),
+            "entries/9000-x.md:4: summary: a very large number is not text; put it in quotes",
+        ),
+        (
+            with_fields("tags: [" + "9" * 400 + "]\n"),
+            "entries/9000-x.md:4: tags: a very large number is not text; put it in quotes",
+        ),
     ],
     ids=[
         "alias-bomb", "title-escape-x01", "title-escape-uFFFE", "body-reference-x1",
@@ -394,6 +402,7 @@ def alias_bomb(levels: int) -> str:
         "author-email-list", "author-url-number", "author-url-javascript", "author-key-typo",
         "published-nested-999", "tags-as-string", "link-with-password", "image-data-url",
         "long-unknown-key", "long-value-is-cut", "explicit-yaml-tag", "number-too-long",
+        "summary-hex-beyond-float", "tag-number-beyond-float",
     ],
 )
 def test_hostile_front_matter_is_one_line(built: Path, run: Run, content: str, message: str) -> None:
