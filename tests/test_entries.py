@@ -520,3 +520,14 @@ def test_a_feed_of_year_0001_only_has_four_digit_years_in_every_date() -> None:
     assert rss.count(b"Mon, 01 Jan 0001 00:00:00 +0000") == 2  # lastBuildDate and pubDate
     for name in ("rss", "atom", "json"):
         assert validate_bytes(render(name, feed)) == [], name
+
+
+def test_text_that_yaml_reads_as_a_number_is_kept_as_written(built: Path, run: Run) -> None:
+    """YAML 1.1 read the score 2:1 as 121, 12:30 as 750 and 0x1F as 31: published silently."""
+    write(built, "9000-x.md", with_fields("summary: 0x1F\ntags: [12:30, 1_000, 2024]\n")
+          .replace("title: A fine update", "title: 2:1"))
+    assert run(built, "build").code == 0
+    item = next(i for i in json.loads((built / "feeds" / "feed.json").read_text())["items"]
+                if i["id"].endswith("/9000-x"))
+    assert (item["title"], item["summary"]) == ("2:1", "0x1F")
+    assert item["tags"] == ["12:30", "1_000", "2024"]

@@ -88,6 +88,41 @@ _FrontMatterLoader.yaml_constructors = {
 }
 
 
+class WrittenInt(int):
+    """A YAML 1.1 integer that remembers how it was written.
+
+    YAML 1.1 reads ``2:1`` (a score) as 121, ``12:30`` as 750, ``0x1F`` as 31 and
+    ``1_000`` as 1000; a title, tag or summary is text, so it must be what the author
+    typed, not the number. It stays an int everywhere else (``draft: 1`` is still "not
+    true or false", and the revision digest still sees the number, so no published entry
+    looks edited).
+    """
+
+    written: str
+
+
+class WrittenFloat(float):
+    """A YAML 1.1 float that remembers how it was written (``1.5e+3`` is not "1500.0")."""
+
+    written: str
+
+
+def _written_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> int:
+    number = WrittenInt(loader.construct_yaml_int(node))
+    number.written = str(node.value)
+    return number
+
+
+def _written_float(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> float:
+    number = WrittenFloat(loader.construct_yaml_float(node))
+    number.written = str(node.value)
+    return number
+
+
+_FrontMatterLoader.yaml_constructors["tag:yaml.org,2002:int"] = _written_int
+_FrontMatterLoader.yaml_constructors["tag:yaml.org,2002:float"] = _written_float
+
+
 @dataclass(frozen=True, slots=True)
 class EntryContext:
     """What parsing an entry needs to know about the blog, and the clock."""
