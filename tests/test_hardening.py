@@ -268,6 +268,16 @@ def test_a_dangling_link_is_named(blog: Path, run: Run) -> None:
                                            "missing file; restore the file or delete the link\n")
 
 
+def test_a_link_loop_is_named(blog: Path, run: Run) -> None:
+    """Path.resolve raised RuntimeError ("Symlink loop"): a traceback, exit 1."""
+    (blog / "entries" / "a.md").symlink_to("b.md")
+    (blog / "entries" / "b.md").symlink_to("a.md")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err.splitlines()) == (ExitCode.BAD_ENTRY, [
+        "entries/a.md: is a link that leads round in a loop; delete the link",
+        "entries/b.md: is a link that leads round in a loop; delete the link"])
+
+
 def test_a_link_out_of_the_blog_is_refused(blog: Path, run: Run, tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("---\ntitle: Not for publishing\npublished: 2024-12-07T10:00:00Z\n---\nx\n")

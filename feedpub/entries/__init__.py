@@ -64,7 +64,10 @@ def scan_entries(folder: Path) -> Scan:
 
 
 def _bad_link(link: Path, real_folder: Path) -> str | None:
-    target = link.resolve()
+    try:
+        target = link.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop, on Python before 3.13
+        return "is a link that leads round in a loop; delete the link"
     if not target.exists():
         return "is a link to a missing file; restore the file or delete the link"
     if not target.is_relative_to(real_folder):
