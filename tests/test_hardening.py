@@ -278,6 +278,18 @@ def test_a_link_loop_is_named(blog: Path, run: Run) -> None:
         "entries/b.md: is a link that leads round in a loop; delete the link"])
 
 
+def test_a_file_name_that_is_not_utf8_is_named(blog: Path, run: Run) -> None:
+    """Its lone surrogates reached the entry cache, whose JSON cannot hold them: a
+    TypeError traceback, exit 1, every run."""
+    good = next((blog / "entries").glob("*.md")).read_bytes()
+    with open(os.path.join(os.fsencode(blog / "entries"), b"caf\xe9.md"), "wb") as latin1:
+        latin1.write(good.replace(b"published:", b"id: tag:x.example,2024:y\npublished:"))
+    for _ in range(2):  # the second run takes the no-op check's path
+        outcome = run(blog, "build")
+        assert (outcome.code, outcome.err) == (ExitCode.BAD_ENTRY, "entries/caf\\xe9.md: has a "
+                                               "name that is not UTF-8 text; rename the file\n")
+
+
 def test_a_link_out_of_the_blog_is_refused(blog: Path, run: Run, tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("---\ntitle: Not for publishing\npublished: 2024-12-07T10:00:00Z\n---\nx\n")
