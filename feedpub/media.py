@@ -66,8 +66,13 @@ def scan_media(folder: Path | None) -> MediaScan:
 
 def _refusal(item: os.DirEntry[str], real_folder: Path) -> str | None:
     suffix = os.path.splitext(item.name)[1].lower()
-    if item.is_symlink() and not Path(item.path).resolve().is_relative_to(real_folder):
-        return "is a link to a file outside the media folder; copy the file in instead"
+    if item.is_symlink():
+        try:
+            target = Path(item.path).resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a loop, on Python before 3.13
+            return "is a link that leads round in a loop; delete the link"
+        if not target.is_relative_to(real_folder):
+            return "is a link to a file outside the media folder; copy the file in instead"
     if not item.is_file():
         return "is not a file; only files directly in the media folder are published"
     if not _SAFE_NAME.match(item.name):
