@@ -636,7 +636,8 @@ def _upload(config: SiteConfig, log: Log, notices: list[Notice]) -> UploadReport
 
 
 def _shown(config: SiteConfig, path: Path) -> str:
-    return shown_path(path, Path(config.path).parent.resolve())
+    """``path`` for a message, on one line even when a file name holds a line break."""
+    return one_line(shown_path(path, Path(config.path).parent.resolve()))
 
 
 def close(config: SiteConfig, text: str, *, continued_at: str, title: str | None,

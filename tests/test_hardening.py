@@ -290,6 +290,21 @@ def test_a_file_name_that_is_not_utf8_is_named(blog: Path, run: Run) -> None:
                                                "name that is not UTF-8 text; rename the file\n")
 
 
+def test_a_refused_name_with_a_line_break_is_still_one_line(blog: Path, run: Run) -> None:
+    """The name was printed raw: one error spread over two lines, the second a bogus one."""
+    (blog / "entries" / "gone\n.md").symlink_to(blog / "nowhere.md")
+    (blog / "media" / "map\n.png").write_bytes(b"\x89PNG")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "media/map\\u000a.png: has a name a URL cannot carry as is; use only "
+        "letters, digits, '-', '_' and '.'\n")
+    (blog / "media" / "map\n.png").unlink()
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "entries/gone\\u000a.md: is a link to a missing file; restore the "
+        "file or delete the link\n")
+
+
 def test_a_link_out_of_the_blog_is_refused(blog: Path, run: Run, tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("---\ntitle: Not for publishing\npublished: 2024-12-07T10:00:00Z\n---\nx\n")
