@@ -383,7 +383,7 @@ def alias_bomb(levels: int) -> str:
             "needs; remove it",
         ),
         (
-            with_fields("title: " + "1" * 5000 + "\n"),
+            with_fields("summary: " + "1" * 5000 + "\n"),
             "entries/9000-x.md: front matter has a value YAML cannot convert (a number too long, "
             "say); put it in quotes",
         ),
@@ -395,6 +395,10 @@ def alias_bomb(levels: int) -> str:
             with_fields("tags: [" + "9" * 400 + "]\n"),
             "entries/9000-x.md:4: tags: a very large number is not text; put it in quotes",
         ),
+        (  # YAML keeps the last value without a word: the title nobody looked at
+            with_fields("summary: Short.\ntitle: An older title\n"),
+            "entries/9000-x.md:5: title: is written twice (also on line 2); keep one",
+        ),
     ],
     ids=[
         "alias-bomb", "title-escape-x01", "title-escape-uFFFE", "body-reference-x1",
@@ -402,7 +406,7 @@ def alias_bomb(levels: int) -> str:
         "author-email-list", "author-url-number", "author-url-javascript", "author-key-typo",
         "published-nested-999", "tags-as-string", "link-with-password", "image-data-url",
         "long-unknown-key", "long-value-is-cut", "explicit-yaml-tag", "number-too-long",
-        "summary-hex-beyond-float", "tag-number-beyond-float",
+        "summary-hex-beyond-float", "tag-number-beyond-float", "duplicate-key",
     ],
 )
 def test_hostile_front_matter_is_one_line(built: Path, run: Run, content: str, message: str) -> None:

@@ -76,6 +76,34 @@ class _FrontMatterLoader(_SafeLoader):
     """
 
 
+class _DuplicateKey(yaml.YAMLError):
+    """A key written twice in one mapping (file lines of both)."""
+
+    def __init__(self, key: str, line: int, first: int):
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+def _construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode,
+                       deep: bool = False) -> dict[object, object]:
+    """A mapping whose keys are each written once.
+
+    YAML forbids a key twice, but PyYAML keeps the last value without a word: an editor
+    who adds a second ``title:`` (or ``published:``) below the first publishes the one
+    they did not look at.
+    """
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+            continue  # a merge key, or a list as a key: YAML's own error says what is wrong
+        line = key_node.start_mark.line + 2  # the file's line: the front matter starts on 2
+        if key_node.value in seen:
+            raise _DuplicateKey(key_node.value, line, seen[key_node.value])
+        seen[key_node.value] = line
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
+
+
+_FrontMatterLoader.construct_mapping = _construct_mapping  # type: ignore[assignment, method-assign]
 _FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -214,6 +242,9 @@ def _load_front_matter(source: str, path: str) -> dict[object, object] | list[En
                                  "(&name or *name); write each value out in full", line)]
     try:
         fields = yaml.load(source, Loader=_FrontMatterLoader)
+    except _DuplicateKey as twice:
+        return [EntryProblem(path, shown_key(twice.key), f"is written twice (also on line "
+                             f"{twice.first}); keep one", twice.line)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
