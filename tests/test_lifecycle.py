@@ -406,6 +406,13 @@ def test_both_sides_of_a_merge_read_as_one_record() -> None:
     ("urn:x:a published=yesterday revision=a file=\"a.md\"",
      "feedpub.ledger:4: is not a ledger line (id published=… revision=… file=\"…\"); restore it "
      "from version control"),
+    # ValueError and OverflowError tracebacks: a month 13, and a time in the year 0 in UTC
+    ("urn:x:a published=2024-13-07T07:00:00Z revision=a file=\"a.md\"",
+     "feedpub.ledger:4: is not a ledger line (id published=… revision=… file=\"…\"); restore it "
+     "from version control"),
+    ("urn:x:a published=0001-01-01T00:00:00+14:00 revision=a file=\"a.md\"",
+     "feedpub.ledger:4: is not a ledger line (id published=… revision=… file=\"…\"); restore it "
+     "from version control"),
 ])
 def test_a_broken_ledger_is_one_line_naming_the_line(live: Path, run: Run, line: str,
                                                      message: str) -> None:
