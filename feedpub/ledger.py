@@ -63,7 +63,9 @@ Ledger = dict[str, Published]
 def read_ledger(path: Path, shown: str) -> Ledger:
     """The ledger at ``path`` (empty when there is none yet); EntryError naming the line."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        # utf-8-sig: README asks for a hand edit after a merge conflict, and Notepad saves
+        # a byte order mark, which made the header "not a ledger line" and stopped the build
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         return {}
     except UnicodeDecodeError:

@@ -426,6 +426,17 @@ def test_a_broken_ledger_is_one_line_naming_the_line(live: Path, run: Run, line:
     assert snapshot(live / "feeds") == before
 
 
+def test_a_ledger_saved_with_a_byte_order_mark_is_read(live: Path, run: Run) -> None:
+    """The README asks for a hand edit after a merge conflict; Notepad adds a BOM, and the
+    header line became "not a ledger line": nothing was published until it was removed."""
+    assert run(live, "build").code == 0
+    ledger = live / "feedpub.ledger"
+    text = ledger.read_bytes()
+    ledger.write_bytes(b"\xef\xbb\xbf" + text)
+    outcome = run(live, "build")
+    assert (outcome.code, outcome.err) == (0, "")
+
+
 def test_a_union_merge_is_resolved_by_the_next_build(live: Path, run: Run) -> None:
     """Both branches edited one entry: git's merge=union keeps both lines; the build reads
     the later edit, then writes one line per id again."""
