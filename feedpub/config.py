@@ -141,7 +141,7 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
-            text = handle.read().decode("utf-8")
+            text = handle.read().decode("utf-8-sig")  # a BOM (Notepad) is no error
     except FileNotFoundError:
         raise ConfigError(
             str(path), None, f"not found; start a blog with '{program.command('init')}', or "

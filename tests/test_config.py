@@ -408,3 +408,14 @@ def test_a_key_the_file_does_not_set_has_no_line() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(LIVE.replace(ID_BASE + "\n", ""), Path("blog/feedpub.toml"))
     assert str(caught.value) == "blog/feedpub.toml: id_base: is required; add it to the config"
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(blog: Path, run: Run) -> None:
+    """Notepad saves one: the build said 'feedpub.toml:1: is not valid TOML: Invalid
+    statement', exit 3, about a line that looks right; entries and the ledger take it."""
+    config = blog / "feedpub.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    for _ in range(2):  # the second run is the no-op check's
+        outcome = run(blog, "build")
+        assert (outcome.code, outcome.err) == (0, "")
+    assert (blog / "feeds" / "rss.xml").exists()
