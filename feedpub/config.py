@@ -57,6 +57,9 @@ CLOSED_AT_EXAMPLE = "2024-12-07T23:00:00+00:00"
 T = TypeVar("T")
 
 # An IANA name: letters, digits and _+- in up to four "/"-separated parts; never a path.
+# Files of the zone folder that are not IANA zones but whatever this system made them:
+# Debian's link to /etc/localtime, and the zone glibc takes POSIX TZ rules from.
+_MACHINE_ZONES = frozenset({"localtime", "posixrules"})
 _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}")
 _POSIX_OFFSET = r"([A-Za-z]{1,6})([+-])([0-9]{1,2})(?::?([0-9]{2}))?"  # only for messages
 _TOML_MESSAGE_LIMIT = 100
@@ -404,6 +407,11 @@ def read_zone(value: object) -> tuple[str, tzinfo]:
     "../../etc/passwd" as a file, and "UTC+1" means UTC-1 to POSIX.
     """
     name = values.text(value, collapse=False)
+    if name in _MACHINE_ZONES:
+        raise Invalid(f"{quoted(name)} is this machine's own zone, not a name: another machine "
+                      "(a colleague's, CI, a new server) reads the entries' times in its own, "
+                      "and the build refuses the published times that moved; use the IANA "
+                      'name, such as "UTC" or "Europe/Paris"')
     if _ZONE_NAME.fullmatch(name):
         try:
             return name, zoneinfo.ZoneInfo(name)

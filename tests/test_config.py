@@ -76,8 +76,14 @@ def test_the_sample_config_reads() -> None:
         ("America",
          'timezone: "America" is not a known time zone; use an IANA name such as "UTC" or '
          '"Europe/Paris"'),
+        ("localtime",  # Debian's link to /etc/localtime: a name zoneinfo finds, a zone per machine
+         "timezone: \"localtime\" is this machine's own zone, not a name: another machine (a "
+         "colleague's, CI, a new server) reads the entries' times in its own, and the build "
+         'refuses the published times that moved; use the IANA name, such as "UTC" or '
+         '"Europe/Paris"'),
     ],
-    ids=["relative-path", "absolute-path", "utc-plus-1", "cet-plus-1", "gmt-minus-5", "folder"],
+    ids=["relative-path", "absolute-path", "utc-plus-1", "cet-plus-1", "gmt-minus-5", "folder",
+         "localtime"],
 )
 def test_timezone_is_an_iana_name(zone: str, message: str) -> None:
     assert error_of(edited('timezone = "UTC"', f'timezone = "{zone}"')) == message
