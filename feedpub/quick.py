@@ -70,7 +70,7 @@ def unchanged(config: Path, *, now: datetime) -> Unchanged | None:
     """
     try:
         found = _unchanged(config, now)
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, RecursionError, RuntimeError):  # Runtime: a link loop (< 3.13)
         return None
     if found is not None:
         forget_listings()  # nothing follows that could use it

@@ -305,6 +305,16 @@ def test_a_refused_name_with_a_line_break_is_still_one_line(blog: Path, run: Run
         "file or delete the link\n")
 
 
+def test_a_folder_that_is_a_link_loop_is_a_config_error(blog: Path, run: Run) -> None:
+    """The no-op check resolved the state folder first: RuntimeError ("Symlink loop"),
+    a traceback on every run, before the config reader could name the key."""
+    (blog / ".feedpub").symlink_to(".feedpub")
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.CONFIG
+    assert outcome.err.startswith('feedpub.toml: state_dir: ".feedpub" cannot be used as a '
+                                  "folder: ") and outcome.err.count("\n") == 1
+
+
 def test_a_link_out_of_the_blog_is_refused(blog: Path, run: Run, tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("---\ntitle: Not for publishing\npublished: 2024-12-07T10:00:00Z\n---\nx\n")
