@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -322,6 +323,10 @@ class _Reader:
         if path.name.endswith((".md", ".markdown")):
             raise self.fail("ledger", f"{quoted(path.name)} would be read as an entry; use a name "
                             f'such as "{LEDGER_DEFAULT}"')
+        kind = _odd_kind(path)
+        if kind:  # a folder failed as exit 8 "check permissions", a FIFO hung every run
+            raise self.fail("ledger", f"{quoted(self.raw.get('ledger', LEDGER_DEFAULT))} is {kind}; "
+                            f'the ledger is a text file: use a name such as "{LEDGER_DEFAULT}"')
         return path
 
     def written(self, folder_key: str) -> str:
@@ -349,6 +354,17 @@ class _Reader:
         words = {key: self.value(key, read_text, table=table, prefix="closed.")
                  for key in ("title", "message", "link_text") if key in table}
         return ClosedConfig(continued_at=continued_at, at=at, **words)
+
+
+def _odd_kind(path: Path) -> str | None:
+    """What ``path`` is when it exists but is no plain file ("a folder"), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # absent (a new blog) or unreadable: reading it says why
+    if stat.S_ISREG(mode):
+        return None
+    return "a folder" if stat.S_ISDIR(mode) else "not a plain file (a device or a pipe)"
 
 
 def _real(path: Path) -> Path:

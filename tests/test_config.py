@@ -7,6 +7,7 @@ were kept. Issues #11.5, #11.10, #11.11, #11.14, #11.17 and #13.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -425,3 +426,20 @@ def test_a_config_saved_with_a_byte_order_mark_is_read(blog: Path, run: Run) -> 
         outcome = run(blog, "build")
         assert (outcome.code, outcome.err) == (0, "")
     assert (blog / "feeds" / "rss.xml").exists()
+
+
+def test_a_ledger_that_is_a_folder_or_a_pipe_is_a_config_error(blog: Path, run: Run) -> None:
+    """A folder was exit 8, "Is a directory; check permissions and free space"; a named
+    pipe held every run, cron's every minute, until killed."""
+    (blog / "feedpub.ledger").unlink(missing_ok=True)
+    (blog / "feedpub.ledger").mkdir()
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml: ledger: "feedpub.ledger" '
+                                           "is a folder; the ledger is a text file: use a name "
+                                           'such as "feedpub.ledger"\n')
+    (blog / "feedpub.ledger").rmdir()
+    os.mkfifo(blog / "feedpub.ledger")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml: ledger: "feedpub.ledger" '
+                                           "is not a plain file (a device or a pipe); the ledger "
+                                           'is a text file: use a name such as "feedpub.ledger"\n')
