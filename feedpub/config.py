@@ -258,7 +258,7 @@ class _Reader:
             upload=self.upload(),
             read_stamp=read_stamp,
             html=self.value("html", values.flag, True),
-            template=self.folder("template", "") if "template" in self.raw else None,
+            template=self.template_file() if "template" in self.raw else None,
             page_updates=self.value("page_updates", lambda v: values.whole_number(
                 v, minimum=1, maximum=MAX_PAGE_UPDATES), PAGE_UPDATES),
             media_dir=self.media_folder(folders),
@@ -327,6 +327,15 @@ class _Reader:
         if kind:  # a folder failed as exit 8 "check permissions", a FIFO hung every run
             raise self.fail("ledger", f"{quoted(self.raw.get('ledger', LEDGER_DEFAULT))} is {kind}; "
                             f'the ledger is a text file: use a name such as "{LEDGER_DEFAULT}"')
+        return path
+
+    def template_file(self) -> Path:
+        """The page template: a file (a named pipe held every build until killed)."""
+        path = self.folder("template", "")
+        kind = _odd_kind(path)
+        if kind and kind != "a folder":  # a folder: "cannot be read: Is a directory", as before
+            raise self.fail("template", f"{quoted(self.raw['template'])} is {kind}; name the "
+                            "template's file")
         return path
 
     def written(self, folder_key: str) -> str:

@@ -443,3 +443,14 @@ def test_a_ledger_that_is_a_folder_or_a_pipe_is_a_config_error(blog: Path, run: 
     assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml: ledger: "feedpub.ledger" '
                                            "is not a plain file (a device or a pipe); the ledger "
                                            'is a text file: use a name such as "feedpub.ledger"\n')
+
+
+def test_a_template_that_is_a_pipe_is_a_config_error(blog: Path, run: Run) -> None:
+    """A named pipe held every build (and the preview) until killed."""
+    os.mkfifo(blog / "page.html.j2")
+    config = blog / "feedpub.toml"
+    config.write_text(config.read_text().replace("ttl = 5", 'ttl = 5\ntemplate = "page.html.j2"'))
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml:13: template: '
+                                           '"page.html.j2" is not a plain file (a device or a '
+                                           "pipe); name the template's file\n")
