@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -57,6 +58,9 @@ CLOSED_AT_EXAMPLE = "2024-12-07T23:00:00+00:00"
 T = TypeVar("T")
 
 # An IANA name: letters, digits and _+- in up to four "/"-separated parts; never a path.
+# Files of the zone folder that are not IANA zones but whatever this system made them:
+# Debian's link to /etc/localtime, and the zone glibc takes POSIX TZ rules from.
+_MACHINE_ZONES = frozenset({"localtime", "posixrules"})
 _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}")
 _POSIX_OFFSET = r"([A-Za-z]{1,6})([+-])([0-9]{1,2})(?::?([0-9]{2}))?"  # only for messages
 _TOML_MESSAGE_LIMIT = 100
@@ -141,7 +145,7 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
-            text = handle.read().decode("utf-8")
+            text = handle.read().decode("utf-8-sig")  # a BOM (Notepad) is no error
     except FileNotFoundError:
         raise ConfigError(
             str(path), None, f"not found; start a blog with '{program.command('init')}', or "
@@ -254,7 +258,7 @@ class _Reader:
             upload=self.upload(),
             read_stamp=read_stamp,
             html=self.value("html", values.flag, True),
-            template=self.folder("template", "") if "template" in self.raw else None,
+            template=self.template_file() if "template" in self.raw else None,
             page_updates=self.value("page_updates", lambda v: values.whole_number(
                 v, minimum=1, maximum=MAX_PAGE_UPDATES), PAGE_UPDATES),
             media_dir=self.media_folder(folders),
@@ -319,6 +323,19 @@ class _Reader:
         if path.name.endswith((".md", ".markdown")):
             raise self.fail("ledger", f"{quoted(path.name)} would be read as an entry; use a name "
                             f'such as "{LEDGER_DEFAULT}"')
+        kind = _odd_kind(path)
+        if kind:  # a folder failed as exit 8 "check permissions", a FIFO hung every run
+            raise self.fail("ledger", f"{quoted(self.raw.get('ledger', LEDGER_DEFAULT))} is {kind}; "
+                            f'the ledger is a text file: use a name such as "{LEDGER_DEFAULT}"')
+        return path
+
+    def template_file(self) -> Path:
+        """The page template: a file (a named pipe held every build until killed)."""
+        path = self.folder("template", "")
+        kind = _odd_kind(path)
+        if kind and kind != "a folder":  # a folder: "cannot be read: Is a directory", as before
+            raise self.fail("template", f"{quoted(self.raw['template'])} is {kind}; name the "
+                            "template's file")
         return path
 
     def written(self, folder_key: str) -> str:
@@ -346,6 +363,17 @@ class _Reader:
         words = {key: self.value(key, read_text, table=table, prefix="closed.")
                  for key in ("title", "message", "link_text") if key in table}
         return ClosedConfig(continued_at=continued_at, at=at, **words)
+
+
+def _odd_kind(path: Path) -> str | None:
+    """What ``path`` is when it exists but is no plain file ("a folder"), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # absent (a new blog) or unreadable: reading it says why
+    if stat.S_ISREG(mode):
+        return None
+    return "a folder" if stat.S_ISDIR(mode) else "not a plain file (a device or a pipe)"
 
 
 def _real(path: Path) -> Path:
@@ -404,6 +432,11 @@ def read_zone(value: object) -> tuple[str, tzinfo]:
     "../../etc/passwd" as a file, and "UTC+1" means UTC-1 to POSIX.
     """
     name = values.text(value, collapse=False)
+    if name in _MACHINE_ZONES:
+        raise Invalid(f"{quoted(name)} is this machine's own zone, not a name: another machine "
+                      "(a colleague's, CI, a new server) reads the entries' times in its own, "
+                      "and the build refuses the published times that moved; use the IANA "
+                      'name, such as "UTC" or "Europe/Paris"')
     if _ZONE_NAME.fullmatch(name):
         try:
             return name, zoneinfo.ZoneInfo(name)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from feedpub.dates import to_utc
+from feedpub.dates import representable, to_utc
 from feedpub.errors import EntryError, EntryProblem
 
 HEADER = (
@@ -63,7 +63,9 @@ Ledger = dict[str, Published]
 def read_ledger(path: Path, shown: str) -> Ledger:
     """The ledger at ``path`` (empty when there is none yet); EntryError naming the line."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        # utf-8-sig: README asks for a hand edit after a merge conflict, and Notepad saves
+        # a byte order mark, which made the header "not a ledger line" and stopped the build
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         return {}
     except UnicodeDecodeError:
@@ -80,10 +82,13 @@ def parse_ledger(text: str, shown: str) -> Ledger:
         found = plain(line)
         if found is not None:  # most lines: every field in one match, the time in UTC
             id_, published, modified, revision, retracted, file = found.groups()
-            when = fromisoformat(published)
-            record = Published(id_, when, fromisoformat(modified) if modified else when,
-                               revision, file, fromisoformat(retracted) if retracted else None,
-                               line)
+            try:
+                when = fromisoformat(published)
+                record = Published(id_, when, fromisoformat(modified) if modified else when,
+                                   revision, file,
+                                   fromisoformat(retracted) if retracted else None, line)
+            except ValueError:  # 2024-13-07: _record names the line
+                record = _record(line, number, shown)
         elif not line.strip() or line.startswith("#"):
             continue
         else:
@@ -129,8 +134,10 @@ def _record(line: str, number: int, shown: str) -> Published:
 
 
 def _time(text: str) -> datetime:
+    """An aware time every format can write (in UTC within the years 0001-9999): a line
+    edited by hand to 0001-01-01T00:00:00+14:00 failed later, as an OverflowError."""
     moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or not representable(moment):
         raise ValueError(text)
     return moment
 

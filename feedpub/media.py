@@ -23,6 +23,7 @@ from feedpub.entries import FileStamp
 from feedpub.errors import EntryError, EntryProblem
 from feedpub.formats import MEDIA_TYPES, OUTPUT_FILES
 from feedpub.model import MediaFile
+from feedpub.text import one_line
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # A picture for a feed or a web page; a bigger file is a mistake (a raw camera file, a
@@ -66,8 +67,13 @@ def scan_media(folder: Path | None) -> MediaScan:
 
 def _refusal(item: os.DirEntry[str], real_folder: Path) -> str | None:
     suffix = os.path.splitext(item.name)[1].lower()
-    if item.is_symlink() and not Path(item.path).resolve().is_relative_to(real_folder):
-        return "is a link to a file outside the media folder; copy the file in instead"
+    if item.is_symlink():
+        try:
+            target = Path(item.path).resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a loop, on Python before 3.13
+            return "is a link that leads round in a loop; delete the link"
+        if not target.is_relative_to(real_folder):
+            return "is a link to a file outside the media folder; copy the file in instead"
     if not item.is_file():
         return "is not a file; only files directly in the media folder are published"
     if not _SAFE_NAME.match(item.name):
@@ -86,8 +92,10 @@ def _refusal(item: os.DirEntry[str], real_folder: Path) -> str | None:
 
 
 def media_error(refused: list[tuple[str, str]], shown_folder: str) -> EntryError:
-    """The refused files as one error, one line each, named as the user sees the folder."""
-    return EntryError([EntryProblem(f"{shown_folder}/{name}", None, why) for name, why in refused])
+    """The refused files as one error, one line each (a line break in a name is shown
+    as ``\\u000a``), named as the user sees the folder."""
+    return EntryError([EntryProblem(one_line(f"{shown_folder}/{name}"), None, why)
+                       for name, why in refused])
 
 
 def read_media(folder: Path, stamps: list[FileStamp], shown_folder: str) -> list[tuple[str, bytes]]:

@@ -39,6 +39,7 @@ from feedpub.text import one_line, shown_path
 if TYPE_CHECKING:
     from feedpub.cache import LoadedEntries
     from feedpub.feed import Document
+    from feedpub.ledger import Ledger
     from feedpub.lifecycle import Reconciled
     from feedpub.render import PageStandby, Rendered
     from feedpub.upload.publish import UploadReport
@@ -310,6 +311,7 @@ def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now
     from feedpub.lifecycle import Item, reconcile
 
     ledger = read_ledger(config.ledger_path, _shown(config, config.ledger_path))
+    _refuse_published_after_closing(config, loaded, late, ledger)
     scheduled = {entry.source for entry in loaded.scheduled}  # load_entries split by ``now``
     due: list[Item] = []
     later: list[Item] = []
@@ -328,6 +330,36 @@ def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now
     result.due = min([e.published for e in result.scheduled]
                      + ([reconciled.expires] if reconciled.expires else []), default=None)
     return reconciled
+
+
+def _refuse_published_after_closing(config: SiteConfig, loaded: LoadedEntries, late: set[str],
+                                    ledger: Ledger) -> None:
+    """A published update dated after ``[closed] at`` stops the build (EntryError).
+
+    Only a hand edit of the closing time gets here (``close`` checks its own): left out
+    like a new late entry, the update would vanish from the feeds, and the ledger check
+    named it as an id that changed ("is X, but this file was published as X").
+    """
+    from feedpub import program
+    from feedpub.ledger import stamp
+    from feedpub.lifecycle import MAX_REFUSALS
+
+    published = [(name, entry) for name, entry in sorted(loaded.files.items())
+                 if name in late and entry is not None and entry.id in ledger]
+    if not published or config.closed is None:
+        return
+    at, shown_config = config.closed.at.isoformat(), _shown(config, Path(config.path))
+    problems = [EntryProblem(
+        _shown(config, config.entries_dir / name), "published",
+        f"{stamp(entry.published)} is after the blog's closing ({at}), but this update was "
+        f"published: set [closed] at in {shown_config} after the last update, or run "
+        f"'{program.command('reopen')}'", _field_line(config, name, "published"))
+        for name, entry in published[:MAX_REFUSALS]]
+    if len(published) > MAX_REFUSALS:
+        problems.append(EntryProblem(_shown(config, config.entries_dir), None, f"… and "
+                                     f"{len(published) - MAX_REFUSALS} more entries refused "
+                                     "the same way"))
+    raise EntryError(problems)
 
 
 def _field_line(config: SiteConfig, name: str, key: str) -> int | None:
@@ -636,7 +668,8 @@ def _upload(config: SiteConfig, log: Log, notices: list[Notice]) -> UploadReport
 
 
 def _shown(config: SiteConfig, path: Path) -> str:
-    return shown_path(path, Path(config.path).parent.resolve())
+    """``path`` for a message, on one line even when a file name holds a line break."""
+    return one_line(shown_path(path, Path(config.path).parent.resolve()))
 
 
 def close(config: SiteConfig, text: str, *, continued_at: str, title: str | None,

@@ -70,7 +70,7 @@ def unchanged(config: Path, *, now: datetime) -> Unchanged | None:
     """
     try:
         found = _unchanged(config, now)
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, RecursionError, RuntimeError):  # Runtime: a link loop (< 3.13)
         return None
     if found is not None:
         forget_listings()  # nothing follows that could use it
@@ -80,7 +80,7 @@ def unchanged(config: Path, *, now: datetime) -> Unchanged | None:
 def _unchanged(config: Path, now: datetime) -> Unchanged | None:
     with open(config, "rb") as handle:
         info = os.fstat(handle.fileno())
-        text = handle.read().decode("utf-8")
+        text = handle.read().decode("utf-8-sig")  # as config.load_config_text reads it
     folders = _folders(text, config.parent)
     state = folders["state_dir"] if folders is not None else None
     if folders is None or state is None or (state / JOURNAL_NAME).exists():

@@ -26,6 +26,7 @@ import hashlib
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -200,6 +201,15 @@ class _Server(ThreadingHTTPServer):
     site: Site
     say: Say
     log_requests: bool
+
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
+                     client_address: Any) -> None:
+        """A client that hangs up is no error of ours: a browser resets the connections it
+        keeps alive, and a reader stops a download; socketserver printed a traceback into
+        the editor's terminal for each. Anything else is still reported as it was."""
+        if isinstance(sys.exc_info()[1], ConnectionError):  # reset, broken pipe, aborted
+            return
+        super().handle_error(request, client_address)
 
 
 class _Server6(_Server):

@@ -55,9 +55,13 @@ def text(value: object, *, numbers: bool = False, collapse: bool = True) -> str:
     the ends, as it always has, so its feeds stay byte-identical.
     """
     if numbers and isinstance(value, int | float) and not isinstance(value, bool):
-        if not math.isfinite(value) or abs(value) >= _LARGEST_NUMBER_AS_TEXT:
+        # isfinite only for floats: it converts an int to a float, and YAML's ints have
+        # no bound (0x followed by 300 digits is beyond any float: OverflowError)
+        if (isinstance(value, float) and not math.isfinite(value)) \
+                or abs(value) >= _LARGEST_NUMBER_AS_TEXT:
             raise Invalid(f"{quoted(value)} is not text; put it in quotes")
-        value = str(value)
+        # as written, when the front matter kept it: YAML 1.1 reads the score 2:1 as 121
+        value = getattr(value, "written", None) or str(value)
     if not isinstance(value, str):
         raise Invalid(f"must be text, not {quoted(value)}")
     bad = forbidden_character(value)

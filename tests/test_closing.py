@@ -184,6 +184,24 @@ def test_a_closed_blog_stays_closed(blog: Path, run: Run) -> None:
     assert snapshot(blog / "feeds") == before
 
 
+def test_a_closing_moved_before_published_updates_names_them(blog: Path, run: Run) -> None:
+    """[closed] at edited by hand to before the last two updates: the ledger check said
+    each "is <id>, but this file was published as <id>", the same id twice."""
+    assert run(blog, "build").code == 0
+    before = snapshot(blog / "feeds")
+    config = blog / "feedpub.toml"
+    config.write_text(config.read_text().replace("at = 2024-12-07T22:45:00+00:00",
+                                                 "at = 2024-12-07T22:00:00+00:00"))
+    outcome = run(blog, "build")
+    advice = ("is after the blog's closing (2024-12-07T22:00:00+00:00), but this update was "
+              "published: set [closed] at in feedpub.toml after the last update, or run "
+              "'publish.py reopen'")
+    assert (outcome.code, outcome.err.splitlines()) == (ExitCode.BAD_ENTRY, [
+        f"entries/0021-al-sharaa-video-homs.md:3: published: 2024-12-07T22:10:00Z {advice}",
+        f"entries/0022-day-recap.md:3: published: 2024-12-07T22:30:00Z {advice}"])
+    assert snapshot(blog / "feeds") == before
+
+
 def test_editing_an_older_entry_after_closing_moves_updated_not_id(blog: Path, run: Run) -> None:
     entry = blog / "entries" / "0003-un-staff-jordan-citizens-leave.md"
     entry.write_text(entry.read_text().replace("---\n", "---\nupdated: 2024-12-08T09:00:00Z\n", 1)

@@ -7,6 +7,7 @@ were kept. Issues #11.5, #11.10, #11.11, #11.14, #11.17 and #13.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -76,8 +77,14 @@ def test_the_sample_config_reads() -> None:
         ("America",
          'timezone: "America" is not a known time zone; use an IANA name such as "UTC" or '
          '"Europe/Paris"'),
+        ("localtime",  # Debian's link to /etc/localtime: a name zoneinfo finds, a zone per machine
+         "timezone: \"localtime\" is this machine's own zone, not a name: another machine (a "
+         "colleague's, CI, a new server) reads the entries' times in its own, and the build "
+         'refuses the published times that moved; use the IANA name, such as "UTC" or '
+         '"Europe/Paris"'),
     ],
-    ids=["relative-path", "absolute-path", "utc-plus-1", "cet-plus-1", "gmt-minus-5", "folder"],
+    ids=["relative-path", "absolute-path", "utc-plus-1", "cet-plus-1", "gmt-minus-5", "folder",
+         "localtime"],
 )
 def test_timezone_is_an_iana_name(zone: str, message: str) -> None:
     assert error_of(edited('timezone = "UTC"', f'timezone = "{zone}"')) == message
@@ -408,3 +415,42 @@ def test_a_key_the_file_does_not_set_has_no_line() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(LIVE.replace(ID_BASE + "\n", ""), Path("blog/feedpub.toml"))
     assert str(caught.value) == "blog/feedpub.toml: id_base: is required; add it to the config"
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(blog: Path, run: Run) -> None:
+    """Notepad saves one: the build said 'feedpub.toml:1: is not valid TOML: Invalid
+    statement', exit 3, about a line that looks right; entries and the ledger take it."""
+    config = blog / "feedpub.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    for _ in range(2):  # the second run is the no-op check's
+        outcome = run(blog, "build")
+        assert (outcome.code, outcome.err) == (0, "")
+    assert (blog / "feeds" / "rss.xml").exists()
+
+
+def test_a_ledger_that_is_a_folder_or_a_pipe_is_a_config_error(blog: Path, run: Run) -> None:
+    """A folder was exit 8, "Is a directory; check permissions and free space"; a named
+    pipe held every run, cron's every minute, until killed."""
+    (blog / "feedpub.ledger").unlink(missing_ok=True)
+    (blog / "feedpub.ledger").mkdir()
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml: ledger: "feedpub.ledger" '
+                                           "is a folder; the ledger is a text file: use a name "
+                                           'such as "feedpub.ledger"\n')
+    (blog / "feedpub.ledger").rmdir()
+    os.mkfifo(blog / "feedpub.ledger")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml: ledger: "feedpub.ledger" '
+                                           "is not a plain file (a device or a pipe); the ledger "
+                                           'is a text file: use a name such as "feedpub.ledger"\n')
+
+
+def test_a_template_that_is_a_pipe_is_a_config_error(blog: Path, run: Run) -> None:
+    """A named pipe held every build (and the preview) until killed."""
+    os.mkfifo(blog / "page.html.j2")
+    config = blog / "feedpub.toml"
+    config.write_text(config.read_text().replace("ttl = 5", 'ttl = 5\ntemplate = "page.html.j2"'))
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml:13: template: '
+                                           '"page.html.j2" is not a plain file (a device or a '
+                                           "pipe); name the template's file\n")

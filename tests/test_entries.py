@@ -383,9 +383,21 @@ def alias_bomb(levels: int) -> str:
             "needs; remove it",
         ),
         (
-            with_fields("title: " + "1" * 5000 + "\n"),
+            with_fields("summary: " + "1" * 5000 + "\n"),
             "entries/9000-x.md: front matter has a value YAML cannot convert (a number too long, "
             "say); put it in quotes",
+        ),
+        (  # OverflowError traceback: a hex int has no digit limit, and was made a float
+            with_fields("summary: 0x" + "f" * 300 + "\n"),
+            "entries/9000-x.md:4: summary: a very large number is not text; put it in quotes",
+        ),
+        (
+            with_fields("tags: [" + "9" * 400 + "]\n"),
+            "entries/9000-x.md:4: tags: a very large number is not text; put it in quotes",
+        ),
+        (  # YAML keeps the last value without a word: the title nobody looked at
+            with_fields("summary: Short.\ntitle: An older title\n"),
+            "entries/9000-x.md:5: title: is written twice (also on line 2); keep one",
         ),
     ],
     ids=[
@@ -394,6 +406,7 @@ def alias_bomb(levels: int) -> str:
         "author-email-list", "author-url-number", "author-url-javascript", "author-key-typo",
         "published-nested-999", "tags-as-string", "link-with-password", "image-data-url",
         "long-unknown-key", "long-value-is-cut", "explicit-yaml-tag", "number-too-long",
+        "summary-hex-beyond-float", "tag-number-beyond-float", "duplicate-key",
     ],
 )
 def test_hostile_front_matter_is_one_line(built: Path, run: Run, content: str, message: str) -> None:
@@ -511,3 +524,14 @@ def test_a_feed_of_year_0001_only_has_four_digit_years_in_every_date() -> None:
     assert rss.count(b"Mon, 01 Jan 0001 00:00:00 +0000") == 2  # lastBuildDate and pubDate
     for name in ("rss", "atom", "json"):
         assert validate_bytes(render(name, feed)) == [], name
+
+
+def test_text_that_yaml_reads_as_a_number_is_kept_as_written(built: Path, run: Run) -> None:
+    """YAML 1.1 read the score 2:1 as 121, 12:30 as 750 and 0x1F as 31: published silently."""
+    write(built, "9000-x.md", with_fields("summary: 0x1F\ntags: [12:30, 1_000, 2024]\n")
+          .replace("title: A fine update", "title: 2:1"))
+    assert run(built, "build").code == 0
+    item = next(i for i in json.loads((built / "feeds" / "feed.json").read_text())["items"]
+                if i["id"].endswith("/9000-x"))
+    assert (item["title"], item["summary"]) == ("2:1", "0x1F")
+    assert item["tags"] == ["12:30", "1_000", "2024"]

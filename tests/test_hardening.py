@@ -268,6 +268,53 @@ def test_a_dangling_link_is_named(blog: Path, run: Run) -> None:
                                            "missing file; restore the file or delete the link\n")
 
 
+def test_a_link_loop_is_named(blog: Path, run: Run) -> None:
+    """Path.resolve raised RuntimeError ("Symlink loop"): a traceback, exit 1."""
+    (blog / "entries" / "a.md").symlink_to("b.md")
+    (blog / "entries" / "b.md").symlink_to("a.md")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err.splitlines()) == (ExitCode.BAD_ENTRY, [
+        "entries/a.md: is a link that leads round in a loop; delete the link",
+        "entries/b.md: is a link that leads round in a loop; delete the link"])
+
+
+def test_a_file_name_that_is_not_utf8_is_named(blog: Path, run: Run) -> None:
+    """Its lone surrogates reached the entry cache, whose JSON cannot hold them: a
+    TypeError traceback, exit 1, every run."""
+    good = next((blog / "entries").glob("*.md")).read_bytes()
+    with open(os.path.join(os.fsencode(blog / "entries"), b"caf\xe9.md"), "wb") as latin1:
+        latin1.write(good.replace(b"published:", b"id: tag:x.example,2024:y\npublished:"))
+    for _ in range(2):  # the second run takes the no-op check's path
+        outcome = run(blog, "build")
+        assert (outcome.code, outcome.err) == (ExitCode.BAD_ENTRY, "entries/caf\\xe9.md: has a "
+                                               "name that is not UTF-8 text; rename the file\n")
+
+
+def test_a_refused_name_with_a_line_break_is_still_one_line(blog: Path, run: Run) -> None:
+    """The name was printed raw: one error spread over two lines, the second a bogus one."""
+    (blog / "entries" / "gone\n.md").symlink_to(blog / "nowhere.md")
+    (blog / "media" / "map\n.png").write_bytes(b"\x89PNG")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "media/map\\u000a.png: has a name a URL cannot carry as is; use only "
+        "letters, digits, '-', '_' and '.'\n")
+    (blog / "media" / "map\n.png").unlink()
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "entries/gone\\u000a.md: is a link to a missing file; restore the "
+        "file or delete the link\n")
+
+
+def test_a_folder_that_is_a_link_loop_is_a_config_error(blog: Path, run: Run) -> None:
+    """The no-op check resolved the state folder first: RuntimeError ("Symlink loop"),
+    a traceback on every run, before the config reader could name the key."""
+    (blog / ".feedpub").symlink_to(".feedpub")
+    outcome = run(blog, "build")
+    assert outcome.code == ExitCode.CONFIG
+    assert outcome.err.startswith('feedpub.toml: state_dir: ".feedpub" cannot be used as a '
+                                  "folder: ") and outcome.err.count("\n") == 1
+
+
 def test_a_link_out_of_the_blog_is_refused(blog: Path, run: Run, tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("---\ntitle: Not for publishing\npublished: 2024-12-07T10:00:00Z\n---\nx\n")

@@ -406,6 +406,13 @@ def test_both_sides_of_a_merge_read_as_one_record() -> None:
     ("urn:x:a published=yesterday revision=a file=\"a.md\"",
      "feedpub.ledger:4: is not a ledger line (id published=… revision=… file=\"…\"); restore it "
      "from version control"),
+    # ValueError and OverflowError tracebacks: a month 13, and a time in the year 0 in UTC
+    ("urn:x:a published=2024-13-07T07:00:00Z revision=a file=\"a.md\"",
+     "feedpub.ledger:4: is not a ledger line (id published=… revision=… file=\"…\"); restore it "
+     "from version control"),
+    ("urn:x:a published=0001-01-01T00:00:00+14:00 revision=a file=\"a.md\"",
+     "feedpub.ledger:4: is not a ledger line (id published=… revision=… file=\"…\"); restore it "
+     "from version control"),
 ])
 def test_a_broken_ledger_is_one_line_naming_the_line(live: Path, run: Run, line: str,
                                                      message: str) -> None:
@@ -417,6 +424,17 @@ def test_a_broken_ledger_is_one_line_naming_the_line(live: Path, run: Run, line:
     outcome = run(live, "build")
     assert (outcome.code, outcome.err.strip()) == (ExitCode.BAD_ENTRY, message)
     assert snapshot(live / "feeds") == before
+
+
+def test_a_ledger_saved_with_a_byte_order_mark_is_read(live: Path, run: Run) -> None:
+    """The README asks for a hand edit after a merge conflict; Notepad adds a BOM, and the
+    header line became "not a ledger line": nothing was published until it was removed."""
+    assert run(live, "build").code == 0
+    ledger = live / "feedpub.ledger"
+    text = ledger.read_bytes()
+    ledger.write_bytes(b"\xef\xbb\xbf" + text)
+    outcome = run(live, "build")
+    assert (outcome.code, outcome.err) == (0, "")
 
 
 def test_a_union_merge_is_resolved_by_the_next_build(live: Path, run: Run) -> None:

@@ -210,6 +210,15 @@ def test_folders_and_links_out_of_the_media_folder_are_refused(blog: Path, run: 
     assert not (blog / "feeds").exists()
 
 
+def test_a_link_loop_in_the_media_folder_is_named(blog: Path, run: Run) -> None:
+    """Path.resolve raised RuntimeError ("Symlink loop"): a traceback, exit 1."""
+    os.symlink("loop.png", blog / "media" / "loop.png")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "media/loop.png: is a link that leads round in a loop; delete the link\n")
+    assert not (blog / "feeds").exists()
+
+
 def test_a_blog_without_a_media_folder_publishes_no_media(blog: Path, run: Run) -> None:
     for name in IMAGES:
         (blog / "media" / name).unlink()

@@ -236,3 +236,18 @@ def test_a_busy_port_is_a_usage_error(blog: Path, run: Run) -> None:
 def test_a_bad_port_is_a_usage_error(blog: Path, run: Run) -> None:
     outcome = run(blog, "serve", "--port", "http")
     assert outcome.code == ExitCode.USAGE and "'http' is not a port number" in outcome.err
+
+
+def test_a_client_that_hangs_up_prints_no_traceback(blog: Path, preview: Start) -> None:
+    """Browsers reset the connections they keep alive; socketserver printed a
+    ConnectionResetError traceback into the editor's terminal for each."""
+    server = preview(blog)
+    host, port = server.url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    for _ in range(3):
+        with socket.create_connection((host, int(port)), timeout=30) as client:
+            client.sendall(b"GET /rss.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.recv(100)  # the answer has started; the rest is left unread
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+    assert raw_get(server, "/rss.xml")[0] == 200  # still serving
+    assert server.stop() == 0
+    assert not [line for line in server.errors if "Traceback" in line or "Error" in line]

@@ -48,6 +48,9 @@ def scan_entries(folder: Path) -> Scan:
     real_folder: Path | None = None
     links = False
     for name, info in zip(names, infos, strict=True):
+        if not _is_text(name):
+            refused.append((_escaped(name), "has a name that is not UTF-8 text; rename the file"))
+            continue
         if is_link(info):
             links = True
             real_folder = real_folder or folder.resolve()
@@ -63,8 +66,26 @@ def scan_entries(folder: Path) -> Scan:
     return Scan(found, refused, digest, links)
 
 
+def _is_text(name: str) -> bool:
+    """Whether a file name is UTF-8 text. Other bytes reach Python as lone surrogates,
+    which become an id and a link no format can write, and which no state file can hold."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(name: str) -> str:
+    """A name that is not UTF-8, shown with its odd bytes as ``\\xff``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _bad_link(link: Path, real_folder: Path) -> str | None:
-    target = link.resolve()
+    try:
+        target = link.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop, on Python before 3.13
+        return "is a link that leads round in a loop; delete the link"
     if not target.exists():
         return "is a link to a missing file; restore the file or delete the link"
     if not target.is_relative_to(real_folder):

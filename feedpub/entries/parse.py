@@ -76,6 +76,34 @@ class _FrontMatterLoader(_SafeLoader):
     """
 
 
+class _DuplicateKey(yaml.YAMLError):
+    """A key written twice in one mapping (file lines of both)."""
+
+    def __init__(self, key: str, line: int, first: int):
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+def _construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode,
+                       deep: bool = False) -> dict[object, object]:
+    """A mapping whose keys are each written once.
+
+    YAML forbids a key twice, but PyYAML keeps the last value without a word: an editor
+    who adds a second ``title:`` (or ``published:``) below the first publishes the one
+    they did not look at.
+    """
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+            continue  # a merge key, or a list as a key: YAML's own error says what is wrong
+        line = key_node.start_mark.line + 2  # the file's line: the front matter starts on 2
+        if key_node.value in seen:
+            raise _DuplicateKey(key_node.value, line, seen[key_node.value])
+        seen[key_node.value] = line
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
+
+
+_FrontMatterLoader.construct_mapping = _construct_mapping  # type: ignore[assignment, method-assign]
 _FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -86,6 +114,41 @@ _FrontMatterLoader.yaml_constructors = {
     tag: build for tag, build in yaml.SafeLoader.yaml_constructors.items()
     if tag in _PLAIN_TAGS or tag is None  # None: the "unknown tag" error
 }
+
+
+class WrittenInt(int):
+    """A YAML 1.1 integer that remembers how it was written.
+
+    YAML 1.1 reads ``2:1`` (a score) as 121, ``12:30`` as 750, ``0x1F`` as 31 and
+    ``1_000`` as 1000; a title, tag or summary is text, so it must be what the author
+    typed, not the number. It stays an int everywhere else (``draft: 1`` is still "not
+    true or false", and the revision digest still sees the number, so no published entry
+    looks edited).
+    """
+
+    written: str
+
+
+class WrittenFloat(float):
+    """A YAML 1.1 float that remembers how it was written (``1.5e+3`` is not "1500.0")."""
+
+    written: str
+
+
+def _written_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> int:
+    number = WrittenInt(loader.construct_yaml_int(node))
+    number.written = str(node.value)
+    return number
+
+
+def _written_float(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> float:
+    number = WrittenFloat(loader.construct_yaml_float(node))
+    number.written = str(node.value)
+    return number
+
+
+_FrontMatterLoader.yaml_constructors["tag:yaml.org,2002:int"] = _written_int
+_FrontMatterLoader.yaml_constructors["tag:yaml.org,2002:float"] = _written_float
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +242,9 @@ def _load_front_matter(source: str, path: str) -> dict[object, object] | list[En
                                  "(&name or *name); write each value out in full", line)]
     try:
         fields = yaml.load(source, Loader=_FrontMatterLoader)
+    except _DuplicateKey as twice:
+        return [EntryProblem(path, shown_key(twice.key), f"is written twice (also on line "
+                             f"{twice.first}); keep one", twice.line)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
