@@ -250,3 +250,26 @@ def test_findings_of_one_rule_are_capped_and_counted() -> None:
     assert sum(f.rule == "rss-guid-empty" for f in findings) == 1000
     assert findings[-1].rule == "validator-findings-truncated"
     assert "500 more rss-guid-empty findings" in findings[-1].message
+
+
+def _validate_in_child(tmp_path: Path, data: bytes) -> subprocess.CompletedProcess[str]:
+    """The whole command on ``data``, in a child given a minute.
+
+    For inputs on which the defect being guarded against costs hours or years (a
+    pattern that backtracks exponentially, a quadratic scan of megabytes) and the fixed
+    code milliseconds: the minute only stops a hang, it is not a speed requirement.
+    """
+    path = tmp_path / "hostile"
+    path.write_bytes(data)
+    return subprocess.run([sys.executable, "-m", "feedpub.validate", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_many_comments_before_a_missing_root_do_not_backtrack(tmp_path: Path) -> None:
+    """Finding the root element once tried every grouping of the comments before it."""
+    from feedpub.validate import root_element
+
+    assert root_element(b"<!-- a --><!-- b -- c --><!-- <feed> --><rss>") == ("rss", "")
+    result = _validate_in_child(tmp_path, b"<!---->" * 60 + b"!")
+    assert result.returncode == 1
+    assert " error xml-not-well-formed: " in result.stdout
