@@ -76,12 +76,24 @@ else:  # a bare dict at run time: subscripting would need typing's Any imported
 class JObject(_JSONDict):
     """A JSON object that also keeps its members in order, duplicates included."""
 
-    __slots__ = ("offsets", "pairs")
+    __slots__ = ("_indexes", "offsets", "pairs")
 
     def __init__(self, pairs: list[tuple[str, Any]]) -> None:
         super().__init__(pairs)
         self.pairs = pairs
         self.offsets: list[int] = []
+        self._indexes: dict[str, int] | None = None
+
+    def index_of(self, key: str) -> int:
+        """The position in ``pairs`` of the last member named ``key`` (the one ``json``
+        keeps), 0 when there is none.
+
+        Built once per object on the first finding: an object of n unknown keys makes n
+        findings, and a scan of ``pairs`` for each cost n * n (20,000 keys, 13 s).
+        """
+        if self._indexes is None:
+            self._indexes = {name: i for i, (name, _) in enumerate(self.pairs)}
+        return self._indexes.get(key, 0)
 
 
 class Locator:
@@ -143,11 +155,7 @@ class JsonFeedChecker:
 
     def _at(self, obj: JObject, key: str | None) -> tuple[int, int]:
         self.locator.locate()
-        index = 0
-        if key is not None:
-            for i, (name, _) in enumerate(obj.pairs):
-                if name == key:
-                    index = i
+        index = obj.index_of(key) if key is not None else 0
         if index < len(obj.offsets):
             return self.locator.position(obj.offsets[index])
         return 0, 0
