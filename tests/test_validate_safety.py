@@ -273,3 +273,23 @@ def test_many_comments_before_a_missing_root_do_not_backtrack(tmp_path: Path) ->
     result = _validate_in_child(tmp_path, b"<!---->" * 60 + b"!")
     assert result.returncode == 1
     assert " error xml-not-well-formed: " in result.stdout
+
+
+@pytest.mark.parametrize("body", [
+    "<p>" + "on" * 1_000_000,  # one long word of "on"s: each was a start that failed
+    "<a>" + " onx=" * 1_000_000 + " javascript:" * 300_000,  # many hits outside any tag
+])
+def test_long_descriptions_are_checked_for_scripts_in_one_pass(tmp_path: Path, body: str) -> None:
+    """A hostile description once cost the square of its length (minutes to hours here)."""
+    from xml.sax.saxutils import escape
+
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    start = feed.index("<description>") + len("<description>")
+    end = feed.index("</description>", start)
+    result = _validate_in_child(tmp_path, (feed[:start] + escape(body) + feed[end:]).encode())
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    from feedpub.validate.html import unsafe_html
+
+    assert unsafe_html("<p>on <a ononclick = 'x'>") == (
+        "contains an event-handler attribute (ononclick)")
+    assert unsafe_html("<a>onclick=x javascript:x") is None
