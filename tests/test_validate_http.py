@@ -399,3 +399,26 @@ def test_redirect_to_a_file_url_is_refused(server: _Server, tmp_path: Path,
     status, rules, err = validate(server.base + "/feed", capsys=capsys)
     assert (status, rules) == (2, [])
     assert "error http-fetch-failed: refusing to follow a redirect to a file: URL" in err
+
+
+@pytest.mark.parametrize("location", ["http://[::1/feed.xml", "http://127.0.0.1:99999/feed.xml",
+                                      "http://127.0.0.1:port/feed.xml"])
+def test_a_redirect_to_a_url_urllib_cannot_split_is_a_fetch_error(
+    server: _Server, capsys: pytest.CaptureFixture[str], location: str
+) -> None:
+    """urlsplit's ValueError (bad port, unclosed "[") was a traceback, not a finding."""
+    server.routes["/feed"] = lambda h: answer(h, b"", status=301, headers={"Location": location})
+    status, rules, err = validate(server.base + "/feed", capsys=capsys)
+    assert (status, rules) == (2, [])
+    assert err.count("\n") == 1 and ":0:0: error http-fetch-failed: " in err
+    assert "not a valid URL" in err
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/", "http://localhost:x/"])
+def test_a_source_url_urllib_cannot_split_is_a_fetch_error(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    status, rules, err = validate(url, capsys=capsys)
+    assert (status, rules) == (2, [])
+    assert err == f"{url}:0:0: error http-fetch-failed: cannot fetch {url!r}: not a valid URL (" \
+        + err.split("not a valid URL (", 1)[1]
