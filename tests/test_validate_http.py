@@ -422,3 +422,20 @@ def test_a_source_url_urllib_cannot_split_is_a_fetch_error(
     assert (status, rules) == (2, [])
     assert err == f"{url}:0:0: error http-fetch-failed: cannot fetch {url!r}: not a valid URL (" \
         + err.split("not a valid URL (", 1)[1]
+
+
+@pytest.mark.parametrize(("header", "extra", "expected"), [
+    ("max-age=\u00b2", "", []),  # a digit to isdigit(), not to int()
+    ("max-age=" + "9" * 5000, "", []),  # past int()'s 4,300 digits
+    ("max-age=600", "<ttl>" + "0" * 5000 + "</ttl>\n", ["http-poll-too-often"]),
+    ("max-age=600", '<sy:updateFrequency xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
+     + "9" * 5000 + "</sy:updateFrequency>\n", ["http-poll-too-often"]),
+])
+def test_polling_hints_of_any_length_or_digit_are_read_without_a_traceback(
+    server: _Server, capsys: pytest.CaptureFixture[str], header: str, extra: str,
+    expected: list[str]
+) -> None:
+    """isdigit() then int() raised ValueError on "²" and on 4,301 digits or more."""
+    body = feed(server.base, pad=40, extra=extra)
+    server.routes["/feed.xml"] = lambda h: conditional(h, body, headers={"Cache-Control": header})
+    assert validate(server.base + "/feed.xml", capsys=capsys) == (0, expected, "")

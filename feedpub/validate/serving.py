@@ -318,24 +318,42 @@ def _polling(response: Response, head: dict[str, str]) -> list[Finding]:
             "http-poll-too-often",
             f"Cache-Control max-age={max_age} lets readers poll more often than once a minute; "
             "a feed rarely changes that fast (60 s or more spares the server)"))
-    ttl = head.get("ttl", "")
-    if ttl.isdigit() and int(ttl) < 1:
+    ttl = _whole_number(head.get("ttl", ""))
+    if ttl is not None and ttl < 1:
         findings.append(_warn(
             "http-poll-too-often",
-            f"<ttl>{ttl}</ttl> tells readers they may poll more often than once a minute"))
+            f"<ttl>{head['ttl']}</ttl> tells readers they may poll more often than once a minute"))
     period = _PERIOD_SECONDS.get(head.get("updatePeriod", "daily"))
-    frequency = head.get("updateFrequency", "1")
-    if period and frequency.isdigit() and int(frequency) and period / int(frequency) < MIN_POLL_SECONDS:
+    frequency = _whole_number(head.get("updateFrequency", "1"))
+    if period and frequency and period / frequency < MIN_POLL_SECONDS:
         findings.append(_warn(
             "http-poll-too-often",
             f"sy:updatePeriod and sy:updateFrequency ask for an update every "
-            f"{period / int(frequency):g} s, more often than once a minute"))
+            f"{period / frequency:g} s, more often than once a minute"))
     return findings
+
+
+_LARGE = 10**18  # more seconds, minutes or updates than any comparison here cares about
+
+
+def _whole_number(text: str) -> int | None:
+    """A string of ASCII digits as a number (``_LARGE`` past it), else None.
+
+    Not ``isdigit()`` and ``int()``: "²" is a digit to the one and not to the other, and
+    int() refuses more than 4,300 digits; both raised ValueError on what a feed or a
+    server sent.
+    """
+    if not text.isascii() or not text.isdigit():
+        return None
+    digits = text.lstrip("0")
+    return int(digits or "0") if len(digits) <= 18 else _LARGE
 
 
 def _max_age(header: str) -> int | None:
     for directive in header.split(","):
         name, _, value = directive.strip().partition("=")
-        if name.strip().lower() == "max-age" and value.strip().strip('"').isdigit():
-            return int(value.strip().strip('"'))
+        if name.strip().lower() == "max-age":
+            seconds = _whole_number(value.strip().strip('"'))
+            if seconds is not None:
+                return seconds
     return None
