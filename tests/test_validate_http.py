@@ -439,3 +439,20 @@ def test_polling_hints_of_any_length_or_digit_are_read_without_a_traceback(
     body = feed(server.base, pad=40, extra=extra)
     server.routes["/feed.xml"] = lambda h: conditional(h, body, headers={"Cache-Control": header})
     assert validate(server.base + "/feed.xml", capsys=capsys) == (0, expected, "")
+
+
+@pytest.mark.parametrize(("self_link", "xml_base", "expected"), [
+    ("http://127.0.0.1:99999/feed.xml", "", ["http-self-mismatch"]),
+    ("http://[::1/feed.xml", "", ["http-self-mismatch"]),
+    ("feed.xml", ' xml:base="http://[::1/"', []),  # the base is dropped; relative to the URL
+])
+def test_a_self_link_urllib_cannot_split_is_a_mismatch_not_a_traceback(
+    server: _Server, capsys: pytest.CaptureFixture[str], self_link: str, xml_base: str,
+    expected: list[str]
+) -> None:
+    """urljoin/urlsplit raised ValueError on the feed's own self link or xml:base."""
+    body = feed(server.base, pad=40).replace(
+        f'href="{server.base}/feed.xml"'.encode(), f'href="{self_link}"{xml_base}'.encode())
+    assert self_link.encode() in body
+    server.routes["/feed.xml"] = lambda h: conditional(h, body)
+    assert validate(server.base + "/feed.xml", capsys=capsys) == (0, expected, "")

@@ -270,7 +270,7 @@ def _head(body: bytes, kind: str | None) -> dict[str, str]:
 def _head_element(el: Any, tag: str, local: str, head: dict[str, str]) -> None:
     if tag == _ATOM + "link" and el.get("rel") == "self" and "self" not in head:
         href = el.get("href", "")
-        head["self"] = urljoin(el.base, href) if el.base else href  # xml:base, if any
+        head["self"] = _join(el.base, href) if el.base else href  # xml:base, if any
     elif tag in ("ttl", _SY + "updatePeriod", _SY + "updateFrequency"):
         head[local] = (el.text or "").strip()
 
@@ -286,19 +286,37 @@ def _json_head(body: bytes) -> dict[str, str]:
     return {"self": url} if isinstance(url, str) else {}
 
 
+def _join(base: str, reference: str) -> str:
+    """``reference`` resolved against ``base``, or as written when urllib cannot split
+    either (a port that is not a number from 0 to 65535, an unclosed "[": ValueError):
+    both come from the feed, and such a URL is compared as it is."""
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return reference
+
+
 def _normal(url: str) -> str:
-    """A URL for comparison: scheme and host lower-cased, default port and empty path gone."""
-    parts = urlsplit(url.strip())
+    """A URL for comparison: scheme and host lower-cased, default port and empty path gone.
+
+    A URL urllib cannot split (see :func:`_join`) is kept as written: it names no URL
+    that can be fetched, so it never equals the one that was.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
     host = (parts.hostname or "").lower()
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    netloc = host if parts.port in (None, default) else f"{host}:{parts.port}"
+    netloc = host if port in (None, default) else f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 
 def _self_link(requested: str, response: Response, self_url: str | None) -> list[Finding]:
     if not self_url:
         return []
-    resolved = urljoin(response.url, self_url)
+    resolved = _join(response.url, self_url)
     if _normal(resolved) == _normal(response.url):
         return []
     if response.redirects and _normal(resolved) == _normal(requested):
