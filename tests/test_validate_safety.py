@@ -308,3 +308,22 @@ def test_a_long_run_of_digits_is_not_split_every_way_as_a_number(tmp_path: Path)
     result = _validate_in_child(tmp_path, feed.replace("</item>", point + "</item>", 1).encode())
     assert result.returncode == 1
     assert " error ext-value-invalid: <geo:lat> " in result.stdout
+
+
+@pytest.mark.parametrize(("element", "rule"), [
+    ("<image><url>https://example.org/a.png</url><title>t</title><link>https://example.org/"
+     "</link><width>" + "9" * 5000 + "</width></image>", "rss-image-size-invalid"),
+    ("<skipHours><hour>" + "0" * 4999 + "7</hour></skipHours>", None),
+    ("<skipHours><hour>" + "9" * 5000 + "</hour></skipHours>", "rss-skip-value-invalid"),
+    ('<media:thumbnail xmlns:media="http://search.yahoo.com/mrss/" url="https://example.org/a.png"'
+     ' width="' + "9" * 5000 + '"/>', None),
+    ('<media:thumbnail xmlns:media="http://search.yahoo.com/mrss/" url="https://example.org/a.png"'
+     ' width="' + "0" * 5000 + '"/>', "ext-attribute-invalid"),
+])
+def test_numbers_longer_than_int_takes_are_checked_not_crashed_on(element: str,
+                                                                 rule: str | None) -> None:
+    """int() refuses more than 4,300 digits: such a width or hour was an internal error."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    findings = validate_bytes(feed.replace("<item>", element + "<item>", 1).encode())
+    assert "validator-internal-error" not in _rules(findings)
+    assert [r for r in _rules(findings) if r == rule] == ([rule] if rule else [])

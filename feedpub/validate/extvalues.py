@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from feedpub.validate.common import XML, name_of, short, text_of
+from feedpub.validate.common import XML, capped_int, name_of, short, text_of
 from feedpub.validate.findings import Report
 from feedpub.validate.urls import uri_problem
 
@@ -94,7 +94,7 @@ def enum_attr(el: Any, name: str, allowed: set[str] | frozenset[str], report: Re
 def positive_attr(el: Any, name: str, report: Report) -> None:
     """An attribute that is a whole number above zero."""
     text = el.get(name)
-    if text is not None and (INT.fullmatch(text) is None or int(text) == 0):
+    if text is not None and (INT.fullmatch(text) is None or capped_int(text, 1) == 0):
         error(report, "ext-attribute-invalid", el, f'{name} "{short(text)}" is not a positive integer')
 
 
