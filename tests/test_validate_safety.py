@@ -327,3 +327,15 @@ def test_numbers_longer_than_int_takes_are_checked_not_crashed_on(element: str,
     findings = validate_bytes(feed.replace("<item>", element + "<item>", 1).encode())
     assert "validator-internal-error" not in _rules(findings)
     assert [r for r in _rules(findings) if r == rule] == ([rule] if rule else [])
+
+
+def test_a_weekday_on_a_date_in_year_0000_is_checked_not_crashed_on() -> None:
+    """datetime has no year 0, which RFC 822's four digits allow: that was an internal error."""
+    from feedpub.validate.dates import rfc822
+
+    assert rfc822("Sat, 01 Jan 0000 00:00:00 GMT") is None  # as 2000-01-01, 400 years on
+    assert rfc822("Sun, 01 Jan 0000 00:00:00 GMT") == "weekday"
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    dated = feed.replace("<item>", "<item><pubDate>Sun, 01 Jan 0000 00:00:00 GMT</pubDate>", 1)
+    assert "<pubDate>" in dated
+    assert "validator-internal-error" not in _rules(validate_bytes(dated.encode()))

@@ -80,7 +80,8 @@ def rfc822(value: str) -> str | None:
     day, month = int(day_s), _MONTHS[mon_s]
     if not _valid_ymd(year, month, day) or not _valid_hms(int(hh), int(mm), int(ss or 0)):
         return "is not an RFC 822 date (a field is out of range)"
-    if dow is not None and _DAYS[date(year, month, day).weekday()] != dow:
+    # The Gregorian calendar repeats every 400 years, and datetime has no year 0.
+    if dow is not None and _DAYS[date(year or 400, month, day).weekday()] != dow:
         return "weekday"
     return None
 
