@@ -14,6 +14,7 @@ import sys
 
 from feedpub.errors import ExitCode
 from feedpub.validate import DEFAULT_MAX_BYTES, Finding, detect_format, has_errors, validate_bytes
+from feedpub.validate.findings import one_line
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -109,9 +110,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             data, served = read_source(source, args)
         except SourceError as exc:
-            print(f"{name}:0:0: error {exc.rule}: {exc}", file=sys.stderr)
+            message = one_line(str(exc))  # it may quote a server's Location header
+            print(f"{name}:0:0: error {exc.rule}: {message}", file=sys.stderr)
             results.append({"source": name, "readable": False, "rule": exc.rule,
-                            "error": str(exc)})
+                            "error": message})
             status = ExitCode.USAGE
             continue
         findings = served + validate_bytes(data, max_bytes=max_bytes)

@@ -6,6 +6,7 @@ document rather than stopping at the first, so editors and CI see them all at on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
@@ -22,6 +23,26 @@ RULE_LIMIT = 1000
 ERROR_LIMIT = 1000
 
 
+# Control characters (C0, DEL, C1) and lone surrogates: what a message quotes from a
+# hostile document must not end its line, drive the terminal or fail to encode.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with each control character and lone surrogate written as its escape
+    (``\\n``, ``\\x1b``, ``\\ud800``), so that it prints as one line of plain text in
+    any encoding that has its other characters.
+
+    Messages quote values from the document: a newline in a date could print a line
+    that looks like another finding, an escape sequence could recolour or clear the
+    terminal, and a lone surrogate (legal in JSON, ``"\\ud800"``) cannot be encoded
+    at all, which made printing the finding raise UnicodeEncodeError.
+    """
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], text)
+
+
 class TooManyErrors(Exception):
     """Raised by :class:`Report` past ``ERROR_LIMIT`` errors, to stop checking early."""
 
@@ -35,6 +56,10 @@ class Finding:
     message: str
     line: int
     column: int
+
+    def __post_init__(self) -> None:
+        """Keep the message one printable line, whoever made the finding."""
+        object.__setattr__(self, "message", one_line(self.message))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for ``--format json``."""
