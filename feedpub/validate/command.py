@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     max_bytes = int(getattr(args, "max_bytes", DEFAULT_MAX_BYTES))
     status = ExitCode.OK
     results: list[dict[str, object]] = []
+    _escape_what_cannot_be_encoded()
     for source in args.sources:
         name = "<stdin>" if source == "-" else source
         try:
@@ -130,9 +131,26 @@ def run(args: argparse.Namespace) -> int:
     if output == "json":
         import json
 
-        json.dump({"sources": results}, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        document = json.dumps({"sources": results}, indent=2, ensure_ascii=False)
+        try:
+            document.encode(sys.stdout.encoding or "utf-8")
+        except (UnicodeEncodeError, LookupError):  # escaped by the terminal, not valid JSON
+            document = json.dumps({"sources": results}, indent=2)
+        sys.stdout.write(document + "\n")
     return status
+
+
+def _escape_what_cannot_be_encoded() -> None:
+    """Print characters the output's encoding lacks as backslash escapes.
+
+    Findings quote the feed, and a file name may hold bytes that are not UTF-8: under
+    an ASCII or Latin-1 locale (LC_ALL=C), printing "é" or such a name raised
+    UnicodeEncodeError, a traceback in place of the findings.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")  # surrogateescape (C locale) stays
 
 
 def format_finding(name: str, finding: Finding) -> str:
