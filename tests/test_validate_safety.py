@@ -339,3 +339,26 @@ def test_a_weekday_on_a_date_in_year_0000_is_checked_not_crashed_on() -> None:
     dated = feed.replace("<item>", "<item><pubDate>Sun, 01 Jan 0000 00:00:00 GMT</pubDate>", 1)
     assert "<pubDate>" in dated
     assert "validator-internal-error" not in _rules(validate_bytes(dated.encode()))
+
+
+def test_columns_on_a_one_line_feed_read_the_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each element name a finding was about searched the whole line again: thousands of
+    names on a 10 MB line (a minified feed) took half a minute."""
+    from feedpub.validate import findings as findings_module
+
+    scans: list[int] = []
+    original = findings_module._tag_starts
+
+    def counting(*args: str) -> object:
+        scans.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(findings_module, "_tag_starts", counting)
+    unknown = "".join(f"<x{i}/>" for i in range(300)) + "<x7 /><x7>x</x7>"
+    data = ('<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            f"<description>d</description>{unknown}</channel></rss>").encode()
+    found = [(f.rule, f.message.split(">")[0], f.column) for f in validate_bytes(data)]
+    x7 = [column for rule, name, column in found if name == "<x7"]
+    text = data.decode()
+    assert x7 == [text.index("<x7/>") + 1, text.index("<x7 />") + 1, text.index("<x7>") + 1]
+    assert len(scans) == 1

@@ -90,9 +90,9 @@ class Report:
         self._counts: dict[str, int] = {}
         self._errors = 0
         self.noted: set[str] = set()  # things said once per document (a namespace...)
-        # For lines holding several elements of one name (minified feeds): where each
-        # "<name" starts on the line, and each element's rank among them.
-        self._starts: dict[tuple[int, str], list[int]] = {}
+        # For lines holding several elements (minified feeds): where each "<name" starts
+        # on the line, by name, and each element's rank among those of its name.
+        self._starts: dict[int, dict[str, list[int]]] = {}
         self._order: dict[tuple[int, str], tuple[list[Any], dict[int, int]]] = {}
 
     def error(self, rule: str, message: str, where: Any = None, column: int = 0) -> None:
@@ -151,9 +151,10 @@ class Report:
         local = tag.rpartition("}")[2]
         prefix = element.prefix
         qname = f"{prefix}:{local}" if prefix else local
-        starts = self._starts.get((line, qname))
-        if starts is None:
-            starts = self._starts[line, qname] = _tag_starts(self._line(line), qname)
+        on_line = self._starts.get(line)
+        if on_line is None:
+            on_line = self._starts[line] = _tag_starts(self._line(line))
+        starts = on_line.get(qname, [])
         if len(starts) < 2:
             return starts[0] + 1 if starts else 0
         rank = self._rank(line, tag, element)
@@ -183,14 +184,17 @@ class Report:
         return ""
 
 
-def _tag_starts(text: str, qname: str) -> list[int]:
-    """Offsets in ``text`` of each start tag ``<qname`` (not ``<qnameLonger``)."""
-    needle = "<" + qname
-    starts = []
-    pos = text.find(needle)
-    while pos >= 0:
-        end = pos + len(needle)
-        if end == len(text) or text[end] in " \t\r\n/>":
-            starts.append(pos)
-        pos = text.find(needle, end)
+_START_TAG = re.compile(r"<([^ \t\r\n/><]++)(?=[ \t\r\n/>]|\Z)")
+
+
+def _tag_starts(text: str) -> dict[str, list[int]]:
+    """Offsets in ``text`` of each start tag ``<qname`` (not ``<qnameLonger``), by qname.
+
+    One pass for all names: a search of the line for each name a finding is about cost
+    the line's length times the number of names, and a feed written on one line can
+    have thousands of them (3,000 unknown elements on a 10 MB line took 28 s).
+    """
+    starts: dict[str, list[int]] = {}
+    for match in _START_TAG.finditer(text):
+        starts.setdefault(match.group(1), []).append(match.start())
     return starts
