@@ -362,3 +362,12 @@ def test_columns_on_a_one_line_feed_read_the_line_once(monkeypatch: pytest.Monke
     text = data.decode()
     assert x7 == [text.index("<x7/>") + 1, text.index("<x7 />") + 1, text.index("<x7>") + 1]
     assert len(scans) == 1
+
+
+def test_an_open_string_before_many_brackets_is_scanned_once(tmp_path: Path) -> None:
+    """The count of JSON objects and arrays (made before parsing, past 500,000 brackets)
+    restarted at every escaped quote of a string left open, scanning to the end each
+    time: these 540 KB took minutes."""
+    result = _validate_in_child(tmp_path, b'{"a":"' + b'\\"' * 20_000 + b"[" * 500_001)
+    assert result.returncode == 1
+    assert " error json-not-well-formed: " in result.stdout
