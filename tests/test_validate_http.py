@@ -456,3 +456,29 @@ def test_a_self_link_urllib_cannot_split_is_a_mismatch_not_a_traceback(
     assert self_link.encode() in body
     server.routes["/feed.xml"] = lambda h: conditional(h, body)
     assert validate(server.base + "/feed.xml", capsys=capsys) == (0, expected, "")
+
+
+def test_a_json_feed_over_the_object_limit_is_not_parsed_for_its_self_link(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its feed_url was read by parsing the whole document, past the limit that keeps
+    the validator's memory bounded (48 MB of "{}, " peaked near 1 GB by URL)."""
+    import json
+
+    from feedpub.validate import jsonfeed, serving
+
+    parsed: list[int] = []
+    loads = json.loads
+
+    def counting(text: str, *args: object, **kwargs: object) -> object:
+        parsed.append(len(text))
+        return loads(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(json, "loads", counting)
+    monkeypatch.setattr(jsonfeed, "MAX_CONTAINERS", 10)
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "feed_url": "https://e.org/f.json",'
+            b' "items": [' + b"{}, " * 20 + b"{}]}")
+    assert serving._json_head(body) == {}
+    assert parsed == []
+    monkeypatch.setattr(jsonfeed, "MAX_CONTAINERS", 100)
+    assert serving._json_head(body) == {"self": "https://e.org/f.json"}

@@ -410,7 +410,7 @@ def check(data: bytes, report: Report) -> None:
     text = _decode(data, report)
     if text is None:
         return
-    if _too_many_containers(data, text):
+    if too_many_containers(data, text):
         report.error("feed-too-many-elements",
                      f"the document has more than {MAX_CONTAINERS:,} objects and arrays, more than "
                      "this validator checks (a limit that keeps its memory bounded)", 0)
@@ -437,7 +437,7 @@ def check(data: bytes, report: Report) -> None:
         report.error("json-too-deep", "the JSON document is nested too deeply", 0)
 
 
-def _too_many_containers(data: bytes, text: str) -> bool:
+def too_many_containers(data: bytes, text: str) -> bool:
     """More than ``MAX_CONTAINERS`` objects and arrays? Counting braces bounds it in
     milliseconds; only past that bound are they counted outside strings, up to the limit."""
     if data.count(b"{") + data.count(b"[") <= MAX_CONTAINERS:
