@@ -482,3 +482,17 @@ def test_a_json_feed_over_the_object_limit_is_not_parsed_for_its_self_link(
     assert parsed == []
     monkeypatch.setattr(jsonfeed, "MAX_CONTAINERS", 100)
     assert serving._json_head(body) == {"self": "https://e.org/f.json"}
+
+
+def test_an_rss_feed_over_the_element_limit_is_not_parsed_for_its_head(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its self link and polling hints were read with iterparse, which keeps every element
+    it reads, past the validator's element limit (48 MB of "<x/>": 14 s and 1.6 GB)."""
+    from feedpub.validate import serving, xmlsafe
+
+    body = feed("https://e.org", extra="<x/>" * 30)
+    monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 20)
+    assert serving._head(body, "rss") == {}
+    monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 1000)
+    assert serving._head(body, "rss") == {"self": "https://e.org/feed.xml"}

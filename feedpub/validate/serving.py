@@ -249,9 +249,13 @@ def _head(body: bytes, kind: str | None) -> dict[str, str]:
         return {}
     from lxml import etree
 
-    from feedpub.validate.xmlsafe import PARSER_OPTIONS
+    from feedpub.validate.xmlsafe import PARSER_OPTIONS, too_many_elements
 
     head: dict[str, str] = {}
+    if too_many_elements(body):
+        # Refused by the validator, and iterparse keeps every element it reads: 48 MB of
+        # "<x/>" in a channel took 14 s and 1.6 GB by URL, against 0.3 s and 66 MB on disk.
+        return head
     try:
         for event, el in etree.iterparse(io.BytesIO(body), events=("start", "end"),
                                          **PARSER_OPTIONS):
