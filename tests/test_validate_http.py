@@ -496,3 +496,19 @@ def test_an_rss_feed_over_the_element_limit_is_not_parsed_for_its_head(
     assert serving._head(body, "rss") == {}
     monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 1000)
     assert serving._head(body, "rss") == {"self": "https://e.org/feed.xml"}
+
+
+@pytest.mark.parametrize("cut", [10, 300])
+def test_a_compressed_body_cut_short_is_a_fetch_error(
+    server: _Server, capsys: pytest.CaptureFixture[str], cut: int
+) -> None:
+    """zlib raises on bad data but not on a stream that stops short: a gzip body cut to
+    its 10-byte header was validated as an empty document, a longer cut as a truncated
+    feed, neither saying the transfer was broken."""
+    body = gzip.compress(feed(server.base, pad=40))[:cut]
+    server.routes["/feed.xml"] = lambda h: answer(h, body, gzip_ok=False,
+                                                  headers={"Content-Encoding": "gzip"})
+    status, rules, err = validate(server.base + "/feed.xml", capsys=capsys)
+    assert (status, rules) == (2, [])
+    assert err.endswith('error http-fetch-failed: cannot fetch: the body is not the "gzip" data '
+                        "its Content-Encoding says (or it is cut short)\n")

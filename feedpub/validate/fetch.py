@@ -269,10 +269,12 @@ def _decode(raw: bytes, encoding: str, max_bytes: int, *, partial: bool = False)
             raise FetchError("http-too-large",
                              f"cannot fetch: the decompressed response is over the {max_bytes}-byte "
                              "limit")
+        if not decoder.eof:  # zlib raises on bad data, not on data that stops short
+            continue
         return data
     raise FetchError("http-fetch-failed",
                      f'cannot fetch: the body is not the "{encoding}" data its Content-Encoding '
-                     "says")
+                     "says (or it is cut short)")
 
 
 def _looks_like_feed(body: bytes) -> bool:
