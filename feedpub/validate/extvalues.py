@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
     Check = Callable[[Any, str, str, Report, bool], None]
 
-INT = re.compile(r"\d+")
+# [0-9], not \d: Python's \d also matches other scripts' digits ("٣", "３"), which the
+# specifications' DIGIT (ASCII) does not, and readers do not parse.
+INT = re.compile(r"[0-9]+")
 # "\d+\.?\d*" without the dot split a run of digits between \d+ and \d* in every way
 # when something followed it: 20,000 digits then "x" took 2 s. The dot now comes first.
-FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # RFC 2326 normal play time: "now", seconds, or [h:]mm:ss, each with optional fraction.
-NPT = re.compile(r"now|\d+(?:\.\d*)?|(?:\d+:)?[0-5]?\d:[0-5]?\d(?:\.\d*)?")
+NPT = re.compile(r"now|[0-9]+(?:\.[0-9]*)?|(?:[0-9]+:)?[0-5]?[0-9]:[0-5]?[0-9](?:\.[0-9]*)?")
 _XML_PREFIX = f"{{{XML}}}"
 # Attribute values where "" means something (a same-document reference, no language).
 _BLANK_MEANINGFUL = frozenset({"href", "src", "ref"})

@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up
 if TYPE_CHECKING:
     from typing import Any
 
-_INT = re.compile(r"\d+")
+_INT = re.compile(r"[0-9]+")
 _ATOM_LINK = f"{{{ATOM}}}link"
 _FH_COMPLETE = f"{{{FH}}}complete"
 _FH_ARCHIVE = f"{{{FH}}}archive"
