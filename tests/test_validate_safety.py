@@ -371,3 +371,14 @@ def test_an_open_string_before_many_brackets_is_scanned_once(tmp_path: Path) -> 
     result = _validate_in_child(tmp_path, b'{"a":"' + b'\\"' * 20_000 + b"[" * 500_001)
     assert result.returncode == 1
     assert " error json-not-well-formed: " in result.stdout
+
+
+@pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
+def test_utf32_without_a_bom_labelled_utf8_is_a_mismatch(codec: str) -> None:
+    """The declaration of UTF-32 without a byte-order mark was read as UTF-16, so
+    encoding="utf-8" on UTF-32 bytes went unreported (libxml2 parsed it anyway)."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    assert feed.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert _rules(validate_bytes(feed.encode(codec))) == ["xml-encoding-mismatch"]
+    declared = feed.replace('encoding="utf-8"', f'encoding="{codec}"', 1)
+    assert _rules(validate_bytes(declared.encode(codec))) == []
