@@ -512,3 +512,15 @@ def test_a_compressed_body_cut_short_is_a_fetch_error(
     assert (status, rules) == (2, [])
     assert err.endswith('error http-fetch-failed: cannot fetch: the body is not the "gzip" data '
                         "its Content-Encoding says (or it is cut short)\n")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "0", "-1", "soon"])
+def test_a_timeout_that_is_not_a_usable_number_of_seconds_is_a_usage_error(value: str) -> None:
+    """float() takes "nan", "inf" and 1e308, and the timers then raised ValueError or
+    OverflowError: a traceback (exit 1) instead of a usage error (exit 2)."""
+    result = subprocess.run([sys.executable, str(ROOT / "publish.py"), "validate",
+                             f"--timeout={value}", "http://127.0.0.1:9/feed.xml"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("publish.py validate: argument --timeout: ")
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

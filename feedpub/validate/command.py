@@ -54,10 +54,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-http", action="store_true",
                         help="for URLs, check only the document, not how it is served "
                              "(one request, no conditional re-request)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="total time allowed for each URL, all requests included (default 15)")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                         help=argparse.SUPPRESS)
+
+
+MAX_TIMEOUT = 86_400.0  # a day: more than any fetch needs, and within what timers take
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: a number of seconds above 0, at most a day.
+
+    float() also takes "nan" and "inf", and socket and timer calls refuse those and very
+    large numbers (ValueError, OverflowError): a traceback, not a usage error.
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not 0 < seconds <= MAX_TIMEOUT:  # False for NaN too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+    return seconds
 
 
 def is_url(source: str) -> bool:
