@@ -382,3 +382,19 @@ def test_utf32_without_a_bom_labelled_utf8_is_a_mismatch(codec: str) -> None:
     assert _rules(validate_bytes(feed.encode(codec))) == ["xml-encoding-mismatch"]
     declared = feed.replace('encoding="utf-8"', f'encoding="{codec}"', 1)
     assert _rules(validate_bytes(declared.encode(codec))) == []
+
+
+def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
+    """The JSON Feed "version" (or an XML namespace) was quoted whole: a 5 MB value, or
+    a million-member array, made a 5 MB line of output."""
+    from feedpub.validate.findings import MAX_MESSAGE
+
+    for value in ('"' + "x" * 5_000_000 + '"', "[" + "1," * 1_000_000 + "1]"):
+        data = f'{{"version": {value}, "title": "t", "items": []}}'.encode()
+        [finding] = [f for f in validate_bytes(data) if f.rule == "json-version-invalid"]
+        assert len(finding.message) == MAX_MESSAGE
+        assert finding.message.startswith('version "')
+        assert finding.message[-1] == "…"
+    namespace = "urn:" + "n" * 3_000_000
+    [finding] = validate_bytes(f'<feed xmlns="{namespace}"/>'.encode())
+    assert finding.rule == "atom-namespace-invalid" and len(finding.message) == MAX_MESSAGE

@@ -23,6 +23,7 @@ RULE_LIMIT = 1000
 ERROR_LIMIT = 1000
 
 
+MAX_MESSAGE = 1000  # characters; a message is read by a person, on one line
 # Control characters (C0, DEL, C1) and lone surrogates: what a message quotes from a
 # hostile document must not end its line, drive the terminal or fail to encode.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -58,8 +59,15 @@ class Finding:
     column: int
 
     def __post_init__(self) -> None:
-        """Keep the message one printable line, whoever made the finding."""
-        object.__setattr__(self, "message", one_line(self.message))
+        """Keep the message one printable line of bounded length, whoever made it.
+
+        Some messages quote a whole value (a JSON Feed "version", a namespace URI): a
+        5 MB string or a million-member array made a 5 MB line of output.
+        """
+        message = self.message
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 1] + "…"
+        object.__setattr__(self, "message", one_line(message))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for ``--format json``."""
