@@ -398,3 +398,11 @@ def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
     namespace = "urn:" + "n" * 3_000_000
     [finding] = validate_bytes(f'<feed xmlns="{namespace}"/>'.encode())
     assert finding.rule == "atom-namespace-invalid" and len(finding.message) == MAX_MESSAGE
+
+
+def test_libxml2_messages_lose_their_newline_before_the_position() -> None:
+    """libxml2 says "...out of allowed range\\n, line 1, column 2": with the position cut
+    off, the newline was left at the end and printed a blank line after the finding."""
+    [finding] = validate_bytes(b"<\x00r\x00")
+    assert finding.rule == "xml-forbidden-char"
+    assert finding.message.endswith("Char 0x0 out of allowed range")

@@ -246,7 +246,7 @@ def parse(data: bytes, report: Report) -> etree._Element | None:
 
 def _syntax_finding(exc: etree.XMLSyntaxError, report: Report) -> None:
     message = (exc.msg or str(exc)).strip()
-    message = re.sub(r", line \d+, column \d+$", "", message)
+    message = re.sub(r", line \d+, column \d+$", "", message).strip()  # "range\n, line 1..."
     line, column = exc.position if exc.position else (0, 0)
     rule = "xml-not-well-formed"
     for needle, candidate in _SYNTAX_RULES:
