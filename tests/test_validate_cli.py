@@ -207,3 +207,55 @@ def test_json_output_names_the_rule_of_an_unreadable_source(
     assert status == 2
     [source] = json.loads(out)["sources"]
     assert (source["readable"], source["rule"]) == (False, "source-unreadable")
+
+
+def test_values_quoted_from_a_feed_print_as_one_line_of_plain_text(tmp_path: Path) -> None:
+    """A lone surrogate (legal JSON) made printing raise UnicodeEncodeError, in text and
+    JSON output alike; a newline or an escape sequence in a value printed as such, so a
+    feed could forge finding lines or drive the terminal."""
+    forged = "x\\nfeed.json:1:1: error forged: \\u001b[2J"
+    path = tmp_path / "feed.json"
+    path.write_text('{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": ['
+                    '{"id": "1", "url": "https://example.org/1", "content_text": "x", '
+                    f'"\\ud800": 1, "date_published": "{forged}"}}]}}')
+    text = _publish(str(path))
+    assert (text.returncode, text.stderr) == (1, "")
+    lines = text.stdout.splitlines()
+    assert [line.split(": ")[1].split()[1] for line in lines] == [
+        "json-recommended-missing", "json-recommended-missing", "json-key-unknown",
+        "json-date-invalid"]
+    assert '"\\ud800" is not a JSON Feed item member' in lines[2]
+    assert 'date_published "x\\nfeed.json:1:1: error forged: \\x1b[2J"' in lines[3]
+    assert "\x1b" not in text.stdout
+    as_json = _publish(str(path), "--format", "json")
+    assert (as_json.returncode, as_json.stderr) == (1, "")
+    messages = [f["message"] for f in json.loads(as_json.stdout)["sources"][0]["findings"]]
+    assert messages[2].startswith('"\\ud800" is not')
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "utf-8"])
+def test_output_in_any_locale_escapes_what_it_cannot_encode(tmp_path: Path,
+                                                            encoding: str) -> None:
+    """Under LC_ALL=C (ASCII) a quoted "é", and in any strict locale a file name that is
+    not UTF-8, raised UnicodeEncodeError instead of printing the findings."""
+    import os
+
+    directory = os.fsencode(tmp_path)
+    path = os.path.join(directory, b"feed-\xff.json")
+    with open(path, "wb") as handle:
+        handle.write('{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": '
+                     '[{"id": "1", "content_text": "x", "date_published": "2024 \u00e9\u20ac"}]}'
+                     .encode())
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    for output in ("text", "json"):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "publish.py"), "validate", "--format", output,
+             os.fsdecode(path)], cwd=ROOT, env=env, capture_output=True, timeout=60, check=False)
+        assert (result.returncode, result.stderr) == (1, b"")
+        text = result.stdout.decode(encoding)
+        if output == "json":
+            [source] = json.loads(text)["sources"]
+            assert source["source"] == os.fsdecode(path)
+            assert source["findings"][-1]["message"].startswith('date_published "2024 \u00e9\u20ac"')
+        else:
+            assert "feed-\\udcff.json:1:" in text and "json-date-invalid" in text

@@ -399,3 +399,128 @@ def test_redirect_to_a_file_url_is_refused(server: _Server, tmp_path: Path,
     status, rules, err = validate(server.base + "/feed", capsys=capsys)
     assert (status, rules) == (2, [])
     assert "error http-fetch-failed: refusing to follow a redirect to a file: URL" in err
+
+
+@pytest.mark.parametrize("location", ["http://[::1/feed.xml", "http://127.0.0.1:99999/feed.xml",
+                                      "http://127.0.0.1:port/feed.xml"])
+def test_a_redirect_to_a_url_urllib_cannot_split_is_a_fetch_error(
+    server: _Server, capsys: pytest.CaptureFixture[str], location: str
+) -> None:
+    """urlsplit's ValueError (bad port, unclosed "[") was a traceback, not a finding."""
+    server.routes["/feed"] = lambda h: answer(h, b"", status=301, headers={"Location": location})
+    status, rules, err = validate(server.base + "/feed", capsys=capsys)
+    assert (status, rules) == (2, [])
+    assert err.count("\n") == 1 and ":0:0: error http-fetch-failed: " in err
+    assert "not a valid URL" in err
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/", "http://localhost:x/"])
+def test_a_source_url_urllib_cannot_split_is_a_fetch_error(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    status, rules, err = validate(url, capsys=capsys)
+    assert (status, rules) == (2, [])
+    assert err == f"{url}:0:0: error http-fetch-failed: cannot fetch {url!r}: not a valid URL (" \
+        + err.split("not a valid URL (", 1)[1]
+
+
+@pytest.mark.parametrize(("header", "extra", "expected"), [
+    ("max-age=\u00b2", "", []),  # a digit to isdigit(), not to int()
+    ("max-age=" + "9" * 5000, "", []),  # past int()'s 4,300 digits
+    ("max-age=600", "<ttl>" + "0" * 5000 + "</ttl>\n", ["http-poll-too-often"]),
+    ("max-age=600", '<sy:updateFrequency xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
+     + "9" * 5000 + "</sy:updateFrequency>\n", ["http-poll-too-often"]),
+])
+def test_polling_hints_of_any_length_or_digit_are_read_without_a_traceback(
+    server: _Server, capsys: pytest.CaptureFixture[str], header: str, extra: str,
+    expected: list[str]
+) -> None:
+    """isdigit() then int() raised ValueError on "²" and on 4,301 digits or more."""
+    body = feed(server.base, pad=40, extra=extra)
+    server.routes["/feed.xml"] = lambda h: conditional(h, body, headers={"Cache-Control": header})
+    assert validate(server.base + "/feed.xml", capsys=capsys) == (0, expected, "")
+
+
+@pytest.mark.parametrize(("self_link", "xml_base", "expected"), [
+    ("http://127.0.0.1:99999/feed.xml", "", ["http-self-mismatch"]),
+    ("http://[::1/feed.xml", "", ["http-self-mismatch"]),
+    ("feed.xml", ' xml:base="http://[::1/"', []),  # the base is dropped; relative to the URL
+])
+def test_a_self_link_urllib_cannot_split_is_a_mismatch_not_a_traceback(
+    server: _Server, capsys: pytest.CaptureFixture[str], self_link: str, xml_base: str,
+    expected: list[str]
+) -> None:
+    """urljoin/urlsplit raised ValueError on the feed's own self link or xml:base."""
+    body = feed(server.base, pad=40).replace(
+        f'href="{server.base}/feed.xml"'.encode(), f'href="{self_link}"{xml_base}'.encode())
+    assert self_link.encode() in body
+    server.routes["/feed.xml"] = lambda h: conditional(h, body)
+    assert validate(server.base + "/feed.xml", capsys=capsys) == (0, expected, "")
+
+
+def test_a_json_feed_over_the_object_limit_is_not_parsed_for_its_self_link(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its feed_url was read by parsing the whole document, past the limit that keeps
+    the validator's memory bounded (48 MB of "{}, " peaked near 1 GB by URL)."""
+    import json
+
+    from feedpub.validate import jsonfeed, serving
+
+    parsed: list[int] = []
+    loads = json.loads
+
+    def counting(text: str, *args: object, **kwargs: object) -> object:
+        parsed.append(len(text))
+        return loads(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(json, "loads", counting)
+    monkeypatch.setattr(jsonfeed, "MAX_CONTAINERS", 10)
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "feed_url": "https://e.org/f.json",'
+            b' "items": [' + b"{}, " * 20 + b"{}]}")
+    assert serving._json_head(body) == {}
+    assert parsed == []
+    monkeypatch.setattr(jsonfeed, "MAX_CONTAINERS", 100)
+    assert serving._json_head(body) == {"self": "https://e.org/f.json"}
+
+
+def test_an_rss_feed_over_the_element_limit_is_not_parsed_for_its_head(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its self link and polling hints were read with iterparse, which keeps every element
+    it reads, past the validator's element limit (48 MB of "<x/>": 14 s and 1.6 GB)."""
+    from feedpub.validate import serving, xmlsafe
+
+    body = feed("https://e.org", extra="<x/>" * 30)
+    monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 20)
+    assert serving._head(body, "rss") == {}
+    monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 1000)
+    assert serving._head(body, "rss") == {"self": "https://e.org/feed.xml"}
+
+
+@pytest.mark.parametrize("cut", [10, 300])
+def test_a_compressed_body_cut_short_is_a_fetch_error(
+    server: _Server, capsys: pytest.CaptureFixture[str], cut: int
+) -> None:
+    """zlib raises on bad data but not on a stream that stops short: a gzip body cut to
+    its 10-byte header was validated as an empty document, a longer cut as a truncated
+    feed, neither saying the transfer was broken."""
+    body = gzip.compress(feed(server.base, pad=40))[:cut]
+    server.routes["/feed.xml"] = lambda h: answer(h, body, gzip_ok=False,
+                                                  headers={"Content-Encoding": "gzip"})
+    status, rules, err = validate(server.base + "/feed.xml", capsys=capsys)
+    assert (status, rules) == (2, [])
+    assert err.endswith('error http-fetch-failed: cannot fetch: the body is not the "gzip" data '
+                        "its Content-Encoding says (or it is cut short)\n")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "0", "-1", "soon"])
+def test_a_timeout_that_is_not_a_usable_number_of_seconds_is_a_usage_error(value: str) -> None:
+    """float() takes "nan", "inf" and 1e308, and the timers then raised ValueError or
+    OverflowError: a traceback (exit 1) instead of a usage error (exit 2)."""
+    result = subprocess.run([sys.executable, str(ROOT / "publish.py"), "validate",
+                             f"--timeout={value}", "http://127.0.0.1:9/feed.xml"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("publish.py validate: argument --timeout: ")
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -168,3 +169,27 @@ def test_utf16_and_utf32_are_read_with_a_warning(codec: str) -> None:
 
 def _findings_of(data: bytes) -> list[tuple[str, str]]:
     return [(f.severity, f.rule) for f in validate_bytes(data)]
+
+
+def test_findings_on_many_keys_of_one_object_scan_its_members_once() -> None:
+    """Each finding's position was found by scanning all the object's members: an object
+    of n unknown keys cost n * n (20,000 keys took 13 s)."""
+    from feedpub.validate.findings import Report
+    from feedpub.validate.jsonfeed import JObject, JsonFeedChecker, Locator
+
+    scans: list[int] = []
+
+    class CountingPairs(list[tuple[str, Any]]):
+        def __iter__(self) -> Iterator[tuple[str, Any]]:
+            scans.append(1)
+            return super().__iter__()
+
+    keys = "".join(f', "k{i}": 1' for i in range(3000))
+    text = ('{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": []'
+            + keys + "}")
+    feed = json.loads(text, object_pairs_hook=lambda pairs: JObject(CountingPairs(pairs)))
+    report = Report(text.encode())
+    JsonFeedChecker(report, Locator(text, feed)).check(feed)
+    unknown = [f for f in report.findings if f.rule == "json-key-unknown"]
+    assert len(unknown) == 1000 and unknown[-1].column > unknown[0].column
+    assert len(scans) < 10

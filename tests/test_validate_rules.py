@@ -3,8 +3,11 @@ MIME types, language tags and unsafe HTML."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from feedpub.validate import validate_bytes
 from feedpub.validate.dates import rfc822, rfc3339, w3cdtf
 from feedpub.validate.html import unsafe_html
 from feedpub.validate.urls import (
@@ -145,3 +148,20 @@ def test_language(value: str, valid: bool) -> None:
 ])
 def test_unsafe_html(markup: str, expected: str | None) -> None:
     assert unsafe_html(markup) == expected
+
+
+@pytest.mark.parametrize(("old", "new", "rule"), [
+    ("<ttl>60</ttl>", "<ttl>\uff16\uff10</ttl>", "rss-ttl-invalid"),  # fullwidth "60"
+    ("07 Dec 2024", "07 Dec \u0662\u0660\u0662\u0664", "rss-pubdate-invalid"),  # Arabic-Indic
+])
+def test_digits_of_other_scripts_are_not_numbers_or_dates(old: str, new: str, rule: str) -> None:
+    """Python's \\d matches "٢" and "６"; the specifications' DIGIT is ASCII 0-9 only, and
+    such a date or number was accepted as valid."""
+    assert rfc3339("\u0662\u0660\u0662\u0664-01-01T00:00:00Z") is not None
+    assert rfc822("Mon, 01 Jan \u0662\u0660\u0662\u0664 00:00:00 GMT") is not None
+    assert w3cdtf("\u0662\u0660\u0662\u0664") is not None
+    fixture = Path(__file__).parent / "data" / "validate" / "rss_valid.xml"
+    feed = fixture.read_text().replace("<item>", "<ttl>60</ttl><item>", 1)
+    assert old in feed and validate_bytes(feed.encode()) == []
+    findings = validate_bytes(feed.replace(old, new).encode())
+    assert rule in [f.rule for f in findings]

@@ -250,3 +250,159 @@ def test_findings_of_one_rule_are_capped_and_counted() -> None:
     assert sum(f.rule == "rss-guid-empty" for f in findings) == 1000
     assert findings[-1].rule == "validator-findings-truncated"
     assert "500 more rss-guid-empty findings" in findings[-1].message
+
+
+def _validate_in_child(tmp_path: Path, data: bytes) -> subprocess.CompletedProcess[str]:
+    """The whole command on ``data``, in a child given a minute.
+
+    For inputs on which the defect being guarded against costs hours or years (a
+    pattern that backtracks exponentially, a quadratic scan of megabytes) and the fixed
+    code milliseconds: the minute only stops a hang, it is not a speed requirement.
+    """
+    path = tmp_path / "hostile"
+    path.write_bytes(data)
+    return subprocess.run([sys.executable, "-m", "feedpub.validate", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_many_comments_before_a_missing_root_do_not_backtrack(tmp_path: Path) -> None:
+    """Finding the root element once tried every grouping of the comments before it."""
+    from feedpub.validate import root_element
+
+    assert root_element(b"<!-- a --><!-- b -- c --><!-- <feed> --><rss>") == ("rss", "")
+    result = _validate_in_child(tmp_path, b"<!---->" * 60 + b"!")
+    assert result.returncode == 1
+    assert " error xml-not-well-formed: " in result.stdout
+
+
+@pytest.mark.parametrize("body", [
+    "<p>" + "on" * 1_000_000,  # one long word of "on"s: each was a start that failed
+    "<a>" + " onx=" * 1_000_000 + " javascript:" * 300_000,  # many hits outside any tag
+])
+def test_long_descriptions_are_checked_for_scripts_in_one_pass(tmp_path: Path, body: str) -> None:
+    """A hostile description once cost the square of its length (minutes to hours here)."""
+    from xml.sax.saxutils import escape
+
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    start = feed.index("<description>") + len("<description>")
+    end = feed.index("</description>", start)
+    result = _validate_in_child(tmp_path, (feed[:start] + escape(body) + feed[end:]).encode())
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    from feedpub.validate.html import unsafe_html
+
+    assert unsafe_html("<p>on <a ononclick = 'x'>") == (
+        "contains an event-handler attribute (ononclick)")
+    assert unsafe_html("<a>onclick=x javascript:x") is None
+
+
+def test_a_long_run_of_digits_is_not_split_every_way_as_a_number(tmp_path: Path) -> None:
+    """The decimal-number pattern once tried every split of a run of digits (2 s for
+    20,000 digits, hours for these two million)."""
+    from feedpub.validate.extvalues import FLOAT
+
+    assert [bool(FLOAT.fullmatch(v)) for v in ("1", "-1.", "+.5", "1.5", ".", "1.2.3")] == [
+        True, True, True, True, False, False]
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    point = ('<geo:lat xmlns:geo="http://www.w3.org/2003/01/geo/wgs84_pos#">'
+             + "1" * 2_000_000 + "x</geo:lat>")
+    result = _validate_in_child(tmp_path, feed.replace("</item>", point + "</item>", 1).encode())
+    assert result.returncode == 1
+    assert " error ext-value-invalid: <geo:lat> " in result.stdout
+
+
+@pytest.mark.parametrize(("element", "rule"), [
+    ("<image><url>https://example.org/a.png</url><title>t</title><link>https://example.org/"
+     "</link><width>" + "9" * 5000 + "</width></image>", "rss-image-size-invalid"),
+    ("<skipHours><hour>" + "0" * 4999 + "7</hour></skipHours>", None),
+    ("<skipHours><hour>" + "9" * 5000 + "</hour></skipHours>", "rss-skip-value-invalid"),
+    ('<media:thumbnail xmlns:media="http://search.yahoo.com/mrss/" url="https://example.org/a.png"'
+     ' width="' + "9" * 5000 + '"/>', None),
+    ('<media:thumbnail xmlns:media="http://search.yahoo.com/mrss/" url="https://example.org/a.png"'
+     ' width="' + "0" * 5000 + '"/>', "ext-attribute-invalid"),
+])
+def test_numbers_longer_than_int_takes_are_checked_not_crashed_on(element: str,
+                                                                 rule: str | None) -> None:
+    """int() refuses more than 4,300 digits: such a width or hour was an internal error."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    findings = validate_bytes(feed.replace("<item>", element + "<item>", 1).encode())
+    assert "validator-internal-error" not in _rules(findings)
+    assert [r for r in _rules(findings) if r == rule] == ([rule] if rule else [])
+
+
+def test_a_weekday_on_a_date_in_year_0000_is_checked_not_crashed_on() -> None:
+    """datetime has no year 0, which RFC 822's four digits allow: that was an internal error."""
+    from feedpub.validate.dates import rfc822
+
+    assert rfc822("Sat, 01 Jan 0000 00:00:00 GMT") is None  # as 2000-01-01, 400 years on
+    assert rfc822("Sun, 01 Jan 0000 00:00:00 GMT") == "weekday"
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    dated = feed.replace("<item>", "<item><pubDate>Sun, 01 Jan 0000 00:00:00 GMT</pubDate>", 1)
+    assert "<pubDate>" in dated
+    assert "validator-internal-error" not in _rules(validate_bytes(dated.encode()))
+
+
+def test_columns_on_a_one_line_feed_read_the_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each element name a finding was about searched the whole line again: thousands of
+    names on a 10 MB line (a minified feed) took half a minute."""
+    from feedpub.validate import findings as findings_module
+
+    scans: list[int] = []
+    original = findings_module._tag_starts
+
+    def counting(*args: str) -> object:
+        scans.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(findings_module, "_tag_starts", counting)
+    unknown = "".join(f"<x{i}/>" for i in range(300)) + "<x7 /><x7>x</x7>"
+    data = ('<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            f"<description>d</description>{unknown}</channel></rss>").encode()
+    found = [(f.rule, f.message.split(">")[0], f.column) for f in validate_bytes(data)]
+    x7 = [column for rule, name, column in found if name == "<x7"]
+    text = data.decode()
+    assert x7 == [text.index("<x7/>") + 1, text.index("<x7 />") + 1, text.index("<x7>") + 1]
+    assert len(scans) == 1
+
+
+def test_an_open_string_before_many_brackets_is_scanned_once(tmp_path: Path) -> None:
+    """The count of JSON objects and arrays (made before parsing, past 500,000 brackets)
+    restarted at every escaped quote of a string left open, scanning to the end each
+    time: these 540 KB took minutes."""
+    result = _validate_in_child(tmp_path, b'{"a":"' + b'\\"' * 20_000 + b"[" * 500_001)
+    assert result.returncode == 1
+    assert " error json-not-well-formed: " in result.stdout
+
+
+@pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
+def test_utf32_without_a_bom_labelled_utf8_is_a_mismatch(codec: str) -> None:
+    """The declaration of UTF-32 without a byte-order mark was read as UTF-16, so
+    encoding="utf-8" on UTF-32 bytes went unreported (libxml2 parsed it anyway)."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    assert feed.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert _rules(validate_bytes(feed.encode(codec))) == ["xml-encoding-mismatch"]
+    declared = feed.replace('encoding="utf-8"', f'encoding="{codec}"', 1)
+    assert _rules(validate_bytes(declared.encode(codec))) == []
+
+
+def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
+    """The JSON Feed "version" (or an XML namespace) was quoted whole: a 5 MB value, or
+    a million-member array, made a 5 MB line of output."""
+    from feedpub.validate.findings import MAX_MESSAGE
+
+    for value in ('"' + "x" * 5_000_000 + '"', "[" + "1," * 1_000_000 + "1]"):
+        data = f'{{"version": {value}, "title": "t", "items": []}}'.encode()
+        [finding] = [f for f in validate_bytes(data) if f.rule == "json-version-invalid"]
+        assert len(finding.message) == MAX_MESSAGE
+        assert finding.message.startswith('version "')
+        assert finding.message[-1] == "…"
+    namespace = "urn:" + "n" * 3_000_000
+    [finding] = validate_bytes(f'<feed xmlns="{namespace}"/>'.encode())
+    assert finding.rule == "atom-namespace-invalid" and len(finding.message) == MAX_MESSAGE
+
+
+def test_libxml2_messages_lose_their_newline_before_the_position() -> None:
+    """libxml2 says "...out of allowed range\\n, line 1, column 2": with the position cut
+    off, the newline was left at the end and printed a blank line after the finding."""
+    [finding] = validate_bytes(b"<\x00r\x00")
+    assert finding.rule == "xml-forbidden-char"
+    assert finding.message.endswith("Char 0x0 out of allowed range")

@@ -43,7 +43,7 @@ _XHTML_DIV = f"{{{XHTML}}}div"
 _THR_PREFIX = f"{{{THR}}}"
 _ITUNES_PREFIX = f"{{{ITUNES}}}"
 _MISPLACED_IN_XHTML = (A, "{http://www.w3.org/2007/app}")
-_INT = re.compile(r"\d+")
+_INT = re.compile(r"[0-9]+")
 _REL_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=@%]+")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _SPACE = re.compile(r"\s+")

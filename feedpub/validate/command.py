@@ -14,6 +14,7 @@ import sys
 
 from feedpub.errors import ExitCode
 from feedpub.validate import DEFAULT_MAX_BYTES, Finding, detect_format, has_errors, validate_bytes
+from feedpub.validate.findings import one_line
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -53,10 +54,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-http", action="store_true",
                         help="for URLs, check only the document, not how it is served "
                              "(one request, no conditional re-request)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="total time allowed for each URL, all requests included (default 15)")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                         help=argparse.SUPPRESS)
+
+
+MAX_TIMEOUT = 86_400.0  # a day: more than any fetch needs, and within what timers take
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: a number of seconds above 0, at most a day.
+
+    float() also takes "nan" and "inf", and socket and timer calls refuse those and very
+    large numbers (ValueError, OverflowError): a traceback, not a usage error.
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not 0 < seconds <= MAX_TIMEOUT:  # False for NaN too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+    return seconds
 
 
 def is_url(source: str) -> bool:
@@ -104,14 +124,16 @@ def run(args: argparse.Namespace) -> int:
     max_bytes = int(getattr(args, "max_bytes", DEFAULT_MAX_BYTES))
     status = ExitCode.OK
     results: list[dict[str, object]] = []
+    _escape_what_cannot_be_encoded()
     for source in args.sources:
         name = "<stdin>" if source == "-" else source
         try:
             data, served = read_source(source, args)
         except SourceError as exc:
-            print(f"{name}:0:0: error {exc.rule}: {exc}", file=sys.stderr)
+            message = one_line(str(exc))  # it may quote a server's Location header
+            print(f"{name}:0:0: error {exc.rule}: {message}", file=sys.stderr)
             results.append({"source": name, "readable": False, "rule": exc.rule,
-                            "error": str(exc)})
+                            "error": message})
             status = ExitCode.USAGE
             continue
         findings = served + validate_bytes(data, max_bytes=max_bytes)
@@ -128,9 +150,26 @@ def run(args: argparse.Namespace) -> int:
     if output == "json":
         import json
 
-        json.dump({"sources": results}, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        document = json.dumps({"sources": results}, indent=2, ensure_ascii=False)
+        try:
+            document.encode(sys.stdout.encoding or "utf-8")
+        except (UnicodeEncodeError, LookupError):  # escaped by the terminal, not valid JSON
+            document = json.dumps({"sources": results}, indent=2)
+        sys.stdout.write(document + "\n")
     return status
+
+
+def _escape_what_cannot_be_encoded() -> None:
+    """Print characters the output's encoding lacks as backslash escapes.
+
+    Findings quote the feed, and a file name may hold bytes that are not UTF-8: under
+    an ASCII or Latin-1 locale (LC_ALL=C), printing "é" or such a name raised
+    UnicodeEncodeError, a traceback in place of the findings.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")  # surrogateescape (C locale) stays
 
 
 def format_finding(name: str, finding: Finding) -> str:

@@ -62,6 +62,18 @@ def name_of(tag: str) -> str:
     return f"{prefix}:{local}" if prefix else f"{{{namespace}}}{local}"
 
 
+def capped_int(digits: str, cap: int) -> int:
+    """The value of a run of decimal digits, or ``cap`` when it is larger.
+
+    Not int() alone: it refuses more than 4,300 digits (ValueError), and an element of a
+    hostile feed can hold millions; these numbers are only compared with small limits.
+    """
+    significant = digits.lstrip("0")
+    if len(significant) > len(str(cap)):
+        return cap
+    return min(int(significant or "0"), cap)
+
+
 def short(value: str, limit: int = 60) -> str:
     """A value cut to fit in a one-line message."""
     value = " ".join(value.split()) if len(value) < 1000 else value[:1000]

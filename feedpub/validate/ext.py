@@ -196,7 +196,7 @@ def _georss_shape(minimum: int, *, exact: bool = False, closed: bool = False) ->
 def _georss_number(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
     """georss:elev, floor and radius are decimal numbers (floor an integer)."""
     text = value(el)
-    pattern = re.compile(r"[+-]?\d+") if tag.endswith("floor") else FLOAT
+    pattern = re.compile(r"[+-]?[0-9]+") if tag.endswith("floor") else FLOAT
     if pattern.fullmatch(text) is None:
         error(report, "ext-georss-invalid", el, f'"{short(text)}" is not a number')
 
@@ -332,7 +332,7 @@ _DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrigh
 # One checker each for values that several namespaces spell differently.
 _LATITUDE = text_range(-90, 90, "a latitude from -90 to 90")
 _LONGITUDE = text_range(-180, 180, "a longitude from -180 to 180")
-_COUNT = text_pattern(re.compile(r"\s*\d+\s*"), "a non-negative integer")
+_COUNT = text_pattern(re.compile(r"\s*[0-9]+\s*"), "a non-negative integer")
 
 CHECKS: dict[str, Check] = {
     f"{{{CONTENT}}}encoded": _html_text,
@@ -342,7 +342,7 @@ CHECKS: dict[str, Check] = {
     f"{{{SY}}}updatePeriod": text_pattern(
         re.compile(r"\s*(?:hourly|daily|weekly|monthly|yearly)\s*"),
         "hourly, daily, weekly, monthly or yearly"),
-    f"{{{SY}}}updateFrequency": text_pattern(re.compile(r"\s*0*[1-9]\d*\s*"), "a positive integer"),
+    f"{{{SY}}}updateFrequency": text_pattern(re.compile(r"\s*0*[1-9][0-9]*\s*"), "a positive integer"),
     f"{{{SY}}}updateBase": _w3cdtf_text,
     f"{{{THR}}}in-reply-to": _thr_in_reply_to,
     f"{{{THR}}}total": _COUNT,

@@ -113,14 +113,19 @@ class Response:
 def fetch(url: str, *, max_bytes: int, deadline: Deadline,
           headers: dict[str, str] | None = None) -> Response:
     """GET ``url`` (following redirects) before ``deadline``; raise :class:`FetchError`."""
+    _check_url(url)
     origin = _origin(url)
     redirects: list[Hop] = []
     for _ in range(MAX_REDIRECTS + 1):
-        _check_scheme(url)
+        _check_url(url)
         response = _get(url, headers or {}, max_bytes, deadline, with_auth=_origin(url) == origin)
         location = response.headers.get("Location")
         if response.status in REDIRECTS and location:
-            target = urljoin(url, location.strip())
+            try:
+                target = urljoin(url, location.strip())
+            except ValueError as exc:  # e.g. "http://[::1" (urljoin splits it)
+                raise FetchError("http-fetch-failed", f"cannot follow a redirect to "
+                                 f"{location.strip()[:200]!r}: not a valid URL ({exc})") from exc
             redirects.append(Hop(response.status, url, target))
             url = target
             continue
@@ -139,8 +144,18 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
-def _check_scheme(url: str) -> None:
-    scheme = urlsplit(url).scheme.lower()
+def _check_url(url: str) -> None:
+    """Refuse, as a FetchError, a URL that is not http(s) or that urllib cannot take
+    apart: a port that is not a number from 0 to 65535 or an unclosed "[" raise
+    ValueError from ``urlsplit`` or its ``port``, and the URL (given, or a server's
+    redirect) is untrusted input."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # the property raises on a bad port
+    except ValueError as exc:
+        raise FetchError("http-fetch-failed",
+                         f"cannot fetch {url[:200]!r}: not a valid URL ({exc})") from exc
+    scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError("http-fetch-failed",
                          f"refusing to follow a redirect to a {scheme or 'relative'}: URL ({url})")
@@ -254,10 +269,12 @@ def _decode(raw: bytes, encoding: str, max_bytes: int, *, partial: bool = False)
             raise FetchError("http-too-large",
                              f"cannot fetch: the decompressed response is over the {max_bytes}-byte "
                              "limit")
+        if not decoder.eof:  # zlib raises on bad data, not on data that stops short
+            continue
         return data
     raise FetchError("http-fetch-failed",
                      f'cannot fetch: the body is not the "{encoding}" data its Content-Encoding '
-                     "says")
+                     "says (or it is cut short)")
 
 
 def _looks_like_feed(body: bytes) -> bool:

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 IT = f"{{{ITUNES}}}"
 # Seconds, or [H]H:MM:SS / [M]M:SS: after the first field, two digits each.
-_DURATION = re.compile(r"\s*\d+(?::[0-5]\d){0,2}(?:\.\d+)?\s*")
-_POSITIVE = re.compile(r"\s*0*[1-9]\d*\s*")
+_DURATION = re.compile(r"\s*[0-9]+(?::[0-5][0-9]){0,2}(?:\.[0-9]+)?\s*")
+_POSITIVE = re.compile(r"\s*0*[1-9][0-9]*\s*")
 _EXPLICIT = frozenset({"true", "false"})
 _EXPLICIT_LEGACY = {"yes": "true", "no": "false", "clean": "false"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, short, text_of
+from feedpub.validate.common import ATOM, FH, ITUNES, XML_LANG, capped_int, short, text_of
 from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
 from feedpub.validate.history import check_history
@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up
 if TYPE_CHECKING:
     from typing import Any
 
-_INT = re.compile(r"\d+")
+_INT = re.compile(r"[0-9]+")
 _ATOM_LINK = f"{{{ATOM}}}link"
 _FH_COMPLETE = f"{{{FH}}}complete"
 _FH_ARCHIVE = f"{{{FH}}}archive"
@@ -519,7 +519,7 @@ class RssChecker:
             if child is None:
                 continue
             value = (child.text or "").strip()
-            if _INT.fullmatch(value) is None or not 0 < int(value) <= limit:
+            if _INT.fullmatch(value) is None or not 0 < capped_int(value, limit + 1) <= limit:
                 self.report.error(
                     "rss-image-size-invalid",
                     f'<image> {name} "{short(value)}" must be a whole number from 1 to {limit}',
@@ -540,7 +540,7 @@ class RssChecker:
                     "letters, digits, colons, hyphens, periods and underscores", name)
 
     def _check_skiphours(self, el: Any, tag: str, where: str) -> None:
-        self._check_skip(el, "hour", lambda v: _INT.fullmatch(v) is not None and int(v) <= 23,
+        self._check_skip(el, "hour", lambda v: _INT.fullmatch(v) is not None and capped_int(v, 24) <= 23,
                          "a whole number from 0 to 23")
 
     def _check_skipdays(self, el: Any, tag: str, where: str) -> None:

@@ -90,6 +90,10 @@ def declared_encoding(data: bytes) -> str | None:
         head = head.decode(bom, "replace").encode("ascii", "replace")
     elif bom == "utf-8":
         head = head[3:]
+    elif head[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<"):  # UTF-32 without a BOM: read
+        # as UTF-16 it hid its declaration, and one saying "utf-8" went unreported
+        codec = "utf-32-le" if head[:1] == b"<" else "utf-32-be"
+        head = head.decode(codec, "replace").encode("ascii", "replace")
     elif head[:2] in (b"<\x00", b"\x00<"):
         codec = "utf-16-le" if head[:1] == b"<" else "utf-16-be"
         head = head.decode(codec, "replace").encode("ascii", "replace")
@@ -129,7 +133,7 @@ def check_encoding(data: bytes, report: Report) -> bool:
             report.error(
                 "xml-encoding-mismatch",
                 f'the XML declaration says "{declared}" but the bytes are '
-                f"{'a single-byte' if wide else 'a 16-bit'} encoding", 1)
+                f"{'a single-byte' if wide else 'a 16- or 32-bit'} encoding", 1)
             return False
         if codec == "iso8859-1":
             _check_latin1(data, report)
@@ -242,7 +246,7 @@ def parse(data: bytes, report: Report) -> etree._Element | None:
 
 def _syntax_finding(exc: etree.XMLSyntaxError, report: Report) -> None:
     message = (exc.msg or str(exc)).strip()
-    message = re.sub(r", line \d+, column \d+$", "", message)
+    message = re.sub(r", line \d+, column \d+$", "", message).strip()  # "range\n, line 1..."
     line, column = exc.position if exc.position else (0, 0)
     rule = "xml-not-well-formed"
     for needle, candidate in _SYNTAX_RULES:
