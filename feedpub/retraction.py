@@ -10,12 +10,19 @@ not parse as exactly this retraction is refused, never half-done.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from feedpub.dates import parse_time
 from feedpub.entries.parse import EntryContext, front_matter_end, parse_entry
 from feedpub.errors import UsageError
 from feedpub.model import Entry
+
+# A top-level ``retracted:`` or ``reason:`` left empty (YAML null), e.g. from a template:
+# the entry is not retracted, and adding the field again would write it twice.
+_EMPTY_FIELD = re.compile(
+    r"""^(?:retracted|reason)[ \t]*:[ \t]*(?:~|null|Null|NULL|""|'')?[ \t]*(?:#[^\r\n]*)?\r?\n""",
+    re.M)
 
 
 def retracted_text(data: bytes, path: str, ctx: EntryContext, *, at: datetime,
@@ -32,7 +39,8 @@ def retracted_text(data: bytes, path: str, ctx: EntryContext, *, at: datetime,
     lines = [f"retracted: {at.isoformat()}"]
     if reason is not None:
         lines.append(f"reason: {json.dumps(reason, ensure_ascii=False)}")
-    updated = text[:end] + newline.join(lines) + newline + text[end:]
+    head = _without_empty_fields(text[:end])
+    updated = head + newline.join(lines) + newline + text[end:]
     done = parse_entry(updated.encode("utf-8"), path, ctx)
     if isinstance(done, list):
         raise UsageError(f"--reason: {done[0].message}" if done[0].field == "reason"
@@ -41,6 +49,14 @@ def retracted_text(data: bytes, path: str, ctx: EntryContext, *, at: datetime,
         raise UsageError(f"{path}: could not add retracted: automatically in this file's layout; "
                          "add it to the front matter by hand, then run build")
     return updated
+
+
+def _without_empty_fields(head: str) -> str:
+    """``head`` without empty ``retracted:``/``reason:`` lines that no indented value follows."""
+    def drop(match: re.Match[str]) -> str:
+        following = head[match.end():match.end() + 1]
+        return match.group(0) if following in (" ", "\t") else ""
+    return _EMPTY_FIELD.sub(drop, head)
 
 
 def _entry(data: bytes, path: str, ctx: EntryContext) -> Entry:

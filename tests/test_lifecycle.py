@@ -496,6 +496,23 @@ def test_retract_writes_the_fields_then_builds(live: Path, run: Run) -> None:
                                         BASE + "0023-unconfirmed-reports-assad-left"][1])}
 
 
+@pytest.mark.parametrize("empty", ["retracted:\n", "retracted: ~  # not yet\n"])
+def test_retract_fills_fields_left_empty_instead_of_writing_them_twice(live: Path, run: Run,
+                                                                        empty: str) -> None:
+    """A front matter from a template may carry ``retracted:`` with no value: not retracted,
+    and writing a second ``retracted:`` beside it would make the file refuse to parse."""
+    path = entry_file(live, RETRACTED)
+    path.write_text(path.read_text().replace("\n---\n", f"\n{empty}---\n", 1))
+    assert run(live, "build").code == 0
+    outcome = run(live, "retract", f"{RETRACTED}.md", "--reason", "legal",
+                  "--at", "2024-12-07T23:00:00Z")
+    assert (outcome.code, outcome.err) == (0, "")
+    text = path.read_text()
+    assert text.count("retracted:") == 1 and text.count("reason:") == 1
+    assert 'retracted: 2024-12-07T23:00:00+00:00\nreason: "legal"\n---\n' in text
+    assert tombstones(live)[BASE + RETRACTED] == ("2024-12-07T23:00:00Z", "legal")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("nope.md",), "nope.md: not an entry file of entries; give its path or its file name"),
     (("feedpub.toml",), "feedpub.toml: not an entry file of entries"),
