@@ -67,10 +67,8 @@ def reconcile(ledger: Ledger, due: list[Item], scheduled: list[Item],
     claims, problems = _claims(due + scheduled, ledger, shown, line_of)
     refusals = _refusals(ledger, claims, files, broken, shown, line_of)
     if refusals:
-        hidden = len(refusals) - MAX_REFUSALS
-        if hidden > 0:
-            more = EntryProblem(shown(""), None, f"… and {hidden} more entries refused the same way")
-            refusals = [*refusals[:MAX_REFUSALS], more]
+        if len(refusals) > MAX_REFUSALS:
+            refusals = [*refusals[:MAX_REFUSALS], more_refused(len(refusals), shown(""))]
         raise EntryError(refusals)
     due_ids = {item.entry.id for item in due}
     updated, entries = dict(ledger), []
@@ -127,6 +125,12 @@ def _refusals(ledger: Ledger, claims: dict[str, Item], files: Mapping[str, Entry
         else:
             refusals.extend(_claimed(record, item, shown, line_of))
     return refusals
+
+
+def more_refused(total: int, folder: str) -> EntryProblem:
+    """The line that stands for the refusals past the first ``MAX_REFUSALS`` of ``total``."""
+    return EntryProblem(folder, None, f"… and {total - MAX_REFUSALS} more entries refused the "
+                        "same way")
 
 
 def _unclaimed(record: Published, files: Mapping[str, Entry | None], broken: frozenset[str],

@@ -342,7 +342,7 @@ def _refuse_published_after_closing(config: SiteConfig, loaded: LoadedEntries, l
     """
     from feedpub import program
     from feedpub.ledger import stamp
-    from feedpub.lifecycle import MAX_REFUSALS
+    from feedpub.lifecycle import MAX_REFUSALS, more_refused
 
     published = [(name, entry) for name, entry in sorted(loaded.files.items())
                  if name in late and entry is not None and entry.id in ledger]
@@ -356,9 +356,7 @@ def _refuse_published_after_closing(config: SiteConfig, loaded: LoadedEntries, l
         f"'{program.command('reopen')}'", _field_line(config, name, "published"))
         for name, entry in published[:MAX_REFUSALS]]
     if len(published) > MAX_REFUSALS:
-        problems.append(EntryProblem(_shown(config, config.entries_dir), None, f"… and "
-                                     f"{len(published) - MAX_REFUSALS} more entries refused "
-                                     "the same way"))
+        problems.append(more_refused(len(published), _shown(config, config.entries_dir)))
     raise EntryError(problems)
 
 
