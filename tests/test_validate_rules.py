@@ -95,6 +95,18 @@ def test_w3cdtf(value: str, valid: bool) -> None:
     ("urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", True, True, True),
     ("urn:uuid:1225c695-cfb8-4ebb-aaaa", True, True, False),
     ("mailto:news@example.org", True, True, True),
+    ("http://[fe80::1%25eth0]/", True, True, True),
+    ("http://example.org:65535/", True, True, True),
+    ("http://example.org:000080/", True, True, True),
+    ("http://example.org:/", True, True, True),
+    ("http://[::1", True, True, False),
+    ("//[::1", True, False, False),
+    ("http://[::1]x/", True, True, False),
+    ("http://[1.2.3.4]/", True, True, False),
+    ("http://exa[mple.org/", True, True, False),
+    ("http://example.org:99999/", True, True, False),
+    ("ftp://example.org:65536/", True, True, False),
+    ("http://example.org:8a/", True, True, False),
 ])
 def test_uri_problem(value: str, iri: bool, absolute: bool, valid: bool) -> None:
     assert (uri_problem(value, iri=iri, absolute=absolute) is None) == valid
@@ -165,3 +177,17 @@ def test_digits_of_other_scripts_are_not_numbers_or_dates(old: str, new: str, ru
     assert old in feed and validate_bytes(feed.encode()) == []
     findings = validate_bytes(feed.replace(old, new).encode())
     assert rule in [f.rule for f in findings]
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://[::1", '"http://[::1" has an IPv6 address with no closing ] (RFC 3986 3.2.2)'),
+    ("http://example.org:99999/",
+     '"http://example.org:99999/" has port 99999, beyond the highest port number, 65535'),
+])
+def test_a_url_with_an_impossible_host_or_port_is_invalid(url: str, problem: str) -> None:
+    """The URL checks let "[", "]" and ":" through anywhere, so an IP literal left open and
+    a port past 65535 passed, though neither names a server a reader can reach."""
+    feed = ('<rss version="2.0"><channel><title>t</title>'
+            f"<link>{url}</link><description>d</description></channel></rss>").encode()
+    found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == [("rss-url-invalid", f"<link> {problem}")]

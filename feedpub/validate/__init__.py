@@ -27,7 +27,7 @@ from feedpub.validate.findings import ERROR, WARNING, Finding, Report, TooManyEr
 __all__ = ["ERROR", "VALIDATOR_VERSION", "WARNING", "Finding", "detect_format", "has_errors",
            "validate_bytes"]
 
-VALIDATOR_VERSION = "3"
+VALIDATOR_VERSION = "4"
 
 DEFAULT_MAX_BYTES = 50 * 2**20
 _BLANK = b" \t\r\n\xef\xbb\xbf"
