@@ -141,10 +141,26 @@ def _validate(data: bytes, max_bytes: int, report: Report) -> None:
 
         jsonfeed.check(data, report)
         return
+    if _may_be_json_value(data, stripped):
+        from feedpub.validate import jsonfeed
+
+        if jsonfeed.is_json_value(data):
+            jsonfeed.check(data, report)  # one finding: JSON, but not a JSON Feed object
+            return
     if b"\x00" in data[:4096] and _head_text(data)[:1] not in ("<", "\ufeff"):
         report.error("feed-not-a-feed", "the document is binary, not a feed", 0)
         return
     _validate_xml(data, stripped, report)
+
+
+# How a JSON text that is not an object or array begins (RFC 8259 3, 6, 7).
+_JSON_SCALAR_START = frozenset('"-0123456789tfn')
+
+
+def _may_be_json_value(data: bytes, stripped: bytes) -> bool:
+    """Does the document begin like a bare JSON string, number, true, false or null?"""
+    lead = _head_text(data[:64]).lstrip("\ufeff \t\r\n")[:1] or chr(stripped[0])
+    return lead in _JSON_SCALAR_START
 
 
 def _validate_xml(data: bytes, stripped: bytes, report: Report) -> None:
