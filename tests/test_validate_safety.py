@@ -384,6 +384,35 @@ def test_utf32_without_a_bom_labelled_utf8_is_a_mismatch(codec: str) -> None:
     assert _rules(validate_bytes(declared.encode(codec))) == []
 
 
+@pytest.mark.parametrize(("codec", "bom", "label", "message"), [
+    ("utf-32-le", b"", "UTF-16",
+     'the XML declaration says "UTF-16" but the bytes are UTF-32 (little-endian)'),
+    ("utf-32-be", b"", "utf-16",
+     'the XML declaration says "utf-16" but the bytes are UTF-32 (big-endian)'),
+    ("utf-16-le", b"", "UTF-32",
+     'the XML declaration says "UTF-32" but the bytes are UTF-16 (little-endian)'),
+    ("utf-16-be", b"", "UTF-16LE",
+     'the XML declaration says "UTF-16LE" but the bytes are UTF-16 (big-endian)'),
+    ("utf-32-le", b"", "UTF-32BE",
+     'the XML declaration says "UTF-32BE" but the bytes are UTF-32 (little-endian)'),
+    ("utf-16-le", b"\xff\xfe", "UTF-16BE",
+     'byte-order mark says UTF-16 (little-endian) but the XML declaration says "UTF-16BE"'),
+])
+def test_a_wide_encoding_labelled_with_another_width_or_order_is_a_mismatch(
+    codec: str, bom: bytes, label: str, message: str
+) -> None:
+    """Only "single-byte or not" was compared, so UTF-32 bytes declared "UTF-16" (or
+    UTF-16 declared "UTF-32", or the other byte order) passed: libxml2 goes by the bytes,
+    while a reader that trusts the label reads nonsense."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    data = bom + feed.replace('encoding="utf-8"', f'encoding="{label}"', 1).encode(codec)
+    [finding] = validate_bytes(data)
+    assert (finding.rule, finding.message, finding.line) == ("xml-encoding-mismatch", message, 1)
+    matching = codec if bom else codec[:6]  # the label that fits each form is accepted
+    declared = feed.replace('encoding="utf-8"', f'encoding="{matching}"', 1)
+    assert _rules(validate_bytes(bom + declared.encode(codec))) == []
+
+
 def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
     """The JSON Feed "version" (or an XML namespace) was quoted whole: a 5 MB value, or
     a million-member array, made a 5 MB line of output."""

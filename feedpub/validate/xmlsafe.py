@@ -144,10 +144,45 @@ def check_encoding(data: bytes, report: Report) -> bool:
                 1,
             )
             return False
+        problem = _wide_mismatch(data, codec, declared)
+        if problem is not None:
+            report.error("xml-encoding-mismatch", problem, 1)
+            return False
         return True
     # Without a declaration or BOM the document must be UTF-8; libxml2 checks that as it
     # parses (reported as xml-encoding-invalid), which spares a full decode here.
     return True
+
+
+# XML 1.0 Appendix F: the first four bytes of a document in UTF-16 or UTF-32, by its
+# byte-order mark or, without one, by where the zero bytes of "<?" fall.
+_WIDE_STARTS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "le", True), (codecs.BOM_UTF32_BE, "utf-32", "be", True),
+    (b"<\x00\x00\x00", "utf-32", "le", False), (b"\x00\x00\x00<", "utf-32", "be", False),
+    (codecs.BOM_UTF16_LE, "utf-16", "le", True), (codecs.BOM_UTF16_BE, "utf-16", "be", True),
+    (b"<\x00?\x00", "utf-16", "le", False), (b"\x00<\x00?", "utf-16", "be", False),
+)
+_ORDERS = {"le": "little-endian", "be": "big-endian"}
+
+
+def _wide_mismatch(data: bytes, codec: str, declared: str) -> str | None:
+    """Say what the bytes of a UTF-16/32 document are, when the declared codec disagrees.
+
+    Checking only "single-byte or not" let UTF-32 labelled "UTF-16" (and UTF-16
+    labelled "UTF-32", or UTF-16BE labelled "UTF-16LE") through: libxml2 goes by the
+    bytes and parsed them anyway, while a reader that trusts the label reads garbage.
+    The code-unit width must match, and so must the byte order when the label names one.
+    """
+    form = next((form for form in _WIDE_STARTS if data.startswith(form[0])), None)
+    if form is None:
+        return None
+    _, family, order, has_bom = form
+    if codec == family or codec == f"{family}-{order}":
+        return None
+    found = f"{family.upper()} ({_ORDERS[order]})"
+    if has_bom:
+        return f'byte-order mark says {found} but the XML declaration says "{declared}"'
+    return f'the XML declaration says "{declared}" but the bytes are {found}'
 
 
 _C1 = re.compile(rb"[\x80-\x9f]|&#(?:1[3-5]\d|12[89]);|&#x[89][0-9a-fA-F];")
