@@ -107,6 +107,9 @@ def test_w3cdtf(value: str, valid: bool) -> None:
     ("http://example.org:99999/", True, True, False),
     ("ftp://example.org:65536/", True, True, False),
     ("http://example.org:8a/", True, True, False),
+    ("http://user%40example.org@example.org/", True, True, True),
+    ("http://a@b@example.org/", True, True, False),
+    ("//a@b@example.org/", True, False, False),
 ])
 def test_uri_problem(value: str, iri: bool, absolute: bool, valid: bool) -> None:
     assert (uri_problem(value, iri=iri, absolute=absolute) is None) == valid
@@ -191,3 +194,14 @@ def test_a_url_with_an_impossible_host_or_port_is_invalid(url: str, problem: str
             f"<link>{url}</link><description>d</description></channel></rss>").encode()
     found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
     assert found == [("rss-url-invalid", f"<link> {problem}")]
+
+
+def test_a_second_at_sign_in_the_authority_is_invalid() -> None:
+    """userinfo (RFC 3986 3.2.1) has no "@": in "http://a@b@example.org/" readers split
+    at different "@"s and so reach different hosts, yet every URL check accepted it."""
+    feed = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:example:y</id>'
+            b'<updated>2024-12-07T09:00:00Z</updated><author><name>a</name></author>'
+            b'<link href="http://a@b@example.org/"/></feed>')
+    found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == [("atom-uri-invalid", '<link> href "http://a@b@example.org/" has more than '
+                      'one "@" in its authority (user information cannot hold "@"; write %40)')]

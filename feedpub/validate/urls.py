@@ -89,12 +89,15 @@ def uri_problem(value: str, *, iri: bool = True, absolute: bool = False) -> str 
 
 
 def _authority_problem(authority: str) -> str | None:
-    """What is wrong with the host and port of an authority (RFC 3986 3.2), or None.
+    """What is wrong with the user information, host and port of an authority (RFC 3986
+    3.2), or None.
 
     The character checks let "[", "]" and ":" through anywhere, so "http://[::1" (an IP
     literal never closed) and "http://example.org:99999/" (no such port) passed as URLs.
     """
-    hostport = authority.rpartition("@")[2]
+    userinfo, _, hostport = authority.rpartition("@")
+    if "@" in userinfo:
+        return 'has more than one "@" in its authority (user information cannot hold "@"; write %40)'
     if hostport.startswith("["):
         literal, bracket, port = hostport[1:].partition("]")
         if not bracket:
