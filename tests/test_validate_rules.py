@@ -110,6 +110,10 @@ def test_w3cdtf(value: str, valid: bool) -> None:
     ("http://user%40example.org@example.org/", True, True, True),
     ("http://a@b@example.org/", True, True, False),
     ("//a@b@example.org/", True, False, False),
+    ("1http://example.org/", True, False, False),
+    ("2024:notes", True, False, False),
+    ("./2024:notes", True, False, True),
+    ("notes?at=12:00#t:1", True, False, True),
 ])
 def test_uri_problem(value: str, iri: bool, absolute: bool, valid: bool) -> None:
     assert (uri_problem(value, iri=iri, absolute=absolute) is None) == valid
@@ -205,3 +209,16 @@ def test_a_second_at_sign_in_the_authority_is_invalid() -> None:
     found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
     assert found == [("atom-uri-invalid", '<link> href "http://a@b@example.org/" has more than '
                       'one "@" in its authority (user information cannot hold "@"; write %40)')]
+
+
+def test_a_relative_reference_starting_with_a_colon_segment_is_invalid() -> None:
+    """RFC 3986 4.2: "1http://example.org/" has no valid scheme, and as a relative path
+    its first segment holds ":", which no relative reference may; Atom's relative-IRI
+    checks (link href, xml:base, uri, icon...) accepted it."""
+    feed = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:example:y</id>'
+            b'<updated>2024-12-07T09:00:00Z</updated><author><name>a</name></author>'
+            b'<link href="1http://example.org/"/></feed>')
+    found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == [("atom-uri-invalid", '<link> href "1http://example.org/" is not a URI '
+                      'reference: "1http" is not a scheme, and a relative path cannot start '
+                      'with a segment holding ":" (RFC 3986 4.2)')]

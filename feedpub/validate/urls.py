@@ -27,6 +27,7 @@ _AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#]*)")
 # RFC 3986 3.2.2: IPvFuture; RFC 6874: an IPv6 zone identifier, "%25" then its name.
 _IP_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+")
 _ZONE = re.compile(r"%25(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})+")
+_FIRST_SEGMENT = re.compile(r"[^/?#]*")
 MAX_PORT = 65535  # TCP, UDP, SCTP and DCCP ports are 16-bit numbers (RFC 6335 6)
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _IRI_BAD = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f-\x9f]")
@@ -85,6 +86,20 @@ def uri_problem(value: str, *, iri: bool = True, absolute: bool = False) -> str 
         if not has_scheme(value):
             return "is not an absolute URI (it has no scheme)"
         return _scheme_problem(value)
+    return _relative_problem(value)
+
+
+def _relative_problem(value: str) -> str | None:
+    """RFC 3986 4.2: a relative path cannot begin with a segment holding ":" (it would
+    be taken for a scheme), so "1http://x" or "2024:notes" (no valid scheme before the
+    ":") is no URI reference at all; "./2024:notes" is how to write such a path."""
+    if has_scheme(value):
+        return None
+    first = _FIRST_SEGMENT.match(value)
+    if first is not None and ":" in first.group():
+        return (f'is not a URI reference: "{first.group().partition(":")[0][:40]}" is not a '
+                'scheme, and a relative path cannot start with a segment holding ":" '
+                "(RFC 3986 4.2)")
     return None
 
 
