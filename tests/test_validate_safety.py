@@ -87,6 +87,18 @@ def test_quadratic_blowup_is_not_expanded() -> None:
     assert _rules(findings) == ["xml-entity-expansion"]
 
 
+def test_an_entity_chain_too_deep_is_an_entity_expansion_finding() -> None:
+    """Sixty entities each naming the next stop libxml2 with "Maximum entity nesting
+    depth exceeded", which was filed as xml-not-well-formed: the document is well-formed,
+    it is the expansion attack xml-entity-expansion names."""
+    entities = '<!ENTITY e0 "x">' + "".join(f'<!ENTITY e{i} "&e{i - 1};">' for i in range(1, 60))
+    data = (f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel>'
+            "<title>&e59;</title></channel></rss>").encode()
+    [finding] = validate_bytes(data)
+    assert finding.rule == "xml-entity-expansion"
+    assert finding.message.endswith("Maximum entity nesting depth exceeded")
+
+
 def test_xxe_file_entity_is_never_read(secret_file: Path) -> None:
     data = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret_file.as_uri()}">]>'
             '<rss version="2.0"><channel><title>&xxe;</title><link>https://example.org/</link>'

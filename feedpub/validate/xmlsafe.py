@@ -56,6 +56,7 @@ _SYNTAX_RULES = (
     ("XML declaration allowed only at the start", "xml-declaration-misplaced"),
     ("amplification", "xml-entity-expansion"),
     ("entity reference loop", "xml-entity-expansion"),
+    ("entity nesting depth", "xml-entity-expansion"),  # a chain of entities naming the next
     ("Excessive depth", "xml-too-deep"),
     ("invalid Char", "xml-forbidden-char"),
     ("invalid xmlChar", "xml-forbidden-char"),
