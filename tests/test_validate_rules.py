@@ -48,7 +48,8 @@ def test_rfc822_weekday_mismatch_is_its_own_verdict() -> None:
 
 @pytest.mark.parametrize("value", [
     "2024-12-07T09:00:00Z", "2024-12-07T09:00:00.123+05:30", "2024-02-29T23:59:60-00:00",
-    "1900-01-01T00:00:00Z",
+    "1900-01-01T00:00:00Z", "2016-12-31T23:59:60Z", "2016-12-31T18:59:60.5-05:00",
+    "2017-01-01T00:59:60+01:00", "9999-12-31T23:59:60Z",
 ])
 def test_rfc3339_accepts(value: str) -> None:
     assert rfc3339(value) is None
@@ -222,3 +223,14 @@ def test_a_relative_reference_starting_with_a_colon_segment_is_invalid() -> None
     assert found == [("atom-uri-invalid", '<link> href "1http://example.org/" is not a URI '
                       'reference: "1http" is not a scheme, and a relative path cannot start '
                       'with a segment holding ":" (RFC 3986 4.2)')]
+
+
+@pytest.mark.parametrize("value", [
+    "2024-01-01T00:00:60Z", "2024-02-28T23:59:60Z", "2016-12-31T23:59:60+01:00",
+    "2024-03-31T23:58:60Z",
+])
+def test_rfc3339_second_60_only_at_a_leap_second(value: str) -> None:
+    """RFC 3339 5.7: second 60 exists only at 23:59:60 UTC at the end of a month (in
+    other zones, shifted by the offset); "00:00:60" was accepted on any day."""
+    assert rfc3339(value) == ("is not an RFC 3339 date-time (second 60 is a leap second, "
+                              "only at 23:59:60 UTC on the last day of a month, RFC 3339 5.7)")
