@@ -234,3 +234,14 @@ def test_rfc3339_second_60_only_at_a_leap_second(value: str) -> None:
     other zones, shifted by the offset); "00:00:60" was accepted on any day."""
     assert rfc3339(value) == ("is not an RFC 3339 date-time (second 60 is a leap second, "
                               "only at 23:59:60 UTC on the last day of a month, RFC 3339 5.7)")
+
+
+def test_a_date_with_white_space_around_it_says_so() -> None:
+    """Findings quote values with white space collapsed, so an Atom date that failed only
+    for a leading space read '<updated> "2024-01-01T00:00:00Z" is not an RFC 3339
+    date-time', quoting a valid date as the invalid one."""
+    feed = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:example:y</id>'
+            b'<updated> 2024-01-01T00:00:00Z\n</updated><author><name>a</name></author></feed>')
+    [finding] = [f for f in validate_bytes(feed) if f.rule == "atom-date-invalid"]
+    assert finding.message == ('<updated> "2024-01-01T00:00:00Z" is not an RFC 3339 date-time '
+                               "(it has white space around it)")

@@ -96,6 +96,10 @@ def rfc3339(value: str, *, strict_case: bool = True) -> str | None:
     pattern = _RFC3339 if strict_case else _RFC3339_ANYCASE
     match = pattern.fullmatch(value)
     if match is None:
+        if value != value.strip() and pattern.fullmatch(value.strip()) is not None:
+            # messages quote values with white space collapsed: without this they read
+            # '<updated> "2024-01-01T00:00:00Z" is not an RFC 3339 date-time'
+            return "is not an RFC 3339 date-time (it has white space around it)"
         return "is not an RFC 3339 date-time"
     year, month, day = match.groups()
     if day > "28" and not _valid_ymd(int(year), int(month), int(day)):
