@@ -144,6 +144,18 @@ def test_url_over_the_size_cap_exits_2(httpserver: HTTPServer,
         err.endswith(" bytes is over the 1000-byte limit\n")
 
 
+def test_a_file_over_the_size_cap_is_not_given_a_made_up_size(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the cap and one byte more are read, and the finding gave that as the size:
+    this 5,013-byte file (or /dev/zero) was "1001 bytes, over the 1000-byte limit"."""
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"<rss>" + b" " * 5000 + b"</rss>")
+    status, out, _ = _run(["--max-bytes", "1000", str(big)], capsys)
+    assert status == 1
+    assert out == (f"{big}:0:0: error feed-too-large: the document is over the 1000-byte limit, "
+                   "so it is not checked\n")
+
+
 def test_unreachable_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = _run(["http://127.0.0.1:9/feed.xml"], capsys)
     assert status == 2
