@@ -245,3 +245,18 @@ def test_a_date_with_white_space_around_it_says_so() -> None:
     [finding] = [f for f in validate_bytes(feed) if f.rule == "atom-date-invalid"]
     assert finding.message == ('<updated> "2024-01-01T00:00:00Z" is not an RFC 3339 date-time '
                                "(it has white space around it)")
+
+
+@pytest.mark.parametrize(("port", "problem"), [
+    ("80", None), ("065535", None),
+    ("65536", '<cloud> port "65536" is over 65535, the highest TCP port'),
+    ("9" * 5000, '<cloud> port "' + "9" * 59 + '…" is over 65535, the highest TCP port'),
+])
+def test_a_cloud_port_is_a_tcp_port(port: str, problem: str | None) -> None:
+    """<cloud port> is where readers register (RSS 2.0, "cloud"): any whole number passed,
+    though no server listens past 65535, the limit the URL checks now apply too."""
+    feed = ('<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            f'<description>d</description><cloud domain="rpc.example.org" port="{port}" '
+            'path="/RPC2" registerProcedure="p" protocol="xml-rpc"/></channel></rss>').encode()
+    found = [f.message for f in validate_bytes(feed) if f.rule == "rss-cloud-invalid"]
+    assert found == ([problem] if problem else [])
