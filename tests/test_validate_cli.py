@@ -245,6 +245,24 @@ def test_values_quoted_from_a_feed_print_as_one_line_of_plain_text(tmp_path: Pat
     assert messages[2].startswith('"\\ud800" is not')
 
 
+def test_a_file_name_with_control_characters_prints_as_one_line(tmp_path: Path) -> None:
+    """The name starts every line and was printed as given: a file named with a newline
+    forged finding lines, one with an escape sequence drove the terminal; in text output
+    it is escaped like a quoted value (JSON output escapes it as JSON does)."""
+    path = tmp_path / "a\nforged.xml:1:1: error forged: \x1b[2Jx.xml"
+    path.write_bytes(b"<rss")
+    missing = str(tmp_path / "gone\n.xml")
+    result = _publish(str(path), missing)
+    assert result.returncode == 2
+    escaped = str(path).replace("\n", "\\n").replace("\x1b", "\\x1b")
+    assert result.stdout.startswith(f"{escaped}:1:5: error xml-not-well-formed: ")
+    assert len(result.stdout.splitlines()) == 1 and "\x1b" not in result.stdout
+    assert result.stderr == (f"{missing.replace(chr(10), chr(92) + 'n')}:0:0: error "
+                             "source-unreadable: cannot read: No such file or directory\n")
+    as_json = _publish(str(path), "--format", "json")
+    assert json.loads(as_json.stdout)["sources"][0]["source"] == str(path)
+
+
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1", "utf-8"])
 def test_output_in_any_locale_escapes_what_it_cannot_encode(tmp_path: Path,
                                                             encoding: str) -> None:
