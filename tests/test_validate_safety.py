@@ -445,9 +445,36 @@ def test_a_wide_encoding_labelled_with_another_width_or_order_is_a_mismatch(
     data = bom + feed.replace('encoding="utf-8"', f'encoding="{label}"', 1).encode(codec)
     [finding] = validate_bytes(data)
     assert (finding.rule, finding.message, finding.line) == ("xml-encoding-mismatch", message, 1)
-    matching = codec if bom else codec[:6]  # the label that fits each form is accepted
-    declared = feed.replace('encoding="utf-8"', f'encoding="{matching}"', 1)
+    declared = feed.replace('encoding="utf-8"', f'encoding="{codec}"', 1)  # what fits
     assert _rules(validate_bytes(bom + declared.encode(codec))) == []
+
+
+@pytest.mark.parametrize(("codec", "declaration", "message"), [
+    ("utf-16-le", "", "the bytes are UTF-16 (little-endian) with neither a byte-order mark nor "
+     "an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): add a byte-order "
+     'mark or declare encoding="UTF-16LE"'),
+    ("utf-16-be", '<?xml version="1.0"?>\n', "the bytes are UTF-16 (big-endian) with neither a "
+     "byte-order mark nor an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): "
+     'add a byte-order mark or declare encoding="UTF-16BE"'),
+    ("utf-32-le", "", "the bytes are UTF-32 (little-endian) with neither a byte-order mark nor "
+     "an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): add a byte-order "
+     'mark or declare encoding="UTF-32LE"'),
+    ("utf-16-le", '<?xml version="1.0" encoding="UTF-16"?>\n', 'the XML declaration says '
+     '"UTF-16" but the bytes have no byte-order mark, which UTF-16 must begin with (XML 1.0 '
+     '4.3.3): add one, or declare "UTF-16LE"'),
+])
+def test_utf16_or_utf32_without_a_bom_must_be_declared(codec: str, declaration: str,
+                                                       message: str) -> None:
+    """XML 1.0 4.3.3: without a byte-order mark or an encoding declaration a document is
+    UTF-8, and UTF-16 must begin with a byte-order mark. libxml2 guessed UTF-32 and
+    declared-less UTF-16 after "<?xml" from the zero bytes (exit 0), and other UTF-16
+    was "feed-empty: Document is empty" or a "Char 0x0" error."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    body = feed.split("?>\n", 1)[1]
+    [finding] = validate_bytes((declaration + body).encode(codec))
+    assert (finding.rule, finding.message, finding.line) == ("xml-encoding-mismatch", message, 1)
+    bom = "\ufeff" + declaration.replace("UTF-16", codec) + body
+    assert _rules(validate_bytes(bom.encode(codec))) == []  # with its BOM, it is fine
 
 
 def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
@@ -469,6 +496,6 @@ def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
 def test_libxml2_messages_lose_their_newline_before_the_position() -> None:
     """libxml2 says "...out of allowed range\\n, line 1, column 2": with the position cut
     off, the newline was left at the end and printed a blank line after the finding."""
-    [finding] = validate_bytes(b"<\x00r\x00")
+    [finding] = validate_bytes(b"<r>\x00</r>")  # (UTF-16 without a BOM is now caught first)
     assert finding.rule == "xml-forbidden-char"
     assert finding.message.endswith("Char 0x0 out of allowed range")

@@ -151,19 +151,33 @@ def check_encoding(data: bytes, report: Report) -> bool:
             return False
         return True
     # Without a declaration or BOM the document must be UTF-8; libxml2 checks that as it
-    # parses (reported as xml-encoding-invalid), which spares a full decode here.
+    # parses (reported as xml-encoding-invalid), which spares a full decode here. Only
+    # the zero bytes of UTF-16/32 are looked for first, which libxml2 would accept.
+    problem = _undeclared_wide(data)
+    if problem is not None:
+        report.error("xml-encoding-mismatch", problem, 1)
+        return False
     return True
 
 
-# XML 1.0 Appendix F: the first four bytes of a document in UTF-16 or UTF-32, by its
-# byte-order mark or, without one, by where the zero bytes of "<?" fall.
-_WIDE_STARTS = (
-    (codecs.BOM_UTF32_LE, "utf-32", "le", True), (codecs.BOM_UTF32_BE, "utf-32", "be", True),
-    (b"<\x00\x00\x00", "utf-32", "le", False), (b"\x00\x00\x00<", "utf-32", "be", False),
-    (codecs.BOM_UTF16_LE, "utf-16", "le", True), (codecs.BOM_UTF16_BE, "utf-16", "be", True),
-    (b"<\x00?\x00", "utf-16", "le", False), (b"\x00<\x00?", "utf-16", "be", False),
+# XML 1.0 Appendix F: a document in UTF-16 or UTF-32 shows by its byte-order mark or,
+# without one, by the zero bytes of its first (ASCII) characters: z a zero byte, x not.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "le"), (codecs.BOM_UTF32_BE, "utf-32", "be"),
+    (codecs.BOM_UTF16_LE, "utf-16", "le"), (codecs.BOM_UTF16_BE, "utf-16", "be"),
 )
+_ZERO_SHAPES = {"xzzz": ("utf-32", "le"), "zzzx": ("utf-32", "be"), "xzxz": ("utf-16", "le"),
+                "zxzx": ("utf-16", "be")}
 _ORDERS = {"le": "little-endian", "be": "big-endian"}
+
+
+def _wide_form(data: bytes) -> tuple[str, str, bool] | None:
+    """(family, byte order, has a BOM) of a UTF-16/32 document; None for other bytes."""
+    for bom, family, order in _WIDE_BOMS:
+        if data.startswith(bom):
+            return family, order, True
+    shape = _ZERO_SHAPES.get("".join("z" if byte == 0 else "x" for byte in data[:4]))
+    return (*shape, False) if shape is not None else None
 
 
 def _wide_mismatch(data: bytes, codec: str, declared: str) -> str | None:
@@ -174,16 +188,33 @@ def _wide_mismatch(data: bytes, codec: str, declared: str) -> str | None:
     bytes and parsed them anyway, while a reader that trusts the label reads garbage.
     The code-unit width must match, and so must the byte order when the label names one.
     """
-    form = next((form for form in _WIDE_STARTS if data.startswith(form[0])), None)
+    form = _wide_form(data)
     if form is None:
         return None
-    _, family, order, has_bom = form
-    if codec == family or codec == f"{family}-{order}":
-        return None
+    family, order, has_bom = form
     found = f"{family.upper()} ({_ORDERS[order]})"
+    if codec == f"{family}-{order}" or (codec == family and (has_bom or family == "utf-32")):
+        return None
+    if codec == family:  # UTF-16 without a byte-order mark
+        return (f'the XML declaration says "{declared}" but the bytes have no byte-order mark, '
+                f"which UTF-16 must begin with (XML 1.0 4.3.3): add one, or declare "
+                f'"{family.upper()}{order.upper()}"')
     if has_bom:
         return f'byte-order mark says {found} but the XML declaration says "{declared}"'
     return f'the XML declaration says "{declared}" but the bytes are {found}'
+
+
+def _undeclared_wide(data: bytes) -> str | None:
+    """XML 1.0 4.3.3: a document with neither a byte-order mark nor an encoding declaration
+    is UTF-8. libxml2 guessed UTF-32 (and UTF-16 after "<?xml") from the zero bytes and
+    parsed it; other UTF-16 failed as "Document is empty" or "Char 0x0"."""
+    form = _wide_form(data)
+    if form is None or form[2]:
+        return None
+    family, order, _ = form
+    return (f"the bytes are {family.upper()} ({_ORDERS[order]}) with neither a byte-order mark "
+            "nor an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): add a "
+            f'byte-order mark or declare encoding="{family.upper()}{order.upper()}"')
 
 
 _C1 = re.compile(rb"[\x80-\x9f]|&#(?:1[3-5]\d|12[89]);|&#x[89][0-9a-fA-F];")
