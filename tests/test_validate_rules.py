@@ -72,6 +72,7 @@ def test_rfc3339_lower_case_is_allowed_outside_atom() -> None:
     ("2024", True), ("2024-12", True), ("2024-12-07", True), ("2024-12-07T09:00Z", True),
     ("2024-12-07T09:00:00.5+01:00", True), ("2024-12-07T09:00", False), ("2024-13", False),
     ("07/12/2024", False), ("", False),
+    ("2016-12-31T23:59:60Z", False),  # W3C-NOTE-datetime: seconds 00 through 59, no leap second
 ])
 def test_w3cdtf(value: str, valid: bool) -> None:
     assert (w3cdtf(value) is None) == valid

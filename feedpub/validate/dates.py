@@ -139,7 +139,10 @@ def w3cdtf(value: str) -> str | None:
         return "is not a W3CDTF date (month out of range)"
     if day is not None and not _valid_ymd(int(year), int(month), int(day)):
         return "is not a W3CDTF date (day out of range)"
-    if hour is not None and not _valid_hms(int(hour), int(minute), int(second or 0)):
+    # The note's "ss = two digits of second (00 through 59)": unlike RFC 3339 it has no
+    # leap second, so _valid_hms (which allows 60) is not enough here.
+    if hour is not None and (not _valid_hms(int(hour), int(minute), int(second or 0))
+                             or second == "60"):
         return "is not a W3CDTF date (time out of range)"
     if oh is not None and (int(oh) > 23 or int(om) > 59):
         return "is not a W3CDTF date (bad time-zone offset)"
