@@ -521,7 +521,12 @@ def _decode(data: bytes, report: Report) -> str | None:
                        f"the document is {codec.upper()}; JSON Feed asks for UTF-8 (RFC 8259 "
                        "requires it), and many readers accept nothing else", 1)
         return text.lstrip("\ufeff")
-    raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    raw = data
+    if data.startswith(b"\xef\xbb\xbf"):
+        raw = data[3:]
+        report.warning("json-bom",
+                       "the document starts with a byte-order mark, which JSON text must not "
+                       "(RFC 8259 8.1): JSON.parse and other strict readers refuse it", 1, 1)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
