@@ -261,3 +261,14 @@ def test_a_cloud_port_is_a_tcp_port(port: str, problem: str | None) -> None:
             'path="/RPC2" registerProcedure="p" protocol="xml-rpc"/></channel></rss>').encode()
     found = [f.message for f in validate_bytes(feed) if f.rule == "rss-cloud-invalid"]
     assert found == ([problem] if problem else [])
+
+
+def test_rss_in_a_namespace_says_so() -> None:
+    """<rss xmlns="http://backend.userland.com/rss2"> was told "<rss> is not the root of
+    an RSS 2.0 or Atom 1.0 document", which names the element it is about as not RSS."""
+    feed = (b'<rss version="2.0" xmlns="http://backend.userland.com/rss2"><channel><title>t'
+            b"</title><link>https://example.org/</link><description>d</description></channel></rss>")
+    [finding] = validate_bytes(feed)
+    assert (finding.rule, finding.message) == (
+        "feed-root-unknown", '<rss> is in namespace "http://backend.userland.com/rss2", but RSS '
+        "2.0 elements are in no namespace: remove the xmlns")

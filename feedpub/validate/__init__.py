@@ -201,6 +201,10 @@ def _unknown_root(root: object, report: Report) -> None:
         report.error("atom-namespace-invalid",
                      f'<feed> is in namespace "{namespace}", not the Atom 1.0 namespace '
                      f'"{_ATOM_NS}"', root)
+    elif local == "rss":  # e.g. Userland's http://backend.userland.com/rss2
+        report.error("feed-root-unknown",
+                     f'<rss> is in namespace "{namespace}", but RSS 2.0 elements are in no '
+                     "namespace: remove the xmlns", root)
     elif local == "RDF":
         report.error("feed-format-unsupported",
                      "RSS 1.0 (RDF) is not supported; use RSS 2.0, Atom 1.0 or JSON Feed 1.1", root)
