@@ -124,6 +124,27 @@ def test_an_element_with_many_attributes_is_read_in_linear_time(where: str) -> N
     assert expected in _rules(findings)
 
 
+@pytest.mark.parametrize(("body", "detail"), [
+    (b"<description>" + b"x" * 10_000_001 + b"</description>", "Text node too long"),
+    (b"<description><![CDATA[" + b"x" * 10_000_001 + b"]]></description>",
+     "Buffer size limit exceeded"),
+    (b"<!--" + b"x" * 10_000_001 + b"-->", "Comment too big found"),
+    (b"<" + b"x" * 50_001 + b"/>", "Name too long: NCName"),
+])
+def test_a_node_past_the_parser_limits_is_not_called_malformed(body: bytes, detail: str) -> None:
+    """libxml2 stops at 10 MB of text (50,000 characters of name) without XML_PARSE_HUGE,
+    which stays off; these well-formed documents were "not well-formed XML: Resource limit
+    exceeded: Text node too long, try XML_PARSE_HUGE", naming a parser flag to a user."""
+    data = (b'<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            + body + b"</channel></rss>")
+    [finding] = validate_bytes(data)
+    assert finding.rule == "xml-node-too-large"
+    assert finding.message.startswith("the document has a text, attribute value, comment or name "
+                                      "longer than this validator reads (10,000,000 characters; "
+                                      "50,000 for names), so it is not checked: ")
+    assert finding.message.endswith(detail) and "XML_PARSE_HUGE" not in finding.message
+
+
 def test_xxe_file_entity_is_never_read(secret_file: Path) -> None:
     data = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret_file.as_uri()}">]>'
             '<rss version="2.0"><channel><title>&xxe;</title><link>https://example.org/</link>'

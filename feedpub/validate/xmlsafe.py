@@ -58,6 +58,11 @@ _SYNTAX_RULES = (
     ("entity reference loop", "xml-entity-expansion"),
     ("entity nesting depth", "xml-entity-expansion"),  # a chain of entities naming the next
     ("Excessive depth", "xml-too-deep"),
+    # libxml2's size limits without XML_PARSE_HUGE (which would also lift the depth and
+    # entity limits): the document may be well-formed, it is just not read past them
+    ("Resource limit exceeded", "xml-node-too-large"),
+    ("too big found", "xml-node-too-large"),
+    ("Name too long", "xml-node-too-large"),
     ("invalid Char", "xml-forbidden-char"),
     ("invalid xmlChar", "xml-forbidden-char"),
     ("Char 0x", "xml-forbidden-char"),
@@ -320,6 +325,12 @@ def _syntax_finding(exc: etree.XMLSyntaxError, report: Report) -> None:
         if needle in message:
             rule = candidate
             break
+    if rule == "xml-node-too-large":
+        message = re.sub(r",? try XML_PARSE_HUGE$", "", message)
+        report.error(rule, "the document has a text, attribute value, comment or name longer "
+                     "than this validator reads (10,000,000 characters; 50,000 for names), so it "
+                     f"is not checked: {message}", line, column)
+        return
     if rule == "xml-declaration-misplaced":
         message += (" (something, often a blank line from a PHP template or plugin, comes before "
                     "<?xml; remove it)")
