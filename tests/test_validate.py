@@ -92,6 +92,9 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_itunes_email_in_channel.xml": [(E, "ext-element-misplaced", 8)],
     "rss_itunes_owner_holds_image.xml": [(E, "ext-element-misplaced", 8)],
     "rss_itunes_subcategory_wrong_parent.xml": [(E, "itunes-category-invalid", 8)],
+    # Apple's categories have two levels: a subcategory has no subcategories, and a
+    # third level (Arts > Design > Design) was accepted as long as each name existed
+    "rss_itunes_category_third_level.xml": [(E, "itunes-category-invalid", 9)],
     "rss_itunes_explicit_legacy.xml": [(W, "itunes-explicit-legacy", 8)],
     "rss_itunes_required_missing.xml": [(W, "itunes-element-missing", 3)],
     "rss_itunes_namespace_miscased.xml": [(W, "ext-namespace-mismatch", 8)],

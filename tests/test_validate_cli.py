@@ -144,6 +144,18 @@ def test_url_over_the_size_cap_exits_2(httpserver: HTTPServer,
         err.endswith(" bytes is over the 1000-byte limit\n")
 
 
+def test_a_file_over_the_size_cap_is_not_given_a_made_up_size(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the cap and one byte more are read, and the finding gave that as the size:
+    this 5,013-byte file (or /dev/zero) was "1001 bytes, over the 1000-byte limit"."""
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"<rss>" + b" " * 5000 + b"</rss>")
+    status, out, _ = _run(["--max-bytes", "1000", str(big)], capsys)
+    assert status == 1
+    assert out == (f"{big}:0:0: error feed-too-large: the document is over the 1000-byte limit, "
+                   "so it is not checked\n")
+
+
 def test_unreachable_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = _run(["http://127.0.0.1:9/feed.xml"], capsys)
     assert status == 2
@@ -231,6 +243,24 @@ def test_values_quoted_from_a_feed_print_as_one_line_of_plain_text(tmp_path: Pat
     assert (as_json.returncode, as_json.stderr) == (1, "")
     messages = [f["message"] for f in json.loads(as_json.stdout)["sources"][0]["findings"]]
     assert messages[2].startswith('"\\ud800" is not')
+
+
+def test_a_file_name_with_control_characters_prints_as_one_line(tmp_path: Path) -> None:
+    """The name starts every line and was printed as given: a file named with a newline
+    forged finding lines, one with an escape sequence drove the terminal; in text output
+    it is escaped like a quoted value (JSON output escapes it as JSON does)."""
+    path = tmp_path / "a\nforged.xml:1:1: error forged: \x1b[2Jx.xml"
+    path.write_bytes(b"<rss")
+    missing = str(tmp_path / "gone\n.xml")
+    result = _publish(str(path), missing)
+    assert result.returncode == 2
+    escaped = str(path).replace("\n", "\\n").replace("\x1b", "\\x1b")
+    assert result.stdout.startswith(f"{escaped}:1:5: error xml-not-well-formed: ")
+    assert len(result.stdout.splitlines()) == 1 and "\x1b" not in result.stdout
+    assert result.stderr == (f"{missing.replace(chr(10), chr(92) + 'n')}:0:0: error "
+                             "source-unreadable: cannot read: No such file or directory\n")
+    as_json = _publish(str(path), "--format", "json")
+    assert json.loads(as_json.stdout)["sources"][0]["source"] == str(path)
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1", "utf-8"])

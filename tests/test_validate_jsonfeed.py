@@ -102,6 +102,28 @@ def test_top_level_must_be_an_object() -> None:
     assert [f.rule for f in validate_bytes(b"[1, 2]")] == ["json-not-object"]
 
 
+@pytest.mark.parametrize(("data", "kind"), [
+    (b'"items"', "a JSON string"), (b"42", "a JSON number"), (b" -1.5e3\n", "a JSON number"),
+    (b"null", "JSON null"), (b"true", "JSON true"),
+])
+def test_a_bare_json_value_is_json_but_not_a_feed(data: bytes, kind: str) -> None:
+    """RFC 8259 makes any value a JSON text, but only "{" and "[" were taken for JSON:
+    "items" or 42 was called "neither XML nor JSON", at column 0."""
+    [finding] = validate_bytes(data)
+    assert (finding.rule, finding.line, finding.column) == ("json-not-object", 1, 1)
+    assert finding.message == (f"the document is {kind}, not a JSON Feed: a JSON Feed is a "
+                               "JSON object ({...})")
+
+
+def test_only_a_whole_json_value_is_taken_for_json() -> None:
+    """Text that merely starts like a JSON value stays "neither XML nor JSON"."""
+    assert [f.rule for f in validate_bytes(b"4")] == ["json-not-object"]
+    for data in (b"nothing", b"42 43", b"NaN", b"-", b'"open'):
+        [finding] = validate_bytes(data)
+        assert (finding.rule, finding.message) == ("feed-not-a-feed",
+                                                   "the document is neither XML nor JSON")
+
+
 def test_duplicate_key_is_an_error_at_the_second_key() -> None:
     data = b'{"version": "https://jsonfeed.org/version/1.1",\n "title": "a",\n "title": "b",\n' \
            b' "home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json", "items": []}'
@@ -130,7 +152,8 @@ def test_non_ascii_columns_count_characters() -> None:
 
 def test_utf8_bom_is_accepted_and_other_encodings_are_not() -> None:
     text = json.dumps(BASE)
-    assert validate_bytes(b"\xef\xbb\xbf" + text.encode()) == []
+    # accepted (exit 0), with a warning since RFC 7159/8259 8.1 forbid writing the BOM
+    assert _findings_of(b"\xef\xbb\xbf" + text.encode()) == [("warning", "json-bom")]
     latin = text.replace("Live", "Café").encode("latin-1")
     assert [f.rule for f in validate_bytes(latin)] == ["json-encoding-invalid"]
 
@@ -165,6 +188,15 @@ def test_utf16_and_utf32_are_read_with_a_warning(codec: str) -> None:
     """JSON Feed 1.1 allows any encoding RFC 7159 allowed, but asks for UTF-8."""
     data = json.dumps(_item(title="Café"), indent=2).encode(codec)
     assert _findings_of(data) == [("warning", "json-encoding-not-utf8")]
+
+
+def test_a_utf8_byte_order_mark_is_a_warning() -> None:
+    """RFC 8259 8.1: JSON text must not begin with a byte-order mark, and JavaScript's
+    JSON.parse throws on one; it was skipped without a word."""
+    data = b"\xef\xbb\xbf" + json.dumps(_item(title="Caf\u00e9")).encode()
+    assert _findings_of(data) == [("warning", "json-bom")]
+    [finding] = validate_bytes(data)
+    assert (finding.line, finding.column) == (1, 1)
 
 
 def _findings_of(data: bytes) -> list[tuple[str, str]]:

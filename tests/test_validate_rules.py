@@ -48,7 +48,8 @@ def test_rfc822_weekday_mismatch_is_its_own_verdict() -> None:
 
 @pytest.mark.parametrize("value", [
     "2024-12-07T09:00:00Z", "2024-12-07T09:00:00.123+05:30", "2024-02-29T23:59:60-00:00",
-    "1900-01-01T00:00:00Z",
+    "1900-01-01T00:00:00Z", "2016-12-31T23:59:60Z", "2016-12-31T18:59:60.5-05:00",
+    "2017-01-01T00:59:60+01:00", "9999-12-31T23:59:60Z",
 ])
 def test_rfc3339_accepts(value: str) -> None:
     assert rfc3339(value) is None
@@ -71,6 +72,7 @@ def test_rfc3339_lower_case_is_allowed_outside_atom() -> None:
     ("2024", True), ("2024-12", True), ("2024-12-07", True), ("2024-12-07T09:00Z", True),
     ("2024-12-07T09:00:00.5+01:00", True), ("2024-12-07T09:00", False), ("2024-13", False),
     ("07/12/2024", False), ("", False),
+    ("2016-12-31T23:59:60Z", False),  # W3C-NOTE-datetime: seconds 00 through 59, no leap second
 ])
 def test_w3cdtf(value: str, valid: bool) -> None:
     assert (w3cdtf(value) is None) == valid
@@ -95,6 +97,25 @@ def test_w3cdtf(value: str, valid: bool) -> None:
     ("urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", True, True, True),
     ("urn:uuid:1225c695-cfb8-4ebb-aaaa", True, True, False),
     ("mailto:news@example.org", True, True, True),
+    ("http://[fe80::1%25eth0]/", True, True, True),
+    ("http://example.org:65535/", True, True, True),
+    ("http://example.org:000080/", True, True, True),
+    ("http://example.org:/", True, True, True),
+    ("http://[::1", True, True, False),
+    ("//[::1", True, False, False),
+    ("http://[::1]x/", True, True, False),
+    ("http://[1.2.3.4]/", True, True, False),
+    ("http://exa[mple.org/", True, True, False),
+    ("http://example.org:99999/", True, True, False),
+    ("ftp://example.org:65536/", True, True, False),
+    ("http://example.org:8a/", True, True, False),
+    ("http://user%40example.org@example.org/", True, True, True),
+    ("http://a@b@example.org/", True, True, False),
+    ("//a@b@example.org/", True, False, False),
+    ("1http://example.org/", True, False, False),
+    ("2024:notes", True, False, False),
+    ("./2024:notes", True, False, True),
+    ("notes?at=12:00#t:1", True, False, True),
 ])
 def test_uri_problem(value: str, iri: bool, absolute: bool, valid: bool) -> None:
     assert (uri_problem(value, iri=iri, absolute=absolute) is None) == valid
@@ -165,3 +186,89 @@ def test_digits_of_other_scripts_are_not_numbers_or_dates(old: str, new: str, ru
     assert old in feed and validate_bytes(feed.encode()) == []
     findings = validate_bytes(feed.replace(old, new).encode())
     assert rule in [f.rule for f in findings]
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://[::1", '"http://[::1" has an IPv6 address with no closing ] (RFC 3986 3.2.2)'),
+    ("http://example.org:99999/",
+     '"http://example.org:99999/" has port 99999, beyond the highest port number, 65535'),
+])
+def test_a_url_with_an_impossible_host_or_port_is_invalid(url: str, problem: str) -> None:
+    """The URL checks let "[", "]" and ":" through anywhere, so an IP literal left open and
+    a port past 65535 passed, though neither names a server a reader can reach."""
+    feed = ('<rss version="2.0"><channel><title>t</title>'
+            f"<link>{url}</link><description>d</description></channel></rss>").encode()
+    found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == [("rss-url-invalid", f"<link> {problem}")]
+
+
+def test_a_second_at_sign_in_the_authority_is_invalid() -> None:
+    """userinfo (RFC 3986 3.2.1) has no "@": in "http://a@b@example.org/" readers split
+    at different "@"s and so reach different hosts, yet every URL check accepted it."""
+    feed = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:example:y</id>'
+            b'<updated>2024-12-07T09:00:00Z</updated><author><name>a</name></author>'
+            b'<link href="http://a@b@example.org/"/></feed>')
+    found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == [("atom-uri-invalid", '<link> href "http://a@b@example.org/" has more than '
+                      'one "@" in its authority (user information cannot hold "@"; write %40)')]
+
+
+def test_a_relative_reference_starting_with_a_colon_segment_is_invalid() -> None:
+    """RFC 3986 4.2: "1http://example.org/" has no valid scheme, and as a relative path
+    its first segment holds ":", which no relative reference may; Atom's relative-IRI
+    checks (link href, xml:base, uri, icon...) accepted it."""
+    feed = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:example:y</id>'
+            b'<updated>2024-12-07T09:00:00Z</updated><author><name>a</name></author>'
+            b'<link href="1http://example.org/"/></feed>')
+    found = [(f.rule, f.message) for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == [("atom-uri-invalid", '<link> href "1http://example.org/" is not a URI '
+                      'reference: "1http" is not a scheme, and a relative path cannot start '
+                      'with a segment holding ":" (RFC 3986 4.2)')]
+
+
+@pytest.mark.parametrize("value", [
+    "2024-01-01T00:00:60Z", "2024-02-28T23:59:60Z", "2016-12-31T23:59:60+01:00",
+    "2024-03-31T23:58:60Z",
+])
+def test_rfc3339_second_60_only_at_a_leap_second(value: str) -> None:
+    """RFC 3339 5.7: second 60 exists only at 23:59:60 UTC at the end of a month (in
+    other zones, shifted by the offset); "00:00:60" was accepted on any day."""
+    assert rfc3339(value) == ("is not an RFC 3339 date-time (second 60 is a leap second, "
+                              "only at 23:59:60 UTC on the last day of a month, RFC 3339 5.7)")
+
+
+def test_a_date_with_white_space_around_it_says_so() -> None:
+    """Findings quote values with white space collapsed, so an Atom date that failed only
+    for a leading space read '<updated> "2024-01-01T00:00:00Z" is not an RFC 3339
+    date-time', quoting a valid date as the invalid one."""
+    feed = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:example:y</id>'
+            b'<updated> 2024-01-01T00:00:00Z\n</updated><author><name>a</name></author></feed>')
+    [finding] = [f for f in validate_bytes(feed) if f.rule == "atom-date-invalid"]
+    assert finding.message == ('<updated> "2024-01-01T00:00:00Z" is not an RFC 3339 date-time '
+                               "(it has white space around it)")
+
+
+@pytest.mark.parametrize(("port", "problem"), [
+    ("80", None), ("065535", None),
+    ("65536", '<cloud> port "65536" is over 65535, the highest TCP port'),
+    ("9" * 5000, '<cloud> port "' + "9" * 59 + '…" is over 65535, the highest TCP port'),
+])
+def test_a_cloud_port_is_a_tcp_port(port: str, problem: str | None) -> None:
+    """<cloud port> is where readers register (RSS 2.0, "cloud"): any whole number passed,
+    though no server listens past 65535, the limit the URL checks now apply too."""
+    feed = ('<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            f'<description>d</description><cloud domain="rpc.example.org" port="{port}" '
+            'path="/RPC2" registerProcedure="p" protocol="xml-rpc"/></channel></rss>').encode()
+    found = [f.message for f in validate_bytes(feed) if f.rule == "rss-cloud-invalid"]
+    assert found == ([problem] if problem else [])
+
+
+def test_rss_in_a_namespace_says_so() -> None:
+    """<rss xmlns="http://backend.userland.com/rss2"> was told "<rss> is not the root of
+    an RSS 2.0 or Atom 1.0 document", which names the element it is about as not RSS."""
+    feed = (b'<rss version="2.0" xmlns="http://backend.userland.com/rss2"><channel><title>t'
+            b"</title><link>https://example.org/</link><description>d</description></channel></rss>")
+    [finding] = validate_bytes(feed)
+    assert (finding.rule, finding.message) == (
+        "feed-root-unknown", '<rss> is in namespace "http://backend.userland.com/rss2", but RSS '
+        "2.0 elements are in no namespace: remove the xmlns")

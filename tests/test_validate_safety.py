@@ -87,6 +87,64 @@ def test_quadratic_blowup_is_not_expanded() -> None:
     assert _rules(findings) == ["xml-entity-expansion"]
 
 
+def test_an_entity_chain_too_deep_is_an_entity_expansion_finding() -> None:
+    """Sixty entities each naming the next stop libxml2 with "Maximum entity nesting
+    depth exceeded", which was filed as xml-not-well-formed: the document is well-formed,
+    it is the expansion attack xml-entity-expansion names."""
+    entities = '<!ENTITY e0 "x">' + "".join(f'<!ENTITY e{i} "&e{i - 1};">' for i in range(1, 60))
+    data = (f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel>'
+            "<title>&e59;</title></channel></rss>").encode()
+    [finding] = validate_bytes(data)
+    assert finding.rule == "xml-entity-expansion"
+    assert finding.message.endswith("Maximum entity nesting depth exceeded")
+
+
+@pytest.mark.parametrize("where", ["xhtml", "extension"])
+def test_an_element_with_many_attributes_is_read_in_linear_time(where: str) -> None:
+    """lxml's items() finds each value by name along the attribute list: the html-unsafe
+    scan of xhtml content and the blank-attribute check of extension elements cost n * n,
+    and one <p> of 100,000 attributes (1 MB) took 30 s."""
+    attributes = " ".join(f'a{i}="x"' for i in range(40_000))
+    if where == "xhtml":
+        data = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:example:f</id>'
+                '<updated>2024-01-01T00:00:00Z</updated><author><name>a</name></author><entry>'
+                '<title>e</title><id>urn:example:e</id><updated>2024-01-01T00:00:00Z</updated>'
+                '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+                f'<p {attributes} onclick="go()">x</p></div></content></entry></feed>')
+        expected = "html-unsafe"
+    else:
+        data = ('<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
+                "<title>t</title><link>https://example.org/</link><description>d</description>"
+                f'<item><title>x</title><media:content url="https://example.org/a" {attributes} '
+                'b=""/></item></channel></rss>')
+        expected = "ext-attribute-empty"
+    start = time.perf_counter()
+    findings = validate_bytes(data.encode())
+    assert time.perf_counter() - start < 1.5
+    assert expected in _rules(findings)
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    (b"<description>" + b"x" * 10_000_001 + b"</description>", "Text node too long"),
+    (b"<description><![CDATA[" + b"x" * 10_000_001 + b"]]></description>",
+     "Buffer size limit exceeded"),
+    (b"<!--" + b"x" * 10_000_001 + b"-->", "Comment too big found"),
+    (b"<" + b"x" * 50_001 + b"/>", "Name too long: NCName"),
+])
+def test_a_node_past_the_parser_limits_is_not_called_malformed(body: bytes, detail: str) -> None:
+    """libxml2 stops at 10 MB of text (50,000 characters of name) without XML_PARSE_HUGE,
+    which stays off; these well-formed documents were "not well-formed XML: Resource limit
+    exceeded: Text node too long, try XML_PARSE_HUGE", naming a parser flag to a user."""
+    data = (b'<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            + body + b"</channel></rss>")
+    [finding] = validate_bytes(data)
+    assert finding.rule == "xml-node-too-large"
+    assert finding.message.startswith("the document has a text, attribute value, comment or name "
+                                      "longer than this validator reads (10,000,000 characters; "
+                                      "50,000 for names), so it is not checked: ")
+    assert finding.message.endswith(detail) and "XML_PARSE_HUGE" not in finding.message
+
+
 def test_xxe_file_entity_is_never_read(secret_file: Path) -> None:
     data = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret_file.as_uri()}">]>'
             '<rss version="2.0"><channel><title>&xxe;</title><link>https://example.org/</link>'
@@ -384,6 +442,62 @@ def test_utf32_without_a_bom_labelled_utf8_is_a_mismatch(codec: str) -> None:
     assert _rules(validate_bytes(declared.encode(codec))) == []
 
 
+@pytest.mark.parametrize(("codec", "bom", "label", "message"), [
+    ("utf-32-le", b"", "UTF-16",
+     'the XML declaration says "UTF-16" but the bytes are UTF-32 (little-endian)'),
+    ("utf-32-be", b"", "utf-16",
+     'the XML declaration says "utf-16" but the bytes are UTF-32 (big-endian)'),
+    ("utf-16-le", b"", "UTF-32",
+     'the XML declaration says "UTF-32" but the bytes are UTF-16 (little-endian)'),
+    ("utf-16-be", b"", "UTF-16LE",
+     'the XML declaration says "UTF-16LE" but the bytes are UTF-16 (big-endian)'),
+    ("utf-32-le", b"", "UTF-32BE",
+     'the XML declaration says "UTF-32BE" but the bytes are UTF-32 (little-endian)'),
+    ("utf-16-le", b"\xff\xfe", "UTF-16BE",
+     'byte-order mark says UTF-16 (little-endian) but the XML declaration says "UTF-16BE"'),
+])
+def test_a_wide_encoding_labelled_with_another_width_or_order_is_a_mismatch(
+    codec: str, bom: bytes, label: str, message: str
+) -> None:
+    """Only "single-byte or not" was compared, so UTF-32 bytes declared "UTF-16" (or
+    UTF-16 declared "UTF-32", or the other byte order) passed: libxml2 goes by the bytes,
+    while a reader that trusts the label reads nonsense."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    data = bom + feed.replace('encoding="utf-8"', f'encoding="{label}"', 1).encode(codec)
+    [finding] = validate_bytes(data)
+    assert (finding.rule, finding.message, finding.line) == ("xml-encoding-mismatch", message, 1)
+    declared = feed.replace('encoding="utf-8"', f'encoding="{codec}"', 1)  # what fits
+    assert _rules(validate_bytes(bom + declared.encode(codec))) == []
+
+
+@pytest.mark.parametrize(("codec", "declaration", "message"), [
+    ("utf-16-le", "", "the bytes are UTF-16 (little-endian) with neither a byte-order mark nor "
+     "an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): add a byte-order "
+     'mark or declare encoding="UTF-16LE"'),
+    ("utf-16-be", '<?xml version="1.0"?>\n', "the bytes are UTF-16 (big-endian) with neither a "
+     "byte-order mark nor an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): "
+     'add a byte-order mark or declare encoding="UTF-16BE"'),
+    ("utf-32-le", "", "the bytes are UTF-32 (little-endian) with neither a byte-order mark nor "
+     "an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): add a byte-order "
+     'mark or declare encoding="UTF-32LE"'),
+    ("utf-16-le", '<?xml version="1.0" encoding="UTF-16"?>\n', 'the XML declaration says '
+     '"UTF-16" but the bytes have no byte-order mark, which UTF-16 must begin with (XML 1.0 '
+     '4.3.3): add one, or declare "UTF-16LE"'),
+])
+def test_utf16_or_utf32_without_a_bom_must_be_declared(codec: str, declaration: str,
+                                                       message: str) -> None:
+    """XML 1.0 4.3.3: without a byte-order mark or an encoding declaration a document is
+    UTF-8, and UTF-16 must begin with a byte-order mark. libxml2 guessed UTF-32 and
+    declared-less UTF-16 after "<?xml" from the zero bytes (exit 0), and other UTF-16
+    was "feed-empty: Document is empty" or a "Char 0x0" error."""
+    feed = (Path(__file__).parent / "data" / "validate" / "rss_valid.xml").read_text()
+    body = feed.split("?>\n", 1)[1]
+    [finding] = validate_bytes((declaration + body).encode(codec))
+    assert (finding.rule, finding.message, finding.line) == ("xml-encoding-mismatch", message, 1)
+    bom = "\ufeff" + declaration.replace("UTF-16", codec) + body
+    assert _rules(validate_bytes(bom.encode(codec))) == []  # with its BOM, it is fine
+
+
 def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
     """The JSON Feed "version" (or an XML namespace) was quoted whole: a 5 MB value, or
     a million-member array, made a 5 MB line of output."""
@@ -403,6 +517,6 @@ def test_a_finding_quoting_a_huge_value_stays_a_readable_line() -> None:
 def test_libxml2_messages_lose_their_newline_before_the_position() -> None:
     """libxml2 says "...out of allowed range\\n, line 1, column 2": with the position cut
     off, the newline was left at the end and printed a blank line after the finding."""
-    [finding] = validate_bytes(b"<\x00r\x00")
+    [finding] = validate_bytes(b"<r>\x00</r>")  # (UTF-16 without a BOM is now caught first)
     assert finding.rule == "xml-forbidden-char"
     assert finding.message.endswith("Char 0x0 out of allowed range")

@@ -27,7 +27,7 @@ from feedpub.validate.findings import ERROR, WARNING, Finding, Report, TooManyEr
 __all__ = ["ERROR", "VALIDATOR_VERSION", "WARNING", "Finding", "detect_format", "has_errors",
            "validate_bytes"]
 
-VALIDATOR_VERSION = "3"
+VALIDATOR_VERSION = "4"
 
 DEFAULT_MAX_BYTES = 50 * 2**20
 _BLANK = b" \t\r\n\xef\xbb\xbf"
@@ -127,8 +127,10 @@ def _validate(data: bytes, max_bytes: int, report: Report) -> None:
         return
     data = bytes(data)
     if len(data) > max_bytes:
+        # Not its size: readers stop at max_bytes + 1 (the command reads no more of a
+        # file, stdin or /dev/zero), so that would call a 2 GB file 52428801 bytes.
         report.error("feed-too-large",
-                     f"the document is {len(data)} bytes, over the {max_bytes}-byte limit", 0)
+                     f"the document is over the {max_bytes}-byte limit, so it is not checked", 0)
         return
     stripped = data[:4096].lstrip(_BLANK)  # a slice, so a big feed is not copied
     if not stripped:
@@ -141,10 +143,26 @@ def _validate(data: bytes, max_bytes: int, report: Report) -> None:
 
         jsonfeed.check(data, report)
         return
+    if _may_be_json_value(data, stripped):
+        from feedpub.validate import jsonfeed
+
+        if jsonfeed.is_json_value(data):
+            jsonfeed.check(data, report)  # one finding: JSON, but not a JSON Feed object
+            return
     if b"\x00" in data[:4096] and _head_text(data)[:1] not in ("<", "\ufeff"):
         report.error("feed-not-a-feed", "the document is binary, not a feed", 0)
         return
     _validate_xml(data, stripped, report)
+
+
+# How a JSON text that is not an object or array begins (RFC 8259 3, 6, 7).
+_JSON_SCALAR_START = frozenset('"-0123456789tfn')
+
+
+def _may_be_json_value(data: bytes, stripped: bytes) -> bool:
+    """Does the document begin like a bare JSON string, number, true, false or null?"""
+    lead = _head_text(data[:64]).lstrip("\ufeff \t\r\n")[:1] or chr(stripped[0])
+    return lead in _JSON_SCALAR_START
 
 
 def _validate_xml(data: bytes, stripped: bytes, report: Report) -> None:
@@ -183,6 +201,10 @@ def _unknown_root(root: object, report: Report) -> None:
         report.error("atom-namespace-invalid",
                      f'<feed> is in namespace "{namespace}", not the Atom 1.0 namespace '
                      f'"{_ATOM_NS}"', root)
+    elif local == "rss":  # e.g. Userland's http://backend.userland.com/rss2
+        report.error("feed-root-unknown",
+                     f'<rss> is in namespace "{namespace}", but RSS 2.0 elements are in no '
+                     "namespace: remove the xmlns", root)
     elif local == "RDF":
         report.error("feed-format-unsupported",
                      "RSS 1.0 (RDF) is not supported; use RSS 2.0, Atom 1.0 or JSON Feed 1.1", root)

@@ -18,6 +18,7 @@ from feedpub.validate.common import (
     XHTML,
     XML_BASE,
     XML_LANG,
+    attribute_items,
     short,
 )
 from feedpub.validate.dates import rfc3339
@@ -411,7 +412,7 @@ class AtomChecker:
             local = _local(tag).lower()
             if local in ("script", "iframe", "object", "embed", "applet"):
                 self.report.warning("html-unsafe", f"<{name}> contains a <{local}> element", node)
-            for attr, value in node.items():
+            for attr, value in attribute_items(node):
                 if attr.lower().startswith("on"):
                     self.report.warning(
                         "html-unsafe", f"<{name}> contains an event-handler attribute ({attr})",

@@ -127,11 +127,14 @@ def run(args: argparse.Namespace) -> int:
     _escape_what_cannot_be_encoded()
     for source in args.sources:
         name = "<stdin>" if source == "-" else source
+        # A file may be named "a\nb.xml:1:1: error ..." or hold an escape sequence: in
+        # text, each line's name is escaped like a message (JSON escapes it itself).
+        shown = one_line(name)
         try:
             data, served = read_source(source, args)
         except SourceError as exc:
             message = one_line(str(exc))  # it may quote a server's Location header
-            print(f"{name}:0:0: error {exc.rule}: {message}", file=sys.stderr)
+            print(f"{shown}:0:0: error {exc.rule}: {message}", file=sys.stderr)
             results.append({"source": name, "readable": False, "rule": exc.rule,
                             "error": message})
             status = ExitCode.USAGE
@@ -146,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
             results.append({"source": name, "readable": True, "format": kind,
                             "findings": [f.as_dict() for f in findings]})
         else:
-            _print_text(name, kind, findings, verbose, sys.stdout)
+            _print_text(shown, kind, findings, verbose, sys.stdout)
     if output == "json":
         import json
 

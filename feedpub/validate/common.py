@@ -46,6 +46,23 @@ PREFIXES = {
 }
 
 
+# Up to this many attributes, lxml's own items() is the quickest way to read them.
+_FEW_ATTRIBUTES = 32
+
+
+def attribute_items(element: Any) -> list[tuple[str, str]]:
+    """The element's (name, value) attribute pairs, in linear time.
+
+    lxml's items() and values() look each value up by name along the element's list of
+    attributes, n * n for n attributes: one xhtml <p> with 100,000 attributes (1 MB)
+    took 30 s. The XPath "@*" reads each attribute node once.
+    """
+    if len(element.attrib) <= _FEW_ATTRIBUTES:
+        items: list[tuple[str, str]] = element.items()
+        return items
+    return [(str(node.attrname), str(node)) for node in element.xpath("@*")]
+
+
 def text_of(element: Any) -> str:
     """All character data of an element (children included, for mixed content)."""
     if len(element):

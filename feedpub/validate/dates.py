@@ -9,7 +9,7 @@ matches "٢" or "２": every one of these grammars says DIGIT, the ASCII digits.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
@@ -96,11 +96,37 @@ def rfc3339(value: str, *, strict_case: bool = True) -> str | None:
     pattern = _RFC3339 if strict_case else _RFC3339_ANYCASE
     match = pattern.fullmatch(value)
     if match is None:
+        if value != value.strip() and pattern.fullmatch(value.strip()) is not None:
+            # messages quote values with white space collapsed: without this they read
+            # '<updated> "2024-01-01T00:00:00Z" is not an RFC 3339 date-time'
+            return "is not an RFC 3339 date-time (it has white space around it)"
         return "is not an RFC 3339 date-time"
     year, month, day = match.groups()
     if day > "28" and not _valid_ymd(int(year), int(month), int(day)):
         return "is not an RFC 3339 date-time (no such day in that month)"
+    if value[17:19] == "60" and not _at_leap_second(value):
+        return ("is not an RFC 3339 date-time (second 60 is a leap second, only at 23:59:60 UTC "
+                "on the last day of a month, RFC 3339 5.7)")
     return None
+
+
+def _at_leap_second(value: str) -> bool:
+    """Is this (well-formed) RFC 3339 time 23:59 UTC on the last day of a month?
+
+    RFC 3339 5.7: second 60 exists only where a leap second is inserted, at the end of
+    a month in UTC; in other zones that point is shifted by the offset. So
+    "2024-01-01T00:00:60Z" is no time at all, while "2016-12-31T18:59:60-05:00" is one.
+    The Gregorian calendar repeats every 400 years, so the year is moved into
+    datetime's range (it has no year 0, nor room past 9999 for the day after).
+    """
+    offset = 0
+    if value[-1] not in "Zz":
+        sign = -1 if value[-6] == "-" else 1
+        offset = sign * (int(value[-5:-3]) * 60 + int(value[-2:]))
+    local = datetime(int(value[:4]) % 400 + 400, int(value[5:7]), int(value[8:10]),
+                     int(value[11:13]), int(value[14:16]))
+    utc = local - timedelta(minutes=offset)
+    return (utc.hour, utc.minute) == (23, 59) and (utc + timedelta(days=1)).day == 1
 
 
 def w3cdtf(value: str) -> str | None:
@@ -113,7 +139,10 @@ def w3cdtf(value: str) -> str | None:
         return "is not a W3CDTF date (month out of range)"
     if day is not None and not _valid_ymd(int(year), int(month), int(day)):
         return "is not a W3CDTF date (day out of range)"
-    if hour is not None and not _valid_hms(int(hour), int(minute), int(second or 0)):
+    # The note's "ss = two digits of second (00 through 59)": unlike RFC 3339 it has no
+    # leap second, so _valid_hms (which allows 60) is not enough here.
+    if hour is not None and (not _valid_hms(int(hour), int(minute), int(second or 0))
+                             or second == "60"):
         return "is not a W3CDTF date (time out of range)"
     if oh is not None and (int(oh) > 23 or int(om) > 59):
         return "is not a W3CDTF date (bad time-zone offset)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from feedpub.validate.common import XML, capped_int, name_of, short, text_of
+from feedpub.validate.common import XML, attribute_items, capped_int, name_of, short, text_of
 from feedpub.validate.findings import Report
 from feedpub.validate.urls import uri_problem
 
@@ -48,7 +48,7 @@ def drop_blank_attributes(el: Any, report: Report) -> None:
     """Blank attributes (width="") are read as absent, with a warning, as the W3C
     service does: real feeds write them for "unknown". A required one is then missing,
     which stays an error."""
-    for name, text in list(el.items()):
+    for name, text in attribute_items(el):
         if text.strip() or name.startswith(_XML_PREFIX) or name in _BLANK_MEANINGFUL:
             continue
         report.warning("ext-attribute-empty",

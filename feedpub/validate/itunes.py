@@ -150,7 +150,9 @@ def _check_category(el: Any, parent: str | None, report: Report) -> None:
     elif text not in CATEGORIES:
         error(report, "itunes-category-invalid", el,
               f'text "{short(text)}" is not an Apple Podcasts category or subcategory')
-    elif parent in CATEGORY_TREE and text not in CATEGORY_TREE[parent]:
+    elif parent in CATEGORIES and text not in CATEGORY_TREE.get(parent, frozenset()):
+        # a subcategory (Arts > Design) is not in the tree as a parent: it has no
+        # subcategories, so whatever is nested in it is misplaced as well
         error(report, "itunes-category-invalid", el,
               f'text "{short(text)}" is not a subcategory of "{short(parent or "")}"')
     for child in el:

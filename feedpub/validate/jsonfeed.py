@@ -178,7 +178,9 @@ class JsonFeedChecker:
     def check(self, feed: Any) -> None:
         """Check the top-level object, then every item."""
         if not isinstance(feed, JObject):
-            self.report.error("json-not-object", "a JSON Feed must be a JSON object", 1, 1)
+            self.report.error("json-not-object",
+                              f"the document is {_kind(feed)}, not a JSON Feed: a JSON Feed is a "
+                              "JSON object ({...})", 1, 1)
             return
         self._duplicates(feed, "feed")
         self._types(feed, _FEED_TYPES, "feed")
@@ -397,6 +399,34 @@ class JsonFeedChecker:
             seen.add(key)
 
 
+def _kind(value: Any) -> str:
+    """What a top-level JSON value is, for a person: "a JSON string", "JSON null"..."""
+    if value is None or isinstance(value, bool):
+        return f"JSON {json.dumps(value)}"
+    if isinstance(value, str):
+        return "a JSON string"
+    if isinstance(value, list):
+        return "a JSON array"
+    return "a JSON number"
+
+
+def is_json_value(data: bytes) -> bool:
+    """True when the whole document is one JSON value (RFC 8259 2: a string, a number,
+    true, false or null count as much as an object), so that ``"items"`` or ``42`` is
+    told it is JSON but not a feed, rather than that it is neither XML nor JSON.
+
+    Parsing is linear (the json scanner); NaN and Infinity are not JSON here either.
+    """
+    text = _decode(data, Report())
+    if text is None:
+        return False
+    try:
+        json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
+    except (ValueError, RecursionError):  # JSONDecodeError and _NotJson are ValueErrors
+        return False
+    return True
+
+
 def _type_name(expected: type | tuple[type, ...]) -> str:
     names = {str: "a string", bool: "a boolean (true or false)", list: "an array",
              dict: "an object", int: "a number", float: "a number"}
@@ -491,7 +521,12 @@ def _decode(data: bytes, report: Report) -> str | None:
                        f"the document is {codec.upper()}; JSON Feed asks for UTF-8 (RFC 8259 "
                        "requires it), and many readers accept nothing else", 1)
         return text.lstrip("\ufeff")
-    raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    raw = data
+    if data.startswith(b"\xef\xbb\xbf"):
+        raw = data[3:]
+        report.warning("json-bom",
+                       "the document starts with a byte-order mark, which JSON text must not "
+                       "(RFC 8259 8.1): JSON.parse and other strict readers refuse it", 1, 1)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

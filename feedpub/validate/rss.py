@@ -15,7 +15,13 @@ from feedpub.validate.dates import rfc822
 from feedpub.validate.findings import Report
 from feedpub.validate.history import check_history
 from feedpub.validate.html import unsafe_html
-from feedpub.validate.urls import is_language, is_mime_type, rss_contact_problem, uri_problem
+from feedpub.validate.urls import (
+    MAX_PORT,
+    is_language,
+    is_mime_type,
+    rss_contact_problem,
+    uri_problem,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -456,6 +462,11 @@ class RssChecker:
         if port is not None and _INT.fullmatch(port.strip()) is None:
             self.report.error(
                 "rss-cloud-invalid", f'<cloud> port "{short(port)}" is not a whole number', el)
+        elif port is not None and capped_int(port.strip(), MAX_PORT + 1) > MAX_PORT:
+            # the TCP port readers send their registration to: 16 bits, as in a URL
+            self.report.error(
+                "rss-cloud-invalid", f'<cloud> port "{short(port)}" is over {MAX_PORT}, the '
+                "highest TCP port", el)
         protocol = el.get("protocol")
         if protocol == "https-post":
             self.report.warning(

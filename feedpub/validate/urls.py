@@ -7,18 +7,28 @@ the format modules decide the rule id and the severity.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from feedpub.languages import ISO_639_1
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-# The common case, an ordinary http(s) URL, is settled by this one match.
+# The common case, an ordinary http(s) URL, is settled by this one match: an optional
+# userinfo, a reg-name host and at most a 4-digit port (always in range). Anything else
+# (an IP literal, a longer port) goes through the authority check below.
 _PLAIN_HTTP = re.compile(
-    r"https?://[A-Za-z0-9\-._~!$&'()*+,;=:@\[\]]+"
+    r"https?://(?:[A-Za-z0-9\-._~!$&'()*+,;=:]*@)?[A-Za-z0-9\-._~!$&'()*+,;=]+(?::[0-9]{0,4})?"
     r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?"
 )
 # Characters RFC 3986 allows in a URI reference (percent signs are checked separately).
 _URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+# RFC 3986 3.2: after "//", the authority runs to the next "/", "?" or "#".
+_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#]*)")
+# RFC 3986 3.2.2: IPvFuture; RFC 6874: an IPv6 zone identifier, "%25" then its name.
+_IP_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+")
+_ZONE = re.compile(r"%25(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})+")
+_FIRST_SEGMENT = re.compile(r"[^/?#]*")
+MAX_PORT = 65535  # TCP, UDP, SCTP and DCCP ports are 16-bit numbers (RFC 6335 6)
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _IRI_BAD = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f-\x9f]")
 _TAG = re.compile(
@@ -67,10 +77,81 @@ def uri_problem(value: str, *, iri: bool = True, absolute: bool = False) -> str 
         return "contains a character not allowed in a URI"
     if _BAD_PERCENT.search(value):
         return "has a % not followed by two hexadecimal digits"
+    authority = _AUTHORITY.match(value)
+    if authority is not None:
+        problem = _authority_problem(authority.group(1))
+        if problem is not None:
+            return problem
     if absolute:
         if not has_scheme(value):
             return "is not an absolute URI (it has no scheme)"
         return _scheme_problem(value)
+    return _relative_problem(value)
+
+
+def _relative_problem(value: str) -> str | None:
+    """RFC 3986 4.2: a relative path cannot begin with a segment holding ":" (it would
+    be taken for a scheme), so "1http://x" or "2024:notes" (no valid scheme before the
+    ":") is no URI reference at all; "./2024:notes" is how to write such a path."""
+    if has_scheme(value):
+        return None
+    first = _FIRST_SEGMENT.match(value)
+    if first is not None and ":" in first.group():
+        return (f'is not a URI reference: "{first.group().partition(":")[0][:40]}" is not a '
+                'scheme, and a relative path cannot start with a segment holding ":" '
+                "(RFC 3986 4.2)")
+    return None
+
+
+def _authority_problem(authority: str) -> str | None:
+    """What is wrong with the user information, host and port of an authority (RFC 3986
+    3.2), or None.
+
+    The character checks let "[", "]" and ":" through anywhere, so "http://[::1" (an IP
+    literal never closed) and "http://example.org:99999/" (no such port) passed as URLs.
+    """
+    userinfo, _, hostport = authority.rpartition("@")
+    if "@" in userinfo:
+        return 'has more than one "@" in its authority (user information cannot hold "@"; write %40)'
+    if hostport.startswith("["):
+        literal, bracket, port = hostport[1:].partition("]")
+        if not bracket:
+            return "has an IPv6 address with no closing ] (RFC 3986 3.2.2)"
+        if not _ip_literal(literal):
+            return f'has "[{literal[:45]}]", which is not an IPv6 address (RFC 3986 3.2.2)'
+        if port and not port.startswith(":"):
+            return "has something other than :port after its IPv6 address (RFC 3986 3.2)"
+        port = port[1:]
+    else:
+        if "[" in hostport or "]" in hostport:
+            return 'has a "[" or "]" outside an IPv6 address (RFC 3986 3.2.2)'
+        port = hostport.partition(":")[2]
+    return _port_problem(port)
+
+
+def _ip_literal(literal: str) -> bool:
+    """An IPv6 address (with an RFC 6874 zone) or an IPvFuture, as in "[...]"."""
+    if _IP_FUTURE.fullmatch(literal) is not None:
+        return True
+    address, percent, zone = literal.partition("%")
+    if percent and _ZONE.fullmatch(percent + zone) is None:
+        return False
+    if len(address) > 45 or not address.isascii():  # the longest form, ffff:...:255.255.255.255
+        return False
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _port_problem(port: str) -> str | None:
+    """A port is decimal digits (RFC 3986 3.2.3) naming a 16-bit port number."""
+    if not port.isascii() or not port.isdigit():
+        return None if not port else f'has port "{port[:20]}", which is not a number (RFC 3986 3.2.3)'
+    number = port.lstrip("0")  # *DIGIT: leading zeros are allowed, and a long run of them
+    if len(number) > len(str(MAX_PORT)) or int(number or "0") > MAX_PORT:
+        return f"has port {port[:20]}, beyond the highest port number, {MAX_PORT}"
     return None
 
 

@@ -56,7 +56,13 @@ _SYNTAX_RULES = (
     ("XML declaration allowed only at the start", "xml-declaration-misplaced"),
     ("amplification", "xml-entity-expansion"),
     ("entity reference loop", "xml-entity-expansion"),
+    ("entity nesting depth", "xml-entity-expansion"),  # a chain of entities naming the next
     ("Excessive depth", "xml-too-deep"),
+    # libxml2's size limits without XML_PARSE_HUGE (which would also lift the depth and
+    # entity limits): the document may be well-formed, it is just not read past them
+    ("Resource limit exceeded", "xml-node-too-large"),
+    ("too big found", "xml-node-too-large"),
+    ("Name too long", "xml-node-too-large"),
     ("invalid Char", "xml-forbidden-char"),
     ("invalid xmlChar", "xml-forbidden-char"),
     ("Char 0x", "xml-forbidden-char"),
@@ -144,10 +150,76 @@ def check_encoding(data: bytes, report: Report) -> bool:
                 1,
             )
             return False
+        problem = _wide_mismatch(data, codec, declared)
+        if problem is not None:
+            report.error("xml-encoding-mismatch", problem, 1)
+            return False
         return True
     # Without a declaration or BOM the document must be UTF-8; libxml2 checks that as it
-    # parses (reported as xml-encoding-invalid), which spares a full decode here.
+    # parses (reported as xml-encoding-invalid), which spares a full decode here. Only
+    # the zero bytes of UTF-16/32 are looked for first, which libxml2 would accept.
+    problem = _undeclared_wide(data)
+    if problem is not None:
+        report.error("xml-encoding-mismatch", problem, 1)
+        return False
     return True
+
+
+# XML 1.0 Appendix F: a document in UTF-16 or UTF-32 shows by its byte-order mark or,
+# without one, by the zero bytes of its first (ASCII) characters: z a zero byte, x not.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "le"), (codecs.BOM_UTF32_BE, "utf-32", "be"),
+    (codecs.BOM_UTF16_LE, "utf-16", "le"), (codecs.BOM_UTF16_BE, "utf-16", "be"),
+)
+_ZERO_SHAPES = {"xzzz": ("utf-32", "le"), "zzzx": ("utf-32", "be"), "xzxz": ("utf-16", "le"),
+                "zxzx": ("utf-16", "be")}
+_ORDERS = {"le": "little-endian", "be": "big-endian"}
+
+
+def _wide_form(data: bytes) -> tuple[str, str, bool] | None:
+    """(family, byte order, has a BOM) of a UTF-16/32 document; None for other bytes."""
+    for bom, family, order in _WIDE_BOMS:
+        if data.startswith(bom):
+            return family, order, True
+    shape = _ZERO_SHAPES.get("".join("z" if byte == 0 else "x" for byte in data[:4]))
+    return (*shape, False) if shape is not None else None
+
+
+def _wide_mismatch(data: bytes, codec: str, declared: str) -> str | None:
+    """Say what the bytes of a UTF-16/32 document are, when the declared codec disagrees.
+
+    Checking only "single-byte or not" let UTF-32 labelled "UTF-16" (and UTF-16
+    labelled "UTF-32", or UTF-16BE labelled "UTF-16LE") through: libxml2 goes by the
+    bytes and parsed them anyway, while a reader that trusts the label reads garbage.
+    The code-unit width must match, and so must the byte order when the label names one.
+    """
+    form = _wide_form(data)
+    if form is None:
+        return None
+    family, order, has_bom = form
+    found = f"{family.upper()} ({_ORDERS[order]})"
+    if codec == f"{family}-{order}" or (codec == family and (has_bom or family == "utf-32")):
+        return None
+    if codec == family:  # UTF-16 without a byte-order mark
+        return (f'the XML declaration says "{declared}" but the bytes have no byte-order mark, '
+                f"which UTF-16 must begin with (XML 1.0 4.3.3): add one, or declare "
+                f'"{family.upper()}{order.upper()}"')
+    if has_bom:
+        return f'byte-order mark says {found} but the XML declaration says "{declared}"'
+    return f'the XML declaration says "{declared}" but the bytes are {found}'
+
+
+def _undeclared_wide(data: bytes) -> str | None:
+    """XML 1.0 4.3.3: a document with neither a byte-order mark nor an encoding declaration
+    is UTF-8. libxml2 guessed UTF-32 (and UTF-16 after "<?xml") from the zero bytes and
+    parsed it; other UTF-16 failed as "Document is empty" or "Char 0x0"."""
+    form = _wide_form(data)
+    if form is None or form[2]:
+        return None
+    family, order, _ = form
+    return (f"the bytes are {family.upper()} ({_ORDERS[order]}) with neither a byte-order mark "
+            "nor an encoding declaration, so XML takes them for UTF-8 (XML 1.0 4.3.3): add a "
+            f'byte-order mark or declare encoding="{family.upper()}{order.upper()}"')
 
 
 _C1 = re.compile(rb"[\x80-\x9f]|&#(?:1[3-5]\d|12[89]);|&#x[89][0-9a-fA-F];")
@@ -253,6 +325,12 @@ def _syntax_finding(exc: etree.XMLSyntaxError, report: Report) -> None:
         if needle in message:
             rule = candidate
             break
+    if rule == "xml-node-too-large":
+        message = re.sub(r",? try XML_PARSE_HUGE$", "", message)
+        report.error(rule, "the document has a text, attribute value, comment or name longer "
+                     "than this validator reads (10,000,000 characters; 50,000 for names), so it "
+                     f"is not checked: {message}", line, column)
+        return
     if rule == "xml-declaration-misplaced":
         message += (" (something, often a blank line from a PHP template or plugin, comes before "
                     "<?xml; remove it)")
