@@ -6,7 +6,6 @@ without files; ``load_config`` is the thin I/O wrapper.
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 import tomllib
@@ -21,7 +20,13 @@ from urllib.parse import urljoin
 from feedpub import program, values
 from feedpub.errors import ConfigError
 from feedpub.model import Author
-from feedpub.stamps import folder_path
+from feedpub.stamps import (
+    MAX_CONFIG_BYTES,
+    NotAPlainFile,
+    TooBig,
+    folder_path,
+    read_small_file,
+)
 from feedpub.text import (
     TAG_EXAMPLE,
     RefusedUrl,
@@ -143,9 +148,15 @@ def load_config_text(path: Path) -> tuple[SiteConfig, str]:
     a build that records them can never pair an older content with a newer stamp.
     """
     try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            text = handle.read().decode("utf-8-sig")  # a BOM (Notepad) is no error
+        info, data = read_small_file(path, MAX_CONFIG_BYTES)
+        text = data.decode("utf-8-sig")  # a BOM (Notepad) is no error
+    except NotAPlainFile as odd:
+        raise ConfigError(str(path), None, f"is {odd}; the config is a TOML text file: "
+                          "pass --config with the blog's feedpub.toml") from None
+    except TooBig:
+        raise ConfigError(str(path), None, f"is over {MAX_CONFIG_BYTES // 1_000_000} MB, and a "
+                          "config is a few lines of TOML; pass --config with the blog's "
+                          "feedpub.toml") from None
     except FileNotFoundError:
         raise ConfigError(
             str(path), None, f"not found; start a blog with '{program.command('init')}', or "

@@ -524,9 +524,18 @@ def _read_template(config: SiteConfig) -> tuple[str, str] | None:
     """The user's page template as (name shown in messages, text); None for the shipped one."""
     if config.template is None or not config.html:
         return None
+    from feedpub.stamps import MAX_TEMPLATE_BYTES, NotAPlainFile, TooBig, read_small_file
+
     shown = _shown(config, config.template)
     try:
-        return shown, config.template.read_text(encoding="utf-8")
+        return shown, read_small_file(config.template, MAX_TEMPLATE_BYTES)[1].decode("utf-8")
+    except NotAPlainFile as odd:  # made one after the config was read
+        raise setting_error(config.path, "template", f"{shown} is {odd}; name the template's "
+                            "file") from None
+    except TooBig:  # 200 MB held the build for minutes and its memory
+        raise setting_error(config.path, "template", f"{shown} is over "
+                            f"{MAX_TEMPLATE_BYTES // 1_000_000} MB, more than a page template "
+                            "can be; link big pictures instead of inlining them") from None
     except FileNotFoundError:
         raise setting_error(config.path, "template", f"{shown} not found; create it or "
                             "remove the key to use the shipped page") from None

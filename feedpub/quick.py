@@ -35,6 +35,7 @@ from pathlib import Path
 from feedpub import __version__
 from feedpub.seal import read_sealed
 from feedpub.stamps import (
+    MAX_CONFIG_BYTES,
     entries_digest,
     file_stamp,
     folder_path,
@@ -42,6 +43,7 @@ from feedpub.stamps import (
     inputs_digest,
     list_entries,
     list_media,
+    read_small_file,
     template_text,
 )
 
@@ -78,9 +80,8 @@ def unchanged(config: Path, *, now: datetime) -> Unchanged | None:
 
 
 def _unchanged(config: Path, now: datetime) -> Unchanged | None:
-    with open(config, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        text = handle.read().decode("utf-8-sig")  # as config.load_config_text reads it
+    info, data = read_small_file(config, MAX_CONFIG_BYTES)  # as config.load_config_text does
+    text = data.decode("utf-8-sig")
     folders = _folders(text, config.parent)
     state = folders["state_dir"] if folders is not None else None
     if folders is None or state is None or (state / JOURNAL_NAME).exists():

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 ENTRY_SUFFIXES = (".md", ".markdown")
 Stamp = tuple[int, int]  # (size, mtime_ns)
+MAX_CONFIG_BYTES = 1_000_000  # a config is a few KB; a bigger file is not one
+MAX_TEMPLATE_BYTES = 5_000_000  # a page template is tens of KB, with an inlined logo a few hundred
 
 
 def is_entry_name(name: str) -> bool:
@@ -115,6 +117,38 @@ def file_stamp(path: str | os.PathLike[str]) -> Stamp | None:
     except FileNotFoundError:
         return None
     return (info.st_size, info.st_mtime_ns)
+
+
+class NotAPlainFile(ValueError):
+    """A path that names a folder, a device or a pipe where a small text file belongs."""
+
+
+class TooBig(ValueError):
+    """A file larger than the few megabytes a config or a template can sensibly be."""
+
+
+def read_small_file(path: str | os.PathLike[str], limit: int) -> tuple[os.stat_result, bytes]:
+    """The bytes of a plain file of at most ``limit`` bytes, and its stat taken on the open file.
+
+    Opened without blocking: a named pipe in a config's place held every cron run
+    until killed. The stat comes from the same open file that is read, so a size and
+    mtime recorded from it can never pair an older content with a newer stamp.
+    """
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAPlainFile("a folder" if stat.S_ISDIR(info.st_mode)
+                                else "not a plain file (a device or a pipe)")
+        if info.st_size > limit:
+            raise TooBig(info.st_size)
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    finally:
+        os.close(handle)
+    if len(data) > limit:  # it grew while being read
+        raise TooBig(len(data))
+    return info, data
 
 
 def code_digest() -> str:

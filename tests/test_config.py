@@ -445,6 +445,42 @@ def test_a_ledger_that_is_a_folder_or_a_pipe_is_a_config_error(blog: Path, run: 
                                            'is a text file: use a name such as "feedpub.ledger"\n')
 
 
+def test_a_config_that_is_a_pipe_or_huge_is_refused_at_once(blog: Path, run: Run) -> None:
+    """A named pipe where the config belongs held every command (cron's every minute,
+    the no-op check first) until killed; a config is a few KB of TOML, so a file of
+    megabytes is some other file, not something to parse."""
+    os.mkfifo(blog / "pipe.toml")
+    done = subprocess.run([sys.executable, str(ROOT / "publish.py"), "build", "--config",
+                           "pipe.toml"], cwd=blog, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (ExitCode.CONFIG, "pipe.toml: is not a plain file "
+                                              "(a device or a pipe); the config is a TOML text "
+                                              "file: pass --config with the blog's feedpub.toml\n")
+    config = blog / "feedpub.toml"
+    config.write_text(config.read_text() + "# " + "x" * 1_000_000 + "\n")
+    before = snapshot(blog / "feeds")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, "feedpub.toml: is over 1 MB, and a "
+                                           "config is a few lines of TOML; pass --config with the "
+                                           "blog's feedpub.toml\n")
+    assert snapshot(blog / "feeds") == before
+
+
+def test_a_huge_template_is_a_config_error(blog: Path, run: Run) -> None:
+    """200 MB of template held a build for minutes and hundreds of MB; no page template
+    is megabytes (pictures are linked, not inlined)."""
+    assert run(blog, "build").code == 0
+    with open(blog / "page.html.j2", "wb") as handle:
+        handle.truncate(5_000_001)
+    config = blog / "feedpub.toml"
+    config.write_text(config.read_text().replace("ttl = 5", 'ttl = 5\ntemplate = "page.html.j2"'))
+    before = snapshot(blog / "feeds")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, "feedpub.toml:13: template: "
+                                           "page.html.j2 is over 5 MB, more than a page template "
+                                           "can be; link big pictures instead of inlining them\n")
+    assert snapshot(blog / "feeds") == before
+
+
 def test_a_template_that_is_a_pipe_is_a_config_error(blog: Path, run: Run) -> None:
     """A named pipe held every build (and the preview) until killed."""
     os.mkfifo(blog / "page.html.j2")
