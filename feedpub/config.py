@@ -61,6 +61,10 @@ MAX_PAGE_UPDATES = 5000  # past this a page is tens of MB: no browser or check w
 AUTHORS_EXAMPLE = '[{ name = "Live desk" }]'
 CLOSED_AT_EXAMPLE = "2024-12-07T23:00:00+00:00"
 T = TypeVar("T")
+# A live feed never asks readers (and, through Cache-Control, the CDN) to wait longer
+# than a finished one, which changes at most once a day: ttl = 100000000000000000000
+# was written as it stood, and told every reader never to look again.
+MAX_TTL_MINUTES = 1440
 
 # An IANA name: letters, digits and _+- in up to four "/"-separated parts; never a path.
 # Files of the zone folder that are not IANA zones but whatever this system made them:
@@ -259,7 +263,8 @@ class _Reader:
             icon=self.value("icon", values.url, None) if "icon" in self.raw else None,
             logo=self.value("logo", values.url, None) if "logo" in self.raw else None,
             item_limit=item_limit,
-            ttl=self.value("ttl", lambda v: values.whole_number(v, minimum=1), 5),
+            ttl=self.value("ttl", lambda v: values.whole_number(v, minimum=1,
+                                                                 maximum=MAX_TTL_MINUTES), 5),
             hubs=self.value("hubs", read_urls, []),
             entries_dir=folders["entries_dir"],
             output_dir=folders["output_dir"],

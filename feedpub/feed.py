@@ -21,13 +21,13 @@ from datetime import datetime, tzinfo
 
 from feedpub import program
 from feedpub.catalogue import closing_words
-from feedpub.config import SiteConfig
+from feedpub.config import MAX_TTL_MINUTES, SiteConfig
 from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS, archive_filename
 from feedpub.ledger import Published, ledger_line
 from feedpub.model import Closing, Entry, Feed, History, MediaFile, Page, Tombstone
 
-CLOSED_TTL_MINUTES = 1440  # a finished feed changes at most once a day (corrections)
+CLOSED_TTL_MINUTES = MAX_TTL_MINUTES  # a finished feed changes at most once a day (corrections)
 
 
 def closing_id(config: SiteConfig) -> str:

@@ -410,6 +410,22 @@ def test_page_updates_says_how_many_updates_the_page_shows(value: str, shown: in
     assert message in str(caught.value) and caught.value.line == text.count("\n")
 
 
+@pytest.mark.parametrize(("ttl", "message"), [
+    (1440, None), (1441, "ttl: must be a whole number of at least 1 and at most 1440"),
+    (10**20, "and at most 1440"),
+])
+def test_ttl_is_at_most_a_day(ttl: int, message: str | None) -> None:
+    """A live feed never asks readers (nor the CDN, whose max-age follows it) to wait
+    longer than a finished one does: 10**20 minutes was written as it stood."""
+    text = LIVE.replace("ttl = 5\n", f"ttl = {ttl}\n")
+    if message is None:
+        assert parse_config(text, Path("blog/feedpub.toml")).ttl == ttl
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("blog/feedpub.toml"))
+    assert message in str(caught.value) and caught.value.line is not None
+
+
 def test_a_key_the_file_does_not_set_has_no_line() -> None:
     """A required key that is missing is named without a line: there is none to point at."""
     with pytest.raises(ConfigError) as caught:
