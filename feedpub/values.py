@@ -37,6 +37,8 @@ from feedpub.text import (
 DATE_EXAMPLE = "2024-12-07T14:05:00+00:00"
 AUTHOR_KEYS = ("name", "email", "url")
 _LARGEST_NUMBER_AS_TEXT = 10**18
+# hh:mm:60, a leap second (RFC 3339 allows one; Python's times, so our feeds, cannot hold it)
+_LEAP_SECOND = re.compile(r"\d:[0-5]\d:60(?![0-9])")
 # RFC 5322 addr-spec in its dot-atom form, the one Atom's <email> and RSS's <author> take.
 _EMAIL = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -140,6 +142,9 @@ def moment(value: object, zone: tzinfo, example: str = DATE_EXAMPLE) -> datetime
         raise Invalid(f"{quoted(value)} is not a date; use {example}")
     parsed = parse_time(value, zone)
     if parsed is None:
+        if isinstance(value, str) and _LEAP_SECOND.search(value):
+            raise Invalid(f"{quoted(value)} has second 60, a leap second, which feedpub "
+                          "cannot publish; write :59 instead")
         raise Invalid(f"{quoted(value)} is not a date; use {example}")
     if not representable(parsed):
         raise Invalid(f"{quoted(value)} is outside the years 0001-9999 in UTC; use {example}")

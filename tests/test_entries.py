@@ -138,6 +138,31 @@ def test_non_utf8_file(built: Path, run: Run) -> None:
     fails_with(run, built, "entries/9000-x.md:2: is not UTF-8 text (byte 0xe9); save the file as UTF-8")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+def test_a_utf16_or_utf32_file_is_named_as_such(built: Path, run: Run, encoding: str) -> None:
+    """Windows editors save "Unicode" as UTF-16, with or without a byte order mark: the
+    messages were "not UTF-8 text (byte 0xff)" or "contains the control character U+0000"."""
+    write(built, "9000-x.md", GOOD.encode(encoding))
+    fails_with(run, built, "entries/9000-x.md:1: is UTF-16 or UTF-32 text, not UTF-8; save the "
+               "file as UTF-8")
+
+
+def test_a_file_with_carriage_returns_alone_says_so(built: Path, run: Run) -> None:
+    """Classic Mac OS line endings: the file was said to have no front matter, though it
+    starts with one."""
+    write(built, "9000-x.md", GOOD.replace("\n", "\r"))
+    fails_with(run, built, "entries/9000-x.md:1: has lines that end in a carriage return alone "
+               "(classic Mac OS); save it with LF (Unix) or CRLF (Windows) line endings")
+
+
+def test_a_leap_second_is_named(built: Path, run: Run) -> None:
+    """RFC 3339 has second 60; Python's times, and so the feeds, have not: the message
+    was "is not a date", which the editor could not see the reason for."""
+    write(built, "9000-x.md", GOOD.replace("2024-12-07T20:05:00+00:00", "2016-12-31T23:59:60Z"))
+    fails_with(run, built, 'entries/9000-x.md:3: published: "2016-12-31T23:59:60Z" has second 60, '
+               "a leap second, which feedpub cannot publish; write :59 instead")
+
+
 def test_duplicate_ids_name_both_files(built: Path, run: Run) -> None:
     """The first file keeps the id and is published; the second is left out and named, with
     the line of its id: field."""

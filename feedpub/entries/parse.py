@@ -181,15 +181,23 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext,
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if _is_wide_unicode(data):
+            return [EntryProblem(path, None, _WIDE_UNICODE, 1)]
         line = data[: exc.start].count(b"\n") + 1
         return [EntryProblem(path, None, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                              "save the file as UTF-8", line)]
     bad = forbidden_character(text)
     if bad:
+        if _is_wide_unicode(data):  # no byte order mark: its ASCII reads as UTF-8 and NULs
+            return [EntryProblem(path, None, _WIDE_UNICODE, 1)]
         offset, message = bad
         return [EntryProblem(path, None, message, text.count("\n", 0, offset) + 1)]
     match = _FRONT_MATTER.match(text)
     if not match:
+        if "\r" in text and "\n" not in text:
+            return [EntryProblem(path, None, "has lines that end in a carriage return alone "
+                                 "(classic Mac OS); save it with LF (Unix) or CRLF (Windows) "
+                                 "line endings", 1)]
         return [EntryProblem(path, None, "has no front matter; start it with a line '---', "
                              "then title: and published:, then a line '---'", 1)]
     fields = _load_front_matter(match[1], path)
@@ -201,6 +209,22 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext,
     if notices is not None and isinstance(outcome, Entry):
         notices.extend(reader.notices)
     return outcome
+
+
+_WIDE_UNICODE = "is UTF-16 or UTF-32 text, not UTF-8; save the file as UTF-8"
+
+
+def _is_wide_unicode(data: bytes) -> bool:
+    """Whether ``data`` looks like UTF-16 or UTF-32 (Windows editors' "Unicode").
+
+    By its byte order mark, or, without one, by the NUL bytes its first characters
+    (ASCII, as a front matter's ``---`` is) have in every other position: the generic
+    "not UTF-8 (byte 0xff)" or "control character U+0000" did not tell an editor what to do.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return True
+    head = data[:4]
+    return len(head) == 4 and b"\x00\x00" in (head[0::2], head[1::2])
 
 
 def front_matter_end(text: str) -> int | None:
