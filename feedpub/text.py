@@ -256,6 +256,10 @@ _LANGUAGE_TAG = (
     r"|[iI]-[A-Za-z]{3,8})"
 )
 
+# RFC 5646 2.2.8's irregular grandfathered tags that fit no langtag shape (the "i-" ones
+# are matched above); valid tags, and accepted by the feed check.
+_IRREGULAR_TAGS = frozenset({"en-gb-oed", "sgn-be-fr", "sgn-be-nl", "sgn-ch-de"})
+
 
 def is_language_tag(value: str) -> bool:
     """A BCP 47 tag such as ``en``, ``en-GB`` or ``zh-Hant-TW`` (not "english", not "zz").
@@ -267,7 +271,7 @@ def is_language_tag(value: str) -> bool:
     if simple and value.isascii() and value[:2].isalpha():  # "en", "en-GB": no regex needed
         return value[:2].lower() in ISO_639_1
     if re.fullmatch(_LANGUAGE_TAG, value) is None:
-        return False
+        return value.lower() in _IRREGULAR_TAGS
     primary = value.split("-", 1)[0].lower()
     return len(primary) != 2 or primary in ISO_639_1
 

@@ -275,7 +275,10 @@ def test_language_is_a_bcp47_tag(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["en", "en-GB", "zh-Hant-TW", "es-419", "de-CH-1996",
-                                   "x-klingon", "sr-Latn-RS", "en-US-x-twain"])
+                                   "x-klingon", "sr-Latn-RS", "en-US-x-twain",
+                                   # RFC 5646 2.2.8 grandfathered, irregular and regular
+                                   "i-klingon", "en-GB-oed", "sgn-CH-DE", "art-lojban",
+                                   "zh-min-nan"])
 def test_good_languages(value: str) -> None:
     assert parse_config(edited('language = "en"', f'language = "{value}"'),
                         Path("f.toml")).language == value
