@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from feedpub import program, values
 from feedpub.errors import ConfigError
@@ -404,7 +404,16 @@ def read_text(value: object) -> str:
 
 
 def folder_url(value: object) -> str:
+    """The address of a folder, ending in "/": the feeds' URLs are joined onto it.
+
+    A query or fragment cannot be part of it (joining "rss.xml" onto
+    ".../feeds/?v=2" gave ".../feeds/rss.xml", the query silently dropped).
+    """
     url = values.url(value)
+    if urlsplit(url).query or urlsplit(url).fragment or url.endswith(("?", "#")):
+        raise Invalid(f"{quoted(value)} has a query (?…) or fragment (#…), which a folder's "
+                      "address cannot have: the feeds' addresses are its path and their names; "
+                      "remove it")
     return url if url.endswith("/") else url + "/"
 
 

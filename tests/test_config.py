@@ -45,6 +45,18 @@ def edited(old: str, new: str, text: str = LIVE) -> str:
     return text.replace(old, new)
 
 
+@pytest.mark.parametrize("address", ["https://news.example.org/live/feeds/?v=2",
+                                     "https://news.example.org/live/feeds#top",
+                                     "https://news.example.org/live/feeds/?"])
+def test_feeds_url_with_a_query_or_fragment_is_refused(address: str) -> None:
+    """The feeds' addresses are joined onto feeds_url: a query was silently dropped
+    (".../feeds/?v=2" gave ".../feeds/rss.xml"), so the config must not promise one."""
+    old = 'feeds_url = "https://news.example.org/live/2024/12/07/syria-homs/feeds/"'
+    assert error_of(edited(old, f'feeds_url = "{address}"')) == (
+        f'feeds_url: "{address}" has a query (?…) or fragment (#…), which a folder\'s address '
+        "cannot have: the feeds' addresses are its path and their names; remove it")
+
+
 def test_the_sample_config_reads() -> None:
     config = parse_config(SAMPLE, ROOT / "feedpub.toml")
     assert config.timezone_name == "UTC" and config.closed is not None
