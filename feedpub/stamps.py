@@ -27,8 +27,14 @@ MAX_TEMPLATE_BYTES = 5_000_000  # a page template is tens of KB, with an inlined
 
 
 def is_entry_name(name: str) -> bool:
-    """Markdown files that are not hidden or editor backups (``.x.md``, ``#x.md#``)."""
-    return name.endswith(ENTRY_SUFFIXES) and not name.startswith((".", "#"))
+    """Markdown files that are not hidden or editor backups (``.x.md``, ``#x.md#``).
+
+    ``X.MD`` too: the build reports it as a problem of its own (an entry is ``.md`` or
+    ``.markdown``, as the ids and links made from file names assume) rather than skip,
+    in silence, an update its author saved with an editor's upper-case extension.
+    """
+    return (name.endswith(ENTRY_SUFFIXES) or name.lower().endswith(ENTRY_SUFFIXES)) \
+        and not name.startswith((".", "#"))
 
 
 Listing = tuple[list[str], list[os.stat_result]]
@@ -62,8 +68,7 @@ def forget_listings() -> None:
 def _list(folder: str | os.PathLike[str]) -> Listing:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        names = [name for name in os.listdir(fd) if name.endswith(ENTRY_SUFFIXES)
-                 and not name.startswith((".", "#"))]
+        names = [name for name in os.listdir(fd) if is_entry_name(name)]
         names.sort()
         lstat = os.stat
         return names, [lstat(name, dir_fd=fd, follow_symlinks=False) for name in names]

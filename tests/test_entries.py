@@ -147,6 +147,18 @@ def test_a_utf16_or_utf32_file_is_named_as_such(built: Path, run: Run, encoding:
                "file as UTF-8")
 
 
+@pytest.mark.parametrize("name", ["9000-x.MD", "9000-x.Markdown", "9000-x.mD"])
+def test_an_upper_case_extension_is_named_not_skipped(built: Path, run: Run, name: str) -> None:
+    """An editor that saves "X.MD" made an update that never appeared, without a word;
+    it is a problem of its own file now (the others publish), said again every run."""
+    write(built, name, GOOD)
+    message = (f'entries/{name}: ends in "{Path(name).suffix}"; an entry file ends in .md or '
+               ".markdown, in lower case: rename it")
+    fails_with(run, built, message)
+    outcome = run(built, "build")  # the no-op run repeats it
+    assert (outcome.code, outcome.err.strip()) == (ExitCode.BAD_ENTRY, message)
+
+
 def test_a_file_with_carriage_returns_alone_says_so(built: Path, run: Run) -> None:
     """Classic Mac OS line endings: the file was said to have no front matter, though it
     starts with one."""
@@ -261,7 +273,7 @@ def test_missing_config(tmp_path: Path, run: Run) -> None:
         ),
         (
             lambda t: t.replace("ttl = 5", "ttl = -1"),
-            "feedpub.toml:12: ttl: must be a whole number of at least 1",
+            "feedpub.toml:12: ttl: must be a whole number of at least 1 and at most 1440",
         ),
         (
             lambda t: t.replace('feeds_url = "https://', 'feeds_url = "ftp://'),

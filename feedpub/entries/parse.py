@@ -29,6 +29,7 @@ from feedpub.entries.markdown import Body, BodyProblem, removal_lines, render_bo
 from feedpub.errors import EntryProblem
 from feedpub.model import Author, Enclosure, Entry
 from feedpub.notices import Notice
+from feedpub.stamps import ENTRY_SUFFIXES
 from feedpub.text import (
     RefusedUrl,
     as_uri,
@@ -174,6 +175,9 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext,
     """
     stem = Path(path).stem  # as on disk: it becomes part of the default id and link
     path = one_line(path)
+    if not path.endswith(ENTRY_SUFFIXES):  # X.MD: listed only to be named here
+        return [EntryProblem(path, None, f"ends in {quoted(Path(path).suffix)}; an entry file "
+                             "ends in .md or .markdown, in lower case: rename it")]
     if len(data) > MAX_ENTRY_BYTES:
         return [EntryProblem(path, None, f"is {len(data) / 1024:,.0f} KiB, more than the "
                              f"{MAX_ENTRY_BYTES // 1024} KiB an entry file may be; split it "
