@@ -30,6 +30,9 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # video renamed), and a build reads every media file whole to publish it byte for byte:
 # a 3 GB one took 21 s and 3 GB of memory on every build that changed anything.
 MAX_MEDIA_BYTES = 20 << 20
+# Its staged copy is ".<name>.feedpub-tmp-<pid>", 21 bytes longer, and file systems
+# stop at 255: a 250-byte name failed every build as exit 8, "check permissions".
+MAX_MEDIA_NAME = 200
 STAMP_PREFIX = "media/"  # media stamps share the inputs digest with entry stamps
 
 
@@ -78,6 +81,9 @@ def _refusal(item: os.DirEntry[str], real_folder: Path) -> str | None:
         return "is not a file; only files directly in the media folder are published"
     if not _SAFE_NAME.match(item.name):
         return "has a name a URL cannot carry as is; use only letters, digits, '-', '_' and '.'"
+    if len(item.name) > MAX_MEDIA_NAME:
+        return (f"has a name of {len(item.name)} characters, more than the {MAX_MEDIA_NAME} a "
+                "media file's may have; shorten it")
     if item.name in OUTPUT_FILES:
         return "has the name of a file feedpub writes; rename it"
     if suffix not in MEDIA_TYPES:

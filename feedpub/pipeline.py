@@ -175,11 +175,29 @@ def check(config: SiteConfig, *, now: datetime, files: Sequence[str] = (),
                           notices=result.notices, use_cache=False)
     late = after_closing(config, loaded.entries + loaded.scheduled)
     refused = {p.path for p in late}
-    result.problems = [str(p) for p in loaded.problems + late]
+    result.problems = [str(p) for p in loaded.problems + late
+                       + ([] if files else _media_problems(config))]
     result.scheduled = [e for e in loaded.scheduled if e.source not in refused]
     result.parsed = loaded.parsed
     result.entries = len([e for e in loaded.entries if e.source not in refused])
     return result
+
+
+def _media_problems(config: SiteConfig) -> list[EntryProblem]:
+    """What a build would refuse in the media folder (a name, a type, a size, an SVG)."""
+    from feedpub.media import media_error, read_media, scan_media
+
+    if config.media_dir is None:
+        return []
+    shown = _shown(config, config.media_dir)
+    media = scan_media(config.media_dir)
+    if media.refused:
+        return media_error(media.refused, shown).problems
+    try:
+        read_media(config.media_dir, media.stamps, shown)
+    except EntryError as error:
+        return error.problems
+    return []
 
 
 def _named_entries(config: SiteConfig, stamps: list[FileStamp], files: Sequence[str]) -> list[FileStamp]:

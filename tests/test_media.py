@@ -106,6 +106,9 @@ def test_files_beside_the_feeds_that_we_did_not_publish_are_left_alone(blog: Pat
                      "and '.'"),
     ("rss.xml", "has the name of a file feedpub writes; rename it"),
     ("index.html", "has the name of a file feedpub writes; rename it"),
+    # its staged copy's name would pass the file system's 255 bytes: exit 8 "permissions"
+    ("p" * 246 + ".png", "has a name of 250 characters, more than the 200 a media file's may "
+                         "have; shorten it"),
 ])
 def test_a_file_that_cannot_be_published_is_named(blog: Path, run: Run, name: str, why: str) -> None:
     assert run(blog, "build").code == 0
@@ -229,3 +232,17 @@ def test_a_blog_without_a_media_folder_publishes_no_media(blog: Path, run: Run) 
     assert sorted(p.name for p in (blog / "feeds").iterdir()) == ["atom.xml", "feed.json",
                                                                  "index.html", "rss.xml"]
     assert b"<enclosure" not in (blog / "feeds" / "rss.xml").read_bytes()
+
+
+def test_check_reports_what_a_build_would_refuse_in_the_media_folder(blog: Path, run: Run) -> None:
+    """``check`` said all was well while the build it stands for stopped on a media file."""
+    (blog / "media" / "notes.txt").write_text("x")
+    outcome = run(blog, "check")
+    assert (outcome.code, outcome.err.strip()) == (
+        ExitCode.BAD_ENTRY, "media/notes.txt: is not a known media type; use one of .avif, .gif, "
+                            ".jpeg, .jpg, .png, .svg, .webp")
+    (blog / "media" / "notes.txt").unlink()
+    (blog / "media" / "map.svg").write_text(SCRIPTED["script"][0])
+    outcome = run(blog, "check")
+    assert (outcome.code, outcome.err.strip()) == (
+        ExitCode.BAD_ENTRY, f"media/map.svg: {SCRIPTED['script'][1]}{_ADVICE}")
