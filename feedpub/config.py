@@ -7,7 +7,6 @@ without files; ``load_config`` is the thin I/O wrapper.
 from __future__ import annotations
 
 import re
-import stat
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from feedpub.stamps import (
     NotAPlainFile,
     TooBig,
     folder_path,
+    odd_kind,
     read_small_file,
 )
 from feedpub.text import (
@@ -384,12 +384,9 @@ class _Reader:
 def _odd_kind(path: Path) -> str | None:
     """What ``path`` is when it exists but is no plain file ("a folder"), else None."""
     try:
-        mode = path.stat().st_mode
+        return odd_kind(path.stat().st_mode)
     except OSError:
         return None  # absent (a new blog) or unreadable: reading it says why
-    if stat.S_ISREG(mode):
-        return None
-    return "a folder" if stat.S_ISDIR(mode) else "not a plain file (a device or a pipe)"
 
 
 def _real(path: Path) -> Path:
@@ -410,7 +407,8 @@ def folder_url(value: object) -> str:
     ".../feeds/?v=2" gave ".../feeds/rss.xml", the query silently dropped).
     """
     url = values.url(value)
-    if urlsplit(url).query or urlsplit(url).fragment or url.endswith(("?", "#")):
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise Invalid(f"{quoted(value)} has a query (?…) or fragment (#…), which a folder's "
                       "address cannot have: the feeds' addresses are its path and their names; "
                       "remove it")

@@ -132,6 +132,13 @@ class TooBig(ValueError):
     """A file larger than the few megabytes a config or a template can sensibly be."""
 
 
+def odd_kind(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is when it is no plain file ("a folder"), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return "a folder" if stat.S_ISDIR(mode) else "not a plain file (a device or a pipe)"
+
+
 def read_small_file(path: str | os.PathLike[str], limit: int) -> tuple[os.stat_result, bytes]:
     """The bytes of a plain file of at most ``limit`` bytes, and its stat taken on the open file.
 
@@ -142,9 +149,9 @@ def read_small_file(path: str | os.PathLike[str], limit: int) -> tuple[os.stat_r
     handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotAPlainFile("a folder" if stat.S_ISDIR(info.st_mode)
-                                else "not a plain file (a device or a pipe)")
+        kind = odd_kind(info.st_mode)
+        if kind:
+            raise NotAPlainFile(kind)
         if info.st_size > limit:
             raise TooBig(info.st_size)
         with os.fdopen(handle, "rb", closefd=False) as stream:
