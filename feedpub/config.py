@@ -253,7 +253,7 @@ class _Reader:
             path=str(self.path),
             title=self.value("title", read_text),
             description=self.value("description", read_text),
-            home_page_url=self.value("home_page_url", values.url),
+            home_page_url=self.value("home_page_url", page_url),
             feeds_url=self.value("feeds_url", folder_url),
             id_base=self.value("id_base", read_id_base),
             language=self.value("language", values.language, "en"),
@@ -398,6 +398,16 @@ def _real(path: Path) -> Path:
 
 def read_text(value: object) -> str:
     return values.text(value, collapse=False)
+
+
+def page_url(value: object) -> str:
+    """The live page's address: each update's link is it plus "#" and the update's name,
+    so it cannot have a fragment of its own (".../live#top" made ".../live#top#0012-homs")."""
+    url = values.url(value)
+    if "#" in url:
+        raise Invalid(f"{quoted(value)} has a fragment (#…); each update's link adds its own "
+                      "to the page's address: remove it")
+    return url
 
 
 def folder_url(value: object) -> str:

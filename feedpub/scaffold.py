@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from feedpub import program, values
-from feedpub.config import SiteConfig, folder_url, parse_config, read_zone
+from feedpub.config import SiteConfig, folder_url, page_url, parse_config, read_zone
 from feedpub.entries import is_entry_name
 from feedpub.errors import ConfigError, UsageError
 from feedpub.text import forbidden_character, one_line, quoted, shown_path
@@ -89,7 +89,7 @@ def _settings(folder: Path, answers: InitAnswers, now: datetime, ask: Ask | None
                     lambda v: values.text(v, collapse=False), "--title")
     slug = slugify(name) or slugify(title) or "live"
     home = _answer("Address of the live page", answers.home_page_url,
-                   f"https://{PLACEHOLDER_HOST}/live/{slug}", ask, values.url, "--home-page-url")
+                   f"https://{PLACEHOLDER_HOST}/live/{slug}", ask, page_url, "--home-page-url")
     zone = _answer("Time zone (IANA name)", answers.timezone, local_zone_name(), ask,
                    lambda v: read_zone(v)[0], "--timezone")
     feeds = _checked(answers.feeds_url, folder_url, "--feeds-url") if answers.feeds_url \

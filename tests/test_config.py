@@ -57,6 +57,20 @@ def test_feeds_url_with_a_query_or_fragment_is_refused(address: str) -> None:
         "cannot have: the feeds' addresses are its path and their names; remove it")
 
 
+@pytest.mark.parametrize("address", ["https://news.example.org/live#top",
+                                     "https://news.example.org/live?day=7#"])
+def test_home_page_url_with_a_fragment_is_refused(address: str) -> None:
+    """Each update's link is the page's address plus "#" and its name: a fragment of the
+    page's own gave links with two (".../live#top#0012-homs")."""
+    old = 'home_page_url = "https://news.example.org/live/2024/12/07/syria-homs"'
+    assert error_of(edited(old, f'home_page_url = "{address}"')) == (
+        f'home_page_url: "{address}" has a fragment (#…); each update\'s link adds its own to '
+        "the page's address: remove it")
+    query = "https://news.example.org/live?day=7"  # a query is kept, as the page's own
+    assert parse_config(edited(old, f'home_page_url = "{query}"'),
+                        Path("blog/feedpub.toml")).home_page_url == query
+
+
 def test_the_sample_config_reads() -> None:
     config = parse_config(SAMPLE, ROOT / "feedpub.toml")
     assert config.timezone_name == "UTC" and config.closed is not None
