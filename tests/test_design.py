@@ -9,7 +9,8 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "feedpub"
 RENDERER_IMPORTS = {"feedpub.model", "feedpub.formats", "feedpub.dates", "feedpub.formats._feedgen"}
-VALIDATOR_IMPORTS = {"feedpub.errors", "feedpub.formats", "feedpub.languages"}
+VALIDATOR_IMPORTS = {"feedpub.errors", "feedpub.formats", "feedpub.languages",
+                    "feedpub.widechars"}
 
 
 def layers() -> dict[str, int]:

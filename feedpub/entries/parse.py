@@ -42,6 +42,7 @@ from feedpub.text import (
     uri_segment,
 )
 from feedpub.values import Invalid
+from feedpub.widechars import wide_form
 
 KNOWN_FIELDS = (
     "title", "published", "updated", "id", "summary", "authors", "tags", "image", "link",
@@ -185,14 +186,14 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext,
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if _is_wide_unicode(data):
+        if wide_form(data):
             return [EntryProblem(path, None, _WIDE_UNICODE, 1)]
         line = data[: exc.start].count(b"\n") + 1
         return [EntryProblem(path, None, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                              "save the file as UTF-8", line)]
     bad = forbidden_character(text)
     if bad:
-        if _is_wide_unicode(data):  # no byte order mark: its ASCII reads as UTF-8 and NULs
+        if wide_form(data):  # no byte order mark: its ASCII reads as UTF-8 and NULs
             return [EntryProblem(path, None, _WIDE_UNICODE, 1)]
         offset, message = bad
         return [EntryProblem(path, None, message, text.count("\n", 0, offset) + 1)]
@@ -216,19 +217,6 @@ def parse_entry(data: bytes, path: str, ctx: EntryContext,
 
 
 _WIDE_UNICODE = "is UTF-16 or UTF-32 text, not UTF-8; save the file as UTF-8"
-
-
-def _is_wide_unicode(data: bytes) -> bool:
-    """Whether ``data`` looks like UTF-16 or UTF-32 (Windows editors' "Unicode").
-
-    By its byte order mark, or, without one, by the NUL bytes its first characters
-    (ASCII, as a front matter's ``---`` is) have in every other position: the generic
-    "not UTF-8 (byte 0xff)" or "control character U+0000" did not tell an editor what to do.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        return True
-    head = data[:4]
-    return len(head) == 4 and b"\x00\x00" in (head[0::2], head[1::2])
 
 
 def front_matter_end(text: str) -> int | None:

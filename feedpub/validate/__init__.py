@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 
 from feedpub.validate.findings import ERROR, WARNING, Finding, Report, TooManyErrors
+from feedpub.widechars import wide_form
 
 __all__ = ["ERROR", "VALIDATOR_VERSION", "WARNING", "Finding", "detect_format", "has_errors",
            "validate_bytes"]
@@ -45,25 +46,13 @@ _ROOT = re.compile(
 _XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
 
 
-_BOM_CODECS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-               (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-# A document starts with an ASCII character ("<", "{", white space), so the zero bytes
-# of its first four bytes give away UTF-16 or UTF-32 without a byte-order mark.
-_ZERO_SHAPES = {"zzzx": "utf-32-be", "xzzz": "utf-32-le", "zxzx": "utf-16-be",
-                "xzxz": "utf-16-le"}
-
-
 def _head_text(data: bytes) -> str:
     """The first few KiB as text, honouring a UTF-16/32 byte-order mark or zero bytes."""
     head = data[:8192]
-    for bom, codec in _BOM_CODECS:
-        if head.startswith(bom):
-            return head.decode(codec, "replace")
-    if b"\x00" in head[:4]:
-        shape = "".join("z" if byte == 0 else "x" for byte in head[:4])
-        wide = _ZERO_SHAPES.get(shape)
-        if wide is not None:
-            return head.decode(wide, "replace")
+    form = wide_form(head)
+    if form is not None:
+        family, order, has_bom = form  # with a BOM, the family's codec reads and drops it
+        return head.decode(family if has_bom else f"{family}-{order}", "replace")
     return head.decode("utf-8", "replace").lstrip("\ufeff")
 
 

@@ -14,6 +14,7 @@ import re
 from lxml import etree
 
 from feedpub.validate.findings import Report
+from feedpub.widechars import wide_form
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:  # typing costs start-up time; the checker alone needs the shape
@@ -165,24 +166,7 @@ def check_encoding(data: bytes, report: Report) -> bool:
     return True
 
 
-# XML 1.0 Appendix F: a document in UTF-16 or UTF-32 shows by its byte-order mark or,
-# without one, by the zero bytes of its first (ASCII) characters: z a zero byte, x not.
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32", "le"), (codecs.BOM_UTF32_BE, "utf-32", "be"),
-    (codecs.BOM_UTF16_LE, "utf-16", "le"), (codecs.BOM_UTF16_BE, "utf-16", "be"),
-)
-_ZERO_SHAPES = {"xzzz": ("utf-32", "le"), "zzzx": ("utf-32", "be"), "xzxz": ("utf-16", "le"),
-                "zxzx": ("utf-16", "be")}
 _ORDERS = {"le": "little-endian", "be": "big-endian"}
-
-
-def _wide_form(data: bytes) -> tuple[str, str, bool] | None:
-    """(family, byte order, has a BOM) of a UTF-16/32 document; None for other bytes."""
-    for bom, family, order in _WIDE_BOMS:
-        if data.startswith(bom):
-            return family, order, True
-    shape = _ZERO_SHAPES.get("".join("z" if byte == 0 else "x" for byte in data[:4]))
-    return (*shape, False) if shape is not None else None
 
 
 def _wide_mismatch(data: bytes, codec: str, declared: str) -> str | None:
@@ -193,7 +177,7 @@ def _wide_mismatch(data: bytes, codec: str, declared: str) -> str | None:
     bytes and parsed them anyway, while a reader that trusts the label reads garbage.
     The code-unit width must match, and so must the byte order when the label names one.
     """
-    form = _wide_form(data)
+    form = wide_form(data)
     if form is None:
         return None
     family, order, has_bom = form
@@ -213,7 +197,7 @@ def _undeclared_wide(data: bytes) -> str | None:
     """XML 1.0 4.3.3: a document with neither a byte-order mark nor an encoding declaration
     is UTF-8. libxml2 guessed UTF-32 (and UTF-16 after "<?xml") from the zero bytes and
     parsed it; other UTF-16 failed as "Document is empty" or "Char 0x0"."""
-    form = _wide_form(data)
+    form = wide_form(data)
     if form is None or form[2]:
         return None
     family, order, _ = form
