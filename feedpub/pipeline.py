@@ -37,7 +37,7 @@ from feedpub.state import BuildRecord, Stamp, file_stamp, load_build_record, sav
 from feedpub.text import one_line, shown_path
 
 if TYPE_CHECKING:
-    from feedpub.cache import LoadedEntries
+    from feedpub.cache import LoadedEntries, ParseStandby
     from feedpub.feed import Document
     from feedpub.ledger import Ledger
     from feedpub.lifecycle import Reconciled
@@ -218,29 +218,35 @@ def _build_and_publish(config: SiteConfig, inputs: Inputs, *, now: datetime,
                        dry_run: bool, log: Log, progress: bool, edit: ConfigEdit | None,
                        strict: bool, result: BuildResult, last: BuildRecord | None,
                        standby: bool) -> None:
-    """The build proper. After the first build, a standby child (``render.page_standby``)
-    gets the page's libraries ready on the other core while this one loads the entries;
-    not for ``serve`` (``standby`` False), whose server threads make forking at every
-    rebuild unwise, and where a page a few hundredths of a second later does not matter."""
+    """The build proper. After the first build, two standby children get ready on the
+    other core while this one reads its state: one imports the entry parser and parses
+    the files that changed (``cache.parse_standby``), one the page's libraries
+    (``render.page_standby``). Not for ``serve`` (``standby`` False), whose server
+    threads make forking at every rebuild unwise, and where a page a few hundredths of a
+    second later does not matter."""
+    from feedpub.cache import parse_standby
     from feedpub.forks import Children
     from feedpub.render import page_standby
 
     with Children() as children:
+        parser = parse_standby(children, config, now) if standby and last is not None else None
         page = page_standby(children, lambda: _read_template(config)) \
             if standby and config.html and last is not None else None
         _build_with(config, inputs, now=now, dry_run=dry_run, log=log, progress=progress,
-                    edit=edit, strict=strict, result=result, last=last, standby=page)
+                    edit=edit, strict=strict, result=result, last=last, standby=page,
+                    parser=parser)
 
 
 def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: bool, log: Log,
                 progress: bool, edit: ConfigEdit | None, strict: bool, result: BuildResult,
-                last: BuildRecord | None, standby: PageStandby | None) -> None:
+                last: BuildRecord | None, standby: PageStandby | None,
+                parser: ParseStandby | None = None) -> None:
     from feedpub.ledger import ledger_text
     from feedpub.media import media_files, read_media
     from feedpub.output import discard_tagged, pending
 
     loaded, late = _load(config, inputs.entries, now=now, dry_run=dry_run, progress=progress,
-                         edit=edit, strict=strict, result=result)
+                         edit=edit, strict=strict, result=result, parser=parser)
     reconciled = _reconcile(config, loaded, late, now=now, strict=strict, result=result)
     for entry in result.scheduled:
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
@@ -297,14 +303,15 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
 
 def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
           progress: bool, edit: ConfigEdit | None, strict: bool,
-          result: BuildResult, whole: bool = False) -> tuple[LoadedEntries, set[str]]:
+          result: BuildResult, whole: bool = False,
+          parser: ParseStandby | None = None) -> tuple[LoadedEntries, set[str]]:
     """Every entry file through the cache (stubs, see ``cache.EntryStore``; whole entries
     with ``whole``), and the names of those dated after the closing."""
     from feedpub.cache import load_entries
     from feedpub.feed import after_closing
 
     loaded = load_entries(config, stamps, now=now, save=not dry_run, progress=progress,
-                          notices=result.notices, whole=whole)
+                          notices=result.notices, whole=whole, standby=parser)
     if edit is not None:
         edit.check(loaded.entries + loaded.scheduled)
     late = after_closing(config, loaded.entries + loaded.scheduled)

@@ -391,3 +391,70 @@ def test_a_feed_with_too_many_elements_is_refused(blog: Path, run: Run,
     assert outcome.code == ExitCode.FEED_CHECK
     assert "document-not-well-formed" in outcome.err and "more than 60 elements" in outcome.err
     assert published(blog) == before
+
+
+def _late_entries(blog: Path, minute: int) -> None:
+    """One new update, and one new file that cannot be published (no title)."""
+    (blog / "entries" / f"0099-late-{minute}.md").write_text(
+        f"---\ntitle: A late update {minute}\npublished: 2024-12-07T13:{minute:02d}:30+00:00\n"
+        f"---\nThe desk filed this {minute} minutes past one.\n", encoding="utf-8")
+    (blog / "entries" / f"0099-broken-{minute}.md").write_text(
+        f"---\npublished: 2024-12-07T13:{minute:02d}:40+00:00\n---\nNo title.\n", encoding="utf-8")
+
+
+def test_a_later_build_leaves_parsing_to_its_standby(blog: Path) -> None:
+    """After the first build, the few files that changed are parsed in the standby child
+    that imported the parser while the build read its cache: the build itself (a fresh
+    process, as cron starts it) never imports YAML or the parser, and publishes the same."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom feedpub.cli import main\ncode = main(['build'])\n"
+              "print(code, sorted({'yaml', 'feedpub.entries.parse'} & set(sys.modules)))")
+
+    def build() -> str:
+        done = subprocess.run([sys.executable, "-c", script], cwd=blog, capture_output=True,
+                              text=True, check=True)
+        return done.stdout.strip()
+
+    assert build() == "0 ['feedpub.entries.parse', 'yaml']"  # a first build parses itself
+    _late_entries(blog, 51)
+    assert build() == "4 []"
+    assert b"A late update 51" in (blog / "feeds" / "rss.xml").read_bytes()
+
+
+@pytest.mark.parametrize("failure", ["raises", "dies", "unsendable"])
+def test_a_parse_standby_that_fails_leaves_parsing_to_the_build(
+        tmp_path: Path, run: Run, failure: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever happens to the standby, the build parses the files itself: the same
+    problems, the same feeds as a twin blog built with a working standby."""
+    import pickle
+
+    from conftest import copy_sample
+    from feedpub import cache
+    from feedpub.forks import Standby
+
+    def broken(*args: object) -> list[object]:
+        raise RuntimeError("the standby broke")
+
+    def dying() -> None:
+        os._exit(3)
+
+    def unsendable(self: object, job: object) -> None:
+        raise pickle.PicklingError("a job that does not pickle")
+
+    outcomes = []
+    for name in ("twin", "failing"):
+        site = copy_sample(tmp_path / name)
+        assert run(site, "build").code == 0
+        if name == "failing":
+            monkeypatch.setattr(*{"raises": (cache, "_parse_in_standby", broken),
+                                  "dies": (cache, "_import_parser", dying),
+                                  "unsendable": (Standby, "submit", unsendable)}[failure])
+        _late_entries(site, 52)
+        outcome = run(site, "build")
+        outcomes.append((outcome.code, outcome.err.replace(name, "BLOG"),
+                         [(site / "feeds" / f).read_bytes() for f in ("rss.xml", "atom.xml",
+                                                                       "feed.json")]))
+    assert outcomes[0][0] == ExitCode.BAD_ENTRY and "0099-broken-52.md" in outcomes[0][1]
+    assert outcomes[1] == outcomes[0]

@@ -411,14 +411,3 @@ def _forbidden_reference(body: str) -> BodyProblem:
                                "forbids; delete it", found.start())
     return BodyProblem("renders to a character XML 1.0 forbids; delete character references "
                        "such as &#x1;", None)
-
-
-def markdown_versions() -> str:
-    """The versions of the libraries that decide the HTML, for the entry cache's key.
-
-    cmarkgfm has no ``__version__``; the version of the C library it bundles is what
-    decides its output.
-    """
-    from cmarkgfm.cmark import CMARK_VERSION
-
-    return f"cmark {CMARK_VERSION}; nh3 {getattr(nh3, '__version__', '')}"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedpub.entries import FileStamp
+from feedpub.entries import FileStamp, Parsed, Sent, received, sent
 from feedpub.entries.parse import EntryContext, Outcome, parse_entry
 from feedpub.errors import EntryProblem
 from feedpub.forks import Children, can_fork, cpu_count
@@ -20,21 +20,6 @@ from feedpub.notices import Notice
 from feedpub.tuning import MAX_WORKERS, PARSE_IN_PARALLEL_AT, PROGRESS_BAR_AT
 
 CHUNKS_PER_WORKER = 16  # small enough to balance the load and draw a smooth progress bar
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    """One file's parse: its stamp, the sha256 of its bytes, what parsing gave, and the
-    warnings of an entry that was published with a change (what the sanitizer removed).
-
-    ``outcome`` is what ``parse_entry`` gave, or what the caller's ``transform`` made of
-    it in the worker (so a worker can send back a compact form instead of the Entry).
-    """
-
-    stamp: FileStamp
-    sha256: str
-    outcome: object
-    notices: tuple[Notice, ...] = ()
 
 
 Todo = Sequence[tuple[FileStamp, bytes | None]]  # None: the worker reads the file itself
@@ -96,16 +81,11 @@ def _in_children(chunks: list[Todo], workers: int, job: _Job) -> Iterator[Parsed
         streams = [children.start(_worker(chunks[k::workers], job)).items()
                    for k in range(workers)]
         for index in range(len(chunks)):
-            for name, size, mtime_ns, sha256, outcome, notices in next(streams[index % workers]):
-                yield Parsed(FileStamp(name, size, mtime_ns), sha256, outcome, notices)
-
-
-Sent = tuple[str, int, int, str, object, tuple[Notice, ...]]  # a Parsed as plain data: 5× faster to pickle
+            yield from map(received, next(streams[index % workers]))
 
 
 def _worker(chunks: list[Todo], job: _Job) -> Callable[[], Iterable[list[Sent]]]:
-    return lambda: ([(p.stamp.name, p.stamp.size, p.stamp.mtime_ns, p.sha256, p.outcome,
-                      p.notices) for p in job.parse(chunk)] for chunk in chunks)
+    return lambda: ([sent(p) for p in job.parse(chunk)] for chunk in chunks)
 
 
 def _with_progress(parsed: Iterable[Parsed], total: int, progress: bool) -> Iterator[Parsed]:
