@@ -141,12 +141,16 @@ def render_documents(documents: list[Documented], store: EntryStore, state_dir: 
     from feedpub.documents import contexts, load_items
     from feedpub.formats import FORMATS
 
+    # First of all, so that a standby renders and checks the page while this process
+    # imports the renderers, reads the item cache and writes the feeds
+    page = _page_job(documents[0].feed, store, output_dir, tag, published.get(PAGE.filename),
+                     standby)
     names = list(FORMATS)
     cache = load_items(state_dir, contexts(documents[0].feed, names), notices)
     with _scratch(save) as scratch:
         cache.scratch = scratch
-        return _render_documents(documents, store, cache, output_dir, tag, published,
-                                 save=save, notices=notices, standby=standby)
+        return _render_documents(documents, store, cache, output_dir, tag, published, page,
+                                 save=save, notices=notices)
 
 
 @contextmanager
@@ -166,8 +170,8 @@ FeedJob = tuple[int, str]  # (document index, format name)
 
 def _render_documents(documents: list[Documented], store: EntryStore, cache: ItemCache,
                       output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]],
-                      *, save: bool, notices: list[Notice],
-                      standby: PageStandby | None) -> list[Rendered]:
+                      page: Callable[[], Rendered] | None, *, save: bool,
+                      notices: list[Notice]) -> list[Rendered]:
     from feedpub.documents import (
         item_keys,
         prepare_document,
@@ -186,9 +190,6 @@ def _render_documents(documents: list[Documented], store: EntryStore, cache: Ite
         (index, name): Rendered(name, skipped=True, path=d.files[name])
         for index, d in enumerate(documents) for name, fmt in FORMATS.items()
         if name in d.files and fmt.needs_updated and d.feed.updated is None}
-    # First, so that a standby renders and checks the page while the items are rendered
-    page = _page_job(documents[0].feed, keys[0], store, output_dir, tag,
-                     published.get(PAGE.filename), standby)
     refused = [f for index, name in jobs for f in too_big(
         documents[index].feed, keys[index], [name], store, cache, documents[index].files[name])]
     if refused:  # nothing will be published: render nothing (the entries stay cached)
@@ -339,7 +340,7 @@ def _render_page(job: PageJob) -> Rendered:
     return render_one(PAGE.name, feed, output_dir, tag)
 
 
-def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path | None, tag: str,
+def _page_job(feed: Feed, store: EntryStore, output_dir: Path | None, tag: str,
               published: tuple[str, bool] | None,
               standby: PageStandby | None = None) -> Callable[[], Rendered] | None:
     """The page's job, or None when the page is off. When its key is the published one,
@@ -348,7 +349,7 @@ def _page_job(feed: Feed, keys: list[str], store: EntryStore, output_dir: Path |
     is one (the job then only collects its result), else rendered when the job runs."""
     if feed.page is None:
         return None
-    key, whole = _page_key(feed, keys, store)
+    key, whole = _page_key(feed, store)
     if output_dir is not None and published == (key, True):
         return lambda: Rendered(PAGE.name, path=PAGE.filename, pieces=key)
     shown = whole()
@@ -391,15 +392,17 @@ def _collect_page(standby: PageStandby, key: str,
     return collect
 
 
-def _page_key(feed: Feed, keys: list[str], store: EntryStore) -> tuple[str, Callable[[], Feed]]:
+def _page_key(feed: Feed, store: EntryStore) -> tuple[str, Callable[[], Feed]]:
     """What the page shows, as a digest (the feed's own fields, the number of entries and
-    the records of those it shows), and how to get the Feed it is rendered from: the
+    the items' keys of those it shows), and how to get the Feed it is rendered from: the
     whole entries it shows, and their total (``Page.total``)."""
+    from feedpub.documents import item_key
     from feedpub.state import code_digest
 
     assert feed.page is not None
     shown = feed.entries[:feed.page.limit]
-    seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries), keys[:len(shown)],
+    keys = [item_key(feed, entry, store) for entry in shown]
+    seed = repr((code_digest(), replace(feed, entries=()), len(feed.entries), keys,
                  [(e.updated, e.correction, e.content_html) for e in shown]))
     page = replace(feed.page, total=len(feed.entries))
     return (hashlib.sha256(seed.encode()).hexdigest(),
