@@ -38,10 +38,10 @@ from feedpub.text import one_line, shown_path
 
 if TYPE_CHECKING:
     from feedpub.cache import LoadedEntries, ParseStandby
-    from feedpub.feed import Document
+    from feedpub.feed import Document, Layout
     from feedpub.ledger import Ledger
     from feedpub.lifecycle import Reconciled
-    from feedpub.render import PageStandby, Rendered
+    from feedpub.render import PageStandby, Rendered, StartedPage
     from feedpub.upload.publish import UploadReport
 
 Log = Callable[[str], None]
@@ -241,9 +241,11 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
                 progress: bool, edit: ConfigEdit | None, strict: bool, result: BuildResult,
                 last: BuildRecord | None, standby: PageStandby | None,
                 parser: ParseStandby | None = None) -> None:
+    from feedpub.formats import PAGE
     from feedpub.ledger import ledger_text
     from feedpub.media import media_files, read_media
     from feedpub.output import discard_tagged, pending
+    from feedpub.render import start_page
 
     loaded, late = _load(config, inputs.entries, now=now, dry_run=dry_run, progress=progress,
                          edit=edit, strict=strict, result=result, parser=parser)
@@ -252,18 +254,30 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
     media = read_media(config.media_dir, inputs.media, _shown(config, config.media_dir)) \
         if config.media_dir else []
-    documents, digests = _documents(config, loaded, reconciled, last, result,
-                                    media=tuple(media_files(media, config.feeds_url)))
-    result.outputs += [name for name, _ in media]
+    subscription, layout = _subscription(config, reconciled, result,
+                                         media=tuple(media_files(media, config.feeds_url)))
     if dry_run:
-        _check(config, _render(config, loaded, documents, None, "", last, result, standby), result)
+        page = start_page(subscription.feed, loaded.store, None, "", None, standby)
+        documents = [subscription, *_archive_pages(config, loaded, reconciled, layout, last,
+                                                   result)[0]]
+        result.outputs += [name for name, _ in media]
+        _check(config, _render(config, loaded, documents, None, "", last, result, page), result)
         return
     tag = str(os.getpid())
     folders = {config.output_dir, config.output_dir / "archive", Path(config.path).parent,
                config.ledger_path.parent}
     try:
-        staged = _check(config, _render(config, loaded, documents, _prepare(config, documents),
-                                        tag, last, result, standby), result)
+        output_dir = _prepare(config)
+        # As soon as the page's updates are known: laying out the archive pages and
+        # writing the feeds overlap the standby's render and check of the page
+        page = start_page(subscription.feed, loaded.store, output_dir, tag,
+                          _published(config, last).get(PAGE.filename), standby)
+        pages, digests = _archive_pages(config, loaded, reconciled, layout, last, result)
+        result.outputs += [name for name, _ in media]
+        documents = [subscription, *pages]
+        _make_folders(config, documents)
+        staged = _check(config, _render(config, loaded, documents, output_dir, tag, last, result,
+                                        page), result)
         staged += _stage_media(config.output_dir, media, tag)
         feeds = list(staged)
         staged += _stage_text(config.ledger_path, ledger_text(reconciled.ledger), tag)
@@ -296,9 +310,9 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
     reconciled = _reconcile(config, loaded, late, now=now, strict=False, result=result)
     media = read_media(config.media_dir, inputs.media, _shown(config, config.media_dir)) \
         if config.media_dir else []
-    documents, _ = _documents(config, loaded, reconciled, None, result,
-                              media=tuple(media_files(media, config.feeds_url)))
-    return documents[0].feed
+    subscription, _ = _subscription(config, reconciled, result,
+                                    media=tuple(media_files(media, config.feeds_url)))
+    return subscription.feed
 
 
 def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
@@ -394,37 +408,41 @@ def _field_line(config: SiteConfig, name: str, key: str) -> int | None:
         return None
 
 
-def _documents(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled,
-               last: BuildRecord | None, result: BuildResult, *,
-               media: tuple[MediaFile, ...]) -> tuple[list[Document], dict[int, str]]:
-    """The documents to render: the subscription feed, and each archive page whose inputs
-    changed since the last build (or whose files are not as that build left them), with
-    the page digests to record (an empty mapping when they are as recorded already)."""
-    from feedpub.cache import cache_context
-    from feedpub.feed import (
-        archive_layout,
-        page_digest,
-        page_document,
-        page_files,
-        subscription_document,
-    )
+def _subscription(config: SiteConfig, reconciled: Reconciled, result: BuildResult, *,
+                  media: tuple[MediaFile, ...]) -> tuple[Document, Layout]:
+    """The subscription document, and how the entries fall into archive pages."""
+    from feedpub.feed import archive_layout, subscription_document
     from feedpub.formats import PAGE
-    from feedpub.state import load_page_digests
 
     ledger = reconciled.ledger
     # Oldest first, for the archive pages; without them the order is never read
     order = sorted(ledger, key=lambda key: (ledger[key].published.timestamp(), key)) \
         if config.archive_size else list(ledger)
     layout = archive_layout(order, config.archive_size)
-    documents = [subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
-                                       tombstones=reconciled.tombstones,
-                                       last_retraction=reconciled.last_retraction, media=media,
-                                       template=_read_template(config))]
-    page = [PAGE.filename] if documents[0].feed.page is not None else []
-    result.outputs = page + list(documents[0].files.values())
+    document = subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
+                                     tombstones=reconciled.tombstones,
+                                     last_retraction=reconciled.last_retraction, media=media,
+                                     template=_read_template(config))
+    page = [PAGE.filename] if document.feed.page is not None else []
+    result.outputs = page + list(document.files.values())
+    return document, layout
+
+
+def _archive_pages(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled,
+                   layout: Layout, last: BuildRecord | None,
+                   result: BuildResult) -> tuple[list[Document], dict[int, str]]:
+    """Each archive page whose inputs changed since the last build (or whose files are not
+    as that build left them), with the page digests to record (an empty mapping when they
+    are as recorded already)."""
+    from feedpub.cache import cache_context
+    from feedpub.feed import page_digest, page_document, page_files
+    from feedpub.state import load_page_digests
+
+    ledger = reconciled.ledger
     known = load_page_digests(config.state_dir, result.notices) if layout.pages else {}
     context, total = cache_context(config), len(layout.pages)
     live = {entry.id: entry for entry in reconciled.entries} if layout.pages else {}
+    documents: list[Document] = []
     digests: dict[int, str] = {}
     for number, ids in enumerate(layout.pages, start=1):
         records = [ledger[key] for key in ids]
@@ -473,17 +491,17 @@ def _save_page_digests(config: SiteConfig, digests: dict[int, str]) -> None:
 
 def _render(config: SiteConfig, loaded: LoadedEntries, documents: list[Document],
             output_dir: Path | None, tag: str, last: BuildRecord | None,
-            result: BuildResult, standby: PageStandby | None = None) -> list[Rendered]:
+            result: BuildResult, page: StartedPage) -> list[Rendered]:
     """Every output of the documents (``render.render_documents``: only what changed is
-    rendered), with each output's pieces digest recorded in ``result``."""
+    rendered; the page as ``start_page`` began it), with each output's pieces digest
+    recorded in ``result``."""
     from feedpub.render import Documented, render_documents
 
     store = loaded.store
     try:
         rendered = render_documents([Documented(d.feed, d.files) for d in documents], store,
                                     config.state_dir, output_dir, tag, _published(config, last),
-                                    save=output_dir is not None, notices=result.notices,
-                                    standby=standby)
+                                    page, save=output_dir is not None, notices=result.notices)
         if output_dir is not None:
             store.save_repairs(config)
     finally:
@@ -599,17 +617,24 @@ def _publish(staged: list[Staged], journal_dir: Path) -> None:
     publish(staged, journal_dir)
 
 
-def _prepare(config: SiteConfig, documents: list[Document]) -> Path:
-    """The output folder (and its archive folder), created, with the temporary files of
-    killed runs removed."""
+def _prepare(config: SiteConfig) -> Path:
+    """The output folder, created, with the temporary files of killed runs removed from
+    it, its archive folder and the state folder: before anything of this run is staged
+    (the page's standby stages it as soon as it is given it)."""
+    from feedpub.formats import ARCHIVE_FOLDER
     from feedpub.output import remove_stale_temps
 
-    folders = {(config.output_dir / path).parent for d in documents for path in d.files.values()}
-    for folder in sorted({config.output_dir, *folders}):
-        folder.mkdir(parents=True, exist_ok=True)
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (config.output_dir, config.output_dir / ARCHIVE_FOLDER, config.state_dir):
         remove_stale_temps(folder)
-    remove_stale_temps(config.state_dir)
     return config.output_dir
+
+
+def _make_folders(config: SiteConfig, documents: list[Document]) -> None:
+    """The folders the documents are written in (``archive/``, for the first page)."""
+    for folder in sorted({(config.output_dir / path).parent for d in documents
+                          for path in d.files.values()}):
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def _scan(config: SiteConfig) -> Scan:

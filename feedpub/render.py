@@ -128,28 +128,41 @@ def subscription_jobs(feed: Feed, files: dict[str, str] | None = None) -> list[J
             if fmt.kind == "feed" or feed.page is not None]
 
 
+@dataclass(frozen=True, slots=True)
+class StartedPage:
+    """The subscription document's page, begun by ``start_page``: ``job`` gives its outcome
+    (None: the page is off)."""
+
+    job: Callable[[], Rendered] | None
+
+
+def start_page(feed: Feed, store: EntryStore, output_dir: Path | None, tag: str,
+               published: tuple[str, bool] | None,
+               standby: PageStandby | None = None) -> StartedPage:
+    """The page of the subscription document ``feed`` (stubs), begun: sent at once to
+    ``standby`` when there is one (see ``page_standby``), so that it is rendered and
+    checked there while the build goes on; else rendered when its job is run. Nothing
+    is done when its key is the one ``published`` (the page's pieces digest as last
+    written, and whether the file is still as written) says is published."""
+    return StartedPage(_page_job(feed, store, output_dir, tag, published, standby))
+
+
 def render_documents(documents: list[Documented], store: EntryStore, state_dir: Path,
                      output_dir: Path | None, tag: str, published: dict[str, tuple[str, bool]],
-                     *, save: bool, notices: list[Notice],
-                     standby: PageStandby | None = None) -> list[Rendered]:
+                     page: StartedPage, *, save: bool, notices: list[Notice]) -> list[Rendered]:
     """Every output of every document: the feeds assembled from their items, rendering only
-    what the item cache lacks; the subscription document's page rendered whole (by
-    ``standby``, when given: see ``page_standby``). The Feeds hold stubs
-    (``cache.EntryStore``); ``published`` maps a path to the pieces digest it was last
-    written with and whether it is still as written; ``save`` (not a dry run) keeps what
-    was rendered in the item cache."""
+    what the item cache lacks, and the subscription document's ``page``. The Feeds hold
+    stubs (``cache.EntryStore``); ``published`` maps a path to the pieces digest it was
+    last written with and whether it is still as written; ``save`` (not a dry run) keeps
+    what was rendered in the item cache."""
     from feedpub.documents import contexts, load_items
     from feedpub.formats import FORMATS
 
-    # First of all, so that a standby renders and checks the page while this process
-    # imports the renderers, reads the item cache and writes the feeds
-    page = _page_job(documents[0].feed, store, output_dir, tag, published.get(PAGE.filename),
-                     standby)
     names = list(FORMATS)
     cache = load_items(state_dir, contexts(documents[0].feed, names), notices)
     with _scratch(save) as scratch:
         cache.scratch = scratch
-        return _render_documents(documents, store, cache, output_dir, tag, published, page,
+        return _render_documents(documents, store, cache, output_dir, tag, published, page.job,
                                  save=save, notices=notices)
 
 
