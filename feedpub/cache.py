@@ -39,7 +39,7 @@ from feedpub.notices import Level, Notice
 from feedpub.packs import PackReader, PackWriter, Ref, is_ref
 from feedpub.state import code_digest, read_document, write_document
 from feedpub.text import shown_path
-from feedpub.tuning import PARSE_IN_PARALLEL_AT
+from feedpub.tuning import PARSE_IN_PARALLEL_AT, PROGRESS_BAR_AT
 
 if TYPE_CHECKING:
     from feedpub.entries.parse import EntryContext
@@ -277,10 +277,12 @@ def _parse_here(todo: Todo, config: SiteConfig, now: datetime,
 
 def _parsed(todo: Todo, config: SiteConfig, now: datetime, progress: bool,
             standby: ParseStandby | None) -> Generator[Parsed, None, None]:
-    """The changed files parsed: by the standby when there is one and the files are few
-    (more go to ``parse_files``'s workers, on every core), else here. A standby that
-    fails or dies leaves them to this process, as if there were none."""
-    if standby is not None and todo and len(todo) < PARSE_IN_PARALLEL_AT:
+    """The changed files parsed: by the standby when there is one and the files are few,
+    else here (``parse_files``: in workers on every core when there are many, with a
+    progress bar on a terminal when there are more than a few). A standby that fails
+    or dies leaves them to this process, as if there were none."""
+    few = PROGRESS_BAR_AT if progress else PARSE_IN_PARALLEL_AT
+    if standby is not None and todo and len(todo) < few:
         try:
             standby.submit(list(todo))
             parsed = [received(item) for item in standby.result()]
