@@ -502,11 +502,15 @@ def test_a_config_that_is_a_pipe_or_huge_is_refused_at_once(blog: Path, run: Run
                                               "file: pass --config with the blog's feedpub.toml\n")
     config = blog / "feedpub.toml"
     config.write_text(config.read_text() + "# " + "x" * 1_000_000 + "\n")
+    refused_keeping_feeds(blog, run, "feedpub.toml: is over 1 MB, and a config is a few lines "
+                          "of TOML; pass --config with the blog's feedpub.toml\n")
+
+
+def refused_keeping_feeds(blog: Path, run: Run, message: str) -> None:
+    """``build`` is refused with a config error, exactly ``message``, the feeds untouched."""
     before = snapshot(blog / "feeds")
     outcome = run(blog, "build")
-    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, "feedpub.toml: is over 1 MB, and a "
-                                           "config is a few lines of TOML; pass --config with the "
-                                           "blog's feedpub.toml\n")
+    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, message)
     assert snapshot(blog / "feeds") == before
 
 
@@ -518,12 +522,9 @@ def test_a_huge_template_is_a_config_error(blog: Path, run: Run) -> None:
         handle.truncate(5_000_001)
     config = blog / "feedpub.toml"
     config.write_text(config.read_text().replace("ttl = 5", 'ttl = 5\ntemplate = "page.html.j2"'))
-    before = snapshot(blog / "feeds")
-    outcome = run(blog, "build")
-    assert (outcome.code, outcome.err) == (ExitCode.CONFIG, "feedpub.toml:13: template: "
-                                           "page.html.j2 is over 5 MB, more than a page template "
-                                           "can be; link big pictures instead of inlining them\n")
-    assert snapshot(blog / "feeds") == before
+    refused_keeping_feeds(blog, run, "feedpub.toml:13: template: page.html.j2 is over 5 MB, more "
+                          "than a page template can be; link big pictures instead of inlining "
+                          "them\n")
 
 
 def test_a_template_that_is_a_pipe_is_a_config_error(blog: Path, run: Run) -> None:
