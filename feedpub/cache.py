@@ -25,7 +25,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeGuard
+from typing import TYPE_CHECKING, NamedTuple, TypeGuard, cast
 
 import orjson
 
@@ -490,16 +490,16 @@ def _decode_stub(raw: list[object]) -> Entry:
         # An update never edited has updated == published: one object for both, which
         # also makes lifecycle's many comparisons of the two the fast identical-zone kind
         # (two aware datetimes with distinct zone objects compare ten times slower).
-        moments = [first, first if updated == published else fromisoformat(updated)]
-        if retracted is not None:
-            moments.append(fromisoformat(retracted))
+        last = first if updated == published else fromisoformat(updated)
+        withdrawn = None if retracted is None else fromisoformat(retracted)
     except ValueError:
         raise BadRecord("not a time") from None
-    if None in [moment.tzinfo for moment in moments]:
+    if first.tzinfo is None or last.tzinfo is None \
+            or (withdrawn is not None and withdrawn.tzinfo is None):
         raise BadRecord("a time without a zone")
-    return Entry(id_, "", "", moments[0], moments[1], "", None, (), (), image, None, source,
-                 () if enclosures == [] else _enclosures(enclosures), correction,
-                 moments[2] if retracted is not None else None, reason, revision)
+    return Entry(id_, "", "", first, last, "", None, (), (), image, None, source,
+                 () if enclosures == [] else _enclosures(enclosures), correction, withdrawn,
+                 reason, revision)
 
 
 fromisoformat = datetime.fromisoformat
@@ -533,8 +533,8 @@ def decode_record(value: object) -> CachedEntry:
     ref, html_size = raw[-2], raw[-1]
     if not is_ref(ref) or type(html_size) is not int or html_size < 0:
         raise BadRecord("a field has the wrong type")
-    return CachedEntry(size, mtime_ns, sha256, _decode_stub(raw[:-2]),
-                       (ref[0], ref[1], ref[2], ref[3]), html_size, encoded=value)
+    return CachedEntry(size, mtime_ns, sha256, _decode_stub(raw[:-2]), cast(Ref, tuple(ref)),
+                       html_size, encoded=value)
 
 
 _ENTRY_KEYS = frozenset({"id", "title", "link", "published", "updated", "content_html", "summary",
