@@ -126,13 +126,26 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
+def cache_records(state_dir: Path) -> dict[str, list]:
+    """The entry cache's index as a build reads it: ``entries.json``'s records with its
+    changes file (``entries-changes.json``, when there is one) applied."""
+    records = state_document(state_dir / "entries.json")["entries"]
+    changes_file = state_dir / "entries-changes.json"
+    if changes_file.exists():
+        changes = state_document(changes_file)
+        records.update(changes["entries"])
+        for name in changes["removed"]:
+            records.pop(name, None)
+    return records
+
+
 def cached_entries(state_dir: Path) -> dict[str, dict | None]:
     """Each cached entry file's whole entry (its JSON record read from its pack), or None
     for a draft: what the entry cache (``entries.json`` and its packs) holds."""
     import json
 
     found: dict[str, dict | None] = {}
-    for name, record in state_document(state_dir / "entries.json")["entries"].items():
+    for name, record in cache_records(state_dir).items():
         if record[3] is None:
             found[name] = None
             continue

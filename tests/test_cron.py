@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cached_entries, snapshot, state_document, synth
+from conftest import ROOT, cache_records, cached_entries, snapshot, state_document, synth
 from feedpub.config import load_config
 from feedpub.errors import ExitCode
 from feedpub.pipeline import build
@@ -354,7 +354,7 @@ def test_one_changed_entry_is_the_only_one_parsed(small: Path) -> None:
 def test_one_change_rewrites_only_what_it_must(small: Path) -> None:
     assert publish(small, "build").code == 0
     before = state_files(small)
-    cache_before = state_document(small / ".feedpub" / "entries.json")["entries"]
+    cache_before = cache_records(small / ".feedpub")
     name = "000012-update.md"
     entry = small / "entries" / name
     entry.write_text(entry.read_text().replace("Update number 12", "Update twelve, corrected"))
@@ -363,13 +363,14 @@ def test_one_change_rewrites_only_what_it_must(small: Path) -> None:
     after = state_files(small)
     moved = {k for k in before if before[k] != after.get(k)}
     assert moved == {"feeds/index.html", "feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json",
-                     ".feedpub/state.json", ".feedpub/entries.json", ".feedpub/items.json",
-                     "feeds/", ".feedpub/"}
+                     ".feedpub/state.json", ".feedpub/items.json", "feeds/", ".feedpub/"}
     assert after[".feedpub/lock"] == before[".feedpub/lock"]
     added = set(after) - set(before)  # the new versions go to new packs; old packs stay as they were
+    assert ".feedpub/entries-changes.json" in added  # the index itself is not written again
+    added.remove(".feedpub/entries-changes.json")
     assert added and all(k.startswith((".feedpub/entries-", ".feedpub/items-")) and k.endswith(".pack")
                          for k in added), added
-    cache_after = state_document(small / ".feedpub" / "entries.json")["entries"]
+    cache_after = cache_records(small / ".feedpub")
     assert set(cache_after) == set(cache_before)
     assert [k for k in cache_after if cache_after[k] != cache_before[k]] == [name]
     assert cached_entries(small / ".feedpub")[name]["title"] == "Update twelve, corrected"
@@ -400,8 +401,102 @@ def test_removing_and_adding_entries(small: Path, tmp_path: Path) -> None:
     (small / "entries" / "000099-extra.md").write_text(text.replace("Update number 21", "Extra"))
     result = build(load_config(config), now=NOW)
     assert (result.parsed, result.entries) == (1, 40)
-    cache = state_document(small / ".feedpub" / "entries.json")["entries"]
+    cache = cache_records(small / ".feedpub")
     assert "000020-update.md" not in cache and "000099-extra.md" in cache
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
+
+
+def _edit(site: Path, number: int, words: str) -> str:
+    name = f"{number:06d}-update.md"
+    entry = site / "entries" / name
+    entry.write_text(entry.read_text().replace(f"Update number {number}", words))
+    return name
+
+
+def test_the_entry_index_is_written_whole_only_now_and_then(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds that change a few entries write those records (and the names gone) to the
+    changes file; past its limit (3 here, 100 by default) the index is written whole and
+    the changes file goes."""
+    import feedpub.cache
+
+    monkeypatch.setattr(feedpub.cache, "CHANGES_AT_LEAST", 3)
+    config = small / "feedpub.toml"
+    config.write_text(config.read_text() + "tombstone_days = 0\n")  # a fresh build runs later
+    build(load_config(config), now=NOW)
+    state = small / ".feedpub"
+    changes = state / "entries-changes.json"
+    index = (state / "entries.json").read_bytes()
+    assert not changes.exists()
+    _edit(small, 1, "Update 1, edited")
+    retracted = small / "entries" / "000039-update.md"
+    retracted.write_text(retracted.read_text().replace(
+        "\n---\n", f"\nretracted: {NOW.isoformat()}\n---\n", 1))
+    assert build(load_config(config), now=NOW).parsed == 2
+    assert set(state_document(changes)["entries"]) == {"000001-update.md", "000039-update.md"}
+    retracted.unlink()  # withdrawn, then deleted
+    _edit(small, 2, "Update 2, edited")
+    assert build(load_config(config), now=NOW).parsed == 1
+    assert (state / "entries.json").read_bytes() == index
+    assert set(state_document(changes)["entries"]) == {"000001-update.md", "000002-update.md"}
+    assert state_document(changes)["removed"] == ["000039-update.md"]
+    records = cache_records(state)
+    assert "000039-update.md" not in records and len(records) == 39
+    assert cached_entries(state)["000002-update.md"]["title"] == "Update 2, edited"
+    _edit(small, 3, "Update 3, edited")
+    build(load_config(config), now=NOW)  # four changes (three records, one name gone) > 3
+    assert (state / "entries.json").read_bytes() != index
+    assert not changes.exists()
+    assert cache_records(state) == records | {"000003-update.md": cache_records(state)[
+        "000003-update.md"]}
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
+    for entry in (small / "entries").iterdir():  # every record still fits its file
+        os.utime(entry)
+    assert build(load_config(config), now=NOW).parsed == 0
+
+
+def test_a_damaged_changes_file_is_discarded_and_its_files_parsed_again(
+        small: Path, tmp_path: Path) -> None:
+    assert publish(small, "build").code == 0
+    _edit(small, 5, "Update five, edited")
+    assert publish(small, "build").code == 0
+    changes = small / ".feedpub" / "entries-changes.json"
+    changes.write_bytes(changes.read_bytes().replace(b'"removed":[]', b'"removed":[ ]'))
+    _edit(small, 6, "Update six, edited")
+    done = publish(small, "build")
+    assert (done.code, done.out) == (0, "")
+    assert re.fullmatch(r".*\.feedpub/entries-changes\.json: warning: the entry-cache-changes "
+                        r"failed its integrity check .*; discarded, rebuilding it\n", done.err), done.err
+    assert not changes.exists()  # the index was written whole, without it
+    assert cached_entries(small / ".feedpub")["000005-update.md"]["title"].startswith("Update five")
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
+    assert publish(small, "build", "-v").out.strip() == "nothing changed"
+
+
+def test_a_changes_file_left_from_another_index_is_ignored(small: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """As after a run killed between writing the index whole and removing the changes file:
+    the old changes are not applied to the new index, and nothing is said."""
+    import feedpub.cache
+
+    config = small / "feedpub.toml"
+    build(load_config(config), now=NOW)
+    _edit(small, 7, "Update seven, edited")
+    build(load_config(config), now=NOW)
+    changes = small / ".feedpub" / "entries-changes.json"
+    stale = changes.read_bytes()
+    monkeypatch.setattr(feedpub.cache, "CHANGES_AT_LEAST", 0)  # the next save writes it whole
+    _edit(small, 8, "Update eight, edited")
+    build(load_config(config), now=NOW)
+    monkeypatch.undo()
+    assert not changes.exists()
+    changes.write_bytes(stale)
+    entry = small / "entries" / "000007-update.md"
+    entry.write_text(entry.read_text().replace("Update seven, edited", "Update seven, again"))
+    result = build(load_config(config), now=NOW)
+    assert (result.parsed, result.notices, result.problems) == (1, [], [])
+    assert cached_entries(small / ".feedpub")["000007-update.md"]["title"].startswith(
+        "Update seven, again")
     assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
 
 
