@@ -530,13 +530,17 @@ def _save(folder: Path, context: str, records: dict[str, CachedEntry], index: In
 
 
 def _repack(folder: Path, records: dict[str, CachedEntry]) -> bool:
-    """Past ``MAX_PACKS`` packs, every live entry copied into one (its records given their
-    new refs; a damaged one dropped, its file parsed again next time): True when done."""
-    from feedpub.packs import MAX_PACKS, repack
+    """Past ``MAX_PACKS`` packs, the live entries of the packs ``packs.to_merge`` chooses
+    copied into one (their records given their new refs; a damaged one dropped, its file
+    parsed again next time): True when done."""
+    from feedpub.packs import MAX_PACKS, repack, to_merge
 
-    if len({r.ref[0] for r in records.values() if r.ref is not None}) <= MAX_PACKS:
+    live = [r.ref for r in records.values() if r.ref is not None]
+    if len({ref[0] for ref in live}) <= MAX_PACKS:
         return False
-    refs = {name: r.ref for name, r in sorted(records.items()) if r.ref is not None}
+    chosen = to_merge(folder, live)
+    refs = {name: r.ref for name, r in sorted(records.items())
+            if r.ref is not None and r.ref[0] in chosen}
     names = list(refs)
     moved = repack(folder, PACK_KIND, list(refs.values()))
     for name, ref in zip(names, moved, strict=True):

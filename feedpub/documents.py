@@ -50,7 +50,16 @@ from feedpub.fragments import (
 from feedpub.model import Entry, Feed
 from feedpub.notices import Notice
 from feedpub.output import Staged, stage_stream
-from feedpub.packs import MAX_PACKS, PACK_SUFFIX, PackReader, PackWriter, Ref, collect, repack
+from feedpub.packs import (
+    MAX_PACKS,
+    PACK_SUFFIX,
+    PackReader,
+    PackWriter,
+    Ref,
+    collect,
+    repack,
+    to_merge,
+)
 from feedpub.state import code_digest, read_document, write_document
 from feedpub.tuning import MAX_WORKERS, RENDER_IN_WORKERS_AT
 
@@ -259,7 +268,10 @@ def _compacted(folder: Path, items: FormatItems, used: list[int]) -> FormatItems
         live = list(range(len(items.keys)))
     if len(items.packs) <= MAX_PACKS:
         return items
-    moved = repack(folder, PACK_KIND, [items.ref(at) for at in live])
+    old = [items.ref(at) for at in live]
+    chosen = to_merge(folder, old)
+    copies = iter(repack(folder, PACK_KIND, [ref for ref in old if ref[0] in chosen]))
+    moved = [next(copies) if ref[0] in chosen else ref for ref in old]
     kept = items.kept([at for at, ref in zip(live, moved, strict=True) if ref is not None])
     refs = [ref for ref in moved if ref is not None]
     kept.packs = sorted({ref[0] for ref in refs})

@@ -9,7 +9,8 @@ durable write, and a blob lost to a power cut fails its digest like any other da
 
 Packs are never rewritten in place, only added and deleted: ``collect`` deletes the
 packs no index refers to any more, and ``compact`` copies the live blobs of packs that
-are mostly garbage into a new one. Standard library only.
+are mostly garbage, or the many small packs of later builds, into a new one. Standard
+library only.
 """
 
 from __future__ import annotations
@@ -168,13 +169,38 @@ def garbage(folder: Path, live: Iterable[Ref]) -> tuple[int, int]:
     return sum(used.values()), total
 
 
-MAX_PACKS = 16  # past this many packs of a kind, the live blobs are copied into one
+MAX_PACKS = 16  # past this many packs of a kind, the live blobs are copied (see ``to_merge``)
+KEPT_WHILE_LIVE = 0.75  # the biggest pack is left as it is while this share of it is live
+
+
+def to_merge(folder: Path, live: Iterable[Ref]) -> set[str]:
+    """The packs whose live blobs a repack copies into one: every pack but the one that
+    holds the most, which is left as it is while three quarters of it are live.
+
+    A first build puts all 10 000 entries (27 MB) in one pack and every later build adds
+    a small one; copying the big one with the small ones every sixteenth build held that
+    build up by a few tenths of a second, to save nothing. It is copied only once edits
+    have made a quarter of it garbage."""
+    used: dict[str, int] = {}
+    for ref in live:
+        used[ref[0]] = used.get(ref[0], 0) + ref[2]
+    if not used:
+        return set()
+    biggest = max(used, key=lambda name: (used[name], name))
+    try:
+        size = (folder / biggest).stat().st_size
+    except OSError:
+        size = 0
+    if used[biggest] < KEPT_WHILE_LIVE * size:
+        return set(used)
+    return set(used) - {biggest}
 
 
 def repack(folder: Path, kind: str, refs: list[Ref]) -> list[Ref | None]:
     """The blobs of ``refs`` copied, in order, into one new pack: their new refs (None
-    for one that fails its digest). A build calls it when its kind has more than
-    ``MAX_PACKS`` packs, so a blog changed every minute keeps a few files, not thousands."""
+    for one that fails its digest). A build calls it, for the refs in the packs
+    ``to_merge`` chooses, when its kind has more than ``MAX_PACKS`` packs, so a blog
+    changed every minute keeps a few files, not thousands."""
     moved: list[Ref | None] = []
     with PackReader(folder) as reader, PackWriter(folder, kind) as writer:
         for ref in refs:

@@ -500,6 +500,41 @@ def test_a_changes_file_left_from_another_index_is_ignored(small: Path, tmp_path
     assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
 
 
+def test_later_builds_merge_their_small_packs_and_leave_the_big_one(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_PACKS packs of a kind (3 here, 16 by default), the small packs of later
+    builds are merged into one; the first build's big pack is left as it is until edits
+    have made a quarter of it garbage, and then it is merged too."""
+    import feedpub.documents
+    import feedpub.packs
+
+    monkeypatch.setattr(feedpub.packs, "MAX_PACKS", 3)
+    monkeypatch.setattr(feedpub.documents, "MAX_PACKS", 3)
+    config = small / "feedpub.toml"
+    build(load_config(config), now=NOW)
+    state = small / ".feedpub"
+    first = {p.name: p.stat().st_ino for p in state.glob("*.pack")}
+    assert sorted(name.split("-")[0] for name in first) == ["entries", "items", "items", "items"]
+    for number in range(1, 9):
+        _edit(small, number, f"Update {number}, edited")
+        build(load_config(config), now=NOW)
+        for kind in ("entries", "items"):
+            packs = {p.name: p.stat().st_ino for p in state.glob(f"{kind}-*.pack")}
+            assert {name: first[name] for name in first if name.startswith(kind)}.items() \
+                <= packs.items()  # never copied, never touched
+            assert len(packs) <= (3 + 1 if kind == "entries" else 3 * (3 + 1)), sorted(packs)
+    for number in range(9, 16):  # 15 of the 40 entries edited: over a quarter is garbage
+        _edit(small, number, f"Update {number}, edited")
+    for number in range(16, 20):
+        _edit(small, number, f"Update {number}, edited")
+        build(load_config(config), now=NOW)
+    assert not [name for name in first if (state / name).exists()]  # merged at last
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
+    for entry in (small / "entries").iterdir():  # every record still fits its file
+        os.utime(entry)
+    assert build(load_config(config), now=NOW).parsed == 0
+
+
 # --- a damaged state folder -----------------------------------------------------------
 
 
