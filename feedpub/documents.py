@@ -261,8 +261,15 @@ def save_items(cache: ItemCache) -> None:
 
 def _compacted(folder: Path, items: FormatItems, used: list[int]) -> FormatItems:
     """The items to keep: all, until a quarter of them are garbage; and in one pack once
-    they are spread over too many (see ``packs.repack``)."""
+    they are spread over too many (see ``packs.repack``). The row of a damaged item that
+    was rendered again (``repair``) is never kept: its key now names the new row, and an
+    index with a key twice is refused, with every item, by the next build."""
     live = sorted(set(used))
+    if len(items.index) < len(items.keys):  # some rows were left behind by ``repair``
+        reachable = [at for at, key in enumerate(items.keys) if items.index.get(key) == at]
+        position = {at: new for new, at in enumerate(reachable)}
+        items = items.kept(reachable)
+        live = [position[at] for at in live if at in position]
     if len(live) < 0.75 * len(items.keys):
         items = items.kept(live)
         live = list(range(len(items.keys)))

@@ -295,6 +295,26 @@ def test_a_damaged_item_pack_is_rendered_again(blog: Path, run: Run, tmp_path: P
     assert published(blog) == reference(blog)
 
 
+def test_an_item_rendered_again_leaves_a_sound_index(blog: Path, run: Run) -> None:
+    """One damaged item among many: rendered again, and the index the build saves holds
+    its key once, so the next build trusts every other cached item (it used to keep the
+    damaged row too, and the next build discarded the whole index as malformed)."""
+    assert run(blog, "build").code == 0
+    for pack in (blog / ".feedpub").glob("items-*.pack"):
+        data = bytearray(pack.read_bytes())
+        data[len(data) // 2] ^= 0x20
+        pack.write_bytes(bytes(data))
+    (blog / "entries" / "zz-new.md").write_text(
+        "---\ntitle: New\npublished: 2024-12-07T22:30:00+00:00\n---\nPlain words.\n")
+    outcome = run(blog, "build")
+    assert outcome.code == 0 and outcome.err.count("damaged; it is rendered again") == 3
+    (blog / "entries" / "zz-newer.md").write_text(
+        "---\ntitle: Newer\npublished: 2024-12-07T22:31:00+00:00\n---\nMore words.\n")
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (0, "")
+    assert published(blog) == reference(blog)
+
+
 def test_an_edited_item_index_is_not_trusted(blog: Path, run: Run) -> None:
     assert run(blog, "build").code == 0
     index = blog / ".feedpub" / "items.json"
