@@ -26,7 +26,9 @@ lower bound for the rest (an item holds at least its entry's HTML), with the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -65,6 +67,10 @@ from feedpub.tuning import MAX_WORKERS, RENDER_IN_WORKERS_AT
 
 ITEMS_NAME = "items.json"
 KIND = "item-cache"
+CHANGES_NAME = "items-changes.json"
+CHANGES_KIND = "item-cache-changes"
+CHANGES_AT_LEAST = 300  # rows (of all formats) added before the index is written whole
+CHANGES_SHARE = 50  # … or one in this many of its rows, whichever is more
 PACK_KIND = "items"
 RENDER_CHUNK = 400  # items rendered (one lxml tree) and checked (one validator run) at a time
 _FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # the envelope's time, when keying the cache
@@ -138,6 +144,15 @@ class FormatItems:
         kept.index = {key: at for at, key in enumerate(kept.keys)}
         return kept
 
+    def tail(self, start: int) -> FormatItems:
+        """The rows from ``start`` on, as the changes file keeps them: every pack name (so
+        their pack numbers stay as they are), findings counted from ``start``."""
+        rows = FormatItems(list(self.packs))
+        for name in _COLUMNS:
+            setattr(rows, name, getattr(self, name)[start:])
+        rows.findings = {at - start: found for at, found in self.findings.items() if at >= start}
+        return rows
+
     def encode(self) -> dict[str, object]:
         body: dict[str, object] = {name: getattr(self, name) for name in _COLUMNS}
         body["packs"] = self.packs
@@ -208,6 +223,10 @@ class ItemCache:
     changed: bool = False
     scratch: Path | None = None  # where a dry run puts what it renders (the state is not touched)
     used: dict[str, list[int]] = field(default_factory=dict)  # format → items in its document
+    # items.json as read: its generation (None: write it whole next), and per format the
+    # items read from it with how many rows and packs it holds of them (see save_items)
+    generation: str | None = None
+    base: dict[str, tuple[FormatItems, int, int]] = field(default_factory=dict)
 
     def of(self, name: str) -> FormatItems:
         items = self.items.get(name)
@@ -225,16 +244,21 @@ class ItemCache:
 
 
 def load_items(folder: Path, contexts: dict[str, str], notices: list[Notice]) -> ItemCache:
-    """The item cache, keeping only formats whose context is unchanged."""
+    """The item cache, keeping only formats whose context is unchanged: ``items.json``
+    with the rows its changes file (``items-changes.json``) adds, when that file is for
+    this generation of it (like the entry cache's, see ``cache``)."""
     body = read_document(folder / ITEMS_NAME, KIND, notices)
     cache = ItemCache(folder, contexts, {})
     if body is None:
         return cache
-    raw_contexts, raw_items = body.get("contexts"), body.get("items")
-    if not isinstance(raw_contexts, dict) or not isinstance(raw_items, dict):
+    raw_contexts, raw_items, generation = body.get("contexts"), body.get("items"), \
+        body.get("generation")
+    if not isinstance(raw_contexts, dict) or not isinstance(raw_items, dict) \
+            or type(generation) is not str:
         notices.append(Notice(str(folder / ITEMS_NAME), f"the {KIND} is not one this feedpub "
                                                         "wrote; discarded, rebuilding it"))
         return cache
+    whole = True
     for name, context in contexts.items():
         if raw_contexts.get(name) != context or name not in raw_items:
             continue
@@ -243,20 +267,104 @@ def load_items(folder: Path, contexts: dict[str, str], notices: list[Notice]) ->
             notices.append(Notice(str(folder / ITEMS_NAME), f"the cached {name} items did not "
                                                             "fit the cache's schema; they are "
                                                             "rendered again"))
+            whole = False
             continue
         cache.items[name] = items
+        cache.base[name] = (items, len(items.keys), len(items.packs))
+    if whole and _add_changes(cache, raw_contexts, generation, notices):
+        cache.generation = generation
     return cache
+
+
+def _add_changes(cache: ItemCache, contexts: dict[str, object], generation: str,
+                 notices: list[Notice]) -> bool:
+    """The rows of the changes file added to the items read: True when it applied (or
+    there is none); False when it is stale or cannot be trusted, and is left out whole."""
+    path = cache.folder / CHANGES_NAME
+    body = read_document(path, CHANGES_KIND, notices)
+    if body is None:
+        return not path.exists()
+    if body.get("generation") != generation or body.get("contexts") != contexts:
+        return False  # for another items.json (a run stopped between the two writes)
+    raw = body.get("items")
+    added = {name: _added_rows(cache, name, value) for name, value in raw.items()} \
+        if isinstance(raw, dict) else None
+    if added is None or None in added.values():
+        notices.append(Notice(str(path), f"the {CHANGES_KIND} is not one this feedpub wrote; "
+                                         "discarded, rendering its items again"))
+        return False
+    for name, rows in added.items():
+        if rows is not None and name in cache.items:
+            _extend(cache.items[name], rows)
+    return True
+
+
+def _added_rows(cache: ItemCache, name: str, raw: object) -> FormatItems | None:
+    """A format's rows from the changes file: they name the packs of ``items.json`` first,
+    and no key it holds. (A format whose items are not kept this build is ignored.)"""
+    rows = _decode_items(raw)
+    base = cache.base.get(name)
+    if rows is None or base is None:
+        return rows if base is None and rows is not None else None
+    items, _, packs = base
+    if rows.packs[:packs] != items.packs or any(key in items.index for key in rows.keys):
+        return None
+    return rows
+
+
+def _extend(items: FormatItems, rows: FormatItems) -> None:
+    """``rows`` (whose pack numbers already count ``items``'s packs first) added at the end."""
+    start = len(items.keys)
+    items.packs[:] = rows.packs
+    for name in _COLUMNS:
+        getattr(items, name).extend(getattr(rows, name))
+    items.findings.update({start + at: found for at, found in rows.findings.items()})
+    items.index.update({key: start + at for at, key in enumerate(rows.keys)})
 
 
 def save_items(cache: ItemCache) -> None:
     """Write the index; once a quarter of a format's items are no longer in its document
     (old versions of changed entries), keep only those that are, and delete the packs
-    nothing refers to any more."""
+    nothing refers to any more. When every format only gained rows since ``items.json``
+    was written whole, and not too many, only those rows are written, to the changes file.
+    """
     kept = {name: _compacted(cache.folder, items, cache.used.get(name, []))
             for name, items in cache.items.items() if name in cache.contexts}
-    write_document(cache.folder / ITEMS_NAME, KIND,
-                   {"contexts": cache.contexts, "items": {n: k.encode() for n, k in kept.items()}})
+    added = _rows_added(cache, kept)
+    if added is None:
+        generation = secrets.token_hex(8)
+        write_document(cache.folder / ITEMS_NAME, KIND, {
+            "contexts": cache.contexts, "generation": generation,
+            "items": {n: k.encode() for n, k in kept.items()}})
+        with contextlib.suppress(FileNotFoundError):
+            (cache.folder / CHANGES_NAME).unlink()
+        cache.generation = generation
+        cache.base = {name: (items, len(items.keys), len(items.packs))
+                      for name, items in kept.items()}
+    else:
+        write_document(cache.folder / CHANGES_NAME, CHANGES_KIND, {
+            "contexts": cache.contexts, "generation": cache.generation,
+            "items": {n: rows.encode() for n, rows in added.items()}})
     collect(cache.folder, PACK_KIND, [], keep=[p for k in kept.values() for p in k.packs])
+
+
+def _rows_added(cache: ItemCache, kept: dict[str, FormatItems]) -> dict[str, FormatItems] | None:
+    """Per format, the rows added since ``items.json`` was written whole; None when it
+    must be written whole again (none trusted, a format compacted or new, or the rows
+    added past their limit)."""
+    if cache.generation is None or kept.keys() != cache.base.keys():
+        return None
+    added: dict[str, FormatItems] = {}
+    for name, items in kept.items():
+        base, rows, _ = cache.base[name]
+        if items is not base:
+            return None  # compacted: rows were dropped or moved
+        added[name] = items.tail(rows)
+    total = sum(len(items.keys) for items in kept.values())
+    if sum(len(rows.keys) for rows in added.values()) > max(CHANGES_AT_LEAST,
+                                                             total // CHANGES_SHARE):
+        return None
+    return added
 
 
 def _compacted(folder: Path, items: FormatItems, used: list[int]) -> FormatItems:

@@ -363,11 +363,12 @@ def test_one_change_rewrites_only_what_it_must(small: Path) -> None:
     after = state_files(small)
     moved = {k for k in before if before[k] != after.get(k)}
     assert moved == {"feeds/index.html", "feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json",
-                     ".feedpub/state.json", ".feedpub/items.json", "feeds/", ".feedpub/"}
+                     ".feedpub/state.json", "feeds/", ".feedpub/"}
     assert after[".feedpub/lock"] == before[".feedpub/lock"]
     added = set(after) - set(before)  # the new versions go to new packs; old packs stay as they were
-    assert ".feedpub/entries-changes.json" in added  # the index itself is not written again
-    added.remove(".feedpub/entries-changes.json")
+    changes = {".feedpub/entries-changes.json", ".feedpub/items-changes.json"}
+    assert changes <= added  # the two indexes themselves are not written again
+    added -= changes
     assert added and all(k.startswith((".feedpub/entries-", ".feedpub/items-")) and k.endswith(".pack")
                          for k in added), added
     cache_after = cache_records(small / ".feedpub")
@@ -497,6 +498,76 @@ def test_a_changes_file_left_from_another_index_is_ignored(small: Path, tmp_path
     assert (result.parsed, result.notices, result.problems) == (1, [], [])
     assert cached_entries(small / ".feedpub")["000007-update.md"]["title"].startswith(
         "Update seven, again")
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
+
+
+def test_the_item_index_takes_its_new_rows_in_a_changes_file(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that rendered a few items adds their rows to items-changes.json; past its
+    limit (6 rows here, 300 by default) items.json is written whole again. Every row
+    read back is used: feeds assembled again from the cache render nothing new."""
+    import feedpub.documents
+
+    monkeypatch.setattr(feedpub.documents, "CHANGES_AT_LEAST", 6)
+    config = small / "feedpub.toml"
+    build(load_config(config), now=NOW)
+    state = small / ".feedpub"
+    changes = state / "items-changes.json"
+    index = (state / "items.json").read_bytes()
+    for number in (1, 2):
+        _edit(small, number, f"Update {number}, edited")
+        build(load_config(config), now=NOW)
+        assert (state / "items.json").read_bytes() == index
+        assert {name: len(rows["keys"]) for name, rows in state_document(changes)["items"]
+                .items()} == {"rss": number, "atom": number, "json": number}
+    packs = sorted(state.glob("items-*.pack"))
+    for name in FEEDS:  # a lost feed is written again from the cached items, the new ones too
+        (small / "feeds" / name).unlink()
+    build(load_config(config), now=NOW)
+    assert sorted(state.glob("items-*.pack")) == packs  # nothing rendered
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
+    _edit(small, 3, "Update 3, edited")
+    build(load_config(config), now=NOW)  # nine rows > 6: written whole
+    assert (state / "items.json").read_bytes() != index and not changes.exists()
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh2")
+
+
+def test_a_damaged_item_changes_file_is_discarded(small: Path, tmp_path: Path) -> None:
+    assert publish(small, "build").code == 0
+    _edit(small, 5, "Update five, edited")
+    assert publish(small, "build").code == 0
+    changes = small / ".feedpub" / "items-changes.json"
+    changes.write_bytes(changes.read_bytes() + b" ")
+    _edit(small, 6, "Update six, edited")
+    done = publish(small, "build")
+    assert (done.code, done.out) == (0, "")
+    assert re.fullmatch(r".*\.feedpub/items-changes\.json: warning: the item-cache-changes "
+                        r"failed its integrity check .*; discarded, rebuilding it\n", done.err), done.err
+    assert not changes.exists()  # the index was written whole, without it
+    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
+    assert publish(small, "build", "-v").out.strip() == "nothing changed"
+
+
+def test_an_item_changes_file_left_from_another_index_is_ignored(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedpub.documents
+
+    config = small / "feedpub.toml"
+    build(load_config(config), now=NOW)
+    _edit(small, 7, "Update seven, edited")
+    build(load_config(config), now=NOW)
+    changes = small / ".feedpub" / "items-changes.json"
+    stale = changes.read_bytes()
+    monkeypatch.setattr(feedpub.documents, "CHANGES_AT_LEAST", 0)  # the next save: whole
+    _edit(small, 8, "Update eight, edited")
+    build(load_config(config), now=NOW)
+    monkeypatch.undo()
+    assert not changes.exists()
+    changes.write_bytes(stale)
+    for name in FEEDS:
+        (small / "feeds" / name).unlink()
+    result = build(load_config(config), now=NOW)
+    assert (result.notices, result.problems) == ([], [])
     assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
 
 
