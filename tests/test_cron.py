@@ -456,37 +456,43 @@ def test_the_entry_index_is_written_whole_only_now_and_then(
     assert build(load_config(config), now=NOW).parsed == 0
 
 
-def test_a_damaged_changes_file_is_discarded_and_its_files_parsed_again(
-        small: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "kind"), [("entries-changes.json", "entry-cache-changes"),
+                                           ("items-changes.json", "item-cache-changes")])
+def test_a_damaged_changes_file_is_discarded_and_its_records_made_again(
+        small: Path, tmp_path: Path, name: str, kind: str) -> None:
     assert publish(small, "build").code == 0
     _edit(small, 5, "Update five, edited")
     assert publish(small, "build").code == 0
-    changes = small / ".feedpub" / "entries-changes.json"
-    changes.write_bytes(changes.read_bytes().replace(b'"removed":[]', b'"removed":[ ]'))
+    changes = small / ".feedpub" / name
+    changes.write_bytes(changes.read_bytes() + b" ")
     _edit(small, 6, "Update six, edited")
     done = publish(small, "build")
     assert (done.code, done.out) == (0, "")
-    assert re.fullmatch(r".*\.feedpub/entries-changes\.json: warning: the entry-cache-changes "
-                        r"failed its integrity check .*; discarded, rebuilding it\n", done.err), done.err
+    assert re.fullmatch(rf".*\.feedpub/{re.escape(name)}: warning: the {kind} failed its "
+                        r"integrity check .*; discarded, rebuilding it\n", done.err), done.err
     assert not changes.exists()  # the index was written whole, without it
     assert cached_entries(small / ".feedpub")["000005-update.md"]["title"].startswith("Update five")
     assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
     assert publish(small, "build", "-v").out.strip() == "nothing changed"
 
 
-def test_a_changes_file_left_from_another_index_is_ignored(small: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """As after a run killed between writing the index whole and removing the changes file:
+@pytest.mark.parametrize(("module", "name"), [("cache", "entries-changes.json"),
+                                             ("documents", "items-changes.json")])
+def test_a_changes_file_left_from_another_index_is_ignored(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str,
+        name: str) -> None:
+    """As after a run killed between writing an index whole and removing its changes file:
     the old changes are not applied to the new index, and nothing is said."""
-    import feedpub.cache
+    import importlib
 
     config = small / "feedpub.toml"
     build(load_config(config), now=NOW)
     _edit(small, 7, "Update seven, edited")
     build(load_config(config), now=NOW)
-    changes = small / ".feedpub" / "entries-changes.json"
+    changes = small / ".feedpub" / name
     stale = changes.read_bytes()
-    monkeypatch.setattr(feedpub.cache, "CHANGES_AT_LEAST", 0)  # the next save writes it whole
+    # the next save writes the index whole
+    monkeypatch.setattr(importlib.import_module(f"feedpub.{module}"), "CHANGES_AT_LEAST", 0)
     _edit(small, 8, "Update eight, edited")
     build(load_config(config), now=NOW)
     monkeypatch.undo()
@@ -530,45 +536,6 @@ def test_the_item_index_takes_its_new_rows_in_a_changes_file(
     build(load_config(config), now=NOW)  # nine rows > 6: written whole
     assert (state / "items.json").read_bytes() != index and not changes.exists()
     assert feeds_of(small) == fresh_build(small, tmp_path / "fresh2")
-
-
-def test_a_damaged_item_changes_file_is_discarded(small: Path, tmp_path: Path) -> None:
-    assert publish(small, "build").code == 0
-    _edit(small, 5, "Update five, edited")
-    assert publish(small, "build").code == 0
-    changes = small / ".feedpub" / "items-changes.json"
-    changes.write_bytes(changes.read_bytes() + b" ")
-    _edit(small, 6, "Update six, edited")
-    done = publish(small, "build")
-    assert (done.code, done.out) == (0, "")
-    assert re.fullmatch(r".*\.feedpub/items-changes\.json: warning: the item-cache-changes "
-                        r"failed its integrity check .*; discarded, rebuilding it\n", done.err), done.err
-    assert not changes.exists()  # the index was written whole, without it
-    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
-    assert publish(small, "build", "-v").out.strip() == "nothing changed"
-
-
-def test_an_item_changes_file_left_from_another_index_is_ignored(
-        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import feedpub.documents
-
-    config = small / "feedpub.toml"
-    build(load_config(config), now=NOW)
-    _edit(small, 7, "Update seven, edited")
-    build(load_config(config), now=NOW)
-    changes = small / ".feedpub" / "items-changes.json"
-    stale = changes.read_bytes()
-    monkeypatch.setattr(feedpub.documents, "CHANGES_AT_LEAST", 0)  # the next save: whole
-    _edit(small, 8, "Update eight, edited")
-    build(load_config(config), now=NOW)
-    monkeypatch.undo()
-    assert not changes.exists()
-    changes.write_bytes(stale)
-    for name in FEEDS:
-        (small / "feeds" / name).unlink()
-    result = build(load_config(config), now=NOW)
-    assert (result.notices, result.problems) == ([], [])
-    assert feeds_of(small) == fresh_build(small, tmp_path / "fresh")
 
 
 def test_later_builds_merge_their_small_packs_and_leave_the_big_one(
