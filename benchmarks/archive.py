@@ -11,8 +11,9 @@ reported. Two columns: with bytecode cached (how an installed feedpub runs; the 
 lives in a temporary folder) and without (how benchmarks/cron.py measures, every
 module compiled on each run). The subscription documents' sizes are given at the
 measured point and at the largest they get (just before a page fills, when they hold
-S - 1 updates). Issue 12's targets at N = 10 000, S = 100: a new entry under 0.3 s,
-the subscription documents under 200 KB each.
+S - 1 updates), and the bytes each new entry's build wrote to the state folder and to
+the feeds folder (files created or replaced). Issue 12's targets at N = 10 000,
+S = 100: a new entry under 0.3 s, the subscription documents under 200 KB each.
 """
 
 from __future__ import annotations
@@ -100,12 +101,32 @@ def make_blog(folder: Path, count: int, size: int, template: Path | None) -> Blo
     return Blog(site)
 
 
-def new_entry_runs(blog: Blog, env: dict[str, str], runs: int) -> float:
+Stamps = dict[Path, tuple[int, int]]
+
+
+def stamps(folder: Path) -> Stamps:
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+def written(before: Stamps, after: Stamps) -> int:
+    """Bytes of the files a run created or replaced (what it wrote, give or take appends)."""
+    return sum(size for path, (size, mtime) in after.items() if before.get(path) != (size, mtime))
+
+
+def new_entry_runs(blog: Blog, env: dict[str, str], runs: int,
+                   wrote: dict[str, list[int]] | None = None) -> float:
+    """The median time of ``runs`` builds that each add one entry; ``wrote`` gets, per
+    folder (state, feeds), the bytes each of them wrote there."""
     run_build(blog.site, env)  # settle: the cold build's cache, a no-op
     times = []
+    folders = {"state folder": blog.site / ".feedpub", "feeds": blog.site / "feeds"}
     for _ in range(runs):
         blog.add()
+        before = {name: stamps(folder) for name, folder in folders.items()}
         times.append(run_build(blog.site, env))
+        if wrote is not None:
+            for name, folder in folders.items():
+                wrote.setdefault(name, []).append(written(before[name], stamps(folder)))
     return statistics.median(times)
 
 
@@ -124,11 +145,16 @@ def main() -> None:
               f"medians of {args.runs} runs, each adding one entry")
         for label, blog in (("archive pages", archived), ("one document", single)):
             cold = run_build(blog.site, envs["bytecode cached"])
-            medians = {name: new_entry_runs(blog, env, args.runs) for name, env in envs.items()}
+            wrote: dict[str, list[int]] = {}
+            medians = {name: new_entry_runs(blog, env, args.runs, wrote)
+                       for name, env in envs.items()}
             sizes = ", ".join(f"{n} {s / 1000:.0f} KB" for n, s in blog.sizes().items())
             print(f"  {label:<14} cold {cold:6.2f} s | one new entry: "
                   + ", ".join(f"{v:.3f} s ({k})" for k, v in medians.items()), flush=True)
             print(f"  {'':<14} subscription documents: {sizes}", flush=True)
+            print(f"  {'':<14} written per new entry (median): " + ", ".join(
+                f"{name} {statistics.median(b) / 1000:.0f} KB" for name, b in wrote.items()),
+                flush=True)
         total = args.count + archived.added
         for _ in range((args.size - 1) - total % args.size):
             archived.add()
