@@ -336,7 +336,8 @@ def test_many_comments_before_a_missing_root_do_not_backtrack(tmp_path: Path) ->
 @pytest.mark.parametrize("body", [
     "<p>" + "on" * 1_000_000,  # one long word of "on"s: each was a start that failed
     "<a>" + " onx=" * 1_000_000 + " javascript:" * 300_000,  # many hits outside any tag
-])
+], ids=["one-long-word", "many-hits-outside-tags"])  # not the megabyte bodies: pytest puts the
+# id in PYTEST_CURRENT_TEST, and an environment string that long stops the child (E2BIG)
 def test_long_descriptions_are_checked_for_scripts_in_one_pass(tmp_path: Path, body: str) -> None:
     """A hostile description once cost the square of its length (minutes to hours here)."""
     from xml.sax.saxutils import escape
