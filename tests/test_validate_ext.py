@@ -90,6 +90,25 @@ def test_itunes_item_elements(markup: str, expected: list[str]) -> None:
     ('<media:restriction relationship="allow" type="country">fr de</media:restriction>', []),
     ('<media:restriction relationship="allow" type="country">France</media:restriction>',
      ["ext-value-invalid"]),
+    # Media RSS writes a scene's children without a prefix (its example and prose)
+    ("<media:scenes><media:scene><sceneTitle>Opening</sceneTitle><sceneDescription>The harbour"
+     "</sceneDescription><sceneStartTime>00:15</sceneStartTime><sceneEndTime>00:45"
+     "</sceneEndTime></media:scene></media:scenes>", []),
+    ("<media:scenes><media:scene><title>Opening</title></media:scene></media:scenes>",
+     ["ext-element-unknown"]),
+    # a hash "can appear multiple times as long as each instance is a different algo"
+    ('<media:hash algo="md5">0123456789abcdef0123456789abcdef</media:hash>'
+     '<media:hash algo="sha-1">0123456789abcdef0123456789abcdef01234567</media:hash>', []),
+    ("<media:hash>0123456789abcdef0123456789abcdef</media:hash>"
+     '<media:hash algo="md5">0123456789abcdef0123456789abcdef</media:hash>',
+     ["ext-element-duplicate"]),
+    # one rating per scheme, as in the specification's examples; urn:simple is the default
+    ('<media:rating scheme="urn:mpaa">pg</media:rating>'
+     '<media:rating scheme="urn:v-chip">tv-y7-fv</media:rating>', []),
+    ('<media:rating>adult</media:rating><media:rating scheme="urn:simple">nonadult'
+     "</media:rating>", ["ext-element-duplicate"]),
+    ('<media:content url="https://example.org/a.mp3"><media:rating scheme="urn:mpaa">pg'
+     '</media:rating><media:rating scheme="urn:v-chip">tv-pg</media:rating></media:content>', []),
 ])
 def test_media_rss(markup: str, expected: list[str]) -> None:
     assert rules(markup) == expected

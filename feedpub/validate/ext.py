@@ -457,9 +457,10 @@ def check_element(el: Any, tag: str, where: str, report: Report, *, rss: bool,
     for the elements that may appear only once there.
     """
     if seen is not None and tag in ONCE:
-        if tag in seen:
+        key = media.once_key(el, tag)
+        if key in seen:
             error(report, "ext-element-duplicate", el, f"appears more than once in <{where}>")
-        seen.add(tag)
+        seen.add(key)
     namespace, _, local = tag[1:].partition("}")
     known = CLOSED.get(namespace)
     if known is None and namespace not in PREFIXES:
