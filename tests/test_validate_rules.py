@@ -272,3 +272,24 @@ def test_rss_in_a_namespace_says_so() -> None:
     assert (finding.rule, finding.message) == (
         "feed-root-unknown", '<rss> is in namespace "http://backend.userland.com/rss2", but RSS '
         "2.0 elements are in no namespace: remove the xmlns")
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("0.91", [("warning", "rss-version-old")]),
+    ("0.92", [("warning", "rss-version-old")]),
+    ("2.0", [("error", "rss-element-unknown")]),
+])
+def test_textinput_is_the_channel_element_of_rss_091_and_092(
+    version: str, expected: list[tuple[str, str]],
+) -> None:
+    """RSS 0.91 (its DTD) and 0.92 spell it <textinput>; RSS 2.0 renamed it <textInput>,
+    so only there is the lower-case name unknown."""
+    feed = (f'<rss version="{version}"><channel><title>t</title><link>http://example.org/</link>'
+            "<description>d</description><textinput><title>Go</title><description>Search"
+            "</description><name>q</name><link>http://example.org/search</link></textinput>"
+            "</channel></rss>").encode()
+    findings = validate_bytes(feed)
+    assert [(f.severity, f.rule) for f in findings if f.rule != "rss-self-link-missing"] == expected
+    if version != "2.0":  # checked as a textInput: its four children are required
+        broken = feed.replace(b"<name>q</name>", b"")
+        assert "rss-element-missing" in [f.rule for f in validate_bytes(broken)]
