@@ -41,6 +41,12 @@ def test_base_is_clean() -> None:
 
 @pytest.mark.parametrize(("feed", "expected"), [
     (_with(version="https://jsonfeed.org/version/1"), [("warning", "json-version-old")]),
+    # the version URLs generators get wrong: neither 1.0's nor 1.1's exact string
+    (_with(version="https://jsonfeed.org/version/1.0"), [("error", "json-version-invalid")]),
+    (_with(version="http://jsonfeed.org/version/1.1"), [("error", "json-version-invalid")]),
+    (_with(version="https://jsonfeed.org/version/1.1/"), [("error", "json-version-invalid")]),
+    (_with(version="https://www.jsonfeed.org/version/1.1"), [("error", "json-version-invalid")]),
+    (_with(version=1.1), [("error", "json-type-invalid"), ("error", "json-version-invalid")]),
     (_with(next_url="https://example.org/live/feed.json"), [("error", "json-next-url-invalid")]),
     (_with(expired=1), [("error", "json-type-invalid")]),
     (_with(expired=True), []),

@@ -293,3 +293,20 @@ def test_textinput_is_the_channel_element_of_rss_091_and_092(
     if version != "2.0":  # checked as a textInput: its four children are required
         broken = feed.replace(b"<name>q</name>", b"")
         assert "rss-element-missing" in [f.rule for f in validate_bytes(broken)]
+
+
+@pytest.mark.parametrize(("url", "rules"), [
+    ("https://cdn.example.org/ep1.mp3?source=rss&amp;v=2", []),
+    ("/media/ep1.mp3", ["rss-url-invalid"]),  # a site-relative path from a template
+    ("ep1.mp3", ["rss-url-invalid"]),
+    ("//cdn.example.org/ep1.mp3", ["rss-url-invalid"]),  # scheme-relative
+    ("https://cdn.example.org/episode 1.mp3", ["rss-url-invalid"]),  # an unencoded space
+])
+def test_an_enclosure_url_is_an_absolute_http_url(url: str, rules: list[str]) -> None:
+    """RSS 2.0 "enclosure": url "says where the enclosure is located ... must be an http
+    url"; readers download it without knowing the page it came from."""
+    feed = ("<rss version=\"2.0\"><channel><title>t</title><link>https://example.org/</link>"
+            "<description>d</description><item><title>Episode 1</title>"
+            f'<enclosure url="{url}" length="1200" type="audio/mpeg"/>'
+            '<guid isPermaLink="false">ep1</guid></item></channel></rss>').encode()
+    assert [f.rule for f in validate_bytes(feed) if f.severity == "error"] == rules
