@@ -124,6 +124,9 @@ def test_uri_problem(value: str, iri: bool, absolute: bool, valid: bool) -> None
 @pytest.mark.parametrize(("value", "valid"), [
     ("news@example.org", True), ("jane+live@example", True), ("Jane <jane@example.org>", False),
     ("jane at example.org", False), ("jane@example.org (Jane)", False),
+    # RFC 2822 3.4.1: a quoted-string local part, a domain-literal
+    ('"jane doe"@example.org', True), ('"jane\\"q"@example.org', True),
+    ("jane@[192.0.2.1]", True), ('"jane@example.org', False), ("jane@[192.0.2.1", False),
 ])
 def test_addr_spec(value: str, valid: bool) -> None:
     assert is_addr_spec(value) == valid
@@ -134,6 +137,9 @@ def test_addr_spec(value: str, valid: bool) -> None:
     ("mailto:news@example.org", True), ("The Newsroom", False),
     ("The Newsroom (mailto:news@example.org)", False), ("The Newsroom <news@example.org>", True),
     ("<news@example.org>", True), ("The Newsroom <news at example.org>", False),
+    # an RFC 822 comment may hold another: the name can have parentheses of its own
+    ("news@example.org (Jane Doe (Editor))", True), ("news@example.org (Jane (Ed)", False),
+    ("news@[192.0.2.1] (Desk)", True),
 ])
 def test_rss_contact(value: str, valid: bool) -> None:
     assert (rss_contact_problem(value) is None) == valid
