@@ -124,3 +124,20 @@ def test_media_rss(markup: str, expected: list[str]) -> None:
 ])
 def test_channel_modules(markup: str, expected: list[str]) -> None:
     assert rules(channel=markup) == expected
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("<georss:point>45.256 -71.92</georss:point>", []),
+    # a comma between latitude and longitude: tolerated, as in lines, boxes and GML (the
+    # W3C service only warns, CoordComma)
+    ("<georss:point>45.256, -71.92</georss:point>", []),
+    ("<georss:point>45.256,-71.92</georss:point>", []),
+    ("<georss:line>45.256,-110.45 46.46,-109.48</georss:line>", []),
+    ("<georss:point>95 -71.92</georss:point>", ["ext-value-invalid"]),
+    ("<georss:point>45.256 -71.92 12</georss:point>", ["ext-value-invalid"]),
+    ("<georss:point>45.256</georss:point>", ["ext-value-invalid"]),
+])
+def test_georss_coordinates(markup: str, expected: list[str]) -> None:
+    feed = BASE.replace("<rss ", '<rss xmlns:georss="http://www.georss.org/georss" ', 1)
+    feed = feed.replace("</item>", markup + "</item>", 1)
+    assert [f.rule for f in validate_bytes(feed.encode())] == expected

@@ -106,10 +106,9 @@ def _thr_in_reply_to(el: Any, tag: str, where: str, report: Report, rss: bool) -
 
 
 def _georss_point(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
-    """GeoRSS Simple point: "latitude longitude" in decimal degrees."""
-    parts = value(el).split()
-    valid = len(parts) == 2 and all(FLOAT.fullmatch(p) for p in parts)
-    if not valid or not (-90 <= float(parts[0]) <= 90 and -180 <= float(parts[1]) <= 180):
+    """GeoRSS Simple point: "latitude longitude" in decimal degrees (a comma between them
+    tolerated, as in lines and boxes: the W3C service only warns about it)."""
+    if _pairs_problem(_coordinates(value(el)), 1, exact=True):
         error(report, "ext-value-invalid", el,
                f'"{short(value(el))}" is not "latitude longitude" in decimal degrees')
 
