@@ -138,11 +138,18 @@ def test_only_a_whole_json_value_is_taken_for_json() -> None:
                                                    "the document is neither XML nor JSON")
 
 
-def test_duplicate_key_is_an_error_at_the_second_key() -> None:
+def test_duplicate_key_is_a_warning_at_the_second_key() -> None:
+    """RFC 8259 4: names SHOULD be unique, so a repeat is valid JSON, and a hazard:
+    readers disagree on which value counts. The last one (JSON.parse's) is checked."""
     data = b'{"version": "https://jsonfeed.org/version/1.1",\n "title": "a",\n "title": "b",\n' \
            b' "home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json", "items": []}'
     [finding] = validate_bytes(data)
-    assert (finding.rule, finding.line, finding.column) == ("json-key-duplicate", 3, 2)
+    assert (finding.severity, finding.rule, finding.line, finding.column) == (
+        "warning", "json-key-duplicate", 3, 2)
+    data = data.replace(b'"title": "b"', b'"title": 7')
+    assert [(f.severity, f.rule) for f in validate_bytes(data)] == [
+        ("error", "json-title-missing"), ("warning", "json-key-duplicate"),
+        ("error", "json-type-invalid")]
 
 
 def test_positions_survive_tricky_strings() -> None:

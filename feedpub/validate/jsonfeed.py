@@ -402,8 +402,11 @@ class JsonFeedChecker:
                 self.locator.locate()
                 line, column = (self.locator.position(obj.offsets[index])
                                 if index < len(obj.offsets) else (0, 0))
-                self.report.error("json-key-duplicate", f'{where} has "{key[:40]}" twice',
-                                  line, column)
+                self.report.warning(
+                    "json-key-duplicate",
+                    f'{where} has "{key[:40]}" twice; names SHOULD be unique (RFC 8259 4) and '
+                    "readers disagree on which one counts: the last is checked here",
+                    line, column)
             seen.add(key)
 
 
