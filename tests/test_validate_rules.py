@@ -316,3 +316,23 @@ def test_an_enclosure_url_is_an_absolute_http_url(url: str, rules: list[str]) ->
             f'<enclosure url="{url}" length="1200" type="audio/mpeg"/>'
             '<guid isPermaLink="false">ep1</guid></item></channel></rss>').encode()
     assert [f.rule for f in validate_bytes(feed) if f.severity == "error"] == rules
+
+
+def test_comments_and_processing_instructions_are_not_part_of_a_value() -> None:
+    """XML 1.0 2.5 and 2.6: a comment or PI inside an element is not character data; the
+    text on either side of it is the element's value, read whole."""
+    feed = ('<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            '<description>d</description><!-- podcast_generator="Example/1.0" --><item>'
+            "<title>a<!-- b -->c</title><link>https://example.org/<?php echo 1 ?>a</link>"
+            '<guid isPermaLink="false">a</guid>'
+            "<pubDate>Mon, 02 Dec 2024 <!-- set by the CMS -->10:00:00 GMT</pubDate>"
+            "</item></channel></rss>")
+    assert [f.rule for f in validate_bytes(feed.encode()) if f.severity == "error"] == []
+    wrong = feed.replace("Mon, 02 Dec", "Tue, 02 Dec")
+    assert [f.rule for f in validate_bytes(wrong.encode()) if f.severity == "error"] == [
+        "rss-date-weekday-mismatch"]
+    atom = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            "<id>urn:uuid:60a76c80-d399-11d9-b93c-0003939e0af6</id>"
+            "<updated>2024-12-04T<!-- noon -->12:00:00Z</updated><author><name>a</name></author>"
+            "</feed>")
+    assert [f.rule for f in validate_bytes(atom.encode()) if f.severity == "error"] == []
