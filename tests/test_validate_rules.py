@@ -336,3 +336,21 @@ def test_comments_and_processing_instructions_are_not_part_of_a_value() -> None:
             "<updated>2024-12-04T<!-- noon -->12:00:00Z</updated><author><name>a</name></author>"
             "</feed>")
     assert [f.rule for f in validate_bytes(atom.encode()) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('<opds:price currencycode="USD">0.99</opds:price>', []),  # OPDS 1.2 acquisition links
+    ('<opds:indirectAcquisition type="application/epub+zip"/>', []),
+    ("https://example.org/book", ["atom-link-not-empty"]),  # the Atom 0.2 form
+    ("<title>Buy</title>", ["atom-link-not-empty"]),  # an Atom element: not an extension
+])
+def test_an_atom_link_may_hold_extension_elements(content: str, expected: list[str]) -> None:
+    """RFC 4287 4.2.7: atom:link's content is undefinedContent (text or foreign
+    elements) with no meaning; foreign elements there are extensions, not a mistake."""
+    feed = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opds="http://opds-spec.org/2010/catalog">'
+            "<title>t</title><id>urn:uuid:60a76c80-d399-11d9-b93c-0003939e0af6</id>"
+            '<updated>2024-12-04T12:00:00Z</updated><author><name>a</name></author>'
+            '<link rel="self" href="https://example.org/feed"/>'
+            '<link rel="http://opds-spec.org/acquisition/buy" href="https://example.org/buy" '
+            f'type="text/html">{content}</link></feed>')
+    assert [f.rule for f in validate_bytes(feed.encode())] == expected

@@ -42,6 +42,7 @@ from feedpub.validate.common import (
     TRACKBACK,
     WFW,
     XHTML,
+    link_has_content,
     name_of,
     short,
     text_of,
@@ -146,7 +147,7 @@ def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) 
         error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
     if any(name.startswith(_THR_PREFIX) for name in el.attrib):
         check_thr_link(el, report)
-    if (el.text and not el.text.isspace()) or len(el):
+    if link_has_content(el):
         report.warning("atom-link-not-empty",
                        "<atom:link> has content; its data belongs in attributes (href, rel, type)",
                        el)
