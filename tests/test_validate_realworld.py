@@ -23,6 +23,10 @@ MISTAKES: dict[str, list[tuple[str, int]]] = {
     # atom:feed), and a media:group holding a single media:content
     "youtube-atom.xml": [("atom-element-missing", 2), ("atom-element-unknown", 12),
                          ("media-group-too-small", 25)],
+    # OStatus (Activity Streams in Atom) put Atom's id, summary and links inside the
+    # author, where RFC 4287 allows only name, uri, email and extensions
+    "ostatus-atom.xml": [("atom-element-unknown", 9), ("atom-element-unknown", 14),
+                         ("atom-element-unknown", 15), ("atom-element-unknown", 16)],
     # Reddit-like ids that are not IRIs ("/r/x/.rss", "t3_abc")
     "reddit-atom.xml": [("atom-id-invalid", 1), ("atom-id-invalid", 1)],
     # an hour written with one digit (RFC 822 wants two)
