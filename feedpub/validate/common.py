@@ -70,6 +70,9 @@ def text_of(element: Any) -> str:
     return element.text or ""
 
 
+_ATOM_PREFIX = f"{{{ATOM}}}"
+
+
 def link_has_content(link: Any) -> bool:
     """Whether an atom:link holds text, or an element that is not an extension.
 
@@ -87,9 +90,6 @@ def link_has_content(link: Any) -> bool:
         if isinstance(tag, str) and (tag[:1] != "{" or tag.startswith(_ATOM_PREFIX)):
             return True
     return False
-
-
-_ATOM_PREFIX = f"{{{ATOM}}}"
 
 
 def name_of(tag: str) -> str:

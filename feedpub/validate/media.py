@@ -75,6 +75,7 @@ _SCENE_FIELDS = frozenset({"sceneTitle", "sceneDescription", "sceneStartTime", "
 NESTED = frozenset().union(*_INSIDE.values())
 VOCABULARY = frozenset(tag[len(M):] for tag in OPTIONAL | NESTED | {CONTENT, GROUP})
 ONCE = _names("copyright description title keywords rating hash")
+_TEXT_TYPED = ("title", "description")
 # Once-only elements that may repeat with another value of one attribute: "[media:hash]
 # can appear multiple times as long as each instance is a different algo", and a rating
 # per scheme (the specification's examples give one in each of four schemes).
@@ -89,7 +90,6 @@ def once_key(el: Any, tag: str) -> str:
         return tag
     name, default = per
     return f"{tag} {(el.get(name) or default).strip()}"
-_TEXT_TYPED = ("title", "description")
 
 
 def misplaced(tag: str, where: str) -> str | None:
