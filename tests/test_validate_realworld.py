@@ -27,6 +27,14 @@ MISTAKES: dict[str, list[tuple[str, int]]] = {
     # author, where RFC 4287 allows only name, uri, email and extensions
     "ostatus-atom.xml": [("atom-element-unknown", 9), ("atom-element-unknown", 14),
                          ("atom-element-unknown", 15), ("atom-element-unknown", 16)],
+    # what podcast hosts get wrong: the 1400-pixel cover as the RSS image (144 by 400 at
+    # most), a category Apple does not have, a name in itunes:email, a blank enclosure
+    # length, episode 0, a duration in words, a capitalised episodeType
+    "podcast-mistakes-rss.xml": [
+        ("ext-email-invalid", 21), ("ext-value-invalid", 29), ("ext-value-invalid", 30),
+        ("itunes-category-invalid", 17), ("itunes-value-invalid", 31),
+        ("rss-attribute-missing", 28), ("rss-image-size-invalid", 13),
+        ("rss-image-size-invalid", 14)],
     # Reddit-like ids that are not IRIs ("/r/x/.rss", "t3_abc")
     "reddit-atom.xml": [("atom-id-invalid", 1), ("atom-id-invalid", 1)],
     # an hour written with one digit (RFC 822 wants two)
