@@ -90,6 +90,25 @@ def test_itunes_item_elements(markup: str, expected: list[str]) -> None:
     ('<media:restriction relationship="allow" type="country">fr de</media:restriction>', []),
     ('<media:restriction relationship="allow" type="country">France</media:restriction>',
      ["ext-value-invalid"]),
+    # Media RSS writes a scene's children without a prefix (its example and prose)
+    ("<media:scenes><media:scene><sceneTitle>Opening</sceneTitle><sceneDescription>The harbour"
+     "</sceneDescription><sceneStartTime>00:15</sceneStartTime><sceneEndTime>00:45"
+     "</sceneEndTime></media:scene></media:scenes>", []),
+    ("<media:scenes><media:scene><title>Opening</title></media:scene></media:scenes>",
+     ["ext-element-unknown"]),
+    # a hash "can appear multiple times as long as each instance is a different algo"
+    ('<media:hash algo="md5">0123456789abcdef0123456789abcdef</media:hash>'
+     '<media:hash algo="sha-1">0123456789abcdef0123456789abcdef01234567</media:hash>', []),
+    ("<media:hash>0123456789abcdef0123456789abcdef</media:hash>"
+     '<media:hash algo="md5">0123456789abcdef0123456789abcdef</media:hash>',
+     ["ext-element-duplicate"]),
+    # one rating per scheme, as in the specification's examples; urn:simple is the default
+    ('<media:rating scheme="urn:mpaa">pg</media:rating>'
+     '<media:rating scheme="urn:v-chip">tv-y7-fv</media:rating>', []),
+    ('<media:rating>adult</media:rating><media:rating scheme="urn:simple">nonadult'
+     "</media:rating>", ["ext-element-duplicate"]),
+    ('<media:content url="https://example.org/a.mp3"><media:rating scheme="urn:mpaa">pg'
+     '</media:rating><media:rating scheme="urn:v-chip">tv-pg</media:rating></media:content>', []),
 ])
 def test_media_rss(markup: str, expected: list[str]) -> None:
     assert rules(markup) == expected
@@ -105,3 +124,20 @@ def test_media_rss(markup: str, expected: list[str]) -> None:
 ])
 def test_channel_modules(markup: str, expected: list[str]) -> None:
     assert rules(channel=markup) == expected
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("<georss:point>45.256 -71.92</georss:point>", []),
+    # a comma between latitude and longitude: tolerated, as in lines, boxes and GML (the
+    # W3C service only warns, CoordComma)
+    ("<georss:point>45.256, -71.92</georss:point>", []),
+    ("<georss:point>45.256,-71.92</georss:point>", []),
+    ("<georss:line>45.256,-110.45 46.46,-109.48</georss:line>", []),
+    ("<georss:point>95 -71.92</georss:point>", ["ext-value-invalid"]),
+    ("<georss:point>45.256 -71.92 12</georss:point>", ["ext-value-invalid"]),
+    ("<georss:point>45.256</georss:point>", ["ext-value-invalid"]),
+])
+def test_georss_coordinates(markup: str, expected: list[str]) -> None:
+    feed = BASE.replace("<rss ", '<rss xmlns:georss="http://www.georss.org/georss" ', 1)
+    feed = feed.replace("</item>", markup + "</item>", 1)
+    assert [f.rule for f in validate_bytes(feed.encode())] == expected

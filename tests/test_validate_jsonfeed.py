@@ -41,6 +41,12 @@ def test_base_is_clean() -> None:
 
 @pytest.mark.parametrize(("feed", "expected"), [
     (_with(version="https://jsonfeed.org/version/1"), [("warning", "json-version-old")]),
+    # the version URLs generators get wrong: neither 1.0's nor 1.1's exact string
+    (_with(version="https://jsonfeed.org/version/1.0"), [("error", "json-version-invalid")]),
+    (_with(version="http://jsonfeed.org/version/1.1"), [("error", "json-version-invalid")]),
+    (_with(version="https://jsonfeed.org/version/1.1/"), [("error", "json-version-invalid")]),
+    (_with(version="https://www.jsonfeed.org/version/1.1"), [("error", "json-version-invalid")]),
+    (_with(version=1.1), [("error", "json-type-invalid"), ("error", "json-version-invalid")]),
     (_with(next_url="https://example.org/live/feed.json"), [("error", "json-next-url-invalid")]),
     (_with(expired=1), [("error", "json-type-invalid")]),
     (_with(expired=True), []),
@@ -51,6 +57,14 @@ def test_base_is_clean() -> None:
     (_with(authors=[{}]), [("error", "json-author-empty")]),
     (_with(authors=[{"name": "Jane", "url": "/jane"}]), [("error", "json-url-invalid")]),
     (_with(author={"name": "Jane"}), [("warning", "json-author-deprecated")]),
+    # JSON Feed 1.0 has only "author": not deprecated there, but checked as an author
+    (_with(version="https://jsonfeed.org/version/1", author={"name": "Jane"}),
+     [("warning", "json-version-old")]),
+    (_with(version="https://jsonfeed.org/version/1", author={"url": "/jane"}),
+     [("warning", "json-version-old"), ("error", "json-url-invalid")]),
+    (_with(author={}), [("warning", "json-author-deprecated"), ("error", "json-author-empty")]),
+    (_item(author={"avatar": "avatar.png"}),
+     [("warning", "json-author-deprecated"), ("error", "json-url-invalid")]),
     (_with(language="en-GB"), []),
     (_with(language="English"), [("error", "json-language-invalid")]),
     (_with(language="en GB"), [("error", "json-language-invalid")]),
@@ -124,11 +138,18 @@ def test_only_a_whole_json_value_is_taken_for_json() -> None:
                                                    "the document is neither XML nor JSON")
 
 
-def test_duplicate_key_is_an_error_at_the_second_key() -> None:
+def test_duplicate_key_is_a_warning_at_the_second_key() -> None:
+    """RFC 8259 4: names SHOULD be unique, so a repeat is valid JSON, and a hazard:
+    readers disagree on which value counts. The last one (JSON.parse's) is checked."""
     data = b'{"version": "https://jsonfeed.org/version/1.1",\n "title": "a",\n "title": "b",\n' \
            b' "home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json", "items": []}'
     [finding] = validate_bytes(data)
-    assert (finding.rule, finding.line, finding.column) == ("json-key-duplicate", 3, 2)
+    assert (finding.severity, finding.rule, finding.line, finding.column) == (
+        "warning", "json-key-duplicate", 3, 2)
+    data = data.replace(b'"title": "b"', b'"title": 7')
+    assert [(f.severity, f.rule) for f in validate_bytes(data)] == [
+        ("error", "json-title-missing"), ("warning", "json-key-duplicate"),
+        ("error", "json-type-invalid")]
 
 
 def test_positions_survive_tricky_strings() -> None:

@@ -124,6 +124,9 @@ def test_uri_problem(value: str, iri: bool, absolute: bool, valid: bool) -> None
 @pytest.mark.parametrize(("value", "valid"), [
     ("news@example.org", True), ("jane+live@example", True), ("Jane <jane@example.org>", False),
     ("jane at example.org", False), ("jane@example.org (Jane)", False),
+    # RFC 2822 3.4.1: a quoted-string local part, a domain-literal
+    ('"jane doe"@example.org', True), ('"jane\\"q"@example.org', True),
+    ("jane@[192.0.2.1]", True), ('"jane@example.org', False), ("jane@[192.0.2.1", False),
 ])
 def test_addr_spec(value: str, valid: bool) -> None:
     assert is_addr_spec(value) == valid
@@ -134,6 +137,9 @@ def test_addr_spec(value: str, valid: bool) -> None:
     ("mailto:news@example.org", True), ("The Newsroom", False),
     ("The Newsroom (mailto:news@example.org)", False), ("The Newsroom <news@example.org>", True),
     ("<news@example.org>", True), ("The Newsroom <news at example.org>", False),
+    # an RFC 822 comment may hold another: the name can have parentheses of its own
+    ("news@example.org (Jane Doe (Editor))", True), ("news@example.org (Jane (Ed)", False),
+    ("news@[192.0.2.1] (Desk)", True),
 ])
 def test_rss_contact(value: str, valid: bool) -> None:
     assert (rss_contact_problem(value) is None) == valid
@@ -272,3 +278,79 @@ def test_rss_in_a_namespace_says_so() -> None:
     assert (finding.rule, finding.message) == (
         "feed-root-unknown", '<rss> is in namespace "http://backend.userland.com/rss2", but RSS '
         "2.0 elements are in no namespace: remove the xmlns")
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("0.91", [("warning", "rss-version-old")]),
+    ("0.92", [("warning", "rss-version-old")]),
+    ("2.0", [("error", "rss-element-unknown")]),
+])
+def test_textinput_is_the_channel_element_of_rss_091_and_092(
+    version: str, expected: list[tuple[str, str]],
+) -> None:
+    """RSS 0.91 (its DTD) and 0.92 spell it <textinput>; RSS 2.0 renamed it <textInput>,
+    so only there is the lower-case name unknown."""
+    feed = (f'<rss version="{version}"><channel><title>t</title><link>http://example.org/</link>'
+            "<description>d</description><textinput><title>Go</title><description>Search"
+            "</description><name>q</name><link>http://example.org/search</link></textinput>"
+            "</channel></rss>").encode()
+    findings = validate_bytes(feed)
+    assert [(f.severity, f.rule) for f in findings if f.rule != "rss-self-link-missing"] == expected
+    if version != "2.0":  # checked as a textInput: its four children are required
+        broken = feed.replace(b"<name>q</name>", b"")
+        assert "rss-element-missing" in [f.rule for f in validate_bytes(broken)]
+
+
+@pytest.mark.parametrize(("url", "rules"), [
+    ("https://cdn.example.org/ep1.mp3?source=rss&amp;v=2", []),
+    ("/media/ep1.mp3", ["rss-url-invalid"]),  # a site-relative path from a template
+    ("ep1.mp3", ["rss-url-invalid"]),
+    ("//cdn.example.org/ep1.mp3", ["rss-url-invalid"]),  # scheme-relative
+    ("https://cdn.example.org/episode 1.mp3", ["rss-url-invalid"]),  # an unencoded space
+])
+def test_an_enclosure_url_is_an_absolute_http_url(url: str, rules: list[str]) -> None:
+    """RSS 2.0 "enclosure": url "says where the enclosure is located ... must be an http
+    url"; readers download it without knowing the page it came from."""
+    feed = ("<rss version=\"2.0\"><channel><title>t</title><link>https://example.org/</link>"
+            "<description>d</description><item><title>Episode 1</title>"
+            f'<enclosure url="{url}" length="1200" type="audio/mpeg"/>'
+            '<guid isPermaLink="false">ep1</guid></item></channel></rss>').encode()
+    assert [f.rule for f in validate_bytes(feed) if f.severity == "error"] == rules
+
+
+def test_comments_and_processing_instructions_are_not_part_of_a_value() -> None:
+    """XML 1.0 2.5 and 2.6: a comment or PI inside an element is not character data; the
+    text on either side of it is the element's value, read whole."""
+    feed = ('<rss version="2.0"><channel><title>t</title><link>https://example.org/</link>'
+            '<description>d</description><!-- podcast_generator="Example/1.0" --><item>'
+            "<title>a<!-- b -->c</title><link>https://example.org/<?php echo 1 ?>a</link>"
+            '<guid isPermaLink="false">a</guid>'
+            "<pubDate>Mon, 02 Dec 2024 <!-- set by the CMS -->10:00:00 GMT</pubDate>"
+            "</item></channel></rss>")
+    assert [f.rule for f in validate_bytes(feed.encode()) if f.severity == "error"] == []
+    wrong = feed.replace("Mon, 02 Dec", "Tue, 02 Dec")
+    assert [f.rule for f in validate_bytes(wrong.encode()) if f.severity == "error"] == [
+        "rss-date-weekday-mismatch"]
+    atom = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            "<id>urn:uuid:60a76c80-d399-11d9-b93c-0003939e0af6</id>"
+            "<updated>2024-12-04T<!-- noon -->12:00:00Z</updated><author><name>a</name></author>"
+            "</feed>")
+    assert [f.rule for f in validate_bytes(atom.encode()) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('<opds:price currencycode="USD">0.99</opds:price>', []),  # OPDS 1.2 acquisition links
+    ('<opds:indirectAcquisition type="application/epub+zip"/>', []),
+    ("https://example.org/book", ["atom-link-not-empty"]),  # the Atom 0.2 form
+    ("<title>Buy</title>", ["atom-link-not-empty"]),  # an Atom element: not an extension
+])
+def test_an_atom_link_may_hold_extension_elements(content: str, expected: list[str]) -> None:
+    """RFC 4287 4.2.7: atom:link's content is undefinedContent (text or foreign
+    elements) with no meaning; foreign elements there are extensions, not a mistake."""
+    feed = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opds="http://opds-spec.org/2010/catalog">'
+            "<title>t</title><id>urn:uuid:60a76c80-d399-11d9-b93c-0003939e0af6</id>"
+            '<updated>2024-12-04T12:00:00Z</updated><author><name>a</name></author>'
+            '<link rel="self" href="https://example.org/feed"/>'
+            '<link rel="http://opds-spec.org/acquisition/buy" href="https://example.org/buy" '
+            f'type="text/html">{content}</link></feed>')
+    assert [f.rule for f in validate_bytes(feed.encode())] == expected

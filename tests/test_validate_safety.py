@@ -193,6 +193,23 @@ def test_internal_entities_are_a_warning_and_undefined_ones_an_error() -> None:
         ("warning", "xml-doctype", 1), ("error", "xml-entity-undefined", 7)]
 
 
+def test_the_rss_091_dtd_declares_the_latin_1_entities() -> None:
+    """An RSS 0.91 document naming its DTD may use the entities that DTD declares
+    (&eacute;, &nbsp;... the Latin-1 set of HTML), as the W3C service accepts; others
+    are still undefined, and so are the same names under another external DTD."""
+    body = ('<rss version="0.91"><channel><title>Caf&eacute; &amp; cr&egrave;me</title>'
+            "<link>http://cafe.example.com/</link><description>Daily&nbsp;news &mdash;</description>"
+            "</channel></rss>")
+    rss091 = ('<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+              '"http://www.rssboard.org/rss-0.91.dtd">\n' + body)
+    findings = validate_bytes(rss091.encode())
+    assert [f.rule for f in findings if f.severity == "error"] == ["xml-entity-undefined"]
+    assert "&mdash;" in next(f.message for f in findings if f.severity == "error")
+    other = '<!DOCTYPE rss SYSTEM "http://127.0.0.1:9/rss.dtd">\n' + body
+    assert [f.rule for f in validate_bytes(other.encode()) if f.severity == "error"] == [
+        "xml-entity-undefined"] * 4
+
+
 def test_very_deep_document_is_an_error() -> None:
     data = b"<rss>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</rss>"
     start = time.perf_counter()
@@ -336,7 +353,8 @@ def test_many_comments_before_a_missing_root_do_not_backtrack(tmp_path: Path) ->
 @pytest.mark.parametrize("body", [
     "<p>" + "on" * 1_000_000,  # one long word of "on"s: each was a start that failed
     "<a>" + " onx=" * 1_000_000 + " javascript:" * 300_000,  # many hits outside any tag
-])
+], ids=["one-long-word", "many-hits-outside-tags"])  # not the megabyte bodies: pytest puts the
+# id in PYTEST_CURRENT_TEST, and an environment string that long stops the child (E2BIG)
 def test_long_descriptions_are_checked_for_scripts_in_one_pass(tmp_path: Path, body: str) -> None:
     """A hostile description once cost the square of its length (minutes to hours here)."""
     from xml.sax.saxutils import escape

@@ -19,6 +19,7 @@ from feedpub.validate.common import (
     XML_BASE,
     XML_LANG,
     attribute_items,
+    link_has_content,
     short,
 )
 from feedpub.validate.dates import rfc3339
@@ -497,7 +498,7 @@ class AtomChecker:
                 "atom-self-link-relative",
                 f'the self link "{short(href)}" is relative and no xml:base makes it absolute, so '
                 "a reader given only the document cannot find the feed again", el)
-        if (el.text and not el.text.isspace()) or len(el):
+        if link_has_content(el):
             self.report.warning(
                 "atom-link-not-empty",
                 "<link> has content; Atom puts a link's data in its attributes (an Atom 0.2 "

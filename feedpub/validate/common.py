@@ -70,6 +70,28 @@ def text_of(element: Any) -> str:
     return element.text or ""
 
 
+_ATOM_PREFIX = f"{{{ATOM}}}"
+
+
+def link_has_content(link: Any) -> bool:
+    """Whether an atom:link holds text, or an element that is not an extension.
+
+    RFC 4287 gives atom:link "undefinedContent" (text or foreign elements) and assigns it
+    no meaning: elements of other namespaces there are extensions (OPDS puts its price
+    and indirect acquisitions in links), while text or an Atom element is the Atom 0.2
+    "<link>URL</link>" mistake.
+    """
+    if link.text and not link.text.isspace():
+        return True
+    for child in link:
+        tag = child.tag
+        if child.tail and not child.tail.isspace():
+            return True
+        if isinstance(tag, str) and (tag[:1] != "{" or tag.startswith(_ATOM_PREFIX)):
+            return True
+    return False
+
+
 def name_of(tag: str) -> str:
     """A readable name for a Clark-notation tag: ``{ns}local`` becomes ``prefix:local``."""
     if tag[:1] != "{":

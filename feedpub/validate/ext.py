@@ -42,6 +42,7 @@ from feedpub.validate.common import (
     TRACKBACK,
     WFW,
     XHTML,
+    link_has_content,
     name_of,
     short,
     text_of,
@@ -106,10 +107,9 @@ def _thr_in_reply_to(el: Any, tag: str, where: str, report: Report, rss: bool) -
 
 
 def _georss_point(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
-    """GeoRSS Simple point: "latitude longitude" in decimal degrees."""
-    parts = value(el).split()
-    valid = len(parts) == 2 and all(FLOAT.fullmatch(p) for p in parts)
-    if not valid or not (-90 <= float(parts[0]) <= 90 and -180 <= float(parts[1]) <= 180):
+    """GeoRSS Simple point: "latitude longitude" in decimal degrees (a comma between them
+    tolerated, as in lines and boxes: the W3C service only warns about it)."""
+    if _pairs_problem(_coordinates(value(el)), 1, exact=True):
         error(report, "ext-value-invalid", el,
                f'"{short(value(el))}" is not "latitude longitude" in decimal degrees')
 
@@ -147,7 +147,7 @@ def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) 
         error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
     if any(name.startswith(_THR_PREFIX) for name in el.attrib):
         check_thr_link(el, report)
-    if (el.text and not el.text.isspace()) or len(el):
+    if link_has_content(el):
         report.warning("atom-link-not-empty",
                        "<atom:link> has content; its data belongs in attributes (href, rel, type)",
                        el)
@@ -457,9 +457,10 @@ def check_element(el: Any, tag: str, where: str, report: Report, *, rss: bool,
     for the elements that may appear only once there.
     """
     if seen is not None and tag in ONCE:
-        if tag in seen:
+        key = media.once_key(el, tag)
+        if key in seen:
             error(report, "ext-element-duplicate", el, f"appears more than once in <{where}>")
-        seen.add(tag)
+        seen.add(key)
     namespace, _, local = tag[1:].partition("}")
     known = CLOSED.get(namespace)
     if known is None and namespace not in PREFIXES:

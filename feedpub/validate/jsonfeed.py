@@ -155,6 +155,7 @@ class JsonFeedChecker:
         self.report = report
         self.locator = locator
         self.ids: set[str] = set()
+        self.version_1 = False  # JSON Feed 1.0, where "author" is the only form
 
     def _at(self, obj: JObject, key: str | None) -> tuple[int, int]:
         self.locator.locate()
@@ -212,6 +213,7 @@ class JsonFeedChecker:
         if "version" not in feed:
             self.error("json-version-missing", 'the feed has no "version"', feed)
         elif version == OLD_VERSION:
+            self.version_1 = True
             self.warning(
                 "json-version-old", f'version "{OLD_VERSION}" is JSON Feed 1.0; 1.1 is current',
                 feed, "version")
@@ -277,9 +279,13 @@ class JsonFeedChecker:
         self.ids.add(item_id)
 
     def _check_authors(self, obj: JObject) -> None:
-        if "author" in obj and "authors" not in obj:  # both together is the compatible form
+        # both together is the compatible form; in a 1.0 feed "author" is the only one
+        if "author" in obj and "authors" not in obj and not self.version_1:
             self.warning("json-author-deprecated",
                          '"author" is deprecated in JSON Feed 1.1; use "authors"', obj, "author")
+        author = obj.get("author")
+        if isinstance(author, JObject):  # 1.0's single author: the same object as 1.1's
+            self._check_author(author, obj, "author")
         authors = obj.get("authors")
         if not isinstance(authors, list):
             return
@@ -287,12 +293,14 @@ class JsonFeedChecker:
             if not isinstance(author, JObject):
                 self.error("json-type-invalid", '"authors" must hold objects', obj, "authors")
                 continue
-            self._types(author, _AUTHOR_TYPES, "author")
-            if not any(k in author for k in _AUTHOR_TYPES):
-                self.error("json-author-empty",
-                           'an author must have at least one of "name", "url", "avatar"',
-                           obj, "authors")
-            self._urls(author, ("url", "avatar"), "author")
+            self._check_author(author, obj, "authors")
+
+    def _check_author(self, author: JObject, obj: JObject, key: str) -> None:
+        self._types(author, _AUTHOR_TYPES, "author")
+        if not any(k in author for k in _AUTHOR_TYPES):
+            self.error("json-author-empty",
+                       'an author must have at least one of "name", "url", "avatar"', obj, key)
+        self._urls(author, ("url", "avatar"), "author")
 
     def _check_hubs(self, feed: JObject) -> None:
         hubs = feed.get("hubs")
@@ -394,8 +402,11 @@ class JsonFeedChecker:
                 self.locator.locate()
                 line, column = (self.locator.position(obj.offsets[index])
                                 if index < len(obj.offsets) else (0, 0))
-                self.report.error("json-key-duplicate", f'{where} has "{key[:40]}" twice',
-                                  line, column)
+                self.report.warning(
+                    "json-key-duplicate",
+                    f'{where} has "{key[:40]}" twice; names SHOULD be unique (RFC 8259 4) and '
+                    "readers disagree on which one counts: the last is checked here",
+                    line, column)
             seen.add(key)
 
 

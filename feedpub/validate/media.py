@@ -69,10 +69,27 @@ _INSIDE = {
     M + "scenes": _names("scene"),
     M + "scene": _names("sceneTitle sceneDescription sceneStartTime sceneEndTime"),
 }
+# The specification writes a scene's children in no namespace (<sceneTitle>, its only
+# example and its prose); the media: prefixed forms above are accepted as well.
+_SCENE_FIELDS = frozenset({"sceneTitle", "sceneDescription", "sceneStartTime", "sceneEndTime"})
 NESTED = frozenset().union(*_INSIDE.values())
 VOCABULARY = frozenset(tag[len(M):] for tag in OPTIONAL | NESTED | {CONTENT, GROUP})
 ONCE = _names("copyright description title keywords rating hash")
 _TEXT_TYPED = ("title", "description")
+# Once-only elements that may repeat with another value of one attribute: "[media:hash]
+# can appear multiple times as long as each instance is a different algo", and a rating
+# per scheme (the specification's examples give one in each of four schemes).
+_ONCE_PER = {M + "hash": ("algo", "md5"), M + "rating": ("scheme", "urn:simple")}
+
+
+def once_key(el: Any, tag: str) -> str:
+    """What must not repeat under one parent for a once-only element: its tag, with the
+    algorithm of a hash or the scheme of a rating."""
+    per = _ONCE_PER.get(tag)
+    if per is None:
+        return tag
+    name, default = per
+    return f"{tag} {(el.get(name) or default).strip()}"
 
 
 def misplaced(tag: str, where: str) -> str | None:
@@ -93,6 +110,8 @@ def _children(el: Any, allowed: frozenset[str], report: Report, rss: bool) -> No
         if not isinstance(tag, str):
             continue
         if tag[:1] != "{":
+            if el.tag == M + "scene" and tag in _SCENE_FIELDS:
+                continue
             report.error("ext-element-unknown",
                          f"<{tag}> inside <media:{el.tag[len(M):]}> is in no namespace; Media RSS "
                          "elements need the media: prefix", child)
@@ -109,9 +128,10 @@ def _children(el: Any, allowed: frozenset[str], report: Report, rss: bool) -> No
                          child)
             continue
         if tag in ONCE:
-            if tag in seen:
+            key = once_key(child, tag)
+            if key in seen:
                 error(report, "ext-element-duplicate", child, "appears more than once here")
-            seen.add(tag)
+            seen.add(key)
         check_child(child, tag, report, rss)
 
 

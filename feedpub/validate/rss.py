@@ -86,6 +86,7 @@ class RssChecker:
         self.guids: set[str] = set()
         self.has_self_link = False
         self.uses_itunes = False
+        self.old_version = False  # 0.91 to 0.94, whose channel has <textinput>
         self.atom_links: list[tuple[str, str]] = []
         self._value_checks: dict[str, Callable[[Any, str, str], None]] = {
             "link": self._check_url,
@@ -154,6 +155,7 @@ class RssChecker:
         if version is None:
             self.report.error("rss-version-missing", '<rss> has no version attribute ("2.0")', root)
         elif version.strip() in _OLD_VERSIONS:
+            self.old_version = True
             self.report.warning(
                 "rss-version-old",
                 f'RSS version "{version.strip()}" is older than 2.0; it is checked as RSS 2.0, '
@@ -241,6 +243,8 @@ class RssChecker:
             if tag[:1] == "{":
                 self._check_extension(child, tag, where, seen)
                 continue
+            if tag == "textinput" and self.old_version and where == "channel":
+                tag = "textInput"  # its name before RSS 2.0 (the RSS 0.91 DTD, 0.92)
             if tag in once:
                 if tag in seen:
                     report.error(

@@ -40,14 +40,20 @@ _TAG = re.compile(
 _URN = re.compile(r"urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:\S+", re.IGNORECASE)
 _UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
                    re.IGNORECASE)
+# RFC 2822 3.4.1 addr-spec: a dot-atom or a quoted-string ("jo smith"@...) before the "@",
+# a dot-atom host name or a domain-literal ([192.0.2.1]) after it.
 _ADDR_SPEC = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r'|"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e]|\\[\t\x20-\x7e])*")'
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"|\[(?:[\t\x20\x21-\x5a\x5e-\x7e]|\\[\t\x20-\x7e])*\])"
 )
-# addr-spec, optionally "(Name)" after it (the RSS Best Practices form), or an RFC 2822
+# addr-spec, optionally "(Name)" after it (the RSS Best Practices form; an RFC 822
+# comment, which may hold one of its own: "(Jane Doe (Editor))"), or an RFC 2822
 # name-addr, "Name <addr-spec>".
 _RSS_CONTACT = re.compile(
-    rf"(?:{_ADDR_SPEC.pattern})(?:\s*\([^()]*\))?|[^<>()]*<(?:{_ADDR_SPEC.pattern})>")
+    rf"(?:{_ADDR_SPEC.pattern})(?:\s*\((?:[^()]|\([^()]*\))*\))?"
+    rf"|[^<>()]*<(?:{_ADDR_SPEC.pattern})>")
 _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"]*\"))*")
 # A 2- or 3-letter ISO 639 primary subtag (or RFC 1766's i-/x- prefixes), then subtags.
