@@ -152,6 +152,20 @@ def test_duplicate_key_is_a_warning_at_the_second_key() -> None:
         ("error", "json-type-invalid")]
 
 
+def test_unsafe_html_hidden_behind_a_repeated_name_is_reported() -> None:
+    """A reader that keeps the first of two content_html members shows a script that the
+    one JSON.parse keeps would not: both values are checked."""
+    item = (b'{"id": "1", "url": "https://e.org/1", "content_html": "<script>x()</script>",'
+            b' "content_html": "<p>fine</p>"}')
+    data = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "a",'
+            b' "home_page_url": "https://e.org/", "feed_url": "https://e.org/f.json",'
+            b' "items": [' + item + b']}')
+    assert sorted((f.severity, f.rule) for f in validate_bytes(data)) == [
+        ("warning", "html-unsafe"), ("warning", "json-key-duplicate")]
+    assert [f.rule for f in validate_bytes(data.replace(b"<script>x()</script>", b"<b>x</b>"))] \
+        == ["json-key-duplicate"]
+
+
 def test_positions_survive_tricky_strings() -> None:
     """Strings that contain quotes, colons and braces must not shift the key positions."""
     data = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "a \\"b\\": {c}",\n'

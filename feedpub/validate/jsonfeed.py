@@ -236,9 +236,9 @@ class JsonFeedChecker:
         ):
             self.error("json-content-missing",
                        'an item must have "content_html" or "content_text"', item)
-        html = item.get("content_html")
-        if isinstance(html, str):
-            problem = unsafe_html(html)
+        # Every content_html, when it is there twice: a reader may show the one not checked
+        for html in _every("content_html", item):
+            problem = unsafe_html(html) if isinstance(html, str) else None
             if problem:
                 self.warning("html-unsafe", f"content_html {problem}", item, "content_html")
         for key in ("date_published", "date_modified"):
@@ -408,6 +408,14 @@ class JsonFeedChecker:
                     "readers disagree on which one counts: the last is checked here",
                     line, column)
             seen.add(key)
+
+
+def _every(key: str, obj: JObject) -> list[Any]:
+    """Every value of member ``key``: the one ``json`` keeps, and any other a repeated
+    name hides (``json-key-duplicate``), which other readers may take instead."""
+    if len(obj.pairs) == len(obj):
+        return [obj[key]] if key in obj else []
+    return [value for name, value in obj.pairs if name == key]
 
 
 def _kind(value: Any) -> str:
