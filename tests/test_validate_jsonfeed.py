@@ -154,7 +154,7 @@ def test_duplicate_key_is_a_warning_at_the_second_key() -> None:
 
 def test_unsafe_html_hidden_behind_a_repeated_name_is_reported() -> None:
     """A reader that keeps the first of two content_html members shows a script that the
-    one JSON.parse keeps would not: both values are checked."""
+    one JSON.parse keeps would not: both values are checked, and both values of a URL."""
     item = (b'{"id": "1", "url": "https://e.org/1", "content_html": "<script>x()</script>",'
             b' "content_html": "<p>fine</p>"}')
     data = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "a",'
@@ -164,6 +164,8 @@ def test_unsafe_html_hidden_behind_a_repeated_name_is_reported() -> None:
         ("warning", "html-unsafe"), ("warning", "json-key-duplicate")]
     assert [f.rule for f in validate_bytes(data.replace(b"<script>x()</script>", b"<b>x</b>"))] \
         == ["json-key-duplicate"]
+    hidden_url = data.replace(b'"url": "https://e.org/1"', b'"url": "/1", "url": "https://e.org/1"')
+    assert ("error", "json-url-invalid") in [(f.severity, f.rule) for f in validate_bytes(hidden_url)]
 
 
 def test_positions_survive_tricky_strings() -> None:

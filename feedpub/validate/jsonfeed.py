@@ -361,9 +361,8 @@ class JsonFeedChecker:
 
     def _urls(self, obj: JObject, keys: tuple[str, ...], where: str) -> None:
         for key in keys:
-            value = obj.get(key)
-            if isinstance(value, str):
-                problem = uri_problem(value, absolute=True)
+            for value in _every(key, obj):  # a repeated name hides a value some reader takes
+                problem = uri_problem(value, absolute=True) if isinstance(value, str) else None
                 if problem:
                     self.error("json-url-invalid", f'{where} "{key}" "{value[:60]}" {problem}',
                                obj, key)
