@@ -94,7 +94,7 @@ feedpub.cli.run()
 
 def test_a_build_in_its_own_process_runs_without_the_cycle_collector(tmp_path: Path) -> None:
     """It ends with the process (``os._exit``), so refcounting frees what it drops and the
-    collector is off: 8 % of a new archived entry's build, for the same peak memory."""
+    collector is off: a tenth to a fifth of a one-entry build, for the same peak memory."""
     from conftest import copy_sample
 
     blog = copy_sample(tmp_path / "blog")
