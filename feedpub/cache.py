@@ -29,10 +29,8 @@ does not fit is discarded with a warning and its file parsed again.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import pickle
-import secrets
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -49,7 +47,7 @@ from feedpub.forks import ChildFailed, Children, Standby, can_fork
 from feedpub.model import Author, Enclosure, Entry
 from feedpub.notices import Level, Notice
 from feedpub.packs import PackReader, PackWriter, Ref, is_ref
-from feedpub.state import code_digest, read_document, write_document
+from feedpub.state import code_digest, read_changes, read_document, write_document, write_whole
 from feedpub.text import shown_path
 from feedpub.tuning import PARSE_IN_PARALLEL_AT, PROGRESS_BAR_AT
 
@@ -485,11 +483,9 @@ def _changes(folder: Path, context: str, generation: str,
     ({}, []) when there is none; None when it is stale or cannot be trusted (whole: one
     bad record discards it, with a warning, and the files it covered are parsed again)."""
     path = folder / CHANGES_NAME
-    body = read_document(path, CHANGES_KIND, notices)
-    if body is None:
-        return None if path.exists() else ({}, [])
-    if body.get("context") != context or body.get("generation") != generation:
-        return None  # for another entries.json (a run stopped between the two writes)
+    body = read_changes(path, CHANGES_KIND, notices, context=context, generation=generation)
+    if not body:
+        return None if body is None else ({}, [])
     raw, removed = body.get("entries"), body.get("removed")
     if isinstance(raw, dict) and isinstance(removed, list) \
             and all(type(name) is str for name in removed):
@@ -512,12 +508,10 @@ def _save(folder: Path, context: str, records: dict[str, CachedEntry], index: In
     removed = sorted(name for name in index.base if name not in records)
     limit = max(CHANGES_AT_LEAST, len(records) // CHANGES_SHARE)
     if index.generation is None or repacked or len(changed) + len(removed) > limit:
-        generation = secrets.token_hex(8)
-        write_document(folder / CACHE_NAME, KIND, {
-            "context": context, "generation": generation,
-            "entries": {name: encode_record(records[name]) for name in sorted(records)}})
-        with contextlib.suppress(FileNotFoundError):
-            (folder / CHANGES_NAME).unlink()
+        generation = write_whole(folder, CACHE_NAME, KIND, {
+            "context": context,
+            "entries": {name: encode_record(records[name]) for name in sorted(records)}},
+            CHANGES_NAME)
         index.base, index.generation = dict(records), generation
     else:
         write_document(folder / CHANGES_NAME, CHANGES_KIND, {

@@ -26,9 +26,7 @@ lower bound for the rest (an item holds at least its entry's HTML), with the
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -62,7 +60,7 @@ from feedpub.packs import (
     repack,
     to_merge,
 )
-from feedpub.state import code_digest, read_document, write_document
+from feedpub.state import code_digest, read_changes, read_document, write_document, write_whole
 from feedpub.tuning import MAX_WORKERS, RENDER_IN_WORKERS_AT
 
 ITEMS_NAME = "items.json"
@@ -281,11 +279,9 @@ def _add_changes(cache: ItemCache, contexts: dict[str, object], generation: str,
     """The rows of the changes file added to the items read: True when it applied (or
     there is none); False when it is stale or cannot be trusted, and is left out whole."""
     path = cache.folder / CHANGES_NAME
-    body = read_document(path, CHANGES_KIND, notices)
-    if body is None:
-        return not path.exists()
-    if body.get("generation") != generation or body.get("contexts") != contexts:
-        return False  # for another items.json (a run stopped between the two writes)
+    body = read_changes(path, CHANGES_KIND, notices, generation=generation, contexts=contexts)
+    if not body:
+        return body is not None  # none (nothing to add), or stale or untrusted
     raw = body.get("items")
     added = {name: _added_rows(cache, name, value) for name, value in raw.items()} \
         if isinstance(raw, dict) else None
@@ -305,7 +301,7 @@ def _added_rows(cache: ItemCache, name: str, raw: object) -> FormatItems | None:
     rows = _decode_items(raw)
     base = cache.base.get(name)
     if rows is None or base is None:
-        return rows if base is None and rows is not None else None
+        return rows  # None: it does not fit; else a format not read this build
     items, _, packs = base
     if rows.packs[:packs] != items.packs or any(key in items.index for key in rows.keys):
         return None
@@ -332,13 +328,9 @@ def save_items(cache: ItemCache) -> None:
             for name, items in cache.items.items() if name in cache.contexts}
     added = _rows_added(cache, kept)
     if added is None:
-        generation = secrets.token_hex(8)
-        write_document(cache.folder / ITEMS_NAME, KIND, {
-            "contexts": cache.contexts, "generation": generation,
-            "items": {n: k.encode() for n, k in kept.items()}})
-        with contextlib.suppress(FileNotFoundError):
-            (cache.folder / CHANGES_NAME).unlink()
-        cache.generation = generation
+        cache.generation = write_whole(cache.folder, ITEMS_NAME, KIND, {
+            "contexts": cache.contexts, "items": {n: k.encode() for n, k in kept.items()}},
+            CHANGES_NAME)
         cache.base = {name: (items, len(items.keys), len(items.packs))
                       for name, items in kept.items()}
     else:

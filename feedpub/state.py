@@ -12,7 +12,9 @@ trusted. JSON, not pickle: a state file is data, and loading it must never run c
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +26,8 @@ from feedpub.seal import FORMAT_VERSION, read_sealed, seal
 from feedpub.stamps import Stamp, code_digest, file_stamp, inputs_digest
 
 __all__ = ["FORMAT_VERSION", "BuildRecord", "Stamp", "code_digest", "file_stamp",
-           "inputs_digest", "load_build_record", "read_document", "save_build_record",
-           "write_document"]
+           "inputs_digest", "load_build_record", "read_changes", "read_document",
+           "save_build_record", "write_document", "write_whole"]
 
 STATE_NAME = "state.json"
 BIG_JSON = 1 << 16  # bytes; above this orjson's speed pays for its 15 ms import
@@ -47,6 +49,36 @@ def write_document(path: Path, kind: str, body: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"format": f"feedpub-{kind}", "version": FORMAT_VERSION, **body}
     write_atomic(path, seal(_dumps(document), path.parent))
+
+
+def write_whole(folder: Path, name: str, kind: str, body: dict[str, object],
+                changes: str) -> str:
+    """An index (``cache``'s entries, ``documents``' items) written whole under a new
+    generation, and the changes file of the one it replaces removed; the generation.
+
+    A run stopped between the two writes leaves a changes file naming the old
+    generation, which ``read_changes`` then calls stale.
+    """
+    generation = secrets.token_hex(8)
+    write_document(folder / name, kind, {**body, "generation": generation})
+    with contextlib.suppress(FileNotFoundError):
+        (folder / changes).unlink()
+    return generation
+
+
+def read_changes(path: Path, kind: str, notices: list[Notice],
+                 **expected: object) -> dict[str, object] | None:
+    """An index's changes file when it is for what was read: the body when every field of
+    ``expected`` (the index's generation, its settings) is the same; {} when there is no
+    changes file; None when it is stale or cannot be trusted (``read_document`` warns of
+    the latter). The caller applies the body whole or, if any of it does not fit, not at all.
+    """
+    body = read_document(path, kind, notices)
+    if body is None:
+        return None if path.exists() else {}
+    if any(body.get(key) != value for key, value in expected.items()):
+        return None
+    return body
 
 
 def _loads(data: bytes) -> Any:
