@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,23 +63,40 @@ Ledger = dict[str, Published]
 
 def read_ledger(path: Path, shown: str) -> Ledger:
     """The ledger at ``path`` (empty when there is none yet); EntryError naming the line."""
+    return read_ledger_except(path, shown, frozenset())[0]
+
+
+def read_ledger_except(path: Path, shown: str, ids: frozenset[str]) -> tuple[Ledger, list[str]]:
+    """The ledger at ``path`` without the records of ``ids``, and those ids' lines as they
+    are (in the file's order): the frozen archive pages' ids (``frozen``), whose lines a
+    build writes back untouched rather than parsing 10 000 of them."""
     try:
         # utf-8-sig: README asks for a hand edit after a merge conflict, and Notepad saves
         # a byte order mark, which made the header "not a ledger line" and stopped the build
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        return {}
+        return {}, []
     except UnicodeDecodeError:
         raise EntryError([EntryProblem(shown, None, "is not UTF-8 text; restore it from "
                                        "version control")]) from None
-    return parse_ledger(text, shown)
+    return split_ledger(text, shown, ids)
 
 
 def parse_ledger(text: str, shown: str) -> Ledger:
     """Every record of ``text``; lines for the same id (a merge) are combined into one."""
+    return split_ledger(text, shown, frozenset())[0]
+
+
+def split_ledger(text: str, shown: str, ids: frozenset[str]) -> tuple[Ledger, list[str]]:
+    """Every record of ``text`` but those of ``ids``, whose lines are returned as they are;
+    lines for the same id (a merge) are combined into one."""
     ledger: Ledger = {}
+    aside: list[str] = []
     plain = _PLAIN.fullmatch
     for number, line in enumerate(text.splitlines(), start=1):
+        if ids and line.partition(" ")[0] in ids:
+            aside.append(line)
+            continue
         found = plain(line)
         if found is not None:  # most lines: every field in one match, the time in UTC
             id_, published, modified, revision, retracted, file = found.groups()
@@ -95,7 +113,7 @@ def parse_ledger(text: str, shown: str) -> Ledger:
             record = _record(line, number, shown)
         known = ledger.get(record.id)
         ledger[record.id] = record if known is None else combined(known, record)
-    return ledger
+    return ledger, aside
 
 
 fromisoformat = datetime.fromisoformat
@@ -152,9 +170,14 @@ def combined(first: Published, second: Published) -> Published:
     # (no line: a combined record is written afresh)
 
 
-def ledger_text(ledger: Ledger) -> str:
-    """The file's text: the header, then one line per id in id order."""
-    return HEADER + "".join(ledger_line(ledger[key]) + "\n" for key in sorted(ledger))
+def ledger_text(ledger: Ledger, aside: Sequence[str] = ()) -> str:
+    """The file's text: the header, then one line per id in id order; ``aside`` are lines
+    written back as they were read (``split_ledger``)."""
+    if not aside:
+        return HEADER + "".join(ledger_line(ledger[key]) + "\n" for key in sorted(ledger))
+    lines = {key: ledger_line(record) for key, record in ledger.items()}
+    lines.update((line.partition(" ")[0], line) for line in aside)
+    return HEADER + "".join(lines[key] + "\n" for key in sorted(lines))
 
 
 def ledger_line(record: Published) -> str:
