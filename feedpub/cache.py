@@ -29,6 +29,7 @@ does not fit is discarded with a warning and its file parsed again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 from collections.abc import Callable, Generator, Sequence
@@ -99,6 +100,10 @@ class Index:
 
     base: dict[str, CachedEntry] = field(default_factory=dict)
     generation: str | None = None
+    # The records of the frozen archive pages' files (``frozen``), as the index holds them:
+    # never decoded, written back as they are (to the changes file when they came from it)
+    kept: dict[str, list[object]] = field(default_factory=dict)
+    kept_in_changes: set[str] = field(default_factory=set)
 
 
 class EntryStore:
@@ -231,11 +236,13 @@ class LoadedEntries:
     files: dict[str, Entry | None] = field(default_factory=dict)
     sha256: dict[str, str] = field(default_factory=dict)
     broken: frozenset[str] = frozenset()  # names of the files that have problems
+    kept: frozenset[str] = frozenset()  # files of frozen ids left unread (``load_entries``)
 
 
 def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, save: bool,
                  progress: bool, notices: list[Notice], use_cache: bool = True,
-                 whole: bool = False, standby: ParseStandby | None = None) -> LoadedEntries:
+                 whole: bool = False, standby: ParseStandby | None = None,
+                 frozen: frozenset[str] = frozenset()) -> LoadedEntries:
     """Every entry (as a stub; ``whole`` for whole entries), parsing only files that changed.
 
     One broken file never hides the others: its problems are returned, and if it was
@@ -243,12 +250,14 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
     place, so readers never see it vanish. ``save`` writes the cache back when it
     changed (never on a dry run); without ``use_cache`` every file is parsed (``check``:
     every warning is reported again). A few changed files are parsed by ``standby``
-    when there is one (see ``parse_standby``).
+    when there is one (see ``parse_standby``). The files whose records hold an id of
+    ``frozen`` (the frozen archive pages', see ``feedpub.frozen``) and kept their stamps
+    are left out, their records kept as they are (``LoadedEntries.kept`` names them).
     """
     context = cache_context(config)
     index = Index()
-    cache = _load(config.state_dir, context, index, notices) if use_cache else {}
-    records, todo = _split(cache, stamps, config.entries_dir)
+    cache = _load(config.state_dir, context, index, notices, frozen) if use_cache else {}
+    records, todo = _split(cache, stamps, config.entries_dir, index.kept)
     shown = _shown_in(config)
     problems: list[EntryProblem] = []
     broken: set[str] = set()
@@ -281,7 +290,7 @@ def load_entries(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, 
     due, later = _split_due(entries, now)
     return LoadedEntries(due, later, problems, len(todo), store,
                          files=files, sha256={name: records[name].sha256 for name in names},
-                         broken=frozenset(broken))
+                         broken=frozenset(broken), kept=frozenset(index.kept))
 
 
 def _shown_in(config: SiteConfig) -> Callable[[str], str]:
@@ -411,13 +420,25 @@ def cache_context(config: SiteConfig) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def _split(cache: dict[str, CachedEntry], stamps: list[FileStamp],
-           folder: Path) -> tuple[dict[str, CachedEntry], list[tuple[FileStamp, bytes | None]]]:
+def _split(cache: dict[str, CachedEntry], stamps: list[FileStamp], folder: Path,
+           kept: dict[str, list[object]]) -> tuple[dict[str, CachedEntry],
+                                                   list[tuple[FileStamp, bytes | None]]]:
     """Cached records still valid, and the files that need parsing (with their bytes when
-    they had to be read to compare; the others are read by whoever parses them)."""
+    they had to be read to compare; the others are read by whoever parses them). A kept
+    record (``_kept``) stays kept while its file has its stamp; else it is decoded and
+    treated like the others (and dropped when its file is gone)."""
     reuse: dict[str, CachedEntry] = {}
     todo: list[tuple[FileStamp, bytes | None]] = []
+    seen = 0
     for stamp in stamps:
+        value = kept.get(stamp.name)
+        if value is not None:
+            if value[0] == stamp.size and value[1] == stamp.mtime_ns:
+                seen += 1
+                continue
+            del kept[stamp.name]
+            with contextlib.suppress(BadRecord):
+                cache[stamp.name] = decode_record(value)
         record = cache.get(stamp.name)
         if record is not None and (record.size, record.mtime_ns) == (stamp.size, stamp.mtime_ns):
             reuse[stamp.name] = record
@@ -434,13 +455,17 @@ def _split(cache: dict[str, CachedEntry], stamps: list[FileStamp],
             reuse[stamp.name] = replace(record, size=stamp.size, mtime_ns=stamp.mtime_ns)
         else:
             todo.append((stamp, data))
+    if seen != len(kept):  # some kept files are gone
+        listed = {stamp.name for stamp in stamps}
+        for name in [name for name in kept if name not in listed]:
+            del kept[name]
     return reuse, todo
 
 
-def _load(folder: Path, context: str, index: Index,
-          notices: list[Notice]) -> dict[str, CachedEntry]:
+def _load(folder: Path, context: str, index: Index, notices: list[Notice],
+          frozen: frozenset[str]) -> dict[str, CachedEntry]:
     """The records of ``entries.json`` with its changes file applied; ``index`` is told
-    what ``entries.json`` itself held."""
+    what ``entries.json`` itself held, and keeps those of ``frozen`` ids as they are."""
     path = folder / CACHE_NAME
     body = read_document(path, KIND, notices)
     if body is None or body.get("context") != context:
@@ -450,18 +475,37 @@ def _load(folder: Path, context: str, index: Index,
         notices.append(Notice(str(path), f"the {KIND} is not one this feedpub wrote; "
                                          "discarded, rebuilding it"))
         return {}
-    index.base = _decoded(raw, path, notices)
-    index.generation = generation if len(index.base) == len(raw) else None
+    index.kept = _kept(raw, frozen)
+    index.base = _decoded({name: value for name, value in raw.items()
+                           if name not in index.kept} if index.kept else raw, path, notices)
+    index.generation = generation if len(index.base) + len(index.kept) == len(raw) else None
     records = dict(index.base)
-    changes = _changes(folder, context, generation, notices)
+    changes = _changes(folder, context, generation, notices, frozen, index)
     if changes is None:
         index.generation = None  # untrusted or stale: the next save replaces it whole
-    else:
-        changed, removed = changes
-        records.update(changed)
-        for name in removed:
-            records.pop(name, None)
+        return records
+    changed, removed = changes
+    records.update(changed)
+    for name in removed:
+        records.pop(name, None)
+        index.kept.pop(name, None)
+        index.kept_in_changes.discard(name)
     return records
+
+
+def _kept(raw: dict[str, object], frozen: frozenset[str]) -> dict[str, list[object]]:
+    """The records whose entry's id is one of ``frozen`` (with the shape of an entry's
+    record, its stamp and where its entry is): left as they are, never decoded."""
+    if not frozen:
+        return {}
+    kept: dict[str, list[object]] = {}
+    size = len(_STUB_FIELDS) + 2
+    for name, value in raw.items():
+        if type(value) is list and len(value) == 4 and type(value[3]) is list \
+                and len(value[3]) == size and value[3][0] in frozen \
+                and type(value[0]) is int and type(value[1]) is int and is_ref(value[3][-2]):
+            kept[name] = value
+    return kept
 
 
 def _decoded(raw: dict[str, object], path: Path, notices: list[Notice]) -> dict[str, CachedEntry]:
@@ -477,8 +521,9 @@ def _decoded(raw: dict[str, object], path: Path, notices: list[Notice]) -> dict[
     return records
 
 
-def _changes(folder: Path, context: str, generation: str,
-             notices: list[Notice]) -> tuple[dict[str, CachedEntry], list[str]] | None:
+def _changes(folder: Path, context: str, generation: str, notices: list[Notice],
+             frozen: frozenset[str],
+             index: Index) -> tuple[dict[str, CachedEntry], list[str]] | None:
     """The changes file's records and removed names, when it applies to ``generation``;
     ({}, []) when there is none; None when it is stale or cannot be trusted (whole: one
     bad record discards it, with a warning, and the files it covered are parsed again)."""
@@ -489,10 +534,19 @@ def _changes(folder: Path, context: str, generation: str,
     raw, removed = body.get("entries"), body.get("removed")
     if isinstance(raw, dict) and isinstance(removed, list) \
             and all(type(name) is str for name in removed):
+        kept = _kept(raw, frozen)
+        for name in raw:  # a record here replaces the one entries.json has
+            if name not in kept:
+                index.kept.pop(name, None)
         try:
-            return {name: decode_record(value) for name, value in raw.items()}, removed
+            changed = {name: decode_record(value) for name, value in raw.items()
+                       if name not in kept}
         except BadRecord:
             pass
+        else:
+            index.kept.update(kept)
+            index.kept_in_changes.update(kept)
+            return changed, removed
     notices.append(Notice(str(path), f"the {CHANGES_KIND} is not one this feedpub wrote; "
                                      "discarded, parsing its files again"))
     return None
@@ -502,37 +556,58 @@ def _save(folder: Path, context: str, records: dict[str, CachedEntry], index: In
     """The index saved: its changes since ``index`` (see the module's docstring), or whole."""
     from feedpub.packs import collect
 
-    repacked = _repack(folder, records)
-    changed = {name: record for name, record in records.items()
+    kept = index.kept
+    kept_packs = {_kept_ref(value)[0] for value in kept.values()}
+    repacked = _repack(folder, records, index, kept_packs)
+    if repacked:
+        kept_packs = {_kept_ref(value)[0] for value in kept.values()}
+    changed = {name: encode_record(record) for name, record in records.items()
                if index.base.get(name) is not record}
-    removed = sorted(name for name in index.base if name not in records)
-    limit = max(CHANGES_AT_LEAST, len(records) // CHANGES_SHARE)
+    changed.update((name, kept[name]) for name in index.kept_in_changes if name in kept)
+    removed = sorted(name for name in index.base if name not in records and name not in kept)
+    limit = max(CHANGES_AT_LEAST, (len(records) + len(kept)) // CHANGES_SHARE)
     if index.generation is None or repacked or len(changed) + len(removed) > limit:
+        every = {name: encode_record(record) for name, record in records.items()} | kept
         generation = write_whole(folder, CACHE_NAME, KIND, {
-            "context": context,
-            "entries": {name: encode_record(records[name]) for name in sorted(records)}},
+            "context": context, "entries": {name: every[name] for name in sorted(every)}},
             CHANGES_NAME)
         index.base, index.generation = dict(records), generation
+        index.kept_in_changes = set()
     else:
         write_document(folder / CHANGES_NAME, CHANGES_KIND, {
             "context": context, "generation": index.generation, "removed": removed,
-            "entries": {name: encode_record(changed[name]) for name in sorted(changed)}})
+            "entries": {name: changed[name] for name in sorted(changed)}})
     # The packs entries.json still points into stay until it is next written whole: a
     # changes file discarded later leaves its records readable.
     collect(folder, PACK_KIND, (r.ref for group in (records, index.base)
-                                for r in group.values() if r.ref is not None))
+                                for r in group.values() if r.ref is not None), keep=kept_packs)
 
 
-def _repack(folder: Path, records: dict[str, CachedEntry]) -> bool:
+def _kept_ref(value: list[object]) -> Ref:
+    """Where a kept record's whole entry is (``_kept`` checked its shape)."""
+    stub = value[3]
+    assert type(stub) is list
+    return cast(Ref, tuple(stub[-2]))
+
+
+def _repack(folder: Path, records: dict[str, CachedEntry], index: Index,
+            kept_packs: set[str]) -> bool:
     """Past ``MAX_PACKS`` packs, the live entries of the packs ``packs.to_merge`` chooses
     copied into one (their records given their new refs; a damaged one dropped, its file
-    parsed again next time): True when done."""
+    parsed again next time): True when done. A kept record in a chosen pack is decoded
+    into ``records`` first (one that does not decode is dropped the same way)."""
     from feedpub.packs import MAX_PACKS, repack, to_merge
 
     live = [r.ref for r in records.values() if r.ref is not None]
-    if len({ref[0] for ref in live}) <= MAX_PACKS:
+    if len({ref[0] for ref in live} | kept_packs) <= MAX_PACKS:
         return False
+    live += [_kept_ref(value) for value in index.kept.values()]
     chosen = to_merge(folder, live)
+    for name in [n for n, value in index.kept.items() if _kept_ref(value)[0] in chosen]:
+        value = index.kept.pop(name)
+        index.kept_in_changes.discard(name)
+        with contextlib.suppress(BadRecord):
+            records[name] = decode_record(value)
     refs = {name: r.ref for name, r in sorted(records.items())
             if r.ref is not None and r.ref[0] in chosen}
     names = list(refs)
