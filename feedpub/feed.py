@@ -200,7 +200,7 @@ def subscription_document(config: SiteConfig, entries: list[Entry], *, layout: L
                                       last_retraction=last_retraction, media=media,
                                       template=template), files)
     window = set(layout.window)
-    start = min(ledger[key].published for key in layout.window)
+    start = window_start(layout, ledger)
     # ``e.updated`` is its record's ``modified`` (lifecycle made it so); the record's time
     # is compared because it is in the same zone as ``start`` (a tenth of the cost)
     shown = [e for e in entries if e.id in window or ledger[e.id].modified >= start]
@@ -208,6 +208,12 @@ def subscription_document(config: SiteConfig, entries: list[Entry], *, layout: L
     return Document(assemble_feed(config, shown, tombstones=tombstones,
                                   last_retraction=last_retraction, history=history, media=media,
                                   template=template), files)
+
+
+def window_start(layout: Layout, ledger: Mapping[str, Published]) -> datetime:
+    """When the subscription documents' window of an archived blog begins: an entry of a
+    full page edited since then is shown in them too (``subscription_document``)."""
+    return min(ledger[key].published for key in layout.window)
 
 
 def page_document(config: SiteConfig, number: int, total: int, entries: list[Entry],

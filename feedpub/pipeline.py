@@ -12,10 +12,12 @@ own. Nothing here reads the clock: ``now`` comes from the CLI. Every step before
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +41,7 @@ from feedpub.text import one_line, shown_path
 if TYPE_CHECKING:
     from feedpub.cache import LoadedEntries, ParseStandby
     from feedpub.feed import Document, Layout
+    from feedpub.frozen import Frozen
     from feedpub.ledger import Ledger
     from feedpub.lifecycle import Reconciled
     from feedpub.render import PageStandby, Rendered, StartedPage
@@ -242,24 +245,30 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
                 last: BuildRecord | None, standby: PageStandby | None,
                 parser: ParseStandby | None = None) -> None:
     from feedpub.formats import PAGE
+    from feedpub.frozen import Thaw
     from feedpub.ledger import ledger_text
-    from feedpub.media import media_files, read_media
     from feedpub.output import discard_tagged, pending
     from feedpub.render import start_page
 
-    loaded, late = _load(config, inputs.entries, now=now, dry_run=dry_run, progress=progress,
-                         edit=edit, strict=strict, result=result, parser=parser)
-    reconciled = _reconcile(config, loaded, late, now=now, strict=strict, result=result)
+    snapshot = _frozen_snapshot(config, result.notices) \
+        if config.archive_size and not dry_run and edit is None else None
+    frozen = snapshot if _usable(config, snapshot, last, now) else None
+    read = partial(_read_entries, config, inputs, now=now, dry_run=dry_run, progress=progress,
+                   edit=edit, strict=strict, result=result)
+    notices = len(result.notices)
+    try:
+        loaded, reconciled, aside, media, subscription, layout = read(frozen, parser)
+    except Thaw:  # something touches a frozen page: read everything after all
+        del result.notices[notices:]
+        parsed, frozen = result.parsed, None
+        loaded, reconciled, aside, media, subscription, layout = read(None, None)
+        result.parsed += parsed
     for entry in result.scheduled:
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
-    media = read_media(config.media_dir, inputs.media, _shown(config, config.media_dir)) \
-        if config.media_dir else []
-    subscription, layout = _subscription(config, reconciled, result,
-                                         media=tuple(media_files(media, config.feeds_url)))
     if dry_run:
         page = start_page(subscription.feed, loaded.store, None, "", None, standby)
         documents = [subscription, *_archive_pages(config, loaded, reconciled, layout, last,
-                                                   result)[0]]
+                                                   result, None)[0]]
         result.outputs += [name for name, _ in media]
         _check(config, _render(config, loaded, documents, None, "", last, result, page), result)
         return
@@ -272,7 +281,8 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
         # writing the feeds overlap the standby's render and check of the page
         page = start_page(subscription.feed, loaded.store, output_dir, tag,
                           _published(config, last).get(PAGE.filename), standby)
-        pages, digests = _archive_pages(config, loaded, reconciled, layout, last, result)
+        pages, digests = _archive_pages(config, loaded, reconciled, layout, last, result,
+                                        frozen)
         result.outputs += [name for name, _ in media]
         documents = [subscription, *pages]
         _make_folders(config, documents)
@@ -280,7 +290,7 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
                                         page), result)
         staged += _stage_media(config.output_dir, media, tag)
         feeds = list(staged)
-        staged += _stage_text(config.ledger_path, ledger_text(reconciled.ledger), tag)
+        staged += _stage_text(config.ledger_path, ledger_text(reconciled.ledger, aside), tag)
         if edit is not None:
             staged += _stage_text(Path(config.path), edit.text, tag)
         _publish(staged, config.state_dir)
@@ -294,6 +304,85 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
         log(f"wrote {_shown(config, item.target)}")
     _remove_stale_pages(config, last, result.outputs, log)
     _save_page_digests(config, digests)
+    if config.archive_size:
+        _save_frozen(config, snapshot, frozen, loaded, reconciled, aside, layout, now)
+
+
+def _read_entries(config: SiteConfig, inputs: Inputs, frozen: Frozen | None,
+                  parser: ParseStandby | None, *, now: datetime, dry_run: bool, progress: bool,
+                  edit: ConfigEdit | None, strict: bool, result: BuildResult,
+                  ) -> tuple[LoadedEntries, Reconciled, list[str], list[tuple[str, bytes]],
+                             Document, Layout]:
+    """The entries read and checked against the ledger (and the ledger lines of
+    ``frozen``'s ids, as they are), the media files, and the subscription document and
+    archive layout they make. Raises Thaw (before the page is sent to its standby) when
+    something touches a frozen page."""
+    from feedpub.media import media_files, read_media
+
+    loaded, late = _load(config, inputs.entries, now=now, dry_run=dry_run, progress=progress,
+                         edit=edit, strict=strict, result=result, parser=parser, frozen=frozen)
+    reconciled, aside = _reconcile(config, loaded, late, now=now, strict=strict, result=result,
+                                   frozen=frozen)
+    media = read_media(config.media_dir, inputs.media, _shown(config, config.media_dir)) \
+        if config.media_dir else []
+    subscription, layout = _subscription(config, reconciled, result, frozen=frozen,
+                                         media=tuple(media_files(media, config.feeds_url)))
+    return loaded, reconciled, aside, media, subscription, layout
+
+
+def _frozen_context(config: SiteConfig) -> str:
+    """What a frozen page depends on besides its files and ledger lines: feedpub's code
+    and the whole config (a new Markdown library is a new entry cache, whose records
+    are then not kept, which thaws the build)."""
+    from feedpub.state import code_digest
+
+    settings = repr(replace(config, read_stamp=None, upload=None))
+    return hashlib.sha256(f"{__version__}\0{code_digest()}\0{settings}".encode()).hexdigest()
+
+
+def _frozen_snapshot(config: SiteConfig, notices: list[Notice]) -> Frozen | None:
+    """The snapshot of frozen archive pages (``feedpub.frozen``) the last build left."""
+    from feedpub.frozen import read_frozen
+
+    return read_frozen(config.state_dir, _frozen_context(config), notices)
+
+
+def _usable(config: SiteConfig, frozen: Frozen | None, last: BuildRecord | None,
+            now: datetime) -> bool:
+    """Whether this build may leave the pages of ``frozen`` unread (``frozen.usable``)."""
+    from feedpub.feed import page_files
+    from feedpub.frozen import usable
+    from feedpub.state import load_page_digests
+
+    if frozen is None:
+        return False
+    as_written = [_as_written(config, last, page_files(number))
+                  for number in range(1, len(frozen.pages) + 1)]
+    return usable(frozen, now=now, known_pages=load_page_digests(config.state_dir, []),
+                  as_written=as_written)
+
+
+def _save_frozen(config: SiteConfig, snapshot: Frozen | None, frozen: Frozen | None,
+                 loaded: LoadedEntries, reconciled: Reconciled, aside: list[str],
+                 layout: Layout, now: datetime) -> None:
+    """The snapshot of frozen pages after this build (which left ``frozen``'s unread),
+    written when it is not the ``snapshot`` the build found."""
+    from feedpub.feed import window_start
+    from feedpub.frozen import FROZEN_NAME, freeze, save_frozen
+    from feedpub.ledger import ledger_line
+
+    if not layout.pages:
+        if snapshot is not None or (config.state_dir / FROZEN_NAME).exists():
+            save_frozen(config.state_dir, "", None)
+        return
+    ledger = reconciled.ledger
+    set_aside = {line.partition(" ")[0]: line for line in aside} if aside else {}
+    after = freeze(frozen, layout.pages, ledger,
+                   lambda key: ledger_line(ledger[key]) if key in ledger else set_aside[key],
+                   loaded.files, loaded.broken, window_start=window_start(layout, ledger),
+                   keep=_tombstone_keep(config), now=now)
+    if after != snapshot or (after is None and (config.state_dir / FROZEN_NAME).exists()):
+        save_frozen(config.state_dir, _frozen_context(config), after)
 
 
 def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
@@ -307,7 +396,7 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
     config = replace(config, html=True)  # with the page's facts
     loaded, late = _load(config, inputs.entries, now=now, dry_run=True, progress=False,
                          edit=None, strict=False, result=result, whole=True)
-    reconciled = _reconcile(config, loaded, late, now=now, strict=False, result=result)
+    reconciled, _ = _reconcile(config, loaded, late, now=now, strict=False, result=result)
     media = read_media(config.media_dir, inputs.media, _shown(config, config.media_dir)) \
         if config.media_dir else []
     subscription, _ = _subscription(config, reconciled, result,
@@ -318,14 +407,16 @@ def current_feed(config: SiteConfig, *, now: datetime) -> Feed:
 def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run: bool,
           progress: bool, edit: ConfigEdit | None, strict: bool,
           result: BuildResult, whole: bool = False,
-          parser: ParseStandby | None = None) -> tuple[LoadedEntries, set[str]]:
+          parser: ParseStandby | None = None,
+          frozen: Frozen | None = None) -> tuple[LoadedEntries, set[str]]:
     """Every entry file through the cache (stubs, see ``cache.EntryStore``; whole entries
     with ``whole``), and the names of those dated after the closing."""
     from feedpub.cache import load_entries
     from feedpub.feed import after_closing
 
     loaded = load_entries(config, stamps, now=now, save=not dry_run, progress=progress,
-                          notices=result.notices, whole=whole, standby=parser)
+                          notices=result.notices, whole=whole, standby=parser,
+                          frozen=frozen.ids if frozen is not None else frozenset())
     if edit is not None:
         edit.check(loaded.entries + loaded.scheduled)
     late = after_closing(config, loaded.entries + loaded.scheduled)
@@ -342,14 +433,14 @@ def _load(config: SiteConfig, stamps: list[FileStamp], *, now: datetime, dry_run
 
 
 def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now: datetime,
-               strict: bool, result: BuildResult) -> Reconciled:
-    """The entries checked against the ledger: refusals stop the build (EntryError)."""
-    from datetime import timedelta
-
-    from feedpub.ledger import read_ledger
+               strict: bool, result: BuildResult,
+               frozen: Frozen | None = None) -> tuple[Reconciled, list[str]]:
+    """The entries checked against the ledger: refusals stop the build (EntryError). With
+    ``frozen``, the frozen pages' ids are left out of both (their ledger lines, returned as
+    they are, must be the ones the snapshot knows, else Thaw)."""
     from feedpub.lifecycle import Item, reconcile
 
-    ledger = read_ledger(config.ledger_path, _shown(config, config.ledger_path))
+    ledger, aside = _ledger(config, loaded, frozen)
     _refuse_published_after_closing(config, loaded, late, ledger)
     scheduled = {entry.source for entry in loaded.scheduled}  # load_entries split by ``now``
     due: list[Item] = []
@@ -357,18 +448,45 @@ def _reconcile(config: SiteConfig, loaded: LoadedEntries, late: set[str], *, now
     for name, entry in loaded.files.items():
         if entry is not None and name not in late:
             (later if entry.source in scheduled else due).append(Item(name, entry))
-    keep = timedelta(days=config.tombstone_days) if config.tombstone_days else None
     reconciled = reconcile(
         ledger, due, later, loaded.files, loaded.broken, now=now,
-        keep=keep, shown=lambda name: _shown(config, config.entries_dir / name),
+        keep=_tombstone_keep(config), shown=lambda name: _shown(config, config.entries_dir / name),
         line_of=lambda name, key: _field_line(config, name, key))
     if reconciled.problems and strict:
         raise EntryError(reconciled.problems)
+    if frozen is not None and frozen.last_retraction is not None:
+        reconciled = replace(reconciled, last_retraction=max(
+            [t for t in (reconciled.last_retraction, frozen.last_retraction) if t is not None]))
     result.problems += [str(p) for p in reconciled.problems]
-    result.entries = len(reconciled.entries)
+    result.entries = len(reconciled.entries) + (frozen.entries if frozen is not None else 0)
     result.due = min([e.published for e in result.scheduled]
                      + ([reconciled.expires] if reconciled.expires else []), default=None)
-    return reconciled
+    return reconciled, aside
+
+
+def _tombstone_keep(config: SiteConfig) -> timedelta | None:
+    """How long a retraction is announced (None: forever)."""
+    return timedelta(days=config.tombstone_days) if config.tombstone_days else None
+
+
+def _ledger(config: SiteConfig, loaded: LoadedEntries,
+            frozen: Frozen | None) -> tuple[Ledger, list[str]]:
+    """The ledger, without ``frozen``'s ids (whose lines are returned as they are). Thaw
+    unless the entry cache left exactly the snapshot's files of them unread and their
+    lines are the ones it knows, or when a file read this build claims a frozen id or a
+    ledger line of another id names a file left unread."""
+    from feedpub.frozen import Thaw, lines_digest
+    from feedpub.ledger import read_ledger_except
+
+    shown = _shown(config, config.ledger_path)
+    if frozen is None:
+        return read_ledger_except(config.ledger_path, shown, frozenset())
+    ledger, aside = read_ledger_except(config.ledger_path, shown, frozen.ids)
+    if len(loaded.kept) != frozen.files or lines_digest(aside) != frozen.lines \
+            or any(entry is not None and entry.id in frozen.ids for entry in loaded.files.values()) \
+            or any(record.file in loaded.kept for record in ledger.values()):
+        raise Thaw
+    return ledger, aside
 
 
 def _refuse_published_after_closing(config: SiteConfig, loaded: LoadedEntries, late: set[str],
@@ -409,15 +527,22 @@ def _field_line(config: SiteConfig, name: str, key: str) -> int | None:
 
 
 def _subscription(config: SiteConfig, reconciled: Reconciled, result: BuildResult, *,
-                  media: tuple[MediaFile, ...]) -> tuple[Document, Layout]:
-    """The subscription document, and how the entries fall into archive pages."""
+                  media: tuple[MediaFile, ...],
+                  frozen: Frozen | None = None) -> tuple[Document, Layout]:
+    """The subscription document, and how the entries fall into archive pages (the frozen
+    pages first: Thaw when an id of the ledger's rest would sort among theirs)."""
     from feedpub.feed import archive_layout, subscription_document
     from feedpub.formats import PAGE
+    from feedpub.frozen import Thaw
 
     ledger = reconciled.ledger
     # Oldest first, for the archive pages; without them the order is never read
     order = sorted(ledger, key=lambda key: (ledger[key].published.timestamp(), key)) \
         if config.archive_size else list(ledger)
+    if frozen is not None:
+        if order and (ledger[order[0]].published.timestamp(), order[0]) <= frozen.last:
+            raise Thaw
+        order = [key for page in frozen.pages for key in page] + order
     layout = archive_layout(order, config.archive_size)
     document = subscription_document(config, reconciled.entries, layout=layout, ledger=ledger,
                                      tombstones=reconciled.tombstones,
@@ -429,11 +554,11 @@ def _subscription(config: SiteConfig, reconciled: Reconciled, result: BuildResul
 
 
 def _archive_pages(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled,
-                   layout: Layout, last: BuildRecord | None,
-                   result: BuildResult) -> tuple[list[Document], dict[int, str]]:
+                   layout: Layout, last: BuildRecord | None, result: BuildResult,
+                   frozen: Frozen | None) -> tuple[list[Document], dict[int, str]]:
     """Each archive page whose inputs changed since the last build (or whose files are not
     as that build left them), with the page digests to record (an empty mapping when they
-    are as recorded already)."""
+    are as recorded already). A frozen page is as recorded (``frozen.usable``)."""
     from feedpub.cache import cache_context
     from feedpub.feed import page_digest, page_document, page_files
     from feedpub.state import load_page_digests
@@ -445,6 +570,10 @@ def _archive_pages(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconc
     documents: list[Document] = []
     digests: dict[int, str] = {}
     for number, ids in enumerate(layout.pages, start=1):
+        if frozen is not None and number <= len(frozen.pages):
+            digests[number] = known[number]
+            result.outputs.extend(page_files(number).values())
+            continue
         records = [ledger[key] for key in ids]
         digests[number] = page_digest(config, context, number, total, records, loaded.sha256)
         files = page_files(number)
