@@ -638,3 +638,23 @@ def test_an_entry_removed_while_the_folder_is_listed_is_not_a_missing_folder(
     outcome = run(blog, "build")
     assert (outcome.code, outcome.err) == (ExitCode.OK, "")
     assert snapshot(blog / "feeds") == before
+
+
+def test_an_entry_removed_while_it_is_read_is_not_called_unreadable(
+        blog: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listed, then gone before it was read (an editor's save): the advice was to let the
+    build's user read the file, which nobody could act on."""
+    assert run(blog, "build").code == 0
+    _entry(blog, "0099-saved-away.md", "title: Being saved\n", "Text.")
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "0099-saved-away.md":
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "entries/0099-saved-away.md: was removed while the build read it "
+        "(saved or renamed at that moment?); the next run reads it again\n")
