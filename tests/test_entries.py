@@ -246,6 +246,25 @@ def test_unsafe_html_is_sanitized_not_an_error(built: Path, run: Run) -> None:
     assert "https://news.example.org/live/2024/12/more" in item
 
 
+@pytest.mark.parametrize("body", [
+    "![Cover of JavaScript: The Good Parts](https://example.org/cover.png)",
+    "![JavaScript: The Good Parts](https://example.org/cover.png)",
+    "[Search results](https://example.org/search?q=javascript:void)",
+    '[The talk](https://example.org/talk "Why javascript: URLs are dangerous")',
+    '<abbr title="onion=good">ON</abbr>',
+])
+def test_words_in_attribute_values_are_not_taken_for_scripts(built: Path, run: Run,
+                                                             body: str) -> None:
+    """The feed check's html-unsafe rule looked for "javascript:" and " on…=" anywhere
+    inside a tag, quoted values included: an image's alt text naming a book about
+    JavaScript stopped the whole build (exit 5, naming only rss.xml), every other entry
+    held back."""
+    write(built, "9000-x.md", GOOD.replace("Body text.", body))
+    outcome = run(built, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.OK, "")
+    assert "9000-x" in (built / "feeds" / "feed.json").read_text()
+
+
 def test_missing_config(tmp_path: Path, run: Run) -> None:
     outcome = run(tmp_path, "build")
     assert outcome.err.strip() == (
