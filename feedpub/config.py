@@ -7,6 +7,7 @@ without files; ``load_config`` is the thin I/O wrapper.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -199,6 +200,12 @@ def parse_config(text: str, path: Path, read_stamp: tuple[int, int] | None = Non
     except RecursionError:
         raise ConfigError(str(path), None, "is not valid TOML: arrays or tables nested too "
                           "deeply; the config needs two levels at most") from None
+    except ValueError:  # an int past Python's 4300 digits, which tomllib does not catch
+        limit = sys.get_int_max_str_digits()
+        long_number = re.search(rf"[0-9][0-9_]{{{limit},}}", text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
+        raise ConfigError(str(path), None, "is not valid TOML: a number has more than "
+                          f"{limit} digits", line) from None
     try:
         return _Reader(raw, path).site(read_stamp)
     except ConfigError as error:

@@ -25,14 +25,14 @@ from feedpub.config import MAX_TTL_MINUTES, SiteConfig
 from feedpub.errors import EntryProblem
 from feedpub.formats import FORMATS, archive_filename
 from feedpub.ledger import Published, ledger_line
-from feedpub.model import Closing, Entry, Feed, History, MediaFile, Page, Tombstone
+from feedpub.model import CLOSING_ID_SUFFIX, Closing, Entry, Feed, History, MediaFile, Page, Tombstone
 
 CLOSED_TTL_MINUTES = MAX_TTL_MINUTES  # a finished feed changes at most once a day (corrections)
 
 
 def closing_id(config: SiteConfig) -> str:
     """The closing item's id: the same in every format and on every rebuild."""
-    return f"{config.id_base}closed"
+    return f"{config.id_base}{CLOSING_ID_SUFFIX}"
 
 
 def build_closing(config: SiteConfig) -> Closing | None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+# The closing item's id is the blog's id_base followed by this; no entry may take it.
+CLOSING_ID_SUFFIX = "closed"
+
 
 @dataclass(frozen=True, slots=True)
 class Author:

@@ -17,6 +17,7 @@ from feedpub.dates import parse_time
 from feedpub.entries.parse import EntryContext, front_matter_end, parse_entry
 from feedpub.errors import UsageError
 from feedpub.model import Entry
+from feedpub.text import forbidden_character
 
 # A top-level ``retracted:`` or ``reason:`` left empty (YAML null), e.g. from a template:
 # the entry is not retracted, and adding the field again would write it twice.
@@ -32,6 +33,9 @@ def retracted_text(data: bytes, path: str, ctx: EntryContext, *, at: datetime,
     if entry.retracted is not None:
         raise UsageError(f"{path}: retracted: the update was already retracted at "
                          f"{entry.retracted.isoformat()}; nothing to do")
+    bad = forbidden_character(reason) if reason is not None else None
+    if bad:  # json.dumps escapes only C0 controls: a raw one would be named by the file's line
+        raise UsageError(f"--reason: {bad[1]}")
     text = data.decode("utf-8-sig")
     end = front_matter_end(text)
     assert end is not None  # it parsed, so it has a front matter

@@ -70,10 +70,28 @@ def _list(folder: str | os.PathLike[str]) -> Listing:
     try:
         names = [name for name in os.listdir(fd) if is_entry_name(name)]
         names.sort()
-        lstat = os.stat
-        return names, [lstat(name, dir_fd=fd, follow_symlinks=False) for name in names]
+        return _lstat_all(fd, names)
     finally:
         os.close(fd)
+
+
+def _lstat_all(fd: int, names: list[str]) -> Listing:
+    """``names`` with their ``lstat``, less those gone since the folder was listed (an
+    editor's save, a rename): as if listed a moment later, never a missing folder."""
+    lstat = os.stat
+    try:
+        return names, [lstat(name, dir_fd=fd, follow_symlinks=False) for name in names]
+    except FileNotFoundError:
+        pass
+    kept: list[str] = []
+    infos: list[os.stat_result] = []
+    for name in names:
+        try:
+            infos.append(lstat(name, dir_fd=fd, follow_symlinks=False))
+        except FileNotFoundError:
+            continue
+        kept.append(name)
+    return kept, infos
 
 
 def list_media(folder: str | os.PathLike[str]) -> tuple[list[str], list[os.stat_result]]:
@@ -87,7 +105,7 @@ def list_media(folder: str | os.PathLike[str]) -> tuple[list[str], list[os.stat_
         return [], []
     try:
         names = sorted(name for name in os.listdir(fd) if not name.startswith("."))
-        return names, [os.stat(name, dir_fd=fd, follow_symlinks=False) for name in names]
+        return _lstat_all(fd, names)
     finally:
         os.close(fd)
 

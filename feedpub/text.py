@@ -3,7 +3,7 @@
 Kept apart so the cheap config path, the entry parser and the HTML sanitizer apply the
 very same rule, and the cron no-op path never imports the Markdown stack to get it:
 
-- ``forbidden_character``: what XML 1.0 cannot carry;
+- ``forbidden_character``: what XML 1.0 (or the page's HTML) cannot carry;
 - ``quoted``: the ONE way a message shows a value a user wrote (short, one line);
 - ``public_url``: the ONE scheme allowlist every URL that reaches a feed passes;
 - ``is_language_tag``, ``uri_segment``, ``unknown_key_hint``: shapes and hints.
@@ -22,13 +22,30 @@ from feedpub.languages import ISO_639_1
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+# What XML 1.0 allows but HTML forbids (html5lib's "invalid-codepoint", so the page's
+# check would refuse the whole build): DEL and the C1 controls (U+0092 and its kin are
+# mostly Windows-1252 quotes read as Latin-1) and the non-characters.
+HTML_FORBIDDEN = re.compile("[\x7f-\x9f\ufdd0-\ufdef"
+                            + "".join(f"{chr(p | 0xFFFE)}{chr(p | 0xFFFF)}"
+                                      for p in range(0x10000, 0x110000, 0x10000)) + "]")
+
+
+def character_problem(char: str) -> str:
+    """What is wrong with ``char``, one XML_FORBIDDEN or HTML_FORBIDDEN matches:
+    completes "contains …" or "stands for …"."""
+    point = ord(char)
+    if XML_FORBIDDEN.match(char):
+        return f"the control character U+{point:04X}, which XML 1.0 forbids"
+    kind = "control character" if point <= 0x9F else "non-character"
+    return f"the {kind} U+{point:04X}, which HTML forbids"
+
+
 def forbidden_character(text: str) -> tuple[int, str] | None:
-    """(offset, message) of the first character XML 1.0 forbids, or None."""
-    found = XML_FORBIDDEN.search(text)
+    """(offset, message) of the first character XML 1.0 or HTML (the page) forbids, or None."""
+    found = XML_FORBIDDEN.search(text) or HTML_FORBIDDEN.search(text)
     if found is None:
         return None
-    return found.start(), (f"contains the control character U+{ord(found[0]):04X}, "
-                           "which XML 1.0 forbids; delete it")
+    return found.start(), f"contains {character_problem(found[0])}; delete it"
 
 
 def shown_path(path: Path, root: Path | None) -> str:

@@ -184,6 +184,29 @@ def test_a_closed_blog_stays_closed(blog: Path, run: Run) -> None:
     assert snapshot(blog / "feeds") == before
 
 
+def test_the_closing_items_id_is_never_an_entrys(live: Path, run: Run) -> None:
+    """An update saved as closed.md ("Polls closed") took the id <id_base>closed: it was
+    published while live and entered the ledger, and then every close failed its feed
+    check (exit 5, duplicate guid, no file named), for good, since a published id never
+    changes. The same with id: written out."""
+    before = snapshot(live / "feeds")
+    (live / "entries" / "closed.md").write_text(
+        "---\ntitle: Polls closed\npublished: 2024-12-07T20:00:00Z\n---\nNews.\n")
+    (live / "entries" / "0098-other.md").write_text(
+        f"---\ntitle: Other\npublished: 2024-12-07T20:01:00Z\nid: {CLOSING_ID}\n---\nNews.\n")
+    outcome = run(live, "build")
+    assert (outcome.code, outcome.err.splitlines()) == (ExitCode.BAD_ENTRY, [
+        f'entries/0098-other.md:4: id: "{CLOSING_ID}" is the closing item\'s id; choose '
+        "another",
+        f'entries/closed.md: would have the id "{CLOSING_ID}", the closing item\'s; rename '
+        "the file, or give it an id: of its own"])
+    assert snapshot(live / "feeds") == before
+    assert CLOSING_ID not in (live / "feedpub.ledger").read_text()
+    (live / "entries" / "closed.md").unlink()
+    (live / "entries" / "0098-other.md").unlink()
+    assert run(live, *CLOSE).code == 0
+
+
 def test_a_closing_moved_before_published_updates_names_them(blog: Path, run: Run) -> None:
     """[closed] at edited by hand to before the last two updates: the ledger check said
     each "is <id>, but this file was published as <id>", the same id twice."""

@@ -536,3 +536,17 @@ def test_a_template_that_is_a_pipe_is_a_config_error(blog: Path, run: Run) -> No
     assert (outcome.code, outcome.err) == (ExitCode.CONFIG, 'feedpub.toml:13: template: '
                                            '"page.html.j2" is not a plain file (a device or a '
                                            "pipe); name the template's file\n")
+
+
+def test_a_number_too_long_for_python_is_a_toml_error(blog: Path, run: Run) -> None:
+    """tomllib turns a decimal integer into an int, which Python refuses past 4300 digits
+    with a ValueError that is not a TOMLDecodeError: a pasted or corrupted number was a
+    traceback (exit 1) instead of the config's one line."""
+    digits = "1" + "0" * 4400
+    assert error_of(edited("ttl = 5", f"ttl = {digits}", SAMPLE)) == (
+        "is not valid TOML: a number has more than 4300 digits")
+    assert run(blog, "build").code == 0
+    config = blog / "feedpub.toml"
+    config.write_text(edited("ttl = 5", f"ttl = {digits}", config.read_text()))
+    refused_keeping_feeds(blog, run, "feedpub.toml:12: is not valid TOML: a number has more "
+                          "than 4300 digits\n")

@@ -246,6 +246,25 @@ def test_unsafe_html_is_sanitized_not_an_error(built: Path, run: Run) -> None:
     assert "https://news.example.org/live/2024/12/more" in item
 
 
+@pytest.mark.parametrize("body", [
+    "![Cover of JavaScript: The Good Parts](https://example.org/cover.png)",
+    "![JavaScript: The Good Parts](https://example.org/cover.png)",
+    "[Search results](https://example.org/search?q=javascript:void)",
+    '[The talk](https://example.org/talk "Why javascript: URLs are dangerous")',
+    '<abbr title="onion=good">ON</abbr>',
+])
+def test_words_in_attribute_values_are_not_taken_for_scripts(built: Path, run: Run,
+                                                             body: str) -> None:
+    """The feed check's html-unsafe rule looked for "javascript:" and " on…=" anywhere
+    inside a tag, quoted values included: an image's alt text naming a book about
+    JavaScript stopped the whole build (exit 5, naming only rss.xml), every other entry
+    held back."""
+    write(built, "9000-x.md", GOOD.replace("Body text.", body))
+    outcome = run(built, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.OK, "")
+    assert "9000-x" in (built / "feeds" / "feed.json").read_text()
+
+
 def test_missing_config(tmp_path: Path, run: Run) -> None:
     outcome = run(tmp_path, "build")
     assert outcome.err.strip() == (
@@ -301,6 +320,15 @@ def test_control_character_in_config(built: Path, run: Run) -> None:
     config.write_text(config.read_text().replace('description = "Live', 'description = "\\u0007Live'))
     fails_with(run, built, "feedpub.toml:3: description: contains the control character U+0007, "
                "which XML 1.0 forbids; delete it", ExitCode.CONFIG)
+
+
+def test_a_c1_control_in_config_is_a_config_error_not_a_failed_page(built: Path, run: Run) -> None:
+    """U+0085 passes XML 1.0 but not the page's HTML check: a title carrying one was exit 5
+    naming index.html, not the config's key."""
+    config = built / "feedpub.toml"
+    config.write_text(config.read_text().replace('title = "Syria', 'title = "\\u0085Syria'))
+    fails_with(run, built, "feedpub.toml:2: title: contains the control character U+0085, "
+               "which HTML forbids; delete it", ExitCode.CONFIG)
 
 
 def test_unwritable_output_is_one_line_and_its_own_exit_code(blog: Path, run: Run) -> None:
@@ -572,3 +600,40 @@ def test_text_that_yaml_reads_as_a_number_is_kept_as_written(built: Path, run: R
                 if i["id"].endswith("/9000-x"))
     assert (item["title"], item["summary"]) == ("2:1", "0x1F")
     assert item["tags"] == ["12:30", "1_000", "2024"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (GOOD.replace("A fine update", "Assad\u0092s allies"),
+         "entries/9000-x.md:2: contains the control character U+0092, which HTML forbids; "
+         "delete it"),
+        (GOOD.replace("---\nBody", 'tags: ["a\\x85"]\n---\nBody'),
+         "entries/9000-x.md:4: tags: contains the control character U+0085, which HTML forbids; "
+         "delete it"),
+        (GOOD.replace("---\nBody", 'authors: ["Desk\\uFDD0"]\n---\nBody'),
+         "entries/9000-x.md:4: authors: contains the non-character U+FDD0, which HTML forbids; "
+         "delete it"),
+        (GOOD.replace("Body text.", "A \x7f B"),
+         "entries/9000-x.md:5: contains the control character U+007F, which HTML forbids; "
+         "delete it"),
+        (GOOD.replace("Body text.", "Results &#150; so far"),
+         "entries/9000-x.md:5: body: &#150; stands for U+0096, a character HTML forbids; "
+         "delete it"),
+        (GOOD.replace("Body text.", "A &#x1FFFE; B"),
+         "entries/9000-x.md:5: body: &#x1FFFE; stands for U+1FFFE, a character HTML forbids; "
+         "delete it"),
+    ],
+)
+def test_characters_the_page_cannot_carry_are_the_entrys_problem(
+        built: Path, run: Run, content: str, message: str) -> None:
+    """XML 1.0 allows DEL, the C1 controls (U+0092: a Windows-1252 apostrophe read as
+    Latin-1) and the non-characters, but HTML forbids them: an entry carrying one passed
+    its own checks, then failed the page's check, which stopped the whole build (exit 5,
+    naming only index.html:1:2), every other entry unpublished."""
+    write(built, "9000-x.md", content)
+    fails_with(run, built, message)
+    write(built, "9001-y.md", GOOD.replace("A fine update", "Another fine update"))
+    outcome = run(built, "build")
+    assert (outcome.code, outcome.err.strip()) == (ExitCode.BAD_ENTRY, message)
+    assert "Another fine update" in (built / "feeds" / "index.html").read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from lxml import etree
 
 from feedpub.formats import FORMATS, render
 from feedpub.model import Author, Closing, Entry, Feed
+from feedpub.validate.html import unsafe_html
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = datetime(2024, 12, 7, 9, 0, tzinfo=UTC)
@@ -110,6 +111,17 @@ def test_rss_description_is_summary_or_full_html_and_content_encoded_is_full() -
     assert items[1].findtext("description") == "<p>Body 1 &amp; more</p>"
     assert items[0].findtext(encoded) == "<p>Body 2 &amp; more</p>"
     assert items[0].find("guid").get("isPermaLink") == "false"
+
+
+def test_an_rss_summary_is_plain_text_written_as_html() -> None:
+    """RSS readers read description as HTML: a plain-text summary went in as it was, so
+    "Use <b>bold</b> & AT&amp;T" showed bold and "AT&T", and a summary quoting
+    "<script>" made the feed check refuse the whole build (exit 5, html-unsafe)."""
+    text = "Use <b>bold</b> & AT&amp;T, <script>x</script>"
+    items = list(xml("rss", feed(entry(1, summary=text))).iter("item"))
+    assert items[0].findtext("description") == (
+        "Use &lt;b&gt;bold&lt;/b&gt; &amp; AT&amp;amp;T, &lt;script&gt;x&lt;/script&gt;")
+    assert unsafe_html(items[0].findtext("description")) is None
 
 
 def test_rss_pubdate_is_rfc822_in_english_and_utc() -> None:

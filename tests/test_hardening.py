@@ -601,3 +601,60 @@ def test_nesting_is_measured_as_html_nests_it() -> None:
     render_body(">" * (MAX_NESTING - 1) + " x", "https://news.example.org/live/")
     with pytest.raises(BodyProblem):
         render_body(">" * MAX_NESTING + " x", "https://news.example.org/live/")
+
+
+@pytest.fixture
+def removed_once_listed(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """Move ``path`` away just after its folder is listed and before its ``lstat`` (and
+    back before the next listing): what an editor's save (vim moves the file away, then
+    writes it anew), a sync client or a ``git checkout`` does to a cron build that lists
+    the folder at that moment."""
+    real = os.listdir
+
+    def remove(path: Path) -> None:
+        away = path.with_name(f".{path.name}.swp")
+
+        def listdir(folder: int | str | Path = ".") -> list[str]:
+            if away.exists():  # saved again: back in place for this listing
+                away.rename(path)
+            names = real(folder)
+            if path.name in names:
+                path.rename(away)
+            return names
+
+        monkeypatch.setattr(os, "listdir", listdir)
+
+    return remove
+
+
+def test_an_entry_removed_while_the_folder_is_listed_is_not_a_missing_folder(
+        blog: Path, run: Run, removed_once_listed: Callable[[Path], None]) -> None:
+    """The lstat of the vanished name raised FileNotFoundError, which the build took for
+    the entries folder itself: "entries: does not exist; create it" (exit 4), though the
+    folder was there and every other entry could be published."""
+    assert run(blog, "build").code == 0
+    before = snapshot(blog / "feeds")
+    removed_once_listed(_entry(blog, "0098-saved-away.md", "title: Being saved\n", "Text."))
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (ExitCode.OK, "")
+    assert snapshot(blog / "feeds") == before
+
+
+def test_an_entry_removed_while_it_is_read_is_not_called_unreadable(
+        blog: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listed, then gone before it was read (an editor's save): the advice was to let the
+    build's user read the file, which nobody could act on."""
+    assert run(blog, "build").code == 0
+    _entry(blog, "0099-saved-away.md", "title: Being saved\n", "Text.")
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "0099-saved-away.md":
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    outcome = run(blog, "build")
+    assert (outcome.code, outcome.err) == (
+        ExitCode.BAD_ENTRY, "entries/0099-saved-away.md: was removed while the build read it "
+        "(saved or renamed at that moment?); the next run reads it again\n")

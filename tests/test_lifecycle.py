@@ -521,6 +521,7 @@ def test_retract_fills_fields_left_empty_instead_of_writing_them_twice(live: Pat
     ((f"{RETRACTED}.md", "--at", "2099-01-01"), '--at: "2099-01-01" is in the future'),
     ((f"{RETRACTED}.md", "--at", "2024-12-07T01:00:00Z"), f"entries/{RETRACTED}.md:"),
     ((f"{RETRACTED}.md", "--reason", "a\x01b"), "--reason: contains the control character U+0001"),
+    ((f"{RETRACTED}.md", "--reason", "a\x92b"), "--reason: contains the control character U+0092"),
 ])
 def test_retract_refuses_with_one_line_and_writes_nothing(live: Path, run: Run, args: tuple[str, ...],
                                                           message: str) -> None:

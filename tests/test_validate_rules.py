@@ -177,6 +177,25 @@ def test_unsafe_html(markup: str, expected: str | None) -> None:
     assert unsafe_html(markup) == expected
 
 
+@pytest.mark.parametrize(("markup", "expected"), [
+    ('<img src="c.png" alt="Cover of JavaScript: The Good Parts">', None),
+    ('<img src="c.png" alt="JavaScript: The Good Parts">', None),
+    ('<a href="https://example.org/?q=javascript:void">x</a>', None),
+    ('<a href="https://example.org/" title="a b onclick=x">x</a>', None),
+    ("<abbr title='onion=good'>x</abbr>", None),
+    ('<a title="it\'s" href=" javascript:alert(1)">x</a>', "contains a javascript: URL"),
+    ("<a href='vbscript:x'>x</a>", "contains a vbscript: URL"),
+    ("<a href=javascript:alert(1)>x</a>", "contains a javascript: URL"),
+    ('<a title="x" onclick="y">x</a>', "contains an event-handler attribute (onclick)"),
+    ('<a title="a > b" onclick="y">x</a>', "contains an event-handler attribute (onclick)"),
+    ('<p title="unclosed onclick=x>', None),
+])
+def test_unsafe_html_reads_attribute_values_as_values(markup: str, expected: str | None) -> None:
+    """Words inside a quoted attribute value (an alt text, a title, a search address) are
+    not a handler or a script URL; a value that starts with javascript: is."""
+    assert unsafe_html(markup) == expected
+
+
 @pytest.mark.parametrize(("old", "new", "rule"), [
     ("<ttl>60</ttl>", "<ttl>\uff16\uff10</ttl>", "rss-ttl-invalid"),  # fullwidth "60"
     ("07 Dec 2024", "07 Dec \u0662\u0660\u0662\u0664", "rss-pubdate-invalid"),  # Arabic-Indic

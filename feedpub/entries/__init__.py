@@ -104,10 +104,14 @@ def scan_entries(folder: Path) -> Scan:
             links = True
             real_folder = real_folder or folder.resolve()
             why = _bad_link(folder / name, real_folder)
+            try:
+                info = (folder / name).stat() if why is None else info
+            except FileNotFoundError:  # its target went since the link was checked
+                why = "is a link to a missing file; restore the file or delete the link"
             if why:
-                refused.append((name, why))
+                if (folder / name).is_symlink():  # else the link itself went since listed
+                    refused.append((name, why))
                 continue
-            info = (folder / name).stat()
         if is_regular(info):
             found.append(FileStamp(name, info.st_size, info.st_mtime_ns))
     digest = entries_digest([s.name for s in found], [s.size for s in found],

@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 from feedpub import values
 from feedpub.entries.markdown import Body, BodyProblem, removal_lines, render_body
 from feedpub.errors import EntryProblem
-from feedpub.model import Author, Enclosure, Entry
+from feedpub.model import CLOSING_ID_SUFFIX, Author, Enclosure, Entry
 from feedpub.notices import Notice
 from feedpub.stamps import ENTRY_SUFFIXES
 from feedpub.text import (
@@ -382,6 +382,13 @@ class _FieldReader:
                          "time of the correction (a future published: schedules an entry, but "
                          "an edit cannot be scheduled)")
         entry_id = self.read("id", values.identifier) or f"{self.ctx.id_base}{name}"
+        if entry_id == f"{self.ctx.id_base}{CLOSING_ID_SUFFIX}":  # feed.closing_id
+            if self.fields.get("id") is not None:
+                self.problem("id", f"{quoted(entry_id)} is the closing item's id; choose another")
+            else:
+                self.problems.append(EntryProblem(
+                    self.path, None, f"would have the id {quoted(entry_id)}, the closing "
+                    "item's; rename the file, or give it an id: of its own"))
         summary = self.read("summary", lambda v: values.text(v, numbers=True))
         authors: tuple[Author, ...] = self.read(
             "authors", lambda v: values.authors(v, single=True, example="[Jane Doe]")) or ()

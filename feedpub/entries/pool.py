@@ -71,6 +71,9 @@ class _Job:
 
 def unreadable(shown: str, error: OSError) -> EntryProblem:
     """The problem of an entry file that cannot be read (another user's file, mode 600)."""
+    if isinstance(error, FileNotFoundError):  # listed by the scan, gone since
+        return EntryProblem(shown, None, "was removed while the build read it (saved or "
+                            "renamed at that moment?); the next run reads it again")
     return EntryProblem(shown, None, f"cannot be read ({error.strerror or error}); let the user "
                         "that runs the build read it")
 

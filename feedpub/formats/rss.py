@@ -14,6 +14,7 @@ Workarounds (each covered by tests/test_formats.py):
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -151,9 +152,10 @@ def _closing_item(generator: FeedGenerator, closing: Closing) -> None:
 
 def _item(generator: FeedGenerator, entry: Entry, local: MediaFile | None,
           enclosures: tuple[Enclosure, ...]) -> None:
-    item = _new_item(generator, entry.id, entry.title, entry.link,
-                     entry.summary or entry.content_html, entry.content_html, entry.published,
-                     entry.image, local)
+    # description is HTML to RSS readers: the plain-text summary is escaped to stay text
+    description = html.escape(entry.summary, quote=False) if entry.summary else entry.content_html
+    item = _new_item(generator, entry.id, entry.title, entry.link, description,
+                     entry.content_html, entry.published, entry.image, local)
     if entry.tags:  # in one call: feedgen copies its whole list of categories on each,
         item.category([{"term": tag} for tag in entry.tags])  # 50 s for 20 000 tags
     _item_authors(item, entry.authors)
