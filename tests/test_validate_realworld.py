@@ -70,6 +70,12 @@ MISTAKES: dict[str, list[tuple[str, int]]] = {
     "jira-activity-atom.xml": [("atom-element-unknown", 16), ("atom-element-unknown", 25)],
     # Pleroma/GNU social: the author's ActivityStreams id inside atom:author (as OStatus)
     "pleroma-atom.xml": [("atom-element-unknown", 9)],
+    # RSS 2.0 habits in RSS 1.0 (whose core has no language, pubDate or guid: those are
+    # dc:language, dc:date, rdf:about), an item without rdf:about, a relative link and
+    # raw HTML in a description (RSS 1.0 5.3, 5.5)
+    "rss10-mistakes.xml": [("rss-element-unknown", 7), ("rss-element-unknown", 17),
+                           ("rss-element-unknown", 24), ("rss-markup-unescaped", 23),
+                           ("rss-url-invalid", 16), ("rss1-about-missing", 20)],
     # lower-case "t" and "z": RFC 4287 3.3 requires upper case in Atom dates
     "atom-dates-fractional.xml": [("atom-date-invalid", 5)],
 }

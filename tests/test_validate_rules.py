@@ -354,3 +354,83 @@ def test_an_atom_link_may_hold_extension_elements(content: str, expected: list[s
             '<link rel="http://opds-spec.org/acquisition/buy" href="https://example.org/buy" '
             f'type="text/html">{content}</link></feed>')
     assert [f.rule for f in validate_bytes(feed.encode())] == expected
+
+
+# --- RSS 1.0 and 0.90 (RDF Site Summary 1.0, sections 5.2 to 5.6) -------------------
+
+_RDF_HEAD = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+             'xmlns="http://purl.org/rss/1.0/" '
+             'xmlns:tb="http://madskills.com/public/xml/rss/module/trackback/">\n')
+
+
+def _rss1(channel_extra: str = "", items: str = "", rest: str = "", about: str = "") -> bytes:
+    lis = "".join(f'<rdf:li rdf:resource="https://e.org/{i}"/>' for i in ("1",))
+    return (_RDF_HEAD + f'<channel rdf:about="https://e.org/rdf"><title>t</title>'
+            f"<link>https://e.org/</link><description>d</description>{channel_extra}"
+            f"<items><rdf:Seq>{items or lis}</rdf:Seq></items></channel>\n"
+            f'<item rdf:about="{about or "https://e.org/1"}"><title>i</title>'
+            f"<link>https://e.org/1</link></item>\n{rest}</rdf:RDF>").encode()
+
+
+def _found(data: bytes) -> list[tuple[str, str]]:
+    return [(f.severity, f.rule) for f in validate_bytes(data)]
+
+
+def test_rss1_minimal_feed_is_clean() -> None:
+    assert _found(_rss1()) == []
+
+
+def test_rss1_trackback_takes_rdf_resource() -> None:
+    """The trackback module's RSS 1.0 form is <trackback:ping rdf:resource="URL"/>."""
+    data = _rss1().replace(b"</item>", b'<tb:ping rdf:resource="https://e.org/tb/1"/></item>')
+    assert _found(data) == []
+    bad = _rss1().replace(b"</item>", b'<tb:ping rdf:resource="not a url"/></item>')
+    assert _found(bad) == [("error", "ext-url-invalid")]
+
+
+def test_rss1_unqualified_about_and_resource_are_rdf_1999_forms() -> None:
+    data = _rss1(items='<rdf:li resource="https://e.org/1"/>').replace(
+        b'<item rdf:about=', b'<item about=')
+    assert _found(data) == []
+
+
+def test_rss1_item_not_listed_in_items_is_a_warning() -> None:
+    assert _found(_rss1(about="https://e.org/other")) == [
+        ("warning", "rss1-reference-mismatch"), ("warning", "rss1-reference-mismatch")]
+
+
+def test_rss1_image_needs_a_channel_reference_and_an_about() -> None:
+    image = "<image><title>t</title><url>https://e.org/i.png</url><link>https://e.org/</link></image>"
+    assert sorted(_found(_rss1(rest=image))) == [
+        ("error", "rss-element-missing"), ("error", "rss1-about-missing")]
+    ref = '<image rdf:resource="https://e.org/i.png"/>'
+    good = image.replace("<image>", '<image rdf:about="https://e.org/i.png">')
+    assert _found(_rss1(channel_extra=ref, rest=good)) == []
+    assert _found(_rss1(channel_extra=ref)) == [("warning", "rss1-reference-mismatch")]
+
+
+def test_rss1_items_needs_a_seq_with_resources() -> None:
+    data = _rss1(items='<rdf:li/>')
+    assert _found(data) == [("error", "rss1-resource-missing"),
+                            ("warning", "rss1-reference-mismatch")]
+    no_seq = _rss1().replace(b"<items><rdf:Seq>", b"<items><x>").replace(
+        b"</rdf:Seq></items>", b"</x></items>")
+    assert ("error", "rss-element-missing") in _found(no_seq)
+
+
+def test_rdf_without_an_rss_channel_is_not_a_feed() -> None:
+    data = (_RDF_HEAD.replace('xmlns="http://purl.org/rss/1.0/"', 'xmlns="urn:x-other"')
+            + "<channel/></rdf:RDF>").encode()
+    assert _found(data) == [("error", "feed-format-unsupported")]
+    data = b'<RDF xmlns="urn:x-not-rdf"><channel/></RDF>'
+    assert _found(data) == [("error", "feed-format-unsupported")]
+
+
+def test_rss_090_is_checked_with_a_warning() -> None:
+    data = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            b'xmlns="http://my.netscape.com/rdf/simple/0.9/"><channel><title>t</title>'
+            b"<link>https://e.org/</link><description>d</description></channel>"
+            b"<item><title>i</title><link>https://e.org/1</link></item></rdf:RDF>")
+    assert _found(data) == [("warning", "rss-version-old")]
+    assert _found(data.replace(b"<link>https://e.org/1</link>", b"")) == [
+        ("warning", "rss-version-old"), ("error", "rss-element-missing")]

@@ -307,13 +307,22 @@ def _comment_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> No
 
 
 def _trackback(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
-    if el.get(f"{{{RDF}}}resource") is not None:
-        error(report, "ext-attribute-invalid", el,
-               "uses the RSS 1.0 rdf:resource form; in RSS 2.0 and Atom the URL is the content")
+    """The trackback module gives the URL as rdf:resource in RSS 1.0 (an RDF document)
+    and as the element's content in RSS 2.0 and Atom."""
     if where not in ("item", "entry"):
         report.error("ext-element-misplaced",
                      f"<{name_of(tag)}> belongs in an item or entry, not <{where}>", el)
+    resource = el.get(f"{{{RDF}}}resource")
+    if el.getroottree().getroot().tag == _RDF_ROOT:
+        _rdf_resource(el, tag, where, report, rss)
+        return
+    if resource is not None:
+        error(report, "ext-attribute-invalid", el,
+               "uses the RSS 1.0 rdf:resource form; in RSS 2.0 and Atom the URL is the content")
     url_text(el, tag, where, report, rss)
+
+
+_RDF_ROOT = f"{{{RDF}}}RDF"
 
 
 # Extension elements that may appear at most once per parent.

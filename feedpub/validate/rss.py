@@ -35,7 +35,7 @@ _ITUNES_PREFIX = f"{{{ITUNES}}}"
 # RSS 2.0 is upward-compatible with these (RSS 2.0.1, introduction).
 _OLD_VERSIONS = frozenset({"0.91", "0.92", "0.93", "0.94"})
 # RSS Best Practices Profile, textInput name: an HTML form control name.
-_FORM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:._-]*")
+FORM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:._-]*")
 _DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 CHANNEL_ONCE = frozenset({
@@ -548,7 +548,7 @@ class RssChecker:
         name = found.get("name")
         if name is not None:
             value = (name.text or "").strip()
-            if _FORM_NAME.fullmatch(value) is None:
+            if FORM_NAME.fullmatch(value) is None:
                 self.report.error(
                     "rss-textinput-name-invalid",
                     f'<textInput> name "{short(value)}" must start with a letter and hold only '
