@@ -258,6 +258,8 @@ def test_a_date_with_white_space_around_it_says_so() -> None:
     ("80", None), ("065535", None),
     ("65536", '<cloud> port "65536" is over 65535, the highest TCP port'),
     ("9" * 5000, '<cloud> port "' + "9" * 59 + '…" is over 65535, the highest TCP port'),
+    ("0", '<cloud> port "0" is 0, a reserved port no server can listen on (RFC 6335 6)'),
+    ("000", '<cloud> port "000" is 0, a reserved port no server can listen on (RFC 6335 6)'),
 ])
 def test_a_cloud_port_is_a_tcp_port(port: str, problem: str | None) -> None:
     """<cloud port> is where readers register (RSS 2.0, "cloud"): any whole number passed,
@@ -434,3 +436,16 @@ def test_rss_090_is_checked_with_a_warning() -> None:
     assert _found(data) == [("warning", "rss-version-old")]
     assert _found(data.replace(b"<link>https://e.org/1</link>", b"")) == [
         ("warning", "rss-version-old"), ("error", "rss-element-missing")]
+
+
+@pytest.mark.parametrize(("version", "conflict"), [
+    ("0.91", False), ("0.92", True), ("2.0", True), ("2.0.1", True)])
+def test_an_rss_091_dtd_fits_only_version_091(version: str, conflict: bool) -> None:
+    """The RSS 0.91 DTD declares 0.91's elements only: on 0.92 (which adds enclosure,
+    source, category, cloud) or 2.0 it contradicts the version attribute."""
+    feed = ('<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS '
+            '0.91//EN" "http://www.rssboard.org/rss-0.91.dtd">\n'
+            f'<rss version="{version}"><channel><title>t</title><link>https://e.org/</link>'
+            "<description>d</description><language>en</language></channel></rss>").encode()
+    found = [f.rule for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == (["rss-doctype-conflict"] if conflict else [])

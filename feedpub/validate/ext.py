@@ -25,6 +25,7 @@ from feedpub.validate.common import (
     CREATIVECOMMONS,
     DC,
     DCTERMS,
+    EV,
     FH,
     GEO,
     GEORSS,
@@ -75,6 +76,18 @@ def _w3cdtf_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> No
     problem = w3cdtf(el.text or "")
     if problem:
         error(report, "ext-date-invalid", el, f'"{short(el.text or "")}" {problem}')
+
+
+def _event_date(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """ev:startdate and ev:enddate (RSS 1.0 Event module): "in W3CDTF format". A time
+    without a zone is taken as local time (ISO 8601 allows it, and the module's own
+    examples are read that way), so only the zone may be left out."""
+    text = (el.text or "").strip()
+    problem = w3cdtf(text)
+    if problem and "T" in text and text[-1:].isdigit() and w3cdtf(text + "Z") is None:
+        problem = None
+    if problem:
+        error(report, "ext-date-invalid", el, f'"{short(text)}" {problem}')
 
 
 def _language_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
@@ -147,10 +160,28 @@ def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) 
         error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
     if any(name.startswith(_THR_PREFIX) for name in el.attrib):
         check_thr_link(el, report)
+    if el.get("rel") is not None or el.get("hreflang") is not None or el.get("length") is not None:
+        from feedpub.validate.atom import AtomChecker
+
+        AtomChecker(report).check_link_rel(el)
     if link_has_content(el):
         report.warning("atom-link-not-empty",
                        "<atom:link> has content; its data belongs in attributes (href, rel, type)",
                        el)
+
+
+def _atom_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """atom:id, atom:updated, atom:author... in an RSS channel or item: RFC 4287's rules."""
+    from feedpub.validate.atom import AtomChecker
+
+    AtomChecker(report).check_in_rss(el, tag, where)
+
+
+# Atom elements that appear once in a feed or an entry (RFC 4287 4.1.1, 4.1.2): an RSS
+# channel or item using them stands for one feed or one entry.
+_ATOM_ONCE = frozenset(f"{{{ATOM}}}{n}" for n in (
+    "id", "title", "subtitle", "updated", "published", "icon", "logo", "rights", "generator",
+    "content", "summary", "source"))
 
 
 # --- GeoRSS (Simple and GML) ---------------------------------------------------------
@@ -333,7 +364,7 @@ ONCE = media.ONCE | itunes.ONCE | frozenset(
     + [f"{{{BLOGCHANNEL}}}{n}" for n in ("blogRoll", "mySubscriptions", "blink", "changes")]
     + [f"{{{WFW}}}{n}" for n in ("comment", "commentRss", "commentRSS")]
     + [f"{{{SLASH}}}{n}" for n in ("comments", "hit_parade")]
-    + [f"{{{TRACKBACK}}}ping"] + [f"{{{FH}}}complete", f"{{{FH}}}archive"])
+    + [f"{{{TRACKBACK}}}ping"] + [f"{{{FH}}}complete", f"{{{FH}}}archive"]) | _ATOM_ONCE
 # dcterms:available and dcterms:valid may hold periods (DCMI Period), not just dates.
 _DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrighted",
                   "dateSubmitted")
@@ -353,9 +384,13 @@ CHECKS: dict[str, Check] = {
         "hourly, daily, weekly, monthly or yearly"),
     f"{{{SY}}}updateFrequency": text_pattern(re.compile(r"\s*0*[1-9][0-9]*\s*"), "a positive integer"),
     f"{{{SY}}}updateBase": _w3cdtf_text,
+    f"{{{EV}}}startdate": _event_date,
+    f"{{{EV}}}enddate": _event_date,
     f"{{{THR}}}in-reply-to": _thr_in_reply_to,
     f"{{{THR}}}total": _COUNT,
     f"{{{ATOM}}}link": _atom_link_in_rss,
+    **{tag: _atom_in_rss for tag in _ATOM_ONCE | {f"{{{ATOM}}}{n}" for n in (
+        "author", "contributor", "category")}},
     **itunes.CHECKS,
     f"{{{GEO}}}lat": _LATITUDE,
     f"{{{GEO}}}long": _LONGITUDE,
