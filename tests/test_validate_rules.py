@@ -449,3 +449,32 @@ def test_an_rss_091_dtd_fits_only_version_091(version: str, conflict: bool) -> N
             "<description>d</description><language>en</language></channel></rss>").encode()
     found = [f.rule for f in validate_bytes(feed) if f.severity == "error"]
     assert found == (["rss-doctype-conflict"] if conflict else [])
+
+
+def _atom_with(feed_extra: str = "", entry_extra: str = "") -> list[tuple[str, str]]:
+    data = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:app="http://www.w3.org/2007/app">'
+            '<title>t</title><id>tag:e.org,2024:f</id><updated>2024-03-18T10:00:00Z</updated>'
+            '<link rel="self" href="https://e.org/f"/><author><name>a</name></author>'
+            f'{feed_extra}<entry><title>e</title><id>tag:e.org,2024:1</id>'
+            '<updated>2024-03-18T10:00:00Z</updated><link href="https://e.org/1"/>'
+            f"{entry_extra}</entry></feed>").encode()
+    return [(f.severity, f.rule) for f in validate_bytes(data)]
+
+
+@pytest.mark.parametrize(("feed_extra", "entry_extra", "expected"), [
+    # RFC 5023 10.2: app:edited is an Atom Date construct
+    ("", "<app:edited>2024-03-18T10:00:00Z</app:edited>", []),
+    ("", "<app:edited>2024-03-18</app:edited>", [("error", "ext-date-invalid")]),
+    # 13.1.1: app:draft is "yes" or "no"
+    ("", "<app:control><app:draft>no</app:draft></app:control>", []),
+    ("", "<app:control><app:draft>No</app:draft></app:control>", [("error", "ext-value-invalid")]),
+    # 8.3.3: a collection in a feed has an href and one atom:title
+    ('<app:collection href="https://e.org/edit"><title>Posts</title></app:collection>', "", []),
+    ("<app:collection><title>Posts</title></app:collection>", "",
+     [("error", "ext-attribute-missing")]),
+    ('<app:collection href="https://e.org/edit"/>', "", [("error", "atom-element-missing")]),
+    ("", "<app:edit>x</app:edit>", [("error", "ext-element-unknown")]),
+])
+def test_atom_publishing_protocol_elements_in_feeds(feed_extra: str, entry_extra: str,
+                                                    expected: list[tuple[str, str]]) -> None:
+    assert _atom_with(feed_extra, entry_extra) == expected

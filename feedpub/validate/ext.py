@@ -17,6 +17,7 @@ from feedpub.validate import itunes, media
 from feedpub.validate.common import (
     ACCESS,
     ADMIN,
+    APP,
     AT,
     ATOM,
     BLOGCHANNEL,
@@ -182,6 +183,51 @@ def _atom_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> No
 _ATOM_ONCE = frozenset(f"{{{ATOM}}}{n}" for n in (
     "id", "title", "subtitle", "updated", "published", "icon", "logo", "rights", "generator",
     "content", "summary", "source"))
+
+
+# --- the Atom Publishing Protocol's elements in feeds (RFC 5023) ----------------------
+
+_APP_DRAFT = f"{{{APP}}}draft"
+_ATOM_TITLE = f"{{{ATOM}}}title"
+
+
+def _app_edited(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """RFC 5023 10.2: app:edited "is a Date construct (as defined by [RFC4287])"."""
+    problem = rfc3339(el.text or "")
+    if problem:
+        error(report, "ext-date-invalid", el,
+              f'"{short(el.text or "")}" {problem} (an Atom Date construct, RFC 5023 10.2)')
+
+
+def _app_control(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """RFC 5023 13.1.1: app:control holds at most one app:draft, "yes" or "no"."""
+    drafts = list(el.iterchildren(_APP_DRAFT))
+    for extra in drafts[1:]:
+        error(report, "ext-element-duplicate", extra, "appears more than once in <app:control>")
+    for draft in drafts[:1]:
+        if (draft.text or "") not in ("yes", "no"):
+            error(report, "ext-value-invalid", draft,
+                  f'"{short(draft.text or "")}" is not "yes" or "no" (RFC 5023 13.1.1)')
+
+
+def _app_collection(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """RFC 5023 8.3.3: an href (the collection's IRI) and one atom:title; a feed or
+    source may hold one to say where its entries are edited (8.3.3, "in Atom Feed
+    Documents")."""
+    href = el.get("href")
+    if href is None:
+        error(report, "ext-attribute-missing", el, "has no href attribute (RFC 5023 8.3.3)")
+    else:
+        problem = uri_problem(href)
+        if problem:
+            error(report, "ext-url-invalid", el, f'href "{short(href)}" {problem}')
+    titles = list(el.iterchildren(_ATOM_TITLE))
+    if not titles:
+        report.error("atom-element-missing",
+                     "<app:collection> has no <atom:title> (RFC 5023 8.3.3)", el)
+    for extra in titles[1:]:
+        report.error("atom-element-duplicate", "<app:collection> has more than one <atom:title>",
+                     extra)
 
 
 # --- GeoRSS (Simple and GML) ---------------------------------------------------------
@@ -385,6 +431,9 @@ CHECKS: dict[str, Check] = {
     f"{{{SY}}}updateFrequency": text_pattern(re.compile(r"\s*0*[1-9][0-9]*\s*"), "a positive integer"),
     f"{{{SY}}}updateBase": _w3cdtf_text,
     f"{{{EV}}}startdate": _event_date,
+    f"{{{APP}}}edited": _app_edited,
+    f"{{{APP}}}control": _app_control,
+    f"{{{APP}}}collection": _app_collection,
     f"{{{EV}}}enddate": _event_date,
     f"{{{THR}}}in-reply-to": _thr_in_reply_to,
     f"{{{THR}}}total": _COUNT,
@@ -436,6 +485,8 @@ CLOSED: dict[str, frozenset[str]] = {
     ATOM: _names("feed entry content author category contributor generator icon id link logo "
                  "published rights source subtitle summary title updated name uri email"),
     THR: _names("in-reply-to total"),
+    # RFC 5023: the service document's elements, and those it puts in feeds and entries
+    APP: _names("service workspace collection accept categories control draft edited"),
     FH: _names("complete archive"),
     AT: _names("deleted-entry by comment"),
     DC: _names("contributor coverage creator date description format identifier language "
