@@ -418,7 +418,20 @@ _DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrigh
 # One checker each for values that several namespaces spell differently.
 _LATITUDE = text_range(-90, 90, "a latitude from -90 to 90")
 _LONGITUDE = text_range(-180, 180, "a longitude from -180 to 180")
+_GEO_POINT_CHILDREN = {f"{{{GEO}}}lat": _LATITUDE, f"{{{GEO}}}long": _LONGITUDE}
 _COUNT = text_pattern(re.compile(r"\s*[0-9]+\s*"), "a non-negative integer")
+
+
+
+def _geo_point(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """W3C Basic Geo: a geo:Point (a SpatialThing) holds geo:lat, geo:long and geo:alt,
+    "decimal degrees" (WGS84) for the first two; the same ranges as when they are
+    written directly in the item."""
+    for child in el:
+        check = _GEO_POINT_CHILDREN.get(child.tag) if isinstance(child.tag, str) else None
+        if check is not None:
+            check(child, child.tag, where, report, rss)
+
 
 CHECKS: dict[str, Check] = {
     f"{{{CONTENT}}}encoded": _html_text,
@@ -443,6 +456,7 @@ CHECKS: dict[str, Check] = {
     **itunes.CHECKS,
     f"{{{GEO}}}lat": _LATITUDE,
     f"{{{GEO}}}long": _LONGITUDE,
+    f"{{{GEO}}}Point": _geo_point,
     f"{{{GEOURL}}}latitude": _LATITUDE,
     f"{{{GEOURL}}}longitude": _LONGITUDE,
     f"{{{TRACKBACK}}}ping": _trackback,
