@@ -4,7 +4,9 @@ Each file imitates what one generator emits (WordPress, Blogger, YouTube, GitHub
 Mastodon, Substack, Medium, Ghost, Hugo, Jekyll, Drupal, podcast hosts, a news site,
 JSON Feed 1.0 and 1.1, RSS 0.91; GitLab, Gitea/Forgejo, Confluence, Jira, Pleroma,
 Lemmy, PeerTube, Tumblr, LiveJournal, Squarespace, Wix, Shopify, TypePad, Movable Type,
-Serendipity, Joomla, MediaWiki, Discourse, phpBB, FeedBurner, old RFC 822 dates,
+Serendipity, Joomla, MediaWiki, Discourse, phpBB, FeedBurner, Pixelfed, Misskey,
+Dreamwidth, Bitbucket, TYPO3, RSS 1.0 and 0.90 (preprint server, Slashdot-style, Movable
+Type index.rdf, Plone), AtomPub drafts, GeoRSS and events, old RFC 822 dates,
 windows-1252, UTF-16 and Shift_JIS encodings...) with made-up content. The specifications allow
 everything in them except the mistakes listed here, which those generators do make and
 which must still be reported; any other error is a false positive.
@@ -79,6 +81,9 @@ MISTAKES: dict[str, list[tuple[str, int]]] = {
     # an event calendar's human-readable start date (the Event module asks for W3CDTF),
     # and latitude and longitude swapped inside a geo:Point
     "georss-events-rss.xml": [("ext-date-invalid", 50), ("ext-value-invalid", 51)],
+    # a generator library's RSS author filled with a user name (RSS 2.0 "author" is the
+    # e-mail address of the author)
+    "misskey-rss.xml": [("rss-email-invalid", 22)],
     # lower-case "t" and "z": RFC 4287 3.3 requires upper case in Atom dates
     "atom-dates-fractional.xml": [("atom-date-invalid", 5)],
 }
