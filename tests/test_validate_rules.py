@@ -478,3 +478,13 @@ def _atom_with(feed_extra: str = "", entry_extra: str = "") -> list[tuple[str, s
 def test_atom_publishing_protocol_elements_in_feeds(feed_extra: str, entry_extra: str,
                                                     expected: list[tuple[str, str]]) -> None:
     assert _atom_with(feed_extra, entry_extra) == expected
+
+
+def test_rss1_rdf_about_may_hold_unicode() -> None:
+    """rdf:about is an RDF URI reference, which allows Unicode as an IRI does."""
+    about = "https://e.org/日記/1"
+    data = _rss1(items=f'<rdf:li rdf:resource="{about}"/>', about=about)
+    assert _found(data) == []
+    assert _found(_rss1(about="https://e.org/a b")) == [
+        ("error", "rss-url-invalid"), ("warning", "rss1-reference-mismatch"),
+        ("warning", "rss1-reference-mismatch")]

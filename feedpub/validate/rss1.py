@@ -146,7 +146,8 @@ class Rss1Checker:
                              f"<{where}> has no rdf:about attribute ({self.version} 5: it names "
                              "the resource the element describes)", el)
             else:
-                self._check_uri(el, f"<{where}> rdf:about", about, absolute=False)
+                # an RDF URI reference: Unicode allowed, as in an IRI (RDF/XML 6.1.4)
+                self._check_uri(el, f"<{where}> rdf:about", about, absolute=False, iri=True)
         self._check_attributes(el, where)
         self._check_language(el)
         allowed = self.children[where]
@@ -284,8 +285,9 @@ class Rss1Checker:
 
     # --- values ------------------------------------------------------------------------
 
-    def _check_uri(self, el: Any, what: str, value: str, *, absolute: bool) -> None:
-        problem = uri_problem(value, iri=False, absolute=absolute) if value else (
+    def _check_uri(self, el: Any, what: str, value: str, *, absolute: bool,
+                   iri: bool = False) -> None:
+        problem = uri_problem(value, iri=iri, absolute=absolute) if value else (
             "is empty" if absolute else None)
         if problem:
             self.report.error("rss-url-invalid", f'{what} "{short(value)}" {problem}', el)
