@@ -199,7 +199,9 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rss_sy_update_period_twice.xml": [(E, "ext-element-duplicate", 9)],
     "atom_tombstone_by_without_name.xml": [(E, "at-by-name-missing", 9)],
     "not_a_feed.html": [(E, "feed-not-a-feed", 0)],
-    "rss_1_0_rdf.xml": [(E, "feed-format-unsupported", 2)],
+    # RSS 1.0 is checked (RSS 1.0 5.3): this channel lacks link, description and items
+    "rss_1_0_rdf.xml": [(E, "rss-element-missing", 3), (E, "rss-element-missing", 3),
+                        (E, "rss-element-missing", 3)],
     "unknown_root.xml": [(E, "feed-root-unknown", 2)],
     "empty.xml": [(E, "feed-empty", 0)],
     "binary.bin": [(E, "feed-not-a-feed", 0)],
@@ -248,7 +250,7 @@ def test_finding_is_frozen() -> None:
     ("name", "expected"),
     [("rss_valid.xml", "rss"), ("atom_valid.xml", "atom"), ("json_valid.json", "json"),
      ("rss_utf16_with_bom.xml", "rss"), ("not_a_feed.html", None), ("empty.xml", None),
-     ("binary.bin", None), ("rss_1_0_rdf.xml", None), ("atom_obsolete_namespace.xml", None)],
+     ("binary.bin", None), ("rss_1_0_rdf.xml", "rss"), ("atom_obsolete_namespace.xml", None)],
 )
 def test_detect_format_from_content(name: str, expected: str | None) -> None:
     assert detect_format((DATA / name).read_bytes()) == expected
@@ -298,7 +300,7 @@ def _rule_ids_in_code() -> set[str]:
 
     package = Path(__file__).resolve().parents[1] / "feedpub" / "validate"
     pattern = re.compile(
-        r'"((?:xml|feed|rss|atom|json|ext|html|fh|at|itunes|media|validator|http|source)-[a-z0-9-]+)"')
+        r'"((?:xml|feed|rss1|rss|atom|json|ext|html|fh|at|itunes|media|validator|http|source)-[a-z0-9-]+)"')
     found: set[str] = set()
     for source in package.glob("*.py"):
         found |= set(pattern.findall(source.read_text(encoding="utf-8")))

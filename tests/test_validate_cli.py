@@ -43,6 +43,13 @@ def test_verbose_says_clean_and_format(capsys: pytest.CaptureFixture[str]) -> No
     assert out == f"{VALID}: valid RSS 2.0 (0 errors, 0 warnings)\n"
 
 
+def test_verbose_names_rss_1_0_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    """RSS 1.0 is checked, exits 0 when valid, and is not called RSS 2.0."""
+    rdf = Path(__file__).parent / "data" / "realworld" / "arxiv-rss10.xml"
+    status, out, _ = _run(["-v", str(rdf)], capsys)
+    assert (status, out) == (0, f"{rdf}: valid RSS 1.0 or 0.90 (RDF) (0 errors, 0 warnings)\n")
+
+
 def test_error_line_is_linter_style_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = _run([str(BAD_DATE)], capsys)
     assert status == 1

@@ -141,3 +141,57 @@ def test_georss_coordinates(markup: str, expected: list[str]) -> None:
     feed = BASE.replace("<rss ", '<rss xmlns:georss="http://www.georss.org/georss" ', 1)
     feed = feed.replace("</item>", markup + "</item>", 1)
     assert [f.rule for f in validate_bytes(feed.encode())] == expected
+
+
+ATOM = 'xmlns:atom="http://www.w3.org/2005/Atom" '
+
+
+def atom_rules(item: str = "", channel: str = "") -> list[str]:
+    """rules() with the Atom namespace declared (rss_valid.xml declares it already)."""
+    text = BASE if "xmlns:atom=" in BASE else BASE.replace("<rss ", f"<rss {ATOM}", 1)
+    text = text.replace("</item>", item + "</item>", 1).replace("<item>", channel + "<item>", 1)
+    return [f.rule for f in validate_bytes(text.encode())]
+
+
+@pytest.mark.parametrize(("item", "expected"), [
+    # RFC 4287's constructs keep their rules when an RSS item uses them
+    ("<atom:updated>2024-03-18T10:00:00Z</atom:updated>", []),
+    ("<atom:updated>Mon, 18 Mar 2024 10:00:00 GMT</atom:updated>", ["atom-date-invalid"]),
+    ("<atom:published>2024-03-18</atom:published>", ["atom-date-invalid"]),
+    ("<atom:id>tag:example.org,2024:1</atom:id>", []),
+    ("<atom:id>item 1</atom:id>", ["atom-id-invalid"]),
+    ("<atom:author><atom:name>Ana</atom:name><atom:email>ana@example.org</atom:email>"
+     "</atom:author>", []),
+    ("<atom:author><atom:email>ana</atom:email></atom:author>",
+     ["atom-element-missing", "atom-email-invalid"]),
+    ('<atom:summary type="xhtml">plain</atom:summary>', ["atom-xhtml-div-missing"]),
+    ('<atom:content type="html">&lt;p&gt;x&lt;/p&gt;</atom:content>', []),
+    ('<atom:content type="nonsense">x</atom:content>', ["atom-content-type-invalid"]),
+    ("<atom:category/>", ["atom-category-term-missing"]),
+    ('<atom:category term="x" foo="y"/>', ["atom-attribute-unknown"]),
+    # once per entry (RFC 4287 4.1.2), so once per item
+    ("<atom:id>tag:example.org,2024:1</atom:id><atom:id>tag:example.org,2024:2</atom:id>",
+     ["ext-element-duplicate"]),
+    ('<atom:link rel="alternate enclosure" href="https://example.org/a"/>',
+     ["atom-link-rel-invalid"]),
+    ('<atom:link rel="enclosure" href="https://example.org/a.mp3" length="1 MB"/>',
+     ["atom-link-length-invalid"]),
+    ('<atom:link rel="alternate" href="https://example.org/a" hreflang="en_US"/>',
+     ["atom-language-invalid"]),
+])
+def test_atom_elements_in_rss_follow_rfc_4287(item: str, expected: list[str]) -> None:
+    assert atom_rules(item) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2005-07-02T10:00:00-05:00", []), ("2005-07-02", []),
+    ("2005-07-02T10:00:00", []),  # no zone: local time
+    ("2005-07-02T10:00", []), ("July 2, 2005 10:00 am", ["ext-date-invalid"]),
+    ("2005-13-02", ["ext-date-invalid"]), ("2005-07-02T25:00:00", ["ext-date-invalid"]),
+])
+def test_event_module_dates(value: str, expected: list[str]) -> None:
+    """RSS 1.0 Event module: ev:startdate and ev:enddate "in W3CDTF format"."""
+    ns = 'xmlns:ev="http://purl.org/rss/1.0/modules/event/" '
+    text = BASE.replace("<rss ", f"<rss {ns}", 1).replace(
+        "</item>", f"<ev:startdate>{value}</ev:startdate><ev:enddate>2005-07-03</ev:enddate></item>", 1)
+    assert [f.rule for f in validate_bytes(text.encode())] == expected

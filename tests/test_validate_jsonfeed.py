@@ -81,6 +81,16 @@ def test_base_is_clean() -> None:
      [("error", "json-attachment-invalid")]),
     (_item(attachments=[{"url": "https://example.org/a.mp3", "mime_type": "audio/mpeg",
                          "duration_in_seconds": "10"}]), [("error", "json-type-invalid")]),
+    # "Attachments": mime_type is a MIME type ("such as audio/mpeg"); a size or a
+    # duration is not negative
+    (_item(attachments=[{"url": "https://example.org/a.mp3", "mime_type": "mp3"}]),
+     [("error", "json-attachment-invalid")]),
+    (_item(attachments=[{"url": "https://example.org/a.m4a", "mime_type": "audio/x-m4a",
+                         "size_in_bytes": 0, "duration_in_seconds": 61.5}]), []),
+    (_item(attachments=[{"url": "https://example.org/a.mp3", "mime_type": "audio/mpeg",
+                         "size_in_bytes": -1}]), [("error", "json-attachment-invalid")]),
+    (_item(attachments=[{"url": "https://example.org/a.mp3", "mime_type": "audio/mpeg",
+                         "duration_in_seconds": -0.5}]), [("error", "json-attachment-invalid")]),
     (_item(colour="blue"), [("warning", "json-key-unknown")]),
     (_item(url=None), [("error", "json-type-invalid")]),
     (_with(author={"name": "Jane"}, authors=[{"name": "Jane"}]), []),

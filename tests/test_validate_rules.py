@@ -277,6 +277,8 @@ def test_a_date_with_white_space_around_it_says_so() -> None:
     ("80", None), ("065535", None),
     ("65536", '<cloud> port "65536" is over 65535, the highest TCP port'),
     ("9" * 5000, '<cloud> port "' + "9" * 59 + '…" is over 65535, the highest TCP port'),
+    ("0", '<cloud> port "0" is 0, a reserved port no server can listen on (RFC 6335 6)'),
+    ("000", '<cloud> port "000" is 0, a reserved port no server can listen on (RFC 6335 6)'),
 ])
 def test_a_cloud_port_is_a_tcp_port(port: str, problem: str | None) -> None:
     """<cloud port> is where readers register (RSS 2.0, "cloud"): any whole number passed,
@@ -373,3 +375,135 @@ def test_an_atom_link_may_hold_extension_elements(content: str, expected: list[s
             '<link rel="http://opds-spec.org/acquisition/buy" href="https://example.org/buy" '
             f'type="text/html">{content}</link></feed>')
     assert [f.rule for f in validate_bytes(feed.encode())] == expected
+
+
+# --- RSS 1.0 and 0.90 (RDF Site Summary 1.0, sections 5.2 to 5.6) -------------------
+
+_RDF_HEAD = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+             'xmlns="http://purl.org/rss/1.0/" '
+             'xmlns:tb="http://madskills.com/public/xml/rss/module/trackback/">\n')
+
+
+def _rss1(channel_extra: str = "", items: str = "", rest: str = "", about: str = "") -> bytes:
+    lis = "".join(f'<rdf:li rdf:resource="https://e.org/{i}"/>' for i in ("1",))
+    return (_RDF_HEAD + f'<channel rdf:about="https://e.org/rdf"><title>t</title>'
+            f"<link>https://e.org/</link><description>d</description>{channel_extra}"
+            f"<items><rdf:Seq>{items or lis}</rdf:Seq></items></channel>\n"
+            f'<item rdf:about="{about or "https://e.org/1"}"><title>i</title>'
+            f"<link>https://e.org/1</link></item>\n{rest}</rdf:RDF>").encode()
+
+
+def _found(data: bytes) -> list[tuple[str, str]]:
+    return [(f.severity, f.rule) for f in validate_bytes(data)]
+
+
+def test_rss1_minimal_feed_is_clean() -> None:
+    assert _found(_rss1()) == []
+
+
+def test_rss1_trackback_takes_rdf_resource() -> None:
+    """The trackback module's RSS 1.0 form is <trackback:ping rdf:resource="URL"/>."""
+    data = _rss1().replace(b"</item>", b'<tb:ping rdf:resource="https://e.org/tb/1"/></item>')
+    assert _found(data) == []
+    bad = _rss1().replace(b"</item>", b'<tb:ping rdf:resource="not a url"/></item>')
+    assert _found(bad) == [("error", "ext-url-invalid")]
+
+
+def test_rss1_unqualified_about_and_resource_are_rdf_1999_forms() -> None:
+    data = _rss1(items='<rdf:li resource="https://e.org/1"/>').replace(
+        b'<item rdf:about=', b'<item about=')
+    assert _found(data) == []
+
+
+def test_rss1_item_not_listed_in_items_is_a_warning() -> None:
+    assert _found(_rss1(about="https://e.org/other")) == [
+        ("warning", "rss1-reference-mismatch"), ("warning", "rss1-reference-mismatch")]
+
+
+def test_rss1_image_needs_a_channel_reference_and_an_about() -> None:
+    image = "<image><title>t</title><url>https://e.org/i.png</url><link>https://e.org/</link></image>"
+    assert sorted(_found(_rss1(rest=image))) == [
+        ("error", "rss-element-missing"), ("error", "rss1-about-missing")]
+    ref = '<image rdf:resource="https://e.org/i.png"/>'
+    good = image.replace("<image>", '<image rdf:about="https://e.org/i.png">')
+    assert _found(_rss1(channel_extra=ref, rest=good)) == []
+    assert _found(_rss1(channel_extra=ref)) == [("warning", "rss1-reference-mismatch")]
+
+
+def test_rss1_items_needs_a_seq_with_resources() -> None:
+    data = _rss1(items='<rdf:li/>')
+    assert _found(data) == [("error", "rss1-resource-missing"),
+                            ("warning", "rss1-reference-mismatch")]
+    no_seq = _rss1().replace(b"<items><rdf:Seq>", b"<items><x>").replace(
+        b"</rdf:Seq></items>", b"</x></items>")
+    assert ("error", "rss-element-missing") in _found(no_seq)
+
+
+def test_rdf_without_an_rss_channel_is_not_a_feed() -> None:
+    data = (_RDF_HEAD.replace('xmlns="http://purl.org/rss/1.0/"', 'xmlns="urn:x-other"')
+            + "<channel/></rdf:RDF>").encode()
+    assert _found(data) == [("error", "feed-format-unsupported")]
+    data = b'<RDF xmlns="urn:x-not-rdf"><channel/></RDF>'
+    assert _found(data) == [("error", "feed-format-unsupported")]
+
+
+def test_rss_090_is_checked_with_a_warning() -> None:
+    data = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            b'xmlns="http://my.netscape.com/rdf/simple/0.9/"><channel><title>t</title>'
+            b"<link>https://e.org/</link><description>d</description></channel>"
+            b"<item><title>i</title><link>https://e.org/1</link></item></rdf:RDF>")
+    assert _found(data) == [("warning", "rss-version-old")]
+    assert _found(data.replace(b"<link>https://e.org/1</link>", b"")) == [
+        ("warning", "rss-version-old"), ("error", "rss-element-missing")]
+
+
+@pytest.mark.parametrize(("version", "conflict"), [
+    ("0.91", False), ("0.92", True), ("2.0", True), ("2.0.1", True)])
+def test_an_rss_091_dtd_fits_only_version_091(version: str, conflict: bool) -> None:
+    """The RSS 0.91 DTD declares 0.91's elements only: on 0.92 (which adds enclosure,
+    source, category, cloud) or 2.0 it contradicts the version attribute."""
+    feed = ('<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS '
+            '0.91//EN" "http://www.rssboard.org/rss-0.91.dtd">\n'
+            f'<rss version="{version}"><channel><title>t</title><link>https://e.org/</link>'
+            "<description>d</description><language>en</language></channel></rss>").encode()
+    found = [f.rule for f in validate_bytes(feed) if f.severity == "error"]
+    assert found == (["rss-doctype-conflict"] if conflict else [])
+
+
+def _atom_with(feed_extra: str = "", entry_extra: str = "") -> list[tuple[str, str]]:
+    data = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:app="http://www.w3.org/2007/app">'
+            '<title>t</title><id>tag:e.org,2024:f</id><updated>2024-03-18T10:00:00Z</updated>'
+            '<link rel="self" href="https://e.org/f"/><author><name>a</name></author>'
+            f'{feed_extra}<entry><title>e</title><id>tag:e.org,2024:1</id>'
+            '<updated>2024-03-18T10:00:00Z</updated><link href="https://e.org/1"/>'
+            f"{entry_extra}</entry></feed>").encode()
+    return [(f.severity, f.rule) for f in validate_bytes(data)]
+
+
+@pytest.mark.parametrize(("feed_extra", "entry_extra", "expected"), [
+    # RFC 5023 10.2: app:edited is an Atom Date construct
+    ("", "<app:edited>2024-03-18T10:00:00Z</app:edited>", []),
+    ("", "<app:edited>2024-03-18</app:edited>", [("error", "ext-date-invalid")]),
+    # 13.1.1: app:draft is "yes" or "no"
+    ("", "<app:control><app:draft>no</app:draft></app:control>", []),
+    ("", "<app:control><app:draft>No</app:draft></app:control>", [("error", "ext-value-invalid")]),
+    # 8.3.3: a collection in a feed has an href and one atom:title
+    ('<app:collection href="https://e.org/edit"><title>Posts</title></app:collection>', "", []),
+    ("<app:collection><title>Posts</title></app:collection>", "",
+     [("error", "ext-attribute-missing")]),
+    ('<app:collection href="https://e.org/edit"/>', "", [("error", "atom-element-missing")]),
+    ("", "<app:edit>x</app:edit>", [("error", "ext-element-unknown")]),
+])
+def test_atom_publishing_protocol_elements_in_feeds(feed_extra: str, entry_extra: str,
+                                                    expected: list[tuple[str, str]]) -> None:
+    assert _atom_with(feed_extra, entry_extra) == expected
+
+
+def test_rss1_rdf_about_may_hold_unicode() -> None:
+    """rdf:about is an RDF URI reference, which allows Unicode as an IRI does."""
+    about = "https://e.org/日記/1"
+    data = _rss1(items=f'<rdf:li rdf:resource="{about}"/>', about=about)
+    assert _found(data) == []
+    assert sorted(_found(_rss1(about="https://e.org/a b"))) == [
+        ("error", "rss-url-invalid"), ("warning", "rss1-reference-mismatch"),
+        ("warning", "rss1-reference-mismatch")]

@@ -1,4 +1,4 @@
-"""A fast, local, safe validator for RSS 2.0, Atom 1.0 and JSON Feed 1.1.
+"""A fast, local, safe validator for RSS 2.0 (and 0.9x, 1.0), Atom 1.0 and JSON Feed 1.1.
 
 Usage::
 
@@ -34,6 +34,7 @@ DEFAULT_MAX_BYTES = 50 * 2**20
 _BLANK = b" \t\r\n\xef\xbb\xbf"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
 _TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
+_RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 # A comment ends at its first "-->" (XML 1.0, 2.8: "--" cannot occur inside one). The
 # pattern says so with a look-ahead rather than a lazy ".*?": a lazy comment could also
 # stretch to any later "-->", and on a head of many comments and no root element the
@@ -82,6 +83,8 @@ def detect_format(data: bytes) -> str | None:
         return "atom"
     if local == "deleted-entry" and namespace == _TOMBSTONE_NS:
         return "atom"  # an RFC 6721 Deleted Entry Document
+    if local == "RDF" and namespace == _RDF_NS:
+        return "rss"  # RSS 1.0 or 0.90: rdf:RDF holding an RSS channel
     return None
 
 
@@ -177,6 +180,13 @@ def _validate_xml(data: bytes, stripped: bytes, report: Report) -> None:
         from feedpub.validate import atom
 
         atom.check(root, report)
+    elif tag == f"{{{_RDF_NS}}}RDF":
+        from feedpub.validate import rss1
+
+        if not rss1.check(root, report):
+            report.error("feed-format-unsupported",
+                         "this RDF document has no RSS 1.0 or RSS 0.90 <channel> (in "
+                         f'"{rss1.RSS10}" or "{rss1.RSS090}"), so it is not an RSS feed', root)
     else:
         _unknown_root(root, report)
 
@@ -194,9 +204,10 @@ def _unknown_root(root: object, report: Report) -> None:
         report.error("feed-root-unknown",
                      f'<rss> is in namespace "{namespace}", but RSS 2.0 elements are in no '
                      "namespace: remove the xmlns", root)
-    elif local == "RDF":
+    elif local == "RDF":  # RSS 1.0 and 0.90 put rdf:RDF in the RDF namespace
         report.error("feed-format-unsupported",
-                     "RSS 1.0 (RDF) is not supported; use RSS 2.0, Atom 1.0 or JSON Feed 1.1", root)
+                     f'<RDF> is in namespace "{namespace}", not the RDF namespace "{_RDF_NS}", '
+                     "so it is not an RSS 1.0 or 0.90 document", root)
     else:
         report.error("feed-root-unknown",
                      f"<{local}> is not the root of an RSS 2.0 or Atom 1.0 document", root)

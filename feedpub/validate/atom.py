@@ -151,6 +151,36 @@ class AtomChecker:
         if _AUTHOR not in found:
             self.report.error("atom-author-missing", "<entry> has no <author>", entry)
 
+    def check_in_rss(self, el: Any, tag: str, where: str) -> None:
+        """An Atom element used in RSS (the RSS Best Practices Profile and RFC 5005
+        Appendix B put Atom elements in RSS channels and items): it keeps the meaning
+        RFC 4287 gives it, so its attributes and value are checked as in Atom, a
+        channel standing for the feed and an item for the entry. atom:link has its
+        own check (ext), as the Best Practices Profile describes it."""
+        check = self._checks.get(tag)
+        if check is None or tag == _LINK:
+            return
+        names = el.keys()
+        if names:
+            self._check_attributes(el, tag, names)
+        check(el, "feed" if where == "channel" else "entry")
+
+    def check_link_rel(self, el: Any) -> None:
+        """rel, hreflang and length of an atom:link found in RSS, as in Atom."""
+        rel = el.get("rel")
+        if rel is not None and rel not in _COMMON_RELS:
+            self._check_rel(el, rel)
+        hreflang = el.get("hreflang")
+        if hreflang is not None and not is_language(hreflang):
+            self.report.error(
+                "atom-language-invalid", f'<link> hreflang "{short(hreflang)}" is not a language tag',
+                el)
+        length = el.get("length")
+        if length is not None and _INT.fullmatch(length) is None:
+            self.report.error(
+                "atom-link-length-invalid",
+                f'<link> length "{short(length)}" is not a non-negative integer', el)
+
     # --- structure -------------------------------------------------------------------
 
     def _walk(

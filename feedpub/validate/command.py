@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 DEFAULT_TIMEOUT = 15.0  # seconds, for everything one URL costs
-_LABELS = {"rss": "RSS 2.0", "atom": "Atom 1.0", "json": "JSON Feed"}
+_LABELS = {"rss": "RSS 2.0", "atom": "Atom 1.0", "json": "JSON Feed", "rdf": "RSS 1.0 or 0.90 (RDF)"}
 
 
 class SourceError(Exception):
@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
             results.append({"source": name, "readable": True, "format": kind,
                             "findings": [f.as_dict() for f in findings]})
         else:
-            _print_text(shown, kind, findings, verbose, sys.stdout)
+            _print_text(shown, _label_kind(data, kind), findings, verbose, sys.stdout)
     if output == "json":
         import json
 
@@ -179,6 +179,17 @@ def format_finding(name: str, finding: Finding) -> str:
     """One linter-style line: ``path:line:column: severity rule: message``."""
     return (f"{name}:{finding.line}:{finding.column}: {finding.severity} {finding.rule}: "
             f"{finding.message}")
+
+
+def _label_kind(data: bytes, kind: str | None) -> str | None:
+    """The kind for the summary line: RSS 1.0 and 0.90 (rdf:RDF) are "rss" to callers
+    but not RSS 2.0, which the label would otherwise say."""
+    if kind != "rss":
+        return kind
+    from feedpub.validate import root_element
+
+    root = root_element(data)
+    return "rdf" if root is not None and root[0] == "RDF" else kind
 
 
 def _print_text(name: str, kind: str | None, findings: list[Finding], verbose: bool,

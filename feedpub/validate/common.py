@@ -33,6 +33,8 @@ ICBM = "http://postneo.com/icbm"
 GML = "http://www.opengis.net/gml"
 ACCESS = "http://www.bloglines.com/about/specs/fac-1.0"
 CREATIVECOMMONS = "http://backend.userland.com/creativeCommonsRssModule"
+EV = "http://purl.org/rss/1.0/modules/event/"
+APP = "http://www.w3.org/2007/app"
 
 XML_BASE = f"{{{XML}}}base"
 XML_LANG = f"{{{XML}}}lang"
@@ -42,7 +44,8 @@ PREFIXES = {
     AT: "at", SY: "sy", ITUNES: "itunes", MEDIA: "media", GEO: "geo", XHTML: "xhtml",
     GEORSS: "georss", GML: "gml", OPENSEARCH: "opensearch", SLASH: "slash", WFW: "wfw",
     ADMIN: "admin", TRACKBACK: "trackback", ACCESS: "access", BLOGCHANNEL: "blogChannel",
-    CC: "cc", ICBM: "icbm", GEOURL: "geourl", CREATIVECOMMONS: "creativeCommons",
+    CC: "cc", ICBM: "icbm", GEOURL: "geourl", CREATIVECOMMONS: "creativeCommons", EV: "ev",
+    APP: "app",
 }
 
 

@@ -17,6 +17,7 @@ from feedpub.validate import itunes, media
 from feedpub.validate.common import (
     ACCESS,
     ADMIN,
+    APP,
     AT,
     ATOM,
     BLOGCHANNEL,
@@ -25,6 +26,7 @@ from feedpub.validate.common import (
     CREATIVECOMMONS,
     DC,
     DCTERMS,
+    EV,
     FH,
     GEO,
     GEORSS,
@@ -75,6 +77,18 @@ def _w3cdtf_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> No
     problem = w3cdtf(el.text or "")
     if problem:
         error(report, "ext-date-invalid", el, f'"{short(el.text or "")}" {problem}')
+
+
+def _event_date(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """ev:startdate and ev:enddate (RSS 1.0 Event module): "in W3CDTF format". A time
+    without a zone is taken as local time (ISO 8601 allows it, and the module's own
+    examples are read that way), so only the zone may be left out."""
+    text = (el.text or "").strip()
+    problem = w3cdtf(text)
+    if problem and "T" in text and text[-1:].isdigit() and w3cdtf(text + "Z") is None:
+        problem = None
+    if problem:
+        error(report, "ext-date-invalid", el, f'"{short(text)}" {problem}')
 
 
 def _language_text(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
@@ -147,10 +161,73 @@ def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) 
         error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
     if any(name.startswith(_THR_PREFIX) for name in el.attrib):
         check_thr_link(el, report)
+    if el.get("rel") is not None or el.get("hreflang") is not None or el.get("length") is not None:
+        from feedpub.validate.atom import AtomChecker
+
+        AtomChecker(report).check_link_rel(el)
     if link_has_content(el):
         report.warning("atom-link-not-empty",
                        "<atom:link> has content; its data belongs in attributes (href, rel, type)",
                        el)
+
+
+def _atom_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """atom:id, atom:updated, atom:author... in an RSS channel or item: RFC 4287's rules."""
+    from feedpub.validate.atom import AtomChecker
+
+    AtomChecker(report).check_in_rss(el, tag, where)
+
+
+# Atom elements that appear once in a feed or an entry (RFC 4287 4.1.1, 4.1.2): an RSS
+# channel or item using them stands for one feed or one entry.
+_ATOM_ONCE = frozenset(f"{{{ATOM}}}{n}" for n in (
+    "id", "title", "subtitle", "updated", "published", "icon", "logo", "rights", "generator",
+    "content", "summary", "source"))
+
+
+# --- the Atom Publishing Protocol's elements in feeds (RFC 5023) ----------------------
+
+_APP_DRAFT = f"{{{APP}}}draft"
+_ATOM_TITLE = f"{{{ATOM}}}title"
+
+
+def _app_edited(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """RFC 5023 10.2: app:edited "is a Date construct (as defined by [RFC4287])"."""
+    problem = rfc3339(el.text or "")
+    if problem:
+        error(report, "ext-date-invalid", el,
+              f'"{short(el.text or "")}" {problem} (an Atom Date construct, RFC 5023 10.2)')
+
+
+def _app_control(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """RFC 5023 13.1.1: app:control holds at most one app:draft, "yes" or "no"."""
+    drafts = list(el.iterchildren(_APP_DRAFT))
+    for extra in drafts[1:]:
+        error(report, "ext-element-duplicate", extra, "appears more than once in <app:control>")
+    for draft in drafts[:1]:
+        if (draft.text or "") not in ("yes", "no"):
+            error(report, "ext-value-invalid", draft,
+                  f'"{short(draft.text or "")}" is not "yes" or "no" (RFC 5023 13.1.1)')
+
+
+def _app_collection(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """RFC 5023 8.3.3: an href (the collection's IRI) and one atom:title; a feed or
+    source may hold one to say where its entries are edited (8.3.3, "in Atom Feed
+    Documents")."""
+    href = el.get("href")
+    if href is None:
+        error(report, "ext-attribute-missing", el, "has no href attribute (RFC 5023 8.3.3)")
+    else:
+        problem = uri_problem(href)
+        if problem:
+            error(report, "ext-url-invalid", el, f'href "{short(href)}" {problem}')
+    titles = list(el.iterchildren(_ATOM_TITLE))
+    if not titles:
+        report.error("atom-element-missing",
+                     "<app:collection> has no <atom:title> (RFC 5023 8.3.3)", el)
+    for extra in titles[1:]:
+        report.error("atom-element-duplicate", "<app:collection> has more than one <atom:title>",
+                     extra)
 
 
 # --- GeoRSS (Simple and GML) ---------------------------------------------------------
@@ -307,13 +384,22 @@ def _comment_rss(el: Any, tag: str, where: str, report: Report, rss: bool) -> No
 
 
 def _trackback(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
-    if el.get(f"{{{RDF}}}resource") is not None:
-        error(report, "ext-attribute-invalid", el,
-               "uses the RSS 1.0 rdf:resource form; in RSS 2.0 and Atom the URL is the content")
+    """The trackback module gives the URL as rdf:resource in RSS 1.0 (an RDF document)
+    and as the element's content in RSS 2.0 and Atom."""
     if where not in ("item", "entry"):
         report.error("ext-element-misplaced",
                      f"<{name_of(tag)}> belongs in an item or entry, not <{where}>", el)
+    resource = el.get(f"{{{RDF}}}resource")
+    if el.getroottree().getroot().tag == _RDF_ROOT:
+        _rdf_resource(el, tag, where, report, rss)
+        return
+    if resource is not None:
+        error(report, "ext-attribute-invalid", el,
+               "uses the RSS 1.0 rdf:resource form; in RSS 2.0 and Atom the URL is the content")
     url_text(el, tag, where, report, rss)
+
+
+_RDF_ROOT = f"{{{RDF}}}RDF"
 
 
 # Extension elements that may appear at most once per parent.
@@ -324,7 +410,7 @@ ONCE = media.ONCE | itunes.ONCE | frozenset(
     + [f"{{{BLOGCHANNEL}}}{n}" for n in ("blogRoll", "mySubscriptions", "blink", "changes")]
     + [f"{{{WFW}}}{n}" for n in ("comment", "commentRss", "commentRSS")]
     + [f"{{{SLASH}}}{n}" for n in ("comments", "hit_parade")]
-    + [f"{{{TRACKBACK}}}ping"] + [f"{{{FH}}}complete", f"{{{FH}}}archive"])
+    + [f"{{{TRACKBACK}}}ping"] + [f"{{{FH}}}complete", f"{{{FH}}}archive"]) | _ATOM_ONCE
 # dcterms:available and dcterms:valid may hold periods (DCMI Period), not just dates.
 _DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrighted",
                   "dateSubmitted")
@@ -332,7 +418,20 @@ _DCTERMS_DATES = ("created", "issued", "modified", "dateAccepted", "dateCopyrigh
 # One checker each for values that several namespaces spell differently.
 _LATITUDE = text_range(-90, 90, "a latitude from -90 to 90")
 _LONGITUDE = text_range(-180, 180, "a longitude from -180 to 180")
+_GEO_POINT_CHILDREN = {f"{{{GEO}}}lat": _LATITUDE, f"{{{GEO}}}long": _LONGITUDE}
 _COUNT = text_pattern(re.compile(r"\s*[0-9]+\s*"), "a non-negative integer")
+
+
+
+def _geo_point(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
+    """W3C Basic Geo: a geo:Point (a SpatialThing) holds geo:lat, geo:long and geo:alt,
+    "decimal degrees" (WGS84) for the first two; the same ranges as when they are
+    written directly in the item."""
+    for child in el:
+        check = _GEO_POINT_CHILDREN.get(child.tag) if isinstance(child.tag, str) else None
+        if check is not None:
+            check(child, child.tag, where, report, rss)
+
 
 CHECKS: dict[str, Check] = {
     f"{{{CONTENT}}}encoded": _html_text,
@@ -344,12 +443,20 @@ CHECKS: dict[str, Check] = {
         "hourly, daily, weekly, monthly or yearly"),
     f"{{{SY}}}updateFrequency": text_pattern(re.compile(r"\s*0*[1-9][0-9]*\s*"), "a positive integer"),
     f"{{{SY}}}updateBase": _w3cdtf_text,
+    f"{{{EV}}}startdate": _event_date,
+    f"{{{APP}}}edited": _app_edited,
+    f"{{{APP}}}control": _app_control,
+    f"{{{APP}}}collection": _app_collection,
+    f"{{{EV}}}enddate": _event_date,
     f"{{{THR}}}in-reply-to": _thr_in_reply_to,
     f"{{{THR}}}total": _COUNT,
     f"{{{ATOM}}}link": _atom_link_in_rss,
+    **{tag: _atom_in_rss for tag in _ATOM_ONCE | {f"{{{ATOM}}}{n}" for n in (
+        "author", "contributor", "category")}},
     **itunes.CHECKS,
     f"{{{GEO}}}lat": _LATITUDE,
     f"{{{GEO}}}long": _LONGITUDE,
+    f"{{{GEO}}}Point": _geo_point,
     f"{{{GEOURL}}}latitude": _LATITUDE,
     f"{{{GEOURL}}}longitude": _LONGITUDE,
     f"{{{TRACKBACK}}}ping": _trackback,
@@ -392,6 +499,8 @@ CLOSED: dict[str, frozenset[str]] = {
     ATOM: _names("feed entry content author category contributor generator icon id link logo "
                  "published rights source subtitle summary title updated name uri email"),
     THR: _names("in-reply-to total"),
+    # RFC 5023: the service document's elements, and those it puts in feeds and entries
+    APP: _names("service workspace collection accept categories control draft edited"),
     FH: _names("complete archive"),
     AT: _names("deleted-entry by comment"),
     DC: _names("contributor coverage creator date description format identifier language "

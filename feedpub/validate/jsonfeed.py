@@ -14,10 +14,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 
+from feedpub.validate.common import short
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
-from feedpub.validate.urls import is_language, uri_problem
+from feedpub.validate.urls import is_language, is_mime_type, uri_problem
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -331,6 +332,23 @@ class JsonFeedChecker:
                     self.error("json-attachment-invalid", f'an attachment has no "{key}"',
                                attachment)
             self._urls(attachment, ("url",), "attachment")
+            self._check_attachment_values(attachment)
+
+    def _check_attachment_values(self, attachment: JObject) -> None:
+        """"Attachments": mime_type "specifies the type of the attachment, such as
+        audio/mpeg" (a MIME type, RFC 2045); size_in_bytes "how large the file is" and
+        duration_in_seconds "how long it takes to listen to or watch": neither below 0."""
+        kind = attachment.get("mime_type")
+        if isinstance(kind, str) and not is_mime_type(kind):
+            self.error("json-attachment-invalid",
+                       f'attachment "mime_type" "{short(kind)}" is not a MIME type such as '
+                       '"audio/mpeg"', attachment, "mime_type")
+        for key in ("size_in_bytes", "duration_in_seconds"):
+            number = attachment.get(key)
+            if isinstance(number, (int, float)) and not isinstance(number, bool) and number < 0:
+                self.error("json-attachment-invalid",
+                           f'attachment "{key}" is negative; a size or a duration is 0 or more',
+                           attachment, key)
 
     def _check_tags(self, item: JObject) -> None:
         tags = item.get("tags")

@@ -35,7 +35,7 @@ _ITUNES_PREFIX = f"{{{ITUNES}}}"
 # RSS 2.0 is upward-compatible with these (RSS 2.0.1, introduction).
 _OLD_VERSIONS = frozenset({"0.91", "0.92", "0.93", "0.94"})
 # RSS Best Practices Profile, textInput name: an HTML form control name.
-_FORM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:._-]*")
+FORM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:._-]*")
 _DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 CHANNEL_ONCE = frozenset({
@@ -65,6 +65,7 @@ _CONTAINERS = frozenset({"item", "image", "textInput", "skipHours", "skipDays"})
 _EMPTY = frozenset({"enclosure", "cloud"})
 # Netscape stopped serving its RSS 0.91 DTD in 2007; readers that load it fail.
 _NETSCAPE_DTD = "my.netscape.com/publish/formats/rss-0.91.dtd"
+_DTD_VERSION = re.compile(r"rss-(0\.9[0-9]?)\.dtd")
 _CLOUD_PROTOCOLS = ("xml-rpc", "soap", "http-post")
 _BLANK_MEANINGFUL = frozenset({"isPermaLink", "registerProcedure"})
 # Formats RSS 2.0 names for the channel image; other image types by file extension.
@@ -147,10 +148,15 @@ class RssChecker:
                 "the DOCTYPE names Netscape's RSS 0.91 DTD, which Netscape stopped serving in "
                 "2007, so readers that load DTDs fail: remove the DOCTYPE, or point it at "
                 "http://www.rssboard.org/rss-0.91.dtd", root)
-        if "rss-0.9" in doctype and root.get("version", "").strip() in ("2.0", "2.0.1"):
+        version_text = root.get("version", "").strip()
+        dtd = _DTD_VERSION.search(doctype)
+        if dtd is not None and version_text and version_text != dtd.group(1):
+            # an RSS 0.9x DTD describes that version only: later ones add elements
+            # (enclosure, source, category, cloud...) it does not declare
             self.report.error(
                 "rss-doctype-conflict",
-                "the DOCTYPE is the RSS 0.91 DTD but the version is 2.0; remove the DOCTYPE", root)
+                f"the DOCTYPE is the RSS {dtd.group(1)} DTD but the version is "
+                f'"{short(version_text)}"; remove the DOCTYPE', root)
         version = root.get("version")
         if version is None:
             self.report.error("rss-version-missing", '<rss> has no version attribute ("2.0")', root)
@@ -471,6 +477,11 @@ class RssChecker:
             self.report.error(
                 "rss-cloud-invalid", f'<cloud> port "{short(port)}" is over {MAX_PORT}, the '
                 "highest TCP port", el)
+        elif port is not None and capped_int(port.strip(), 1) == 0:
+            # port 0 is reserved: no server listens there (RFC 6335 6)
+            self.report.error(
+                "rss-cloud-invalid", f'<cloud> port "{short(port)}" is 0, a reserved port no '
+                "server can listen on (RFC 6335 6)", el)
         protocol = el.get("protocol")
         if protocol == "https-post":
             self.report.warning(
@@ -548,7 +559,7 @@ class RssChecker:
         name = found.get("name")
         if name is not None:
             value = (name.text or "").strip()
-            if _FORM_NAME.fullmatch(value) is None:
+            if FORM_NAME.fullmatch(value) is None:
                 self.report.error(
                     "rss-textinput-name-invalid",
                     f'<textInput> name "{short(value)}" must start with a letter and hold only '
