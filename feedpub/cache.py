@@ -32,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import pickle
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -164,6 +164,22 @@ class EntryStore:
                                      html_size=encoded.html_size, encoded=None)
         self.repaired = True
         return whole
+
+    def files_digest(self, names: Iterable[str]) -> str:
+        """A digest of the index's records of the files ``names`` (name, stamp, sha256),
+        whether decoded or kept as they are: what ``feedpub.frozen`` compares to know that
+        no run has changed them since their pages froze (a run killed after it saved the
+        index, before it published, leaves the index ahead of the feeds)."""
+        kept = self.index.kept
+        rows = []
+        for name in sorted(names):
+            value = kept.get(name)
+            if value is not None:
+                rows.append(f"{name}\0{value[0]}\0{value[1]}\0{value[2]}")
+            else:
+                record = self.records[name]
+                rows.append(f"{name}\0{record.size}\0{record.mtime_ns}\0{record.sha256}")
+        return hashlib.sha256("\n".join(rows).encode("utf-8", "surrogateescape")).hexdigest()
 
     def html_size(self, entry: Entry) -> int:
         """The bytes of the entry's HTML: every format's item holds at least that much."""
@@ -593,27 +609,30 @@ def _kept_ref(value: list[object]) -> Ref:
 def _repack(folder: Path, records: dict[str, CachedEntry], index: Index,
             kept_packs: set[str]) -> bool:
     """Past ``MAX_PACKS`` packs, the live entries of the packs ``packs.to_merge`` chooses
-    copied into one (their records given their new refs; a damaged one dropped, its file
-    parsed again next time): True when done. A kept record in a chosen pack is decoded
-    into ``records`` first (one that does not decode is dropped the same way)."""
+    copied into one (their records given their new refs, kept ones too; a damaged one
+    dropped, its file parsed again next time): True when done."""
     from feedpub.packs import MAX_PACKS, repack, to_merge
 
     live = [r.ref for r in records.values() if r.ref is not None]
     if len({ref[0] for ref in live} | kept_packs) <= MAX_PACKS:
         return False
-    live += [_kept_ref(value) for value in index.kept.values()]
+    kept = index.kept
+    live += [_kept_ref(value) for value in kept.values()]
     chosen = to_merge(folder, live)
-    for name in [n for n, value in index.kept.items() if _kept_ref(value)[0] in chosen]:
-        value = index.kept.pop(name)
-        index.kept_in_changes.discard(name)
-        with contextlib.suppress(BadRecord):
-            records[name] = decode_record(value)
     refs = {name: r.ref for name, r in sorted(records.items())
             if r.ref is not None and r.ref[0] in chosen}
+    refs.update((name, _kept_ref(value)) for name, value in sorted(kept.items())
+                if _kept_ref(value)[0] in chosen)
     names = list(refs)
     moved = repack(folder, PACK_KIND, list(refs.values()))
     for name, ref in zip(names, moved, strict=True):
-        if ref is None:
+        if name in kept:
+            value = kept.pop(name)
+            if ref is not None:  # the same record but where its entry now is
+                stub = value[3]
+                assert type(stub) is list
+                kept[name] = [*value[:3], [*stub[:-2], list(ref), stub[-1]]]
+        elif ref is None:
             del records[name]  # damaged: its file is parsed again next time
         else:
             records[name] = replace(records[name], ref=ref, encoded=None)

@@ -21,19 +21,20 @@ A later build uses the snapshot only when it is sure. Before reading anything
 (``usable``): the same feedpub and config, the frozen pages' files as the last build
 wrote them, the clock not behind the snapshot. While reading: the entry index finds
 the records of the frozen ids whose files kept their stamps and leaves them undecoded,
-and there must be exactly as many as the snapshot knows files; the ledger lines of the
-frozen ids must be the ones it knows. Anything else that would touch a frozen page (a
-file read this build claiming a frozen id, an update dated among the frozen ones, a
-ledger line of another id naming a frozen file) *thaws* the build (``Thaw``): it starts
-again, reading everything, and writes a new snapshot. The snapshot is a shortcut,
-never the source: deleting it costs one ordinary build.
+and they must be the very records the snapshot knows (their digest: a run killed after
+it saved the index, before it published, leaves records of an edit that never went
+out); the ledger lines of the frozen ids must be the ones it knows. Anything else that
+would touch a frozen page (a file read this build claiming a frozen id, an update dated
+among the frozen ones, a ledger line of another id naming a frozen file) *thaws* the
+build (``Thaw``): it starts again, reading everything, and writes a new snapshot. The
+snapshot is a shortcut, never the source: deleting it costs one ordinary build.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,6 +58,7 @@ class Frozen:
     pages: list[list[str]]  # each frozen page's ids, oldest first, as the layout holds them
     ids: frozenset[str]  # every id of ``pages``
     files: int  # the entry files that hold them (a retracted one may have none)
+    records: str  # ``EntryStore.files_digest`` of those files' index records
     lines: str  # ``lines_digest`` of the ledger lines of every frozen id, in the file's order
     last: tuple[float, str]  # (published timestamp, id) of the newest frozen id
     last_retraction: datetime | None  # the newest retraction among them
@@ -64,10 +66,11 @@ class Frozen:
     latest: datetime  # the latest moment their state depends on: ``now`` must be later
 
 
-def frozen_pages(pages: list[list[str]], files: int, lines: str, last: tuple[float, str],
-                 last_retraction: datetime | None, entries: int, latest: datetime) -> Frozen:
-    return Frozen(pages, frozenset(key for page in pages for key in page), files, lines, last,
-                  last_retraction, entries, latest)
+def frozen_pages(pages: list[list[str]], files: int, records: str, lines: str,
+                 last: tuple[float, str], last_retraction: datetime | None, entries: int,
+                 latest: datetime) -> Frozen:
+    return Frozen(pages, frozenset(key for page in pages for key in page), files, records,
+                  lines, last, last_retraction, entries, latest)
 
 
 def lines_digest(lines: list[str]) -> str:
@@ -88,18 +91,20 @@ def usable(frozen: Frozen | None, *, now: datetime, known_pages: Mapping[int, st
 
 def freeze(previous: Frozen | None, pages: list[list[str]], ledger: Mapping[str, Published],
            line_of: Callable[[str], str], entries: Mapping[str, Entry | None],
-           broken: frozenset[str], *, window_start: datetime, keep: timedelta | None,
-           now: datetime) -> Frozen | None:
+           broken: frozenset[str], kept: frozenset[str],
+           files_digest: Callable[[Iterable[str]], str], *, window_start: datetime,
+           keep: timedelta | None, now: datetime) -> Frozen | None:
     """The snapshot after a build: ``previous``'s pages, then every later full page but
     the newest that is settled (see the module docstring), oldest first, up to the first
     that is not. ``ledger`` holds the records of the ids not frozen before, ``line_of``
     gives any id's line as the published ledger has it, ``entries`` are this build's
-    files (name → entry; None for a draft)."""
+    files read (name → entry; None for a draft), ``kept`` the files of ``previous`` left
+    unread, ``files_digest`` the entry index's digest of some files' records."""
     frozen = list(previous.pages) if previous else []
     candidates = pages[len(frozen):-1]
     if not candidates:
         return previous if frozen else None
-    files = previous.files if previous else 0
+    names = list(kept)
     retraction = previous.last_retraction if previous else None
     count = previous.entries if previous else 0
     latest = previous.latest if previous else None
@@ -109,7 +114,7 @@ def freeze(previous: Frozen | None, pages: list[list[str]], ledger: Mapping[str,
         if settled is None:
             break
         frozen.append(page)
-        files += settled[0]
+        names += settled[0]
         count += settled[1]
         for record in (ledger[key] for key in page):
             latest = _latest(latest, record.published, record.modified)
@@ -124,15 +129,17 @@ def freeze(previous: Frozen | None, pages: list[list[str]], ledger: Mapping[str,
     assert latest is not None
     newest = frozen[-1][-1]
     digest = lines_digest([line_of(key) for key in sorted(key for page in frozen for key in page)])
-    return frozen_pages(frozen, files, digest, (ledger[newest].published.timestamp(), newest),
-                        retraction, count, latest)
+    return frozen_pages(frozen, len(names), files_digest(names), digest,
+                        (ledger[newest].published.timestamp(), newest), retraction, count, latest)
 
 
 def _settled(page: list[str], ledger: Mapping[str, Published], entries: Mapping[str, Entry | None],
              claims: Counter[str], broken: frozenset[str], window_start: datetime,
-             keep: timedelta | None, now: datetime) -> tuple[int, int] | None:
-    """A page's files and live entries, counted, when every id of it is settled; else None."""
-    files = live = 0
+             keep: timedelta | None, now: datetime) -> tuple[list[str], int] | None:
+    """A page's files, and its live entries counted, when every id of it is settled;
+    else None."""
+    files: list[str] = []
+    live = 0
     for key in page:
         record = ledger.get(key)
         if record is None or record.modified >= window_start or claims[key] > 1:
@@ -144,7 +151,7 @@ def _settled(page: list[str], ledger: Mapping[str, Published], entries: Mapping[
             entry = entries[name]
             if name in broken or entry is None or entry.id != key:
                 return None
-            files += 1
+            files.append(name)
         elif record.retracted is None:
             return None
         live += record.retracted is None
@@ -179,6 +186,7 @@ def save_frozen(folder: Path, context: str, frozen: Frozen | None) -> None:
         return
     write_document(path, FROZEN_KIND, {
         "context": context, "pages": frozen.pages, "files": frozen.files,
+        "records": frozen.records,
         "lines": frozen.lines, "last": list(frozen.last),
         "last_retraction": None if frozen.last_retraction is None
         else frozen.last_retraction.isoformat(),
@@ -187,19 +195,21 @@ def save_frozen(folder: Path, context: str, frozen: Frozen | None) -> None:
 
 def _decoded(body: Mapping[str, object]) -> Frozen:
     """The snapshot from its JSON; raises TypeError or ValueError unless it fits exactly."""
-    pages, files, lines, last, entries = (body["pages"], body["files"], body["lines"],
-                                          body["last"], body["entries"])
+    pages, files, records, lines, last, entries = (
+        body["pages"], body["files"], body["records"], body["lines"], body["last"],
+        body["entries"])
     if not (type(pages) is list and all(type(p) is list and p and all(type(k) is str for k in p)
                                         for p in pages)):
         raise TypeError("pages")
-    if type(files) is not int or type(lines) is not str or type(entries) is not int or not (
+    if type(files) is not int or type(records) is not str or type(lines) is not str \
+            or type(entries) is not int or not (
             type(last) is list and len(last) == 2 and type(last[0]) in (int, float)
             and type(last[1]) is str):
         raise TypeError("facts")
     latest = _time(body["latest"])
     if latest is None:
         raise TypeError("latest")
-    return frozen_pages(pages, files, lines, (float(last[0]), last[1]),
+    return frozen_pages(pages, files, records, lines, (float(last[0]), last[1]),
                         _time(body["last_retraction"]), entries, latest)
 
 

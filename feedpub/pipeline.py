@@ -379,7 +379,8 @@ def _save_frozen(config: SiteConfig, snapshot: Frozen | None, frozen: Frozen | N
     set_aside = {line.partition(" ")[0]: line for line in aside} if aside else {}
     after = freeze(frozen, layout.pages, ledger,
                    lambda key: ledger_line(ledger[key]) if key in ledger else set_aside[key],
-                   loaded.files, loaded.broken, window_start=window_start(layout, ledger),
+                   loaded.files, loaded.broken, loaded.kept, loaded.store.files_digest,
+                   window_start=window_start(layout, ledger),
                    keep=_tombstone_keep(config), now=now)
     if after != snapshot or (after is None and (config.state_dir / FROZEN_NAME).exists()):
         save_frozen(config.state_dir, _frozen_context(config), after)
@@ -472,7 +473,7 @@ def _tombstone_keep(config: SiteConfig) -> timedelta | None:
 def _ledger(config: SiteConfig, loaded: LoadedEntries,
             frozen: Frozen | None) -> tuple[Ledger, list[str]]:
     """The ledger, without ``frozen``'s ids (whose lines are returned as they are). Thaw
-    unless the entry cache left exactly the snapshot's files of them unread and their
+    unless the entry cache left exactly the snapshot's records of them unread and their
     lines are the ones it knows, or when a file read this build claims a frozen id or a
     ledger line of another id names a file left unread."""
     from feedpub.frozen import Thaw, lines_digest
@@ -483,6 +484,7 @@ def _ledger(config: SiteConfig, loaded: LoadedEntries,
         return read_ledger_except(config.ledger_path, shown, frozenset())
     ledger, aside = read_ledger_except(config.ledger_path, shown, frozen.ids)
     if len(loaded.kept) != frozen.files or lines_digest(aside) != frozen.lines \
+            or loaded.store.files_digest(loaded.kept) != frozen.records \
             or any(entry is not None and entry.id in frozen.ids for entry in loaded.files.values()) \
             or any(record.file in loaded.kept for record in ledger.values()):
         raise Thaw

@@ -138,3 +138,62 @@ def test_sigkill_at_random_moments_never_breaks_a_feed(tmp_path: Path) -> None:
             assert_recovers(site, tmp_path, f"round-{round_}")
     assert kills >= KILLS
     assert_recovers(site, tmp_path, "final")
+
+
+def all_feeds(site: Path) -> dict[str, bytes]:
+    """Every file of the feeds folder (archive pages included), by its path in it."""
+    folder = site / "feeds"
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.slow
+def test_sigkill_of_an_archived_blog_with_frozen_pages_never_breaks_a_page(
+        tmp_path: Path) -> None:
+    """The same for a blog of archive pages, most of them frozen (``feedpub.frozen``): new
+    updates take the frozen path, edits of old ones thaw it, a deleted state folder
+    starts over; after any kill, the next run publishes what a fresh clone does."""
+    seed = int(os.environ.get("FEEDPUB_KILL_SEED", random.randrange(1 << 30)))
+    print(f"FEEDPUB_KILL_SEED={seed}")
+    rng = random.Random(seed)
+    site = tmp_path / "blog"
+    config = synth.make_blog(site, ENTRIES)
+    config.write_text(config.read_text() + "archive_size = 50\n")
+    cold = timed_run(site)
+    added = ENTRIES
+    kills = 0
+    frozen = 0  # runs started with a snapshot of frozen pages
+    for round_ in range(1, 60):
+        if kills >= KILLS // 2:
+            break
+        frozen += (site / ".feedpub" / "frozen.json").exists()
+        draw = rng.random()
+        if draw < 0.2:
+            shutil.rmtree(site / ".feedpub", ignore_errors=True)
+            length = cold
+        elif draw < 0.6:
+            text = synth.entry_text(added, random.Random(added))
+            (site / "entries" / f"{added:06d}-update.md").write_text(text, encoding="utf-8")
+            added += 1
+            length = cold / 4
+        else:
+            edit_entry(site, rng, round_)
+            length = cold / 4
+        killed = killed_run(site, rng.uniform(0.0, length * 1.05))
+        kills += killed
+        if killed and kills % 4 == 0:
+            assert_archive_recovers(site, tmp_path, f"round-{round_}")
+    assert kills >= KILLS // 2 and frozen
+    assert_archive_recovers(site, tmp_path, "final")
+
+
+def assert_archive_recovers(site: Path, tmp_path: Path, label: str) -> None:
+    """One uninterrupted run gives a fresh clone's feeds and pages, with no temp files."""
+    done = subprocess.run(COMMAND, cwd=site, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    assert leftovers(site) == [], label
+    fresh = tmp_path / f"fresh-{label}"
+    fresh_build(site, fresh)
+    assert all_feeds(site) == all_feeds(fresh), label
+    shutil.rmtree(fresh)

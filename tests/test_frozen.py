@@ -253,3 +253,23 @@ def test_a_ledger_line_naming_a_frozen_file_is_refused_as_without_the_snapshot(
     kept = outcome(desk.sites[0], desk.now, forget=False)
     assert kept[0].startswith("EntryError")
     assert kept == outcome(desk.sites[1], desk.now, forget=True)
+
+
+def test_an_edit_whose_run_died_after_saving_the_entry_index_still_goes_out(
+        tmp_path: Path) -> None:
+    """A run killed after it saved the entry index, before it published, leaves the index
+    ahead of the feeds: the edited record, with its file's stamp, must not pass for one
+    of the frozen records (found by SIGKILLs, ``test_crash``)."""
+    from feedpub.cache import load_entries
+    from feedpub.entries import scan_entries
+
+    desk = long_blog(tmp_path)
+    apply(desk, ("edit", 0, False))  # an update of the oldest, frozen page
+    for site in desk.sites:  # the run that died: the index saved, nothing published
+        config = load_config(site / "feedpub.toml")
+        load_entries(config, scan_entries(config.entries_dir).stamps, now=desk.now, save=True,
+                     progress=False, notices=[])
+    desk.now += timedelta(minutes=1)
+    kept = outcome(desk.sites[0], desk.now, forget=False)
+    assert b"Edited" in kept[1]["feeds/archive/atom-1.xml"]
+    assert kept == outcome(desk.sites[1], desk.now, forget=True)
