@@ -28,6 +28,20 @@ XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff
 HTML_FORBIDDEN = re.compile("[\x7f-\x9f\ufdd0-\ufdef"
                             + "".join(f"{chr(p | 0xFFFE)}{chr(p | 0xFFFF)}"
                                       for p in range(0x10000, 0x110000, 0x10000)) + "]")
+_HTML_FORBIDDEN_BMP = re.compile("[\x7f-\x9f\ufdd0-\ufdef]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def html_forbidden(text: str) -> re.Match[str] | None:
+    """``HTML_FORBIDDEN.search(text)``, ten times faster on most text: a character class
+    with astral characters costs ``re`` 40 ms a megabyte (a cold build of 10 000 entries
+    spent 0.85 s on it), one of BMP ranges 4 ms, and the astral non-characters can only
+    be in text that has astral characters at all."""
+    if text.isascii():
+        return _HTML_FORBIDDEN_BMP.search(text) if "\x7f" in text else None
+    if _ASTRAL.search(text) is not None:
+        return HTML_FORBIDDEN.search(text)
+    return _HTML_FORBIDDEN_BMP.search(text)
 
 
 def character_problem(char: str) -> str:
@@ -42,7 +56,7 @@ def character_problem(char: str) -> str:
 
 def forbidden_character(text: str) -> tuple[int, str] | None:
     """(offset, message) of the first character XML 1.0 or HTML (the page) forbids, or None."""
-    found = XML_FORBIDDEN.search(text) or HTML_FORBIDDEN.search(text)
+    found = XML_FORBIDDEN.search(text) or html_forbidden(text)
     if found is None:
         return None
     return found.start(), f"contains {character_problem(found[0])}; delete it"

@@ -406,3 +406,15 @@ def test_deep_front_matter_through_the_command(depth: int) -> None:
     code, err = blog_with(lambda site: (site / "entries" / "9000-x.md").write_bytes(data))
     assert code == ExitCode.BAD_ENTRY
     one_line(err.strip())
+
+
+_PAGE_FORBIDDEN = [chr(c) for c in (0x7F, 0x85, 0x92, 0x9F, 0xFDD0, 0xFDEF, 0x1FFFE, 0x10FFFF)]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(_PAGE_FORBIDDEN))))
+def test_the_fast_html_forbidden_search_finds_what_the_whole_class_finds(text: str) -> None:
+    from feedpub.text import HTML_FORBIDDEN, html_forbidden
+
+    expected, found = HTML_FORBIDDEN.search(text), html_forbidden(text)
+    assert (found and (found.start(), found[0])) == (expected and (expected.start(), expected[0]))

@@ -31,7 +31,7 @@ import nh3
 from cmarkgfm.cmark import Options
 
 from feedpub.entries.embeds import KINDS, EmbedProblem, Media, rewrite
-from feedpub.text import HTML_FORBIDDEN, XML_FORBIDDEN, RefusedUrl, public_url
+from feedpub.text import HTML_FORBIDDEN, XML_FORBIDDEN, RefusedUrl, html_forbidden, public_url
 
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
 _EXTENSIONS = ("table", "strikethrough", "autolink", "tasklist")
@@ -124,7 +124,7 @@ def render_body(body: str, base_url: str, anchor: str = "") -> Body:
         raise BodyProblem(str(problem), problem.offset) from None
     _check_nesting(html)
     clean = _sanitizer().clean(html, base_url, anchor).strip()
-    if XML_FORBIDDEN.search(clean) or HTML_FORBIDDEN.search(clean):
+    if XML_FORBIDDEN.search(clean) or html_forbidden(clean):
         raise _forbidden_reference(body)
     _check_feed_size(clean)
     removed = _removals(html, clean, body, base_url) if _may_have_lost(body, html, clean) else []
