@@ -464,6 +464,11 @@ def alias_bomb(levels: int) -> str:
             with_fields("summary: Short.\ntitle: An older title\n"),
             "entries/9000-x.md:5: title: is written twice (also on line 2); keep one",
         ),
+        (  # YAML 1.1 merges the mapping's keys in, and drops those already there: no word
+            with_fields("<<: {title: Another title}\n"),
+            "entries/9000-x.md:4: <<: a YAML merge key is not a field; write out the fields "
+            "it would copy",
+        ),
     ],
     ids=[
         "alias-bomb", "title-escape-x01", "title-escape-uFFFE", "body-reference-x1",
@@ -471,7 +476,7 @@ def alias_bomb(levels: int) -> str:
         "author-email-list", "author-url-number", "author-url-javascript", "author-key-typo",
         "published-nested-999", "tags-as-string", "link-with-password", "image-data-url",
         "long-unknown-key", "long-value-is-cut", "explicit-yaml-tag", "number-too-long",
-        "summary-hex-beyond-float", "tag-number-beyond-float", "duplicate-key",
+        "summary-hex-beyond-float", "tag-number-beyond-float", "duplicate-key", "merge-key",
     ],
 )
 def test_hostile_front_matter_is_one_line(built: Path, run: Run, content: str, message: str) -> None:

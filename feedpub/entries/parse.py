@@ -78,8 +78,12 @@ class _FrontMatterLoader(_SafeLoader):
     """
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _DuplicateKey(yaml.YAMLError):
-    """A key written twice in one mapping (file lines of both)."""
+    """A key written twice in one mapping (file lines of both), or a YAML merge key
+    (``<<``, ``first`` 0), which writes keys without naming them."""
 
     def __init__(self, key: str, line: int, first: int):
         super().__init__(key)
@@ -96,9 +100,11 @@ def _construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.Mapp
     """
     seen: dict[str, int] = {}
     for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
-            continue  # a merge key, or a list as a key: YAML's own error says what is wrong
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue  # a list as a key: YAML's own error says what is wrong
         line = key_node.start_mark.line + 2  # the file's line: the front matter starts on 2
+        if key_node.tag == _MERGE_TAG:  # "<<: {title: Y}" beside "title: X" drops Y silently
+            raise _DuplicateKey("<<", line, 0)
         if key_node.value in seen:
             raise _DuplicateKey(key_node.value, line, seen[key_node.value])
         seen[key_node.value] = line
@@ -259,6 +265,9 @@ def _load_front_matter(source: str, path: str) -> dict[object, object] | list[En
     try:
         fields = yaml.load(source, Loader=_FrontMatterLoader)
     except _DuplicateKey as twice:
+        if not twice.first:
+            return [EntryProblem(path, "<<", "a YAML merge key is not a field; write out the "
+                                 "fields it would copy", twice.line)]
         return [EntryProblem(path, shown_key(twice.key), f"is written twice (also on line "
                              f"{twice.first}); keep one", twice.line)]
     except yaml.YAMLError as exc:
