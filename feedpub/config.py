@@ -325,13 +325,22 @@ class _Reader:
 
     def media_folder(self, folders: dict[str, Path]) -> Path:
         """The media folder: its files are copied into the output, so it is neither the
-        output folder nor the state folder, nor inside them."""
+        output folder nor the state folder, nor inside them; and it holds none of the
+        three folders (``media_dir = "."`` would publish the config, ledger and drafts, or
+        fail on every entry file as a medium of an unknown type)."""
         media = self.folder("media_dir", "media")
+        written = quoted(str(self.raw.get("media_dir", "media")))
         for key in ("output_dir", "state_dir"):
             if media == folders[key] or media.is_relative_to(folders[key]):
-                raise self.fail("media_dir", f"{quoted(str(self.raw.get('media_dir', 'media')))} "
-                                f"is inside {key} ({quoted(self.written(key))}); keep the media "
-                                "beside the entries, in a folder of its own")
+                raise self.fail("media_dir", f"{written} is inside {key} "
+                                f"({quoted(self.written(key))}); keep the media beside the "
+                                "entries, in a folder of its own")
+        for key in FOLDER_KEYS:
+            if folders[key].is_relative_to(media):
+                relation = "is the same folder as" if folders[key] == media else "contains"
+                raise self.fail("media_dir", f"{written} {relation} {key} "
+                                f"({quoted(self.written(key))}); keep the media beside the "
+                                "entries, in a folder of its own")
         return media
 
     def ledger_file(self, folders: dict[str, Path]) -> Path:

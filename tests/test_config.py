@@ -238,6 +238,28 @@ def test_entries_output_and_state_never_overlap(extra: str, message: str) -> Non
     assert error_of(LIVE + extra) == message
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('media_dir = "entries"\n',
+         'media_dir: "entries" is the same folder as entries_dir ("entries"); keep the media '
+         "beside the entries, in a folder of its own"),
+        ('media_dir = "."\n',
+         'media_dir: "." contains entries_dir ("entries"); keep the media beside the entries, '
+         "in a folder of its own"),
+        ('media_dir = "/"\n',
+         'media_dir: "/" contains entries_dir ("entries"); keep the media beside the entries, '
+         "in a folder of its own"),
+        ('media_dir = "feeds/media"\n',
+         'media_dir: "feeds/media" is inside output_dir ("feeds"); keep the media beside the '
+         "entries, in a folder of its own"),
+    ],
+    ids=["media-is-entries", "media-is-the-blog", "media-is-root", "media-in-output"],
+)
+def test_the_media_folder_is_a_folder_of_its_own(extra: str, message: str) -> None:
+    assert error_of(LIVE + extra) == message
+
+
 def test_separate_folders_are_fine() -> None:
     config = parse_config(LIVE + 'output_dir = "public/feeds"\nstate_dir = "var/feedpub"\n',
                           Path("/blog/feedpub.toml"))
