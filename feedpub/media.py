@@ -111,9 +111,16 @@ def read_media(folder: Path, stamps: list[FileStamp], shown_folder: str) -> list
     the origin it is served from, the news site's (where ``<img>`` would not). So an SVG
     that could run anything is refused by name (EntryError), like a file of an unknown type.
     """
-    read = [(s.name, (folder / s.name).read_bytes()) for s in stamps]
-    refused = [(name, why) for name, data in read
-               if name.lower().endswith(".svg") and (why := svg_problem(data)) is not None]
+    read: list[tuple[str, bytes]] = []
+    refused: list[tuple[str, str]] = []
+    for stamp in stamps:
+        try:
+            read.append((stamp.name, (folder / stamp.name).read_bytes()))
+        except FileNotFoundError:  # an editor or sync client replaced it since the scan
+            refused.append((stamp.name, "was removed while the build read it; the next run "
+                                        "reads it again"))
+    refused += [(name, why) for name, data in read
+                if name.lower().endswith(".svg") and (why := svg_problem(data)) is not None]
     if refused:
         raise media_error(refused, shown_folder)
     return read

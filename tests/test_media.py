@@ -246,3 +246,21 @@ def test_check_reports_what_a_build_would_refuse_in_the_media_folder(blog: Path,
     outcome = run(blog, "check")
     assert (outcome.code, outcome.err.strip()) == (
         ExitCode.BAD_ENTRY, f"media/map.svg: {SCRIPTED['script'][1]}{_ADVICE}")
+
+
+def test_a_media_file_removed_while_the_build_reads_it_is_named_not_a_full_disk(
+        tmp_path: Path) -> None:
+    """Between the scan and the read (an editor's save, a sync client): exit 4 naming the
+    file and that the next run reads it again, not exit 8's "check permissions and free
+    space" (found by the robustness review)."""
+    from feedpub.entries import FileStamp
+    from feedpub.errors import EntryError
+    from feedpub.media import read_media
+
+    (tmp_path / "kept.png").write_bytes(b"png")
+    with pytest.raises(EntryError) as raised:
+        read_media(tmp_path, [FileStamp("kept.png", 3, 0), FileStamp("gone.png", 3, 0)],
+                   "media")
+    assert [str(p) for p in raised.value.problems] == [
+        "media/gone.png: was removed while the build read it; the next run reads it again"]
+    assert raised.value.exit_code == ExitCode.BAD_ENTRY
