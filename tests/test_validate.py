@@ -300,7 +300,7 @@ def _rule_ids_in_code() -> set[str]:
 
     package = Path(__file__).resolve().parents[1] / "feedpub" / "validate"
     pattern = re.compile(
-        r'"((?:xml|feed|rss1|rss|atom|json|ext|html|fh|at|itunes|media|validator|http|source)-[a-z0-9-]+)"')
+        r'"((?:xml|feed|rss1|rss|atom|json|ext|html|link|fh|at|itunes|media|validator|http|source)-[a-z0-9-]+)"')
     found: set[str] = set()
     for source in package.glob("*.py"):
         found |= set(pattern.findall(source.read_text(encoding="utf-8")))

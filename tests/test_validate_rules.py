@@ -507,3 +507,28 @@ def test_rss1_rdf_about_may_hold_unicode() -> None:
     assert sorted(_found(_rss1(about="https://e.org/a b"))) == [
         ("error", "rss-url-invalid"), ("warning", "rss1-reference-mismatch"),
         ("warning", "rss1-reference-mismatch")]
+
+
+@pytest.mark.parametrize("document", [
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    b"<link>https://example.org/</link><description>d</description><item><title>i</title>"
+    b'<link> java\tscript:alert(1)</link><guid isPermaLink="false">1</guid></item></channel></rss>',
+    b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>tag:x.org,2024:f</id>'
+    b"<title>t</title><updated>2024-01-01T00:00:00Z</updated><author><name>a</name></author>"
+    b'<link rel="self" href="https://x.org/f"/><link href="VBScript:msgbox(1)"/></feed>',
+    b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "home_page_url": '
+    b'"https://x.org/", "feed_url": "https://x.org/f.json", "items": [{"id": "1", '
+    b'"url": "javascript:alert(1)", "content_text": "x"}]}',
+], ids=["rss-link", "atom-link-href", "json-url"])
+def test_a_link_that_runs_script_is_a_warning(document: bytes) -> None:
+    """A reader or a browser that follows a javascript: or vbscript: link runs it; the
+    schemes are read as browsers read them (spaces, tabs and case ignored)."""
+    found = [f for f in validate_bytes(document) if f.rule == "link-script"]
+    assert [f.severity for f in found] == ["warning"]
+
+
+def test_a_link_to_a_page_about_javascript_is_not_a_script() -> None:
+    document = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+                b"<link>https://example.org/javascript:tips</link><description>d</description>"
+                b"</channel></rss>")
+    assert "link-script" not in [f.rule for f in validate_bytes(document)]

@@ -28,7 +28,7 @@ from feedpub.widechars import wide_form
 __all__ = ["ERROR", "VALIDATOR_VERSION", "WARNING", "Finding", "detect_format", "has_errors",
            "validate_bytes"]
 
-VALIDATOR_VERSION = "7"
+VALIDATOR_VERSION = "8"
 
 DEFAULT_MAX_BYTES = 50 * 2**20
 _BLANK = b" \t\r\n\xef\xbb\xbf"

@@ -25,7 +25,15 @@ from feedpub.validate.common import (
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
-from feedpub.validate.urls import has_scheme, is_addr_spec, is_language, is_mime_type, uri_problem
+from feedpub.validate.urls import (
+    has_scheme,
+    is_addr_spec,
+    is_language,
+    is_mime_type,
+    link_script,
+    script_url,
+    uri_problem,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -520,6 +528,9 @@ class AtomChecker:
             problem = uri_problem(href)
             if problem:
                 self.report.error("atom-uri-invalid", f'<link> href "{short(href)}" {problem}', el)
+            scheme = script_url(href)
+            if scheme:
+                self.report.warning("link-script", link_script("<link> href", href, scheme), el)
         rel = el.get("rel")
         if rel is not None and rel not in _COMMON_RELS:
             self._check_rel(el, rel)

@@ -18,7 +18,7 @@ from feedpub.validate.common import short
 from feedpub.validate.dates import rfc3339
 from feedpub.validate.findings import Report
 from feedpub.validate.html import unsafe_html
-from feedpub.validate.urls import is_language, is_mime_type, uri_problem
+from feedpub.validate.urls import is_language, is_mime_type, link_script, script_url, uri_problem
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -384,6 +384,10 @@ class JsonFeedChecker:
                 if problem:
                     self.error("json-url-invalid", f'{where} "{key}" "{value[:60]}" {problem}',
                                obj, key)
+                scheme = script_url(value) if isinstance(value, str) else None
+                if scheme:
+                    self.warning("link-script", link_script(f'{where} "{key}"', value, scheme),
+                                 obj, key)
 
     def _unknown(self, obj: JObject, types: dict[str, Any], where: str) -> None:
         for key in obj:

@@ -19,7 +19,9 @@ from feedpub.validate.urls import (
     MAX_PORT,
     is_language,
     is_mime_type,
+    link_script,
     rss_contact_problem,
+    script_url,
     uri_problem,
 )
 
@@ -366,6 +368,9 @@ class RssChecker:
         problem = uri_problem(value, iri=False, absolute=True) if value else "is empty"
         if problem:
             self.report.error("rss-url-invalid", f'<{tag}> "{short(value)}" {problem}', el)
+        scheme = script_url(value)
+        if scheme:
+            self.report.warning("link-script", link_script(f"<{tag}>", value, scheme), el)
 
     def _check_date(self, el: Any, tag: str, where: str) -> None:
         value = el.text or ""

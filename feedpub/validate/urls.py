@@ -59,6 +59,28 @@ _MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"]*\"
 # A 2- or 3-letter ISO 639 primary subtag (or RFC 1766's i-/x- prefixes), then subtags.
 _LANGUAGE = re.compile(r"(?:[A-Za-z]{2,3}|[iIxX])(?:-[A-Za-z0-9]{1,8})*")
 
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:")
+_IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20]+")
+
+
+def script_url(value: str) -> str | None:
+    """The scheme of a URL that runs script when followed (``javascript:``, ``vbscript:``),
+    or None. Browsers skip leading spaces and control characters and drop tabs and line
+    breaks inside a URL (WHATWG URL), so " java\tscript:" counts too."""
+    squeezed = _IGNORED_BY_BROWSERS.sub("", value[:64]).lower()
+    for scheme in _SCRIPT_SCHEMES:
+        if squeezed.startswith(scheme):
+            return scheme[:-1]
+    return None
+
+
+def link_script(what: str, value: str, scheme: str) -> str:
+    """The ``link-script`` message for ``what`` (an element, attribute or member)."""
+    shown = value if len(value) <= 60 else value[:59] + "…"
+    return (f'{what} "{shown}" is a {scheme}: URL, which runs script instead of opening a '
+            "page when a reader or a browser follows it; link to an http(s) URL")
+
+
 def has_scheme(value: str) -> bool:
     """True when the reference starts with a syntactically valid scheme (is absolute)."""
     return _SCHEME.match(value) is not None
