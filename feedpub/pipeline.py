@@ -209,7 +209,8 @@ def _named_entries(config: SiteConfig, stamps: list[FileStamp], files: Sequence[
     folder = config.entries_dir.resolve()
     chosen = []
     for name in files:
-        path = Path(name).resolve()
+        given = Path(name)  # a path, or (as retract takes it) a file name in the entries folder
+        path = (given if given.exists() else config.entries_dir / given).resolve()
         if path.parent != folder or path.name not in by_name:
             raise UsageError(f"{one_line(name)}: not an entry file of this blog (a .md or "
                              f".markdown file in {_shown(config, config.entries_dir)}/)")

@@ -232,6 +232,7 @@ def test_check_reports_like_build_and_writes_nothing(site: Path, run: Run) -> No
     assert snapshot(site) == before  # no feeds, no state folder, no lock
     assert run(site, "check", "entries/01-opening.md").code == 0
     assert run(site, "check", str(site / "entries" / "01-opening.md")).code == 0
+    assert run(site, "check", "01-opening.md").code == 0  # a file name, as retract takes it
     outside = run(site, "check", "feedpub.toml")
     assert (outside.code, outside.err) == (ExitCode.USAGE, "feedpub.toml: not an entry file of this "
                                            "blog (a .md or .markdown file in entries/)\n")
