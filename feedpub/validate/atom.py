@@ -178,6 +178,9 @@ class AtomChecker:
         rel = el.get("rel")
         if rel is not None and rel not in _COMMON_RELS:
             self._check_rel(el, rel)
+        self._check_hreflang_and_length(el)
+
+    def _check_hreflang_and_length(self, el: Any) -> None:
         hreflang = el.get("hreflang")
         if hreflang is not None and not is_language(hreflang):
             self.report.error(
@@ -548,16 +551,7 @@ class AtomChecker:
         if kind is not None and not is_mime_type(kind):
             self.report.error(
                 "atom-link-type-invalid", f'<link> type "{short(kind)}" is not a MIME type', el)
-        hreflang = el.get("hreflang")
-        if hreflang is not None and not is_language(hreflang):
-            self.report.error(
-                "atom-language-invalid", f'<link> hreflang "{short(hreflang)}" is not a language tag',
-                el)
-        length = el.get("length")
-        if length is not None and _INT.fullmatch(length) is None:
-            self.report.error(
-                "atom-link-length-invalid",
-                f'<link> length "{short(length)}" is not a non-negative integer', el)
+        self._check_hreflang_and_length(el)
 
     def _check_rel(self, el: Any, rel: str) -> None:
         """RFC 4287 4.2.7.2: a registered name, or an IRI."""

@@ -149,13 +149,7 @@ def _atom_link_in_rss(el: Any, tag: str, where: str, report: Report, rss: bool) 
             report.error("atom-attribute-unknown",
                          f"<atom:link> has an attribute {name} that Atom does not define "
                          "(extension attributes need a namespace)", el)
-    href = el.get("href")
-    if href is None:
-        error(report, "ext-attribute-missing", el, "has no href attribute")
-    else:
-        problem = uri_problem(href)
-        if problem:
-            error(report, "ext-url-invalid", el, f'href "{short(href)}" {problem}')
+    _check_href(el, report, "has no href attribute")
     kind = el.get("type")
     if kind is not None and not is_mime_type(kind):
         error(report, "ext-attribute-invalid", el, f'type "{short(kind)}" is not a MIME type')
@@ -210,17 +204,22 @@ def _app_control(el: Any, tag: str, where: str, report: Report, rss: bool) -> No
                   f'"{short(draft.text or "")}" is not "yes" or "no" (RFC 5023 13.1.1)')
 
 
+def _check_href(el: Any, report: Report, missing: str) -> None:
+    """The href an element must have (``missing`` says so when it has none), as a URI."""
+    href = el.get("href")
+    if href is None:
+        error(report, "ext-attribute-missing", el, missing)
+        return
+    problem = uri_problem(href)
+    if problem:
+        error(report, "ext-url-invalid", el, f'href "{short(href)}" {problem}')
+
+
 def _app_collection(el: Any, tag: str, where: str, report: Report, rss: bool) -> None:
     """RFC 5023 8.3.3: an href (the collection's IRI) and one atom:title; a feed or
     source may hold one to say where its entries are edited (8.3.3, "in Atom Feed
     Documents")."""
-    href = el.get("href")
-    if href is None:
-        error(report, "ext-attribute-missing", el, "has no href attribute (RFC 5023 8.3.3)")
-    else:
-        problem = uri_problem(href)
-        if problem:
-            error(report, "ext-url-invalid", el, f'href "{short(href)}" {problem}')
+    _check_href(el, report, "has no href attribute (RFC 5023 8.3.3)")
     titles = list(el.iterchildren(_ATOM_TITLE))
     if not titles:
         report.error("atom-element-missing",
