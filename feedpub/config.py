@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from feedpub import program, values
 from feedpub.errors import ConfigError
@@ -256,6 +256,9 @@ class _Reader:
         if archive_size and item_limit:
             raise self.fail("item_limit", "cannot be used with archive_size, which already keeps "
                             "the subscription documents short (and loses nothing); remove one")
+        media = self.media_folder(folders)
+        upload = self.upload()
+        self.check_file_target(upload, {**folders, "media_dir": media})
         return SiteConfig(
             path=str(self.path),
             title=self.value("title", read_text),
@@ -278,13 +281,13 @@ class _Reader:
             state_dir=folders["state_dir"],
             itunes_complete=self.value("itunes_complete", values.flag, False),
             closed=self.closed(zone),
-            upload=self.upload(),
+            upload=upload,
             read_stamp=read_stamp,
             html=self.value("html", values.flag, True),
             template=self.template_file() if "template" in self.raw else None,
             page_updates=self.value("page_updates", lambda v: values.whole_number(
                 v, minimum=1, maximum=MAX_PAGE_UPDATES), PAGE_UPDATES),
-            media_dir=self.media_folder(folders),
+            media_dir=media,
             archive_size=archive_size,
             tombstone_days=self.value("tombstone_days", lambda v: values.whole_number(
                 v, minimum=0, maximum=MAX_TOMBSTONE_DAYS), TOMBSTONE_DAYS),
@@ -322,6 +325,20 @@ class _Reader:
                 raise self.fail(blamed, f"{quoted(self.written(blamed))} {relation} "
                                 f"{other} ({quoted(self.written(other))}); entries, output "
                                 "and state need three separate folders, none inside another")
+
+    def check_file_target(self, upload: UploadSettings | None, folders: dict[str, Path]) -> None:
+        """A file:// upload target is a folder of its own too: copied into the media folder,
+        the feeds would come back as media of the next build (and clash with the feeds);
+        into the entries, output or state folder, they would mix with what is there."""
+        if upload is None or urlsplit(upload.target).scheme.lower() != "file":
+            return
+        target = folder_path(self.base, unquote(urlsplit(upload.target).path))
+        for key, folder in folders.items():
+            if target == folder or target.is_relative_to(folder):
+                relation = "is" if target == folder else "is inside"
+                raise self.fail("upload.target", f"{quoted(upload.target)} {relation} {key} "
+                                f"({quoted(self.written(key))}); upload to a folder of the web "
+                                "server's own")
 
     def media_folder(self, folders: dict[str, Path]) -> Path:
         """The media folder: its files are copied into the output, so it is neither the
@@ -372,7 +389,7 @@ class _Reader:
 
     def written(self, folder_key: str) -> str:
         """A folder as the config wrote it (or its default), for messages."""
-        value = self.raw.get(folder_key, _FOLDER_DEFAULTS[folder_key])
+        value = self.raw.get(folder_key, {**_FOLDER_DEFAULTS, "media_dir": "media"}[folder_key])
         return value if isinstance(value, str) else str(value)
 
     def table(self, key: str) -> dict[str, object] | None:

@@ -572,3 +572,23 @@ def test_a_number_too_long_for_python_is_a_toml_error(blog: Path, run: Run) -> N
     config.write_text(edited("ttl = 5", f"ttl = {digits}", config.read_text()))
     refused_keeping_feeds(blog, run, "feedpub.toml:12: is not valid TOML: a number has more "
                           "than 4300 digits\n")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("file://{blog}/media/feeds", 'upload.target: "file://{blog}/media/feeds" is inside '
+         'media_dir ("media"); upload to a folder of the web server\'s own'),
+        ("file://{blog}/feeds", 'upload.target: "file://{blog}/feeds" is output_dir ("feeds"); '
+         "upload to a folder of the web server's own"),
+        ("file://{blog}/entries/out", 'upload.target: "file://{blog}/entries/out" is inside '
+         'entries_dir ("entries"); upload to a folder of the web server\'s own'),
+    ],
+    ids=["inside-media", "the-output", "inside-entries"],
+)
+def test_a_file_upload_target_is_a_folder_of_its_own(target: str, message: str) -> None:
+    """Copied into media/, the feeds came back as media of the next build and every build
+    failed on the clash (found by the robustness review)."""
+    blog = Path("blog").resolve()
+    text = LIVE + f'\n[upload]\ntarget = "{target.format(blog=blog)}"\n'
+    assert error_of(text) == message.format(blog=blog)
