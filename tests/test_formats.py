@@ -124,6 +124,16 @@ def test_an_rss_summary_is_plain_text_written_as_html() -> None:
     assert unsafe_html(items[0].findtext("description")) is None
 
 
+def test_the_rss_channel_description_is_plain_text_written_as_html() -> None:
+    """The config's description is plain text, as the summary is: "Q&A <script>" in it made
+    the feed check refuse every build (exit 5, html-unsafe on the channel)."""
+    text = "Q&A live, <script>x</script>"
+    channel = xml("rss", feed(entry(1), description=text)).find("channel")
+    assert channel is not None
+    assert channel.findtext("description") == "Q&amp;A live, &lt;script&gt;x&lt;/script&gt;"
+    assert unsafe_html(channel.findtext("description") or "") is None
+
+
 def test_rss_pubdate_is_rfc822_in_english_and_utc() -> None:
     berlin = datetime(2024, 12, 7, 10, 5, tzinfo=UTC).astimezone(tz.gettz("Europe/Berlin"))
     model = feed(entry(1, published=berlin, updated=berlin))

@@ -65,7 +65,9 @@ def _generator(feed: Feed, entries: Sequence[Entry], *, closing: bool) -> FeedGe
 def _channel(generator: FeedGenerator, feed: Feed) -> None:
     generator.title(feed.title)
     generator.link(href=feed.home_page_url, rel="alternate")
-    generator.description(feed.description)
+    # description is HTML to RSS readers: the config's plain-text description is escaped
+    # to stay text (a "<script>" in it was a failed feed check, exit 5, at every build)
+    generator.description(html.escape(feed.description, quote=False))
     generator.language(feed.language)
     if feed.updated is not None:
         generator.lastBuildDate(to_utc(feed.updated))
