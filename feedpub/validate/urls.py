@@ -67,6 +67,8 @@ def script_url(value: str) -> str | None:
     """The scheme of a URL that runs script when followed (``javascript:``, ``vbscript:``),
     or None. Browsers skip leading spaces and control characters and drop tabs and line
     breaks inside a URL (WHATWG URL), so " java\tscript:" counts too."""
+    if value[:1] > " " and value[:1] not in "jJvV":  # most URLs: "h" for http(s)
+        return None
     squeezed = _IGNORED_BY_BROWSERS.sub("", value[:64]).lower()
     for scheme in _SCRIPT_SCHEMES:
         if squeezed.startswith(scheme):
