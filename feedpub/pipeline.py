@@ -250,10 +250,14 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
     from feedpub.ledger import ledger_text
     from feedpub.output import discard_tagged, pending
     from feedpub.render import start_page
+    from feedpub.state import load_page_digests
 
+    # the archive pages' digests, read once: what a frozen page must have, and what
+    # every other page is compared with
+    known = load_page_digests(config.state_dir, result.notices) if config.archive_size else {}
     snapshot = _frozen_snapshot(config, result.notices) \
         if config.archive_size and not dry_run and edit is None else None
-    frozen = snapshot if _usable(config, snapshot, last, now) else None
+    frozen = snapshot if _usable(config, snapshot, known, last, now) else None
     read = partial(_read_entries, config, inputs, now=now, dry_run=dry_run, progress=progress,
                    edit=edit, strict=strict, result=result)
     notices = len(result.notices)
@@ -268,8 +272,8 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
         log(f"{entry.source}: scheduled for {entry.published.isoformat()}")
     if dry_run:
         page = start_page(subscription.feed, loaded.store, None, "", None, standby)
-        documents = [subscription, *_archive_pages(config, loaded, reconciled, layout, last,
-                                                   result, None)[0]]
+        documents = [subscription, *_archive_pages(config, loaded, reconciled, layout, known,
+                                                   last, result, None)[0]]
         result.outputs += [name for name, _ in media]
         _check(config, _render(config, loaded, documents, None, "", last, result, page), result)
         return
@@ -282,8 +286,8 @@ def _build_with(config: SiteConfig, inputs: Inputs, *, now: datetime, dry_run: b
         # writing the feeds overlap the standby's render and check of the page
         page = start_page(subscription.feed, loaded.store, output_dir, tag,
                           _published(config, last).get(PAGE.filename), standby)
-        pages, digests = _archive_pages(config, loaded, reconciled, layout, last, result,
-                                        frozen)
+        pages, digests = _archive_pages(config, loaded, reconciled, layout, known, last,
+                                        result, frozen)
         result.outputs += [name for name, _ in media]
         documents = [subscription, *pages]
         _make_folders(config, documents)
@@ -348,19 +352,18 @@ def _frozen_snapshot(config: SiteConfig, notices: list[Notice]) -> Frozen | None
     return read_frozen(config.state_dir, _frozen_context(config), notices)
 
 
-def _usable(config: SiteConfig, frozen: Frozen | None, last: BuildRecord | None,
-            now: datetime) -> bool:
-    """Whether this build may leave the pages of ``frozen`` unread (``frozen.usable``)."""
+def _usable(config: SiteConfig, frozen: Frozen | None, known: dict[int, str],
+            last: BuildRecord | None, now: datetime) -> bool:
+    """Whether this build may leave the pages of ``frozen`` unread (``frozen.usable``);
+    ``known`` are the pages' recorded digests."""
     from feedpub.feed import page_files
     from feedpub.frozen import usable
-    from feedpub.state import load_page_digests
 
     if frozen is None:
         return False
     as_written = [_as_written(config, last, page_files(number))
                   for number in range(1, len(frozen.pages) + 1)]
-    return usable(frozen, now=now, known_pages=load_page_digests(config.state_dir, []),
-                  as_written=as_written)
+    return usable(frozen, now=now, known_pages=known, as_written=as_written)
 
 
 def _save_frozen(config: SiteConfig, snapshot: Frozen | None, frozen: Frozen | None,
@@ -557,17 +560,17 @@ def _subscription(config: SiteConfig, reconciled: Reconciled, result: BuildResul
 
 
 def _archive_pages(config: SiteConfig, loaded: LoadedEntries, reconciled: Reconciled,
-                   layout: Layout, last: BuildRecord | None, result: BuildResult,
+                   layout: Layout, known: dict[int, str], last: BuildRecord | None,
+                   result: BuildResult,
                    frozen: Frozen | None) -> tuple[list[Document], dict[int, str]]:
     """Each archive page whose inputs changed since the last build (or whose files are not
-    as that build left them), with the page digests to record (an empty mapping when they
-    are as recorded already). A frozen page is as recorded (``frozen.usable``)."""
+    as that build left them; ``known`` are the digests it recorded), with the page digests
+    to record (an empty mapping when they are as recorded already). A frozen page is as
+    recorded (``frozen.usable``)."""
     from feedpub.cache import cache_context
     from feedpub.feed import page_digest, page_document, page_files
-    from feedpub.state import load_page_digests
 
     ledger = reconciled.ledger
-    known = load_page_digests(config.state_dir, result.notices) if layout.pages else {}
     context, total = cache_context(config), len(layout.pages)
     live = {entry.id: entry for entry in reconciled.entries} if layout.pages else {}
     documents: list[Document] = []
